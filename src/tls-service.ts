@@ -1,0 +1,52 @@
+/**
+ * `TLSService`: one TLS backend instance for one connection. It negotiates over a
+ * RawConnection it then owns, and moves plaintext through it. Backends: node-tls,
+ * noble, plaintext.
+ */
+import type { ByteSource, RawConnection } from './raw-connection.js';
+import type { ClientConfiguration, ServerConfiguration } from './configuration.js';
+
+/** What the two ends agreed on; fields a backend cannot tell are undefined. */
+export interface NegotiatedParameters {
+  /** The backend's name: `node-tls`, `noble`, `plaintext`. */
+  readonly backend: string;
+  /** `TLSv1.3`, `TLSv1.2`, or `none` for plaintext. */
+  readonly protocol: string;
+  /** IANA cipher suite name, e.g. `TLS_AES_128_GCM_SHA256`. */
+  readonly cipherSuite: string | undefined;
+  /** Key-exchange group, e.g. `X25519`, `P-256`, `X25519MLKEM768`. */
+  readonly group: string | undefined;
+  /** The ALPN protocol agreed, or undefined when none. */
+  readonly alpnProtocol: string | undefined;
+  /** The SNI host name (sent by the client / received by the server). */
+  readonly servername: string | undefined;
+  /** The peer's certificate chain as DER, leaf first; empty when none was sent. */
+  readonly peerCertificates: readonly Uint8Array[];
+  /** True when the session was resumed. */
+  readonly resumed: boolean;
+  /** The crypto provider, where the backend has a choice of them. */
+  readonly cryptoProvider?: string | undefined;
+}
+
+/** One backend instance for one connection; never shared, never reused. */
+export interface TLSService {
+  /** The backend's name. */
+  readonly backend: string;
+  /** Runs a client handshake over `via` and keeps it. Rejects with a typed error. */
+  negotiateAsClient(via: RawConnection, options?: ClientConfiguration): Promise<void>;
+  /** Runs a server handshake over `via` and keeps it. Rejects with a typed error. */
+  negotiateAsServer(via: RawConnection, options?: ServerConfiguration): Promise<void>;
+  /** Encrypts and sends one buffer. */
+  sendBytes(data: Uint8Array): Promise<void>;
+  /** Encrypts and sends an iovec in as few records and writes as fit. */
+  sendBytes(iovec: readonly Uint8Array[]): Promise<void>;
+  sendBytes(data: ByteSource): Promise<void>;
+  /** At most `count` plaintext bytes; excess is kept for the next call. Empty = peer closed cleanly. */
+  receiveBytes(count: number): Promise<Uint8Array>;
+  /** Sends close_notify and closes the raw connection. Idempotent. */
+  close(): Promise<void>;
+  /** Releases state and the raw connection at once, without a goodbye. */
+  willDeinitConnection(): void;
+  /** What was agreed; throws before negotiation completes. */
+  readonly negotiated: NegotiatedParameters;
+}
