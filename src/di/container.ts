@@ -47,11 +47,16 @@ export interface ContainerOptions {
   client?: ClientConfiguration;
   /** Configuration used for accepted connections. */
   server?: ServerConfiguration;
+  /** The crypto provider for backends that have a choice (noble: `noble` or `node`). */
+  crypto?: string;
 }
 
 /** Builds a container with the backend's module and the given configurations bound. */
 export function createContainer(backend: string | ContainerModule, options: ContainerOptions = {}): Container {
   const container = new Container();
+  if (options.crypto !== undefined && backend !== 'noble') {
+    throw new ConfigurationError(`--crypto applies to the noble backend only, not "${String(backend)}"`);
+  }
   container.loadSync(typeof backend === 'string' ? moduleFor(backend) : backend);
   container.bind<ClientConfiguration>(TOKENS.ClientConfiguration).toConstantValue(options.client ?? {});
   container.bind<ServerConfiguration>(TOKENS.ServerConfiguration).toConstantValue(options.server ?? {});

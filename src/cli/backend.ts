@@ -1,0 +1,68 @@
+/**
+ * Turns CLI options into what the library needs: PEM files read from disk, the
+ * configuration objects, and a container for the chosen backend.
+ */
+import { readFileSync } from 'node:fs';
+import type { Container } from 'inversify';
+import type { ClientConfiguration, CommonConfiguration, ServerConfiguration } from '../configuration.js';
+import { ConfigurationError } from '../errors.js';
+import { createContainer } from '../di/container.js';
+import { list } from './args.js';
+
+/** Raw option values both commands share. */
+export interface CommonValues {
+  backend?: string | boolean | undefined;
+  crypto?: string | boolean | undefined;
+  alpn?: string | boolean | undefined;
+  ca?: string | boolean | undefined;
+  cert?: string | boolean | undefined;
+  key?: string | boolean | undefined;
+  ciphersuites?: string | boolean | undefined;
+  groups?: string | boolean | undefined;
+}
+
+/** Reads a PEM file named by an option, with an error that names the option. */
+export function readPem(option: string, path: string | boolean | undefined): string | undefined {
+  if (typeof path !== 'string') return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigurationError(`--${option} ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** The configuration both roles share, from the options. */
+export function commonConfiguration(values: CommonValues): CommonConfiguration {
+  const configuration: CommonConfiguration = {};
+  const cert = readPem('cert', values.cert);
+  const key = readPem('key', values.key);
+  const ca = readPem('ca', values.ca);
+  const alpn = list(values.alpn);
+  const suites = list(values.ciphersuites);
+  const groups = list(values.groups);
+  if (cert) configuration.cert = cert;
+  if (key) configuration.key = key;
+  if (ca) configuration.ca = ca;
+  if (alpn) configuration.ALPNProtocols = alpn;
+  if (suites) configuration.cipherSuites = suites;
+  if (groups) configuration.groups = groups;
+  if (process.env['SSLKEYLOGFILE']) {
+    const file = process.env['SSLKEYLOGFILE'];
+    configuration.keylog = (line) => appendKeyLog(file, line);
+  }
+  return configuration;
+}
+
+function appendKeyLog(file: string, line: string): void {
+  void import('node:fs').then(({ appendFileSync }) => appendFileSync(file, line.endsWith('\n') ? line : `${line}\n`));
+}
+
+/** The container for `--backend` (and `--crypto` for the noble engine). */
+export function containerFor(
+  values: CommonValues,
+  roles: { client?: ClientConfiguration; server?: ServerConfiguration },
+): Container {
+  const backend = typeof values.backend === 'string' ? values.backend : 'node-tls';
+  const crypto = typeof values.crypto === 'string' ? values.crypto : undefined;
+  return createContainer(backend, { ...roles, ...(crypto ? { crypto } : {}) });
+}
