@@ -96,7 +96,13 @@ export type SignatureSchemeName = keyof typeof SignatureScheme;
 export type PublicKey =
   | { readonly kind: 'ec'; readonly curve: 'P-256' | 'P-384'; /** uncompressed SEC1 point */ readonly point: Uint8Array }
   | { readonly kind: 'ed25519'; readonly key: Uint8Array }
-  | { readonly kind: 'rsa'; readonly n: bigint; readonly e: bigint };
+  | {
+      readonly kind: 'rsa';
+      readonly n: bigint;
+      readonly e: bigint;
+      /** True for an id-RSASSA-PSS key (rsa_pss_pss_* only); absent or false for rsaEncryption. */
+      readonly pssOnly?: boolean;
+    };
 
 /** A private key as read from PKCS#8, SEC1 or PKCS#1. */
 export type PrivateKey =
@@ -112,6 +118,8 @@ export type PrivateKey =
       readonly dp: bigint;
       readonly dq: bigint;
       readonly qi: bigint;
+      /** True for an id-RSASSA-PSS key (rsa_pss_pss_* only); absent or false for rsaEncryption. */
+      readonly pssOnly?: boolean;
     };
 
 /** Everything the engine needs from cryptography. All methods are synchronous. */

@@ -1,0 +1,452 @@
+/**
+ * The TLS 1.3 client handshake (RFC 8446 sections 4.1-4.4, 2): one small state per
+ * expected message, each with `handle(message)` returning the next state, and the
+ * steps named as the RFC names them: sendClientHello, processServerHello,
+ * processHelloRetryRequest, readEncryptedExtensions, readServerCertificate,
+ * readServerCertificateVerify, readServerFinished, sendClientFinished.
+ */
+import { TLSAlertError } from '../../src/errors.js';
+import {
+  KeyExchangeError,
+  NamedGroup,
+  type ClientKeyShare,
+  type NamedGroupName,
+  type PublicKey,
+  type SignatureSchemeName,
+  SignatureScheme,
+} from './crypto/provider.js';
+import {
+  decodeCertificate,
+  decodeCertificateRequest,
+  decodeCertificateVerify,
+  decodeEncryptedExtensions,
+  decodeFinished,
+  decodeServerHello,
+  encodeCertificate,
+  encodeCertificateVerify,
+  encodeClientHello,
+  frameHandshake,
+  HandshakeType,
+  isHelloRetryRequest,
+  type HandshakeMessage,
+  type ServerHello,
+} from './codec/handshake.js';
+import {
+  decodeAlpn,
+  decodeCookie,
+  decodeSelectedGroup,
+  decodeSelectedVersion,
+  decodeServerKeyShare,
+  decodeU16List,
+  encodeAlpn,
+  encodeClientKeyShares,
+  encodeCookie,
+  encodePskModes,
+  encodeServerName,
+  encodeSupportedVersionsList,
+  encodeU16List,
+  ExtensionType,
+  findExtension,
+  PSK_DHE_KE,
+  TLS12,
+  TLS13,
+  type Extension,
+} from './codec/extensions.js';
+import {
+  bytesEqual,
+  certificateVerifyContent,
+  checkResponseExtensions,
+  chooseSigningScheme,
+  expectType,
+  verifyPeerChain,
+  verifyPeerSignature,
+  type HandshakeContext,
+  type HandshakeState,
+} from './handshake-context.js';
+import { KeySchedule } from './key-schedule.js';
+import { cipherSuiteByCode, type CipherSuite } from './suites.js';
+import type { ClientEngineSettings } from './settings.js';
+import { TrafficState } from './traffic.js';
+
+/** Client settings with every default filled in. */
+export interface ClientPolicy {
+  readonly settings: ClientEngineSettings;
+  readonly suites: readonly CipherSuite[];
+  readonly groups: readonly NamedGroupName[];
+  readonly keyShareGroups: readonly NamedGroupName[];
+  readonly signatureSchemes: readonly SignatureSchemeName[];
+  readonly certificateSignatureSchemes: readonly SignatureSchemeName[];
+}
+
+/** What the client remembers from its ClientHello. */
+interface ClientHelloState {
+  readonly random: Uint8Array;
+  readonly sessionId: Uint8Array;
+  readonly shares: readonly ClientKeyShare[];
+  readonly extensions: readonly Extension[];
+  readonly retried: boolean;
+  readonly retrySuite: CipherSuite | undefined;
+  readonly ccsSent: boolean;
+}
+
+/** Keys and facts carried through the encrypted part of the handshake. */
+interface ServerParameters {
+  readonly hello: ClientHelloState;
+  readonly schedule: KeySchedule;
+  readonly clientHandshakeSecret: Uint8Array;
+  readonly serverHandshakeSecret: Uint8Array;
+}
+
+/** A CertificateRequest from the server. */
+interface CertificateRequestInfo {
+  readonly context: Uint8Array;
+  readonly schemes: readonly number[];
+}
+
+const isIpAddress = (name: string): boolean => /^[0-9.]+$/.test(name) || name.includes(':');
+
+/** Sends the first ClientHello and returns the state awaiting ServerHello. */
+export function startClient(ctx: HandshakeContext, policy: ClientPolicy): HandshakeState {
+  const random = ctx.random(32);
+  const middlebox = policy.settings.middleboxCompatibility ?? true;
+  const sessionId = middlebox ? ctx.random(32) : new Uint8Array(0);
+  const shares = policy.keyShareGroups.map((g) => groupOf(ctx, g).start(ctx.random));
+  const hello = sendClientHello(ctx, policy, { random, sessionId, shares, retried: false, retrySuite: undefined, ccsSent: false });
+  ctx.allowChangeCipherSpec(true);
+  return new ExpectServerHello(policy, hello);
+}
+
+function groupOf(ctx: HandshakeContext, name: NamedGroupName) {
+  const group = ctx.provider.group(name);
+  if (!group) throw TLSAlertError.sent('internal_error', `the crypto provider lacks group ${name}`);
+  return group;
+}
+
+/** Builds, shapes and sends a ClientHello (section 4.1.2). */
+function sendClientHello(
+  ctx: HandshakeContext,
+  policy: ClientPolicy,
+  hello: Omit<ClientHelloState, 'extensions'>,
+  cookie?: Uint8Array,
+): ClientHelloState {
+  const s = policy.settings;
+  const ext: Extension[] = [];
+  if (s.serverName && !isIpAddress(s.serverName)) ext.push({ type: ExtensionType.server_name, data: encodeServerName(s.serverName) });
+  ext.push({ type: ExtensionType.supported_groups, data: encodeU16List(policy.groups.map((g) => NamedGroup[g])) });
+  ext.push({ type: ExtensionType.signature_algorithms, data: encodeU16List(policy.signatureSchemes.map((n) => SignatureScheme[n])) });
+  ext.push({
+    type: ExtensionType.signature_algorithms_cert,
+    data: encodeU16List(policy.certificateSignatureSchemes.map((n) => SignatureScheme[n])),
+  });
+  if (s.alpnProtocols?.length) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(s.alpnProtocols) });
+  ext.push({ type: ExtensionType.supported_versions, data: encodeSupportedVersionsList([TLS13]) });
+  ext.push({ type: ExtensionType.psk_key_exchange_modes, data: encodePskModes([PSK_DHE_KE]) });
+  ext.push({
+    type: ExtensionType.key_share,
+    data: encodeClientKeyShares(hello.shares.map((k) => ({ group: NamedGroup[k.group], keyExchange: k.share }))),
+  });
+  if (cookie) ext.push({ type: ExtensionType.cookie, data: encodeCookie(cookie) });
+  const extensions = s.editExtensions ? [...s.editExtensions('client_hello', ext)] : ext;
+  const message = frameHandshake(
+    HandshakeType.client_hello,
+    encodeClientHello({
+      random: hello.random,
+      legacySessionId: hello.sessionId,
+      cipherSuites: policy.suites.map((x) => x.code),
+      legacyCompressionMethods: Uint8Array.of(0),
+      extensions,
+    }),
+  );
+  ctx.transcript.add(message.raw);
+  ctx.send(message);
+  return { ...hello, extensions };
+}
+
+/** Awaits ServerHello or HelloRetryRequest. */
+class ExpectServerHello implements HandshakeState {
+  readonly name = 'ExpectServerHello';
+  constructor(private readonly policy: ClientPolicy, private readonly hello: ClientHelloState) {}
+
+  handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
+    expectType(message, HandshakeType.server_hello, this.name);
+    const sh = decodeServerHello(message.body);
+    const suite = this.checkServerHello(sh);
+    if (isHelloRetryRequest(sh)) return this.processHelloRetryRequest(ctx, message, sh, suite);
+    return this.processServerHello(ctx, message, sh, suite);
+  }
+
+  /** The checks ServerHello and HelloRetryRequest share (section 4.1.3). */
+  private checkServerHello(sh: ServerHello & { legacyVersion: number }): CipherSuite {
+    const versionBody = findExtension(sh.extensions, ExtensionType.supported_versions);
+    if (!versionBody) throw TLSAlertError.sent('protocol_version', 'server does not speak TLS 1.3 (no supported_versions)');
+    if (decodeSelectedVersion(versionBody) !== TLS13) throw TLSAlertError.sent('illegal_parameter', 'server selected a version we did not offer');
+    if (sh.legacyVersion !== TLS12) throw TLSAlertError.sent('protocol_version', 'ServerHello legacy_version is not 0x0303');
+    if (!bytesEqual(sh.legacySessionIdEcho, this.hello.sessionId)) {
+      throw TLSAlertError.sent('illegal_parameter', 'legacy_session_id_echo differs from our session id');
+    }
+    if (sh.legacyCompressionMethod !== 0) throw TLSAlertError.sent('illegal_parameter', 'legacy_compression_method is not 0');
+    const suite = cipherSuiteByCode(sh.cipherSuite);
+    if (!suite || !this.policy.suites.includes(suite)) {
+      throw TLSAlertError.sent('illegal_parameter', `server chose cipher suite 0x${sh.cipherSuite.toString(16)} we did not offer`);
+    }
+    if (this.hello.retrySuite && this.hello.retrySuite !== suite) {
+      throw TLSAlertError.sent('illegal_parameter', 'ServerHello cipher suite differs from the HelloRetryRequest');
+    }
+    return suite;
+  }
+
+  /** HelloRetryRequest (section 4.1.4): answer with a second ClientHello for the group asked. */
+  private processHelloRetryRequest(ctx: HandshakeContext, message: HandshakeMessage, hrr: ServerHello, suite: CipherSuite): HandshakeState {
+    if (this.hello.retried) throw TLSAlertError.sent('unexpected_message', 'second HelloRetryRequest');
+    checkResponseExtensions(
+      hrr.extensions,
+      [...this.hello.extensions, { type: ExtensionType.cookie, data: new Uint8Array(0) }],
+      [ExtensionType.key_share, ExtensionType.cookie, ExtensionType.supported_versions],
+      'HelloRetryRequest',
+    );
+    const keyShareBody = findExtension(hrr.extensions, ExtensionType.key_share);
+    const cookieBody = findExtension(hrr.extensions, ExtensionType.cookie);
+    const cookie = cookieBody ? decodeCookie(cookieBody) : undefined;
+    let shares = this.hello.shares;
+    if (keyShareBody) {
+      const code = decodeSelectedGroup(keyShareBody);
+      const group = this.policy.groups.find((g) => NamedGroup[g] === code);
+      if (!group) throw TLSAlertError.sent('illegal_parameter', `HelloRetryRequest selects group 0x${code.toString(16)} we did not offer`);
+      if (shares.some((k) => k.group === group)) {
+        throw TLSAlertError.sent('illegal_parameter', 'HelloRetryRequest selects a group we already sent a share for');
+      }
+      shares = [groupOf(ctx, group).start(ctx.random)];
+    } else if (!cookie) {
+      throw TLSAlertError.sent('illegal_parameter', 'HelloRetryRequest would not change the ClientHello');
+    }
+    ctx.outcome.helloRetried = true;
+    ctx.transcript.start(ctx.provider.hash(suite.hash));
+    ctx.transcript.replaceWithMessageHash();
+    ctx.transcript.add(message.raw);
+    const middlebox = this.policy.settings.middleboxCompatibility ?? true;
+    if (middlebox) ctx.sendChangeCipherSpec();
+    const hello = sendClientHello(
+      ctx,
+      this.policy,
+      { random: this.hello.random, sessionId: this.hello.sessionId, shares, retried: true, retrySuite: suite, ccsSent: middlebox },
+      cookie,
+    );
+    return new ExpectServerHello(this.policy, hello);
+  }
+
+  /** ServerHello (section 4.1.3): finish the key exchange and switch to handshake keys. */
+  private processServerHello(ctx: HandshakeContext, message: HandshakeMessage, sh: ServerHello, suite: CipherSuite): HandshakeState {
+    checkResponseExtensions(
+      sh.extensions,
+      this.hello.extensions,
+      [ExtensionType.key_share, ExtensionType.supported_versions, ExtensionType.pre_shared_key],
+      'ServerHello',
+    );
+    if (findExtension(sh.extensions, ExtensionType.pre_shared_key)) {
+      throw TLSAlertError.sent('illegal_parameter', 'server selected a PSK we did not offer');
+    }
+    const keyShareBody = findExtension(sh.extensions, ExtensionType.key_share);
+    if (!keyShareBody) throw TLSAlertError.sent('missing_extension', 'ServerHello has no key_share');
+    const serverShare = decodeServerKeyShare(keyShareBody);
+    const ours = this.hello.shares.find((k) => NamedGroup[k.group] === serverShare.group);
+    if (!ours) throw TLSAlertError.sent('illegal_parameter', 'ServerHello key_share is for a group we sent no share for');
+    let shared: Uint8Array;
+    try {
+      shared = ours.complete(serverShare.keyExchange);
+    } catch (e) {
+      if (e instanceof KeyExchangeError) throw TLSAlertError.sent('illegal_parameter', `server key share is invalid: ${e.message}`);
+      throw e;
+    }
+    ctx.outcome.suite = suite;
+    ctx.outcome.group = ours.group;
+    ctx.transcript.start(ctx.provider.hash(suite.hash));
+    ctx.transcript.add(message.raw);
+    const schedule = new KeySchedule(ctx.provider, suite);
+    schedule.deriveHandshakeSecret(shared);
+    const secrets = schedule.handshakeTrafficSecrets(ctx.transcript.hash());
+    ctx.keylog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', this.hello.random, secrets.client);
+    ctx.keylog('SERVER_HANDSHAKE_TRAFFIC_SECRET', this.hello.random, secrets.server);
+    ctx.setReadSecret(suite, secrets.server);
+    ctx.setWriteSecret(suite, secrets.client);
+    return new ExpectEncryptedExtensions(this.policy, {
+      hello: this.hello,
+      schedule,
+      clientHandshakeSecret: secrets.client,
+      serverHandshakeSecret: secrets.server,
+    });
+  }
+}
+
+/** Awaits EncryptedExtensions (section 4.3.1). */
+class ExpectEncryptedExtensions implements HandshakeState {
+  readonly name = 'ExpectEncryptedExtensions';
+  constructor(private readonly policy: ClientPolicy, private readonly params: ServerParameters) {}
+
+  handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
+    expectType(message, HandshakeType.encrypted_extensions, this.name);
+    const extensions = decodeEncryptedExtensions(message.body);
+    checkResponseExtensions(
+      extensions,
+      this.params.hello.extensions,
+      [
+        ExtensionType.server_name,
+        ExtensionType.max_fragment_length,
+        ExtensionType.supported_groups,
+        ExtensionType.use_srtp,
+        ExtensionType.heartbeat,
+        ExtensionType.application_layer_protocol_negotiation,
+        ExtensionType.client_certificate_type,
+        ExtensionType.server_certificate_type,
+        ExtensionType.record_size_limit,
+        ExtensionType.early_data,
+      ],
+      'EncryptedExtensions',
+    );
+    const alpnBody = findExtension(extensions, ExtensionType.application_layer_protocol_negotiation);
+    if (alpnBody) {
+      const chosen = decodeAlpn(alpnBody);
+      if (chosen.length !== 1 || !this.policy.settings.alpnProtocols?.includes(chosen[0]!)) {
+        throw TLSAlertError.sent('illegal_parameter', 'server chose an ALPN protocol we did not offer');
+      }
+      ctx.outcome.alpnProtocol = chosen[0];
+    }
+    ctx.outcome.serverName = this.policy.settings.serverName;
+    ctx.transcript.add(message.raw);
+    return new ExpectCertificateOrCertificateRequest(this.policy, this.params);
+  }
+}
+
+/** Awaits CertificateRequest or the server Certificate (section 4.3.2). */
+class ExpectCertificateOrCertificateRequest implements HandshakeState {
+  readonly name = 'ExpectCertificateOrCertificateRequest';
+  constructor(private readonly policy: ClientPolicy, private readonly params: ServerParameters) {}
+
+  handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
+    if (message.type === HandshakeType.certificate) {
+      return new ExpectServerCertificate(this.policy, this.params, undefined).handle(ctx, message);
+    }
+    expectType(message, HandshakeType.certificate_request, this.name);
+    const request = decodeCertificateRequest(message.body);
+    if (request.context.length !== 0) throw TLSAlertError.sent('illegal_parameter', 'handshake CertificateRequest has a context');
+    const schemesBody = findExtension(request.extensions, ExtensionType.signature_algorithms);
+    if (!schemesBody) throw TLSAlertError.sent('missing_extension', 'CertificateRequest has no signature_algorithms');
+    ctx.transcript.add(message.raw);
+    return new ExpectServerCertificate(this.policy, this.params, {
+      context: request.context,
+      schemes: decodeU16List(schemesBody, 'signature_algorithms'),
+    });
+  }
+}
+
+/** Awaits the server Certificate (section 4.4.2) and validates the chain. */
+class ExpectServerCertificate implements HandshakeState {
+  readonly name = 'ExpectServerCertificate';
+  constructor(
+    private readonly policy: ClientPolicy,
+    private readonly params: ServerParameters,
+    private readonly request: CertificateRequestInfo | undefined,
+  ) {}
+
+  handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
+    expectType(message, HandshakeType.certificate, this.name);
+    const certificate = decodeCertificate(message.body);
+    if (certificate.context.length !== 0) throw TLSAlertError.sent('illegal_parameter', 'server Certificate has a request context');
+    if (certificate.entries.length === 0) throw TLSAlertError.sent('decode_error', 'server sent an empty Certificate');
+    for (const entry of certificate.entries) checkResponseExtensions(entry.extensions, this.params.hello.extensions, [5, 18], 'CertificateEntry');
+    const chain = certificate.entries.map((e) => e.data);
+    const publicKey = verifyPeerChain(this.policy.settings.verifyServer, chain, {
+      serverName: this.policy.settings.serverName,
+      now: ctx.now(),
+    });
+    ctx.outcome.peerCertificates = chain;
+    ctx.transcript.add(message.raw);
+    return new ExpectServerCertificateVerify(this.policy, this.params, this.request, publicKey);
+  }
+}
+
+/** Awaits the server CertificateVerify (section 4.4.3). */
+class ExpectServerCertificateVerify implements HandshakeState {
+  readonly name = 'ExpectServerCertificateVerify';
+  constructor(
+    private readonly policy: ClientPolicy,
+    private readonly params: ServerParameters,
+    private readonly request: CertificateRequestInfo | undefined,
+    private readonly publicKey: PublicKey,
+  ) {}
+
+  handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
+    expectType(message, HandshakeType.certificate_verify, this.name);
+    const cv = decodeCertificateVerify(message.body);
+    const content = certificateVerifyContent('server', ctx.transcript.hash());
+    ctx.outcome.signatureScheme = verifyPeerSignature(ctx.provider, this.policy.signatureSchemes, this.publicKey, cv.scheme, cv.signature, content);
+    ctx.transcript.add(message.raw);
+    return new ExpectServerFinished(this.policy, this.params, this.request);
+  }
+}
+
+/** Awaits the server Finished (section 4.4.4), then sends the client's flight. */
+class ExpectServerFinished implements HandshakeState {
+  readonly name = 'ExpectServerFinished';
+  constructor(
+    private readonly policy: ClientPolicy,
+    private readonly params: ServerParameters,
+    private readonly request: CertificateRequestInfo | undefined,
+  ) {}
+
+  handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
+    expectType(message, HandshakeType.finished, this.name);
+    const { schedule, hello } = this.params;
+    const suite = schedule.suite;
+    const expected = schedule.finishedVerifyData(this.params.serverHandshakeSecret, ctx.transcript.hash());
+    if (!bytesEqual(decodeFinished(message.body, suite.hashLength), expected)) {
+      throw TLSAlertError.sent('decrypt_error', 'server Finished verify_data is wrong');
+    }
+    ctx.transcript.add(message.raw);
+    schedule.deriveMasterSecret();
+    const app = schedule.applicationTrafficSecrets(ctx.transcript.hash());
+    ctx.keylog('CLIENT_TRAFFIC_SECRET_0', hello.random, app.client);
+    ctx.keylog('SERVER_TRAFFIC_SECRET_0', hello.random, app.server);
+    ctx.keylog('EXPORTER_SECRET', hello.random, app.exporter);
+    ctx.setReadSecret(suite, app.server);
+    ctx.allowChangeCipherSpec(false);
+    this.sendClientFlight(ctx);
+    ctx.setWriteSecret(suite, app.client);
+    const resumption = schedule.resumptionMasterSecret(ctx.transcript.hash());
+    ctx.complete();
+    return new TrafficState('client', suite, schedule, app.client, app.server, resumption, this.policy.settings.serverName);
+  }
+
+  /** The client's second flight: [CCS], [Certificate, CertificateVerify], Finished (section 4.4). */
+  private sendClientFlight(ctx: HandshakeContext): void {
+    const { schedule, hello } = this.params;
+    const middlebox = this.policy.settings.middleboxCompatibility ?? true;
+    if (middlebox && !hello.ccsSent) ctx.sendChangeCipherSpec();
+    if (this.request) this.sendClientCertificate(ctx, this.request);
+    const verifyData = schedule.finishedVerifyData(this.params.clientHandshakeSecret, ctx.transcript.hash());
+    const finished = frameHandshake(HandshakeType.finished, verifyData);
+    ctx.transcript.add(finished.raw);
+    ctx.send(finished);
+  }
+
+  /** Certificate (empty when we have none the server can accept) and CertificateVerify. */
+  private sendClientCertificate(ctx: HandshakeContext, request: CertificateRequestInfo): void {
+    const s = this.policy.settings;
+    const scheme =
+      s.certificateChain?.length && s.privateKey
+        ? chooseSigningScheme(ctx.provider, s.privateKey, this.policy.signatureSchemes, request.schemes)
+        : undefined;
+    const chain = scheme ? s.certificateChain! : [];
+    const certificate = frameHandshake(
+      HandshakeType.certificate,
+      encodeCertificate({ context: request.context, entries: chain.map((data) => ({ data, extensions: [] })) }),
+    );
+    ctx.transcript.add(certificate.raw);
+    ctx.send(certificate);
+    if (!scheme) return;
+    const content = certificateVerifyContent('client', ctx.transcript.hash());
+    const signature = s.signer ? s.signer(scheme, content) : ctx.provider.sign(scheme, s.privateKey!, content, ctx.random);
+    const verify = frameHandshake(HandshakeType.certificate_verify, encodeCertificateVerify({ scheme: SignatureScheme[scheme], signature }));
+    ctx.transcript.add(verify.raw);
+    ctx.send(verify);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Signing and verification for the noble provider: ECDSA P-256/P-384 (DER signatures, strict
+ * decoding, low and high S both accepted), Ed25519 (RFC 8032, strict encodings) and RSA
+ * (rsa-signatures.ts). Called by noble.ts; the scheme table is in signature-schemes.ts.
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256, p384 } from '@noble/curves/nist.js';
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { ecdsaDerToRaw } from './ecdsa-der.js';
+import type { HashName, PrivateKey, PublicKey, RandomSource, SignatureSchemeName } from './provider.js';
+import { rsaSign, rsaVerify } from './rsa-signatures.js';
+import { drawRandom } from './secure-random.js';
+import { curveScalarLength, parametersOf, schemeFitsKey } from './signature-schemes.js';
+
+const curves = { 'P-256': p256, 'P-384': p384 } as const;
+const hashFunctions: Readonly<Record<HashName, (data: Uint8Array) => Uint8Array>> = {
+  'SHA-256': sha256,
+  'SHA-384': sha384,
+  'SHA-512': sha512,
+};
+
+/** Verifies `signature` over `message`; false for any mismatch or malformed input, never throws. */
+export function nobleVerify(
+  scheme: SignatureSchemeName,
+  key: PublicKey,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  try {
+    if (!(message instanceof Uint8Array) || !(signature instanceof Uint8Array)) return false;
+    const parameters = parametersOf(scheme);
+    if (parameters === undefined || !schemeFitsKey(scheme, key)) return false;
+    switch (parameters.family) {
+      case 'ecdsa': {
+        if (key.kind !== 'ec') return false;
+        const raw = ecdsaDerToRaw(signature, curveScalarLength[parameters.curve]);
+        if (raw === null) return false;
+        const digest = hashFunctions[parameters.hash](message);
+        return curves[parameters.curve].verify(raw, digest, key.point, { prehash: false, lowS: false, format: 'compact' });
+      }
+      case 'ed25519':
+        if (key.kind !== 'ed25519' || signature.length !== 64) return false;
+        return ed25519.verify(signature, message, key.key, { zip215: false });
+      case 'rsa':
+        if (key.kind !== 'rsa') return false;
+        return rsaVerify(key, parameters.padding, parameters.hash, message, signature);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Signs `message`. ECDSA is RFC 6979 hedged with extra entropy from `random`; the PSS salt
+ * comes from `random`; RSA blinding comes from `blindingRandom` (it never shows in the output).
+ */
+export function nobleSign(
+  scheme: SignatureSchemeName,
+  key: PrivateKey,
+  message: Uint8Array,
+  random: RandomSource,
+  blindingRandom: RandomSource,
+): Uint8Array {
+  const parameters = parametersOf(scheme);
+  if (parameters === undefined || !schemeFitsKey(scheme, key)) {
+    throw new Error(`signature scheme ${String(scheme)} does not fit this ${String(key?.kind)} key`);
+  }
+  switch (parameters.family) {
+    case 'ecdsa': {
+      if (key.kind !== 'ec') break;
+      const digest = hashFunctions[parameters.hash](message);
+      const extraEntropy = drawRandom(random, curveScalarLength[parameters.curve]);
+      return curves[parameters.curve].sign(digest, key.d, { prehash: false, lowS: true, format: 'der', extraEntropy });
+    }
+    case 'ed25519':
+      if (key.kind !== 'ed25519') break;
+      return ed25519.sign(message, key.seed);
+    case 'rsa':
+      if (key.kind !== 'rsa') break;
+      return rsaSign(key, parameters.padding, parameters.hash, message, random, blindingRandom);
+  }
+  throw new Error(`signature scheme ${scheme} does not fit this key`);
+}

@@ -1,0 +1,100 @@
+/**
+ * The bridge from the provider's key structures to node:crypto KeyObjects: PublicKey and
+ * PrivateKey through JWK (cached per key object in a WeakMap, so a certificate key is
+ * imported once), and raw X25519 keys through their fixed PKCS#8 / SPKI DER wrappers.
+ * Used by node.ts only.
+ */
+import { Buffer } from 'node:buffer';
+import { type JsonWebKey, type KeyObject, createPrivateKey, createPublicKey } from 'node:crypto';
+import type { PrivateKey, PublicKey } from './provider.js';
+import { curveScalarLength } from './signature-schemes.js';
+
+/** A zero-copy plain Uint8Array view of a Buffer (same bytes, Uint8Array prototype). */
+export function asUint8Array(buffer: Uint8Array): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+function base64url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}
+
+function bigintToBase64url(value: bigint): string {
+  const hex = value.toString(16);
+  return Buffer.from(hex.length % 2 === 0 ? hex : '0' + hex, 'hex').toString('base64url');
+}
+
+/** JWK x and y of an uncompressed SEC1 point on `curve`. */
+function pointCoordinates(curve: 'P-256' | 'P-384', point: Uint8Array): { x: string; y: string } {
+  const length = curveScalarLength[curve];
+  if (point.length !== 2 * length + 1 || point[0] !== 0x04) throw new Error(`not an uncompressed ${curve} point`);
+  return { x: base64url(point.subarray(1, 1 + length)), y: base64url(point.subarray(1 + length)) };
+}
+
+function publicJwk(key: PublicKey): JsonWebKey {
+  switch (key.kind) {
+    case 'ec':
+      return { kty: 'EC', crv: key.curve, ...pointCoordinates(key.curve, key.point) };
+    case 'ed25519':
+      return { kty: 'OKP', crv: 'Ed25519', x: base64url(key.key) };
+    case 'rsa':
+      return { kty: 'RSA', n: bigintToBase64url(key.n), e: bigintToBase64url(key.e) };
+  }
+}
+
+function privateJwk(key: PrivateKey): JsonWebKey {
+  switch (key.kind) {
+    case 'ec':
+      return { kty: 'EC', crv: key.curve, ...pointCoordinates(key.curve, key.publicPoint), d: base64url(key.d) };
+    case 'ed25519':
+      return { kty: 'OKP', crv: 'Ed25519', x: base64url(key.publicKey), d: base64url(key.seed) };
+    case 'rsa': {
+      const jwk: JsonWebKey = { kty: 'RSA' };
+      for (const name of ['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi'] as const) jwk[name] = bigintToBase64url(key[name]);
+      return jwk;
+    }
+  }
+}
+
+const publicKeyObjects = new WeakMap<PublicKey, KeyObject>();
+const privateKeyObjects = new WeakMap<PrivateKey, KeyObject>();
+
+/** The node:crypto KeyObject of a public key, imported once per key object. */
+export function publicKeyObject(key: PublicKey): KeyObject {
+  let keyObject = publicKeyObjects.get(key);
+  if (keyObject === undefined) {
+    keyObject = createPublicKey({ key: publicJwk(key), format: 'jwk' });
+    publicKeyObjects.set(key, keyObject);
+  }
+  return keyObject;
+}
+
+/** The node:crypto KeyObject of a private key, imported once per key object. */
+export function privateKeyObject(key: PrivateKey): KeyObject {
+  let keyObject = privateKeyObjects.get(key);
+  if (keyObject === undefined) {
+    keyObject = createPrivateKey({ key: privateJwk(key), format: 'jwk' });
+    privateKeyObjects.set(key, keyObject);
+  }
+  return keyObject;
+}
+
+/** PKCS#8 PrivateKeyInfo header of a raw X25519 key (RFC 8410: OID 1.3.101.110). */
+const x25519Pkcs8Header = Buffer.from('302e020100300506032b656e04220420', 'hex');
+/** SubjectPublicKeyInfo header of a raw X25519 public key (RFC 8410). */
+const x25519SpkiHeader = Buffer.from('302a300506032b656e032100', 'hex');
+
+/** An X25519 private KeyObject from its 32 raw bytes. */
+export function x25519PrivateKeyObject(raw: Uint8Array): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([x25519Pkcs8Header, raw]), format: 'der', type: 'pkcs8' });
+}
+
+/** An X25519 public KeyObject from its 32 raw bytes. */
+export function x25519PublicKeyObject(raw: Uint8Array): KeyObject {
+  return createPublicKey({ key: Buffer.concat([x25519SpkiHeader, raw]), format: 'der', type: 'spki' });
+}
+
+/** The 32 raw bytes of the public key belonging to an X25519 private KeyObject. */
+export function x25519RawPublicKey(privateKey: KeyObject): Uint8Array {
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  return asUint8Array(spki.subarray(x25519SpkiHeader.length));
+}

@@ -1,0 +1,333 @@
+/**
+ * The node crypto provider: the noble provider's behaviour on node:crypto (OpenSSL), for
+ * speed. Hashes, HMAC, HKDF, the AEADs, x25519/secp256r1/secp384r1 and signatures are native;
+ * anything node:crypto lacks (ML-KEM on Node 20) comes from noble through composeProviders.
+ * Key shares are built from the injected random bytes exactly as noble builds them, so both
+ * providers make the same shares from the same RandomSource. RSA-PSS salts also come from the
+ * injected source; ECDSA nonces are OpenSSL's own (not replayable).
+ */
+import { Buffer } from 'node:buffer';
+import {
+  type Hash as NodeHash,
+  type KeyObject,
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createECDH,
+  createHash,
+  createHmac,
+  createSecretKey,
+  diffieHellman,
+  privateDecrypt,
+  randomFillSync,
+  sign,
+  verify,
+} from 'node:crypto';
+import { composeProviders } from './compose.js';
+import { ecdsaDerToRaw } from './ecdsa-der.js';
+import { aeadNonceLength, aeadTagLength, checkAeadKey, nobleCryptoProvider } from './noble.js';
+import { type EcdheGroupName, ecdhePrivateScalar, isAllZero, requireUncompressedPoint } from './noble-groups.js';
+import {
+  asUint8Array,
+  privateKeyObject,
+  publicKeyObject,
+  x25519PrivateKeyObject,
+  x25519PublicKeyObject,
+  x25519RawPublicKey,
+} from './node-keys.js';
+import {
+  type AeadKey,
+  type AeadName,
+  type CryptoProvider,
+  type Hash,
+  type HashContext,
+  type HashName,
+  KeyExchangeError,
+  type KeyExchangeGroup,
+  NamedGroup,
+  type NamedGroupName,
+  type PrivateKey,
+  type PublicKey,
+  type RandomSource,
+  type SignatureSchemeName,
+} from './provider.js';
+import { emsaPkcs1Encode, emsaPssEncode } from './rsa-signatures.js';
+import { drawRandom } from './secure-random.js';
+import { bitLength, curveScalarLength, hashLength, parametersOf, schemeFitsKey } from './signature-schemes.js';
+
+const nodeHashNames: Readonly<Record<HashName, string>> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
+
+function nodeHashName(name: HashName): string {
+  if (!Object.hasOwn(nodeHashNames, name)) throw new Error(`unsupported hash ${String(name)}`);
+  return nodeHashNames[name];
+}
+
+/** Wraps a node Hash; digest() finalises a copy, so the state stays usable. */
+function nodeHashContext(state: NodeHash): HashContext {
+  return {
+    update(data) {
+      state.update(data);
+    },
+    clone: () => nodeHashContext(state.copy()),
+    digest: () => asUint8Array(state.copy().digest()),
+  };
+}
+
+function nodeHash(name: HashName): Hash {
+  const algorithm = nodeHashName(name);
+  return Object.freeze({
+    name,
+    outputLength: hashLength[name],
+    digest: (data: Uint8Array) => asUint8Array(createHash(algorithm).update(data).digest()),
+    create: () => nodeHashContext(createHash(algorithm)),
+  });
+}
+
+const hashes: Readonly<Record<HashName, Hash>> = {
+  'SHA-256': nodeHash('SHA-256'),
+  'SHA-384': nodeHash('SHA-384'),
+  'SHA-512': nodeHash('SHA-512'),
+};
+
+function hmac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
+  return asUint8Array(createHmac(nodeHashName(hash), key).update(data).digest());
+}
+
+/** HKDF-Expand (RFC 5869 section 2.3) over HMAC: node's hkdfSync cannot start from a PRK. */
+function hkdfExpand(hash: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const algorithm = nodeHashName(hash);
+  const hLen = hashLength[hash];
+  if (!Number.isSafeInteger(length) || length < 0 || length > 255 * hLen) {
+    throw new RangeError(`HKDF-Expand length must be 0..${255 * hLen}`);
+  }
+  const blocks = Math.ceil(length / hLen);
+  const output = new Uint8Array(blocks * hLen);
+  let previous: Uint8Array = new Uint8Array(0);
+  for (let counter = 1; counter <= blocks; counter++) {
+    previous = createHmac(algorithm, prk).update(previous).update(info).update(Uint8Array.of(counter)).digest();
+    output.set(previous, (counter - 1) * hLen);
+  }
+  return output.subarray(0, length);
+}
+
+const gcmCipherNames = { 'AES-128-GCM': 'aes-128-gcm', 'AES-256-GCM': 'aes-256-gcm' } as const;
+const aeadOptions = { authTagLength: aeadTagLength } as const;
+
+function cipherFor(name: AeadName, key: KeyObject, nonce: Uint8Array) {
+  return name === 'CHACHA20-POLY1305'
+    ? createCipheriv('chacha20-poly1305', key, nonce, aeadOptions)
+    : createCipheriv(gcmCipherNames[name], key, nonce, aeadOptions);
+}
+
+function decipherFor(name: AeadName, key: KeyObject, nonce: Uint8Array) {
+  return name === 'CHACHA20-POLY1305'
+    ? createDecipheriv('chacha20-poly1305', key, nonce, aeadOptions)
+    : createDecipheriv(gcmCipherNames[name], key, nonce, aeadOptions);
+}
+
+/** An AEAD whose key is imported once as a KeyObject; each record only sets a nonce. */
+function nodeAead(name: AeadName, key: Uint8Array): AeadKey {
+  checkAeadKey(name, key);
+  const secret = createSecretKey(key);
+  return Object.freeze({
+    name,
+    seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+      if (nonce.length !== aeadNonceLength) throw new Error(`${name} nonce must be ${aeadNonceLength} bytes`);
+      const cipher = cipherFor(name, secret, nonce);
+      cipher.setAAD(aad, { plaintextLength: plaintext.length });
+      const body = cipher.update(plaintext);
+      const tail = cipher.final(); // empty for these stream modes
+      const sealed = new Uint8Array(body.length + tail.length + aeadTagLength);
+      sealed.set(body, 0);
+      sealed.set(tail, body.length);
+      sealed.set(cipher.getAuthTag(), body.length + tail.length);
+      return sealed;
+    },
+    open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null {
+      try {
+        if (nonce.length !== aeadNonceLength || ciphertextAndTag.length < aeadTagLength) return null;
+        const split = ciphertextAndTag.length - aeadTagLength;
+        const decipher = decipherFor(name, secret, nonce);
+        decipher.setAAD(aad, { plaintextLength: split });
+        decipher.setAuthTag(ciphertextAndTag.subarray(split));
+        const body = decipher.update(ciphertextAndTag.subarray(0, split));
+        const tail = decipher.final(); // throws when the tag does not authenticate
+        return asUint8Array(tail.length === 0 ? body : Buffer.concat([body, tail]));
+      } catch {
+        return null;
+      }
+    },
+  });
+}
+
+/** X25519 on OpenSSL; rejects a bad length and the all-zero secret of low-order points. */
+function x25519SharedSecret(privateKey: KeyObject, peerShare: Uint8Array): Uint8Array {
+  if (!(peerShare instanceof Uint8Array) || peerShare.length !== 32) {
+    throw new KeyExchangeError('an x25519 key share must be 32 bytes');
+  }
+  let secret: Uint8Array;
+  try {
+    secret = diffieHellman({ privateKey, publicKey: x25519PublicKeyObject(peerShare) });
+  } catch {
+    throw new KeyExchangeError('x25519 key share is a low-order point');
+  }
+  if (isAllZero(secret)) throw new KeyExchangeError('x25519 shared secret is all zeros');
+  return asUint8Array(secret);
+}
+
+const x25519Group: KeyExchangeGroup = {
+  name: 'x25519',
+  code: NamedGroup.x25519,
+  start(random) {
+    const privateKey = x25519PrivateKeyObject(drawRandom(random, 32));
+    return {
+      group: 'x25519',
+      share: x25519RawPublicKey(privateKey),
+      complete: (serverShare) => x25519SharedSecret(privateKey, serverShare),
+    };
+  },
+  respond(clientShare, random) {
+    if (!(clientShare instanceof Uint8Array) || clientShare.length !== 32) {
+      throw new KeyExchangeError('an x25519 key share must be 32 bytes');
+    }
+    const privateKey = x25519PrivateKeyObject(drawRandom(random, 32));
+    const sharedSecret = x25519SharedSecret(privateKey, clientShare);
+    return { share: x25519RawPublicKey(privateKey), sharedSecret };
+  },
+};
+
+const opensslCurveNames = { secp256r1: 'prime256v1', secp384r1: 'secp384r1' } as const;
+
+/** The x-coordinate of the ECDH point; OpenSSL checks the peer point is on the curve. */
+function ecdheSharedSecret(
+  group: EcdheGroupName,
+  ecdh: ReturnType<typeof createECDH>,
+  peerShare: Uint8Array,
+): Uint8Array {
+  requireUncompressedPoint(group, peerShare);
+  try {
+    return asUint8Array(ecdh.computeSecret(peerShare));
+  } catch {
+    throw new KeyExchangeError(`${group} key share is not a point on the curve`);
+  }
+}
+
+function ecdheGroup(group: EcdheGroupName): KeyExchangeGroup {
+  const makeKey = (random: RandomSource) => {
+    const ecdh = createECDH(opensslCurveNames[group]);
+    ecdh.setPrivateKey(ecdhePrivateScalar(group, random));
+    return ecdh;
+  };
+  return {
+    name: group,
+    code: NamedGroup[group],
+    start(random) {
+      const ecdh = makeKey(random);
+      return {
+        group,
+        share: asUint8Array(ecdh.getPublicKey()),
+        complete: (serverShare) => ecdheSharedSecret(group, ecdh, serverShare),
+      };
+    },
+    respond(clientShare, random) {
+      requireUncompressedPoint(group, clientShare);
+      const ecdh = makeKey(random);
+      const sharedSecret = ecdheSharedSecret(group, ecdh, clientShare);
+      return { share: asUint8Array(ecdh.getPublicKey()), sharedSecret };
+    },
+  };
+}
+
+const nodeGroups: Readonly<Partial<Record<NamedGroupName, KeyExchangeGroup>>> = {
+  x25519: x25519Group,
+  secp256r1: ecdheGroup('secp256r1'),
+  secp384r1: ecdheGroup('secp384r1'),
+};
+
+function nodeVerify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    if (!(message instanceof Uint8Array) || !(signature instanceof Uint8Array)) return false;
+    const parameters = parametersOf(scheme);
+    if (parameters === undefined || !schemeFitsKey(scheme, key)) return false;
+    const keyObject = publicKeyObject(key);
+    switch (parameters.family) {
+      case 'ecdsa': {
+        const raw = ecdsaDerToRaw(signature, curveScalarLength[parameters.curve]);
+        if (raw === null) return false;
+        const algorithm = nodeHashName(parameters.hash);
+        return verify(algorithm, message, { key: keyObject, dsaEncoding: 'ieee-p1363' }, raw);
+      }
+      case 'ed25519':
+        return signature.length === 64 && verify(null, message, keyObject, signature);
+      case 'rsa': {
+        // RFC 8017 8.1.2 and 8.2.2 step 1: the signature is exactly as long as the modulus.
+        if (key.kind !== 'rsa' || signature.length !== Math.ceil(bitLength(key.n) / 8)) return false;
+        const padding =
+          parameters.padding === 'pss'
+            ? { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: hashLength[parameters.hash] }
+            : { padding: constants.RSA_PKCS1_PADDING };
+        return verify(nodeHashName(parameters.hash), message, { key: keyObject, ...padding }, signature);
+      }
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** RSA through OpenSSL's raw (blinded, fault-checked) private operation on our own encoding. */
+function rsaSign(key: PrivateKey & { kind: 'rsa' }, scheme: SignatureSchemeName, message: Uint8Array, random: RandomSource): Uint8Array {
+  const parameters = parametersOf(scheme);
+  if (parameters?.family !== 'rsa') throw new Error(`${scheme} is not an RSA scheme`);
+  const bits = bitLength(key.n);
+  const length = Math.ceil(bits / 8);
+  const encoded =
+    parameters.padding === 'pss'
+      ? emsaPssEncode(parameters.hash, message, bits, random)
+      : emsaPkcs1Encode(parameters.hash, message, length);
+  const input = new Uint8Array(length); // EMSA-PSS is one byte shorter when bits % 8 == 1
+  input.set(encoded, length - encoded.length);
+  const signature = privateDecrypt({ key: privateKeyObject(key), padding: constants.RSA_NO_PADDING }, input);
+  if (signature.length !== length) throw new Error('RSA private operation returned a short result');
+  return asUint8Array(signature);
+}
+
+function nodeSign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array, random: RandomSource): Uint8Array {
+  const parameters = parametersOf(scheme);
+  if (parameters === undefined || !schemeFitsKey(scheme, key)) {
+    throw new Error(`signature scheme ${String(scheme)} does not fit this ${String(key?.kind)} key`);
+  }
+  switch (parameters.family) {
+    case 'ecdsa':
+      return asUint8Array(sign(nodeHashName(parameters.hash), message, { key: privateKeyObject(key), dsaEncoding: 'der' }));
+    case 'ed25519':
+      return asUint8Array(sign(null, message, privateKeyObject(key)));
+    case 'rsa':
+      if (key.kind !== 'rsa') break;
+      return rsaSign(key, scheme, message, random);
+  }
+  throw new Error(`signature scheme ${scheme} does not fit this key`);
+}
+
+/** Cryptographically secure random bytes from OpenSSL, as a plain Uint8Array. */
+const nodeRandom: RandomSource = (length) => randomFillSync(new Uint8Array(length));
+
+/** The parts node:crypto implements natively (no ML-KEM); compose it over a complete provider. */
+export const nodeNativeProvider: Partial<CryptoProvider> = Object.freeze({
+  name: 'node',
+  hash(name: HashName): Hash {
+    nodeHashName(name);
+    return hashes[name];
+  },
+  hmac,
+  hkdfExtract: (hash: HashName, salt: Uint8Array, ikm: Uint8Array) => hmac(hash, salt, ikm),
+  hkdfExpand,
+  aead: nodeAead,
+  group: (name: NamedGroupName) => (Object.hasOwn(nodeGroups, name) ? nodeGroups[name] : undefined),
+  supportsScheme: schemeFitsKey,
+  verify: nodeVerify,
+  sign: nodeSign,
+  random: nodeRandom,
+});
+
+/** The node:crypto provider, falling back to noble for what node lacks (X25519MLKEM768). */
+export const nodeCryptoProvider: CryptoProvider = composeProviders(nodeNativeProvider, nobleCryptoProvider);

@@ -1,0 +1,416 @@
+/**
+ * `TLSEngine`: the sans-IO TLS 1.3 core, in the spirit of rustls's caller-managed
+ * buffers. No sockets, promises or timers: the caller `feed`s received TLS bytes (any
+ * fragmentation, down to one byte), drains `takeOutgoing()` as an iovec, and moves
+ * plaintext with `readPlaintext` / `writePlaintext`. Randomness, clock and crypto are
+ * injected through the settings. `service.ts` drives it over a RawConnection.
+ */
+import { AlertDescription, TLSAlertError } from '../../src/errors.js';
+import { KeyExchangeError, type CryptoProvider, type RandomSource } from './crypto/provider.js';
+import { frameHandshake, type HandshakeMessage } from './codec/handshake.js';
+import { ContentType, MAX_PLAINTEXT, RecordProtection, RecordReader, RecordWriter, type TLSRecord } from './record/record-layer.js';
+import { HandshakeReassembler } from './record/handshake-reassembly.js';
+import { hkdfExpandLabel } from './key-schedule.js';
+import { Transcript } from './transcript.js';
+import {
+  type HandshakeContext,
+  type HandshakeOutcome,
+  type HandshakeState,
+  type ReceivedTicket,
+} from './handshake-context.js';
+import { startClient, type ClientPolicy } from './client.js';
+import { startServer, type ServerPolicy } from './server.js';
+import { TrafficState } from './traffic.js';
+import {
+  ALL_CIPHER_SUITES,
+  DEFAULT_CERTIFICATE_SIGNATURE_SCHEMES,
+  DEFAULT_GROUPS,
+  DEFAULT_SIGNATURE_SCHEMES,
+  type CipherSuite,
+} from './suites.js';
+import type { ClientEngineSettings, CommonEngineSettings, ServerEngineSettings } from './settings.js';
+
+/** At most this many tickets are kept per connection; older ones are dropped. */
+const MAX_KEPT_TICKETS = 8;
+/** At most this many unprotected change_cipher_spec records are accepted per handshake. */
+const MAX_CHANGE_CIPHER_SPECS = 1;
+
+/** The sans-IO TLS 1.3 engine for one connection, in either role. */
+export class TLSEngine {
+  /** `client` or `server`. */
+  readonly role: 'client' | 'server';
+  /** What the handshake agreed so far. */
+  readonly outcome: HandshakeOutcome = {
+    suite: undefined,
+    group: undefined,
+    alpnProtocol: undefined,
+    serverName: undefined,
+    peerCertificates: [],
+    helloRetried: false,
+    signatureScheme: undefined,
+  };
+  /** Session tickets received (client role). */
+  readonly tickets: ReceivedTicket[] = [];
+
+  private readonly reader = new RecordReader();
+  private readonly writer = new RecordWriter();
+  private readonly reassembler: HandshakeReassembler;
+  private readonly context: HandshakeContext;
+  private state: HandshakeState;
+  private outgoing: Uint8Array[] = [];
+  private pendingHandshake: Uint8Array[] = [];
+  private plaintext: Uint8Array[] = [];
+  private plaintextLength = 0;
+  private changeCipherSpecAllowed = false;
+  private changeCipherSpecsSeen = 0;
+  private complete = false;
+  private readOpenFlag = true;
+  private writeOpenFlag = true;
+  private failure: TLSAlertError | undefined;
+  private clientRandom: Uint8Array | undefined;
+
+  private constructor(role: 'client' | 'server', settings: CommonEngineSettings, start: (ctx: HandshakeContext) => HandshakeState) {
+    this.role = role;
+    this.reassembler = new HandshakeReassembler(settings.maxHandshakeMessageLength);
+    this.context = this.makeContext(settings);
+    this.state = { name: 'Start', handle: () => this.state };
+    this.state = this.guard(() => start(this.context));
+    this.flushHandshake();
+  }
+
+  /** A client engine; its ClientHello is ready in `takeOutgoing()` at once. */
+  static client(settings: ClientEngineSettings): TLSEngine {
+    const policy: ClientPolicy = {
+      settings,
+      suites: settings.cipherSuites ?? ALL_CIPHER_SUITES,
+      groups: supportedGroups(settings),
+      keyShareGroups: settings.keyShareGroups ?? [supportedGroups(settings)[0]!],
+      signatureSchemes: settings.signatureSchemes ?? DEFAULT_SIGNATURE_SCHEMES,
+      certificateSignatureSchemes: settings.certificateSignatureSchemes ?? DEFAULT_CERTIFICATE_SIGNATURE_SCHEMES,
+    };
+    return new TLSEngine('client', settings, (ctx) => startClient(ctx, policy));
+  }
+
+  /** A server engine; it waits for a ClientHello. */
+  static server(settings: ServerEngineSettings): TLSEngine {
+    const policy: ServerPolicy = {
+      settings,
+      suites: settings.cipherSuites ?? ALL_CIPHER_SUITES,
+      groups: supportedGroups(settings),
+      signatureSchemes: settings.signatureSchemes ?? DEFAULT_SIGNATURE_SCHEMES,
+      certificateSignatureSchemes: settings.certificateSignatureSchemes ?? DEFAULT_CERTIFICATE_SIGNATURE_SCHEMES,
+    };
+    return new TLSEngine('server', settings, () => startServer(policy));
+  }
+
+  // --- status ---
+
+  /** True once both Finished messages are verified. */
+  get handshakeComplete(): boolean {
+    return this.complete;
+  }
+  /** True until the peer's close_notify (or an error). */
+  get readOpen(): boolean {
+    return this.readOpenFlag && !this.failure;
+  }
+  /** True until we queue close_notify (or an error). */
+  get writeOpen(): boolean {
+    return this.writeOpenFlag && !this.failure;
+  }
+  /** True when progress needs more received bytes (the handshake awaits the peer, or no plaintext is buffered). */
+  get wantsRead(): boolean {
+    return this.readOpen && this.plaintextLength === 0;
+  }
+  /** True when TLS bytes are waiting in `takeOutgoing()`. */
+  get hasOutgoing(): boolean {
+    return this.outgoing.length > 0 || this.pendingHandshake.length > 0;
+  }
+  /** True when decrypted application data is waiting in `readPlaintext()`. */
+  get hasPlaintext(): boolean {
+    return this.plaintextLength > 0;
+  }
+  /** Bytes of buffered plaintext. */
+  get plaintextBuffered(): number {
+    return this.plaintextLength;
+  }
+  /** The error that ended the connection, if any (its alert, when sent, is queued). */
+  get error(): TLSAlertError | undefined {
+    return this.failure;
+  }
+  /** The name of the current handshake state (for diagnostics and tests). */
+  get stateName(): string {
+    return this.state.name;
+  }
+
+  // --- bytes in and out ---
+
+  /** Accepts received TLS bytes in any fragmentation. Throws the connection's TLSAlertError on failure (its alert is queued). */
+  feed(bytes: Uint8Array): void {
+    if (this.failure) throw this.failure;
+    if (!this.readOpenFlag) return;
+    this.guard(() => {
+      this.reader.feed(bytes);
+      for (let record = this.reader.next(); record; record = this.reader.next()) {
+        this.processRecord(record);
+        if (!this.readOpenFlag) break;
+      }
+    });
+    this.flushHandshake();
+  }
+
+  /** Drains the TLS bytes to send, as an iovec (one buffer per record). */
+  takeOutgoing(): Uint8Array[] {
+    this.flushHandshake();
+    const out = this.outgoing;
+    this.outgoing = [];
+    return out;
+  }
+
+  /** Up to `max` bytes of received application data (empty when none is buffered). */
+  readPlaintext(max = Infinity): Uint8Array {
+    if (this.plaintextLength === 0 || max <= 0) return new Uint8Array(0);
+    const first = this.plaintext[0]!;
+    if (first.length >= max || this.plaintext.length === 1) {
+      const out = first.length > max ? first.subarray(0, max) : first;
+      if (out.length === first.length) this.plaintext.shift();
+      else this.plaintext[0] = first.subarray(out.length);
+      this.plaintextLength -= out.length;
+      return out;
+    }
+    const n = Math.min(max, this.plaintextLength);
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const chunk = this.plaintext[0]!;
+      const take = Math.min(chunk.length, n - filled);
+      out.set(chunk.subarray(0, take), filled);
+      filled += take;
+      if (take === chunk.length) this.plaintext.shift();
+      else this.plaintext[0] = chunk.subarray(take);
+    }
+    this.plaintextLength -= n;
+    return out;
+  }
+
+  /** Encrypts application data, packing the iovec into full 2^14-byte records. */
+  writePlaintext(data: Uint8Array | readonly Uint8Array[]): void {
+    if (this.failure) throw this.failure;
+    if (!this.complete) throw new Error('TLSEngine: application data before the handshake completed');
+    if (!this.writeOpenFlag) throw new Error('TLSEngine: write side is closed');
+    this.flushHandshake();
+    const pieces = data instanceof Uint8Array ? [data] : data;
+    let record: Uint8Array | undefined;
+    let filled = 0;
+    const emit = (content: Uint8Array) => this.outgoing.push(this.writer.record(ContentType.application_data, content));
+    for (const piece of pieces) {
+      let offset = 0;
+      while (offset < piece.length) {
+        if (!record && piece.length - offset >= MAX_PLAINTEXT) {
+          emit(piece.subarray(offset, offset + MAX_PLAINTEXT));
+          offset += MAX_PLAINTEXT;
+          continue;
+        }
+        record ??= new Uint8Array(MAX_PLAINTEXT);
+        const take = Math.min(MAX_PLAINTEXT - filled, piece.length - offset);
+        record.set(piece.subarray(offset, offset + take), filled);
+        filled += take;
+        offset += take;
+        if (filled === MAX_PLAINTEXT) {
+          emit(record);
+          record = undefined;
+          filled = 0;
+        }
+      }
+    }
+    if (record && filled > 0) emit(record.subarray(0, filled));
+  }
+
+  /** Queues close_notify; the write side is closed afterwards. */
+  close(): void {
+    if (!this.writeOpenFlag || this.failure) return;
+    this.flushHandshake();
+    this.outgoing.push(this.writer.record(ContentType.alert, Uint8Array.of(1, AlertDescription.close_notify)));
+    this.writeOpenFlag = false;
+  }
+
+  /** Sends a KeyUpdate (section 4.6.3), optionally asking the peer to update too. */
+  updateKeys(requestPeerUpdate: boolean): void {
+    if (!(this.state instanceof TrafficState) || !this.writeOpen) throw new Error('TLSEngine: KeyUpdate needs an open, established connection');
+    this.state.sendKeyUpdate(this.context, requestPeerUpdate);
+    this.flushHandshake();
+  }
+
+  // --- record processing ---
+
+  private processRecord(record: TLSRecord): void {
+    if (!this.reassembler.isEmpty && record.type !== ContentType.handshake) {
+      throw TLSAlertError.sent('unexpected_message', 'a handshake message was interrupted by another record type');
+    }
+    switch (record.type) {
+      case ContentType.handshake:
+        if (record.fragment.length === 0) throw TLSAlertError.sent('decode_error', 'zero-length handshake record');
+        this.reassembler.push(record.fragment);
+        for (let m = this.reassembler.next(); m; m = this.reassembler.next()) this.state = this.state.handle(this.context, m);
+        return;
+      case ContentType.application_data:
+        if (!this.complete) throw TLSAlertError.sent('unexpected_message', 'application data before the handshake completed');
+        if (record.fragment.length > 0) {
+          this.plaintext.push(record.fragment);
+          this.plaintextLength += record.fragment.length;
+        }
+        return;
+      case ContentType.alert:
+        return this.processAlert(record.fragment);
+      case ContentType.change_cipher_spec:
+        if (record.encrypted || !this.changeCipherSpecAllowed || this.changeCipherSpecsSeen >= MAX_CHANGE_CIPHER_SPECS) {
+          throw TLSAlertError.sent('unexpected_message', 'change_cipher_spec outside the handshake');
+        }
+        if (record.fragment.length !== 1 || record.fragment[0] !== 1) {
+          throw TLSAlertError.sent('unexpected_message', 'change_cipher_spec is not the single byte 0x01');
+        }
+        this.changeCipherSpecsSeen++;
+        return;
+      default:
+        throw TLSAlertError.sent('unexpected_message', `record content type ${record.type} is not allowed`);
+    }
+  }
+
+  private processAlert(fragment: Uint8Array): void {
+    if (fragment.length !== 2) throw TLSAlertError.sent('decode_error', 'alert record is not exactly one alert');
+    const code = fragment[1]!;
+    if (code === AlertDescription.close_notify) {
+      this.readOpenFlag = false;
+      return;
+    }
+    if (code === AlertDescription.user_canceled) return;
+    throw new TLSAlertError(code, 'received');
+  }
+
+  // --- the handshake context ---
+
+  private makeContext(settings: CommonEngineSettings): HandshakeContext {
+    const provider: CryptoProvider = settings.provider;
+    const random: RandomSource = settings.random ?? ((n) => provider.random(n));
+    const engine = this;
+    const transcript = new Transcript();
+    return {
+      provider,
+      random,
+      now: settings.now ?? Date.now,
+      transcript,
+      outcome: this.outcome,
+      send(message: HandshakeMessage) {
+        engine.pendingHandshake.push(message.raw);
+      },
+      sendChangeCipherSpec() {
+        engine.flushHandshake();
+        engine.outgoing.push(RecordWriter.changeCipherSpec());
+      },
+      setReadSecret(suite: CipherSuite, secret: Uint8Array) {
+        if (!engine.reassembler.isEmpty) throw TLSAlertError.sent('unexpected_message', 'handshake message spans a key change');
+        engine.reader.setProtection(protectionFor(provider, suite, secret));
+      },
+      setWriteSecret(suite: CipherSuite, secret: Uint8Array) {
+        engine.flushHandshake();
+        engine.writer.setProtection(protectionFor(provider, suite, secret));
+      },
+      allowChangeCipherSpec(allowed: boolean) {
+        engine.changeCipherSpecAllowed = allowed;
+      },
+      keylog(label: string, clientRandom: Uint8Array, secret: Uint8Array) {
+        engine.clientRandom = clientRandom;
+        settings.keylog?.(`${label} ${hex(clientRandom)} ${hex(secret)}`);
+      },
+      complete() {
+        engine.complete = true;
+      },
+      keepTicket(ticket: ReceivedTicket) {
+        engine.tickets.push(ticket);
+        if (engine.tickets.length > MAX_KEPT_TICKETS) engine.tickets.shift();
+      },
+      get canWrite() {
+        return engine.writeOpen;
+      },
+    };
+  }
+
+  /** Coalesces queued handshake messages into as few records as fit under the current write keys. */
+  private flushHandshake(): void {
+    if (this.pendingHandshake.length === 0) return;
+    const joined =
+      this.pendingHandshake.length === 1 ? this.pendingHandshake[0]! : concat(this.pendingHandshake);
+    this.pendingHandshake = [];
+    this.writer.records(ContentType.handshake, joined, this.outgoing);
+  }
+
+  /** Runs `step`; on failure records the error, queues its alert, closes both directions and rethrows. */
+  private guard<T>(step: () => T): T {
+    try {
+      return step();
+    } catch (e) {
+      throw this.fail(e);
+    }
+  }
+
+  private fail(e: unknown): TLSAlertError {
+    const error =
+      e instanceof TLSAlertError
+        ? e
+        : e instanceof KeyExchangeError
+          ? TLSAlertError.sent('illegal_parameter', e.message, { cause: e })
+          : TLSAlertError.sent('internal_error', e instanceof Error ? e.message : String(e), { cause: e });
+    if (this.failure) return this.failure;
+    this.failure = error;
+    this.pendingHandshake = [];
+    if (error.direction === 'sent' && this.writeOpenFlag) {
+      try {
+        this.outgoing.push(this.writer.record(ContentType.alert, Uint8Array.of(2, error.code)));
+      } catch {
+        // The alert could not be protected; the connection ends without it.
+      }
+    }
+    this.writeOpenFlag = false;
+    this.readOpenFlag = false;
+    return error;
+  }
+
+  /** The client random of this connection (for key logs), once known. */
+  get clientHelloRandom(): Uint8Array | undefined {
+    return this.clientRandom;
+  }
+}
+
+/** The groups to offer: the configured ones (or defaults) that the provider implements. */
+function supportedGroups(settings: CommonEngineSettings) {
+  const wanted = settings.groups ?? DEFAULT_GROUPS;
+  const available = wanted.filter((g) => settings.provider.group(g) !== undefined);
+  if (available.length === 0) throw new Error('TLSEngine: the crypto provider implements none of the configured groups');
+  return available;
+}
+
+function protectionFor(provider: CryptoProvider, suite: CipherSuite, secret: Uint8Array): RecordProtection {
+  const key = hkdfExpandLabel(provider, suite, secret, 'key', new Uint8Array(0), suite.keyLength);
+  const iv = hkdfExpandLabel(provider, suite, secret, 'iv', new Uint8Array(0), 12);
+  return new RecordProtection(provider.aead(suite.aead, key), iv);
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function hex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** Frames a handshake message (re-exported for tests that craft peer messages). */
+export { frameHandshake };

@@ -1,0 +1,219 @@
+/**
+ * What the client and server state machines share: the `HandshakeContext` the engine
+ * hands to each state (send a message, switch keys, report the outcome), the state
+ * interface, and the steps both roles take the same way (CertificateVerify content,
+ * Finished, certificate checks and their alerts).
+ */
+import { CertificateVerificationError, TLSAlertError, type AlertName } from '../../src/errors.js';
+import type {
+  CryptoProvider,
+  NamedGroupName,
+  PrivateKey,
+  PublicKey,
+  RandomSource,
+  SignatureSchemeName,
+} from './crypto/provider.js';
+import { SignatureScheme } from './crypto/provider.js';
+import type { HandshakeMessage } from './codec/handshake.js';
+import { handshakeTypeName } from './codec/handshake.js';
+import type { Extension } from './codec/extensions.js';
+import type { CipherSuite } from './suites.js';
+import type { Transcript } from './transcript.js';
+
+/** Checks a peer's chain (leaf first) and returns the leaf's public key; throws CertificateVerificationError. */
+export type PeerVerifier = (chain: readonly Uint8Array[], context: PeerVerificationContext) => PublicKey;
+
+/** What a PeerVerifier knows about the connection. */
+export interface PeerVerificationContext {
+  /** The server name the client asked for (client role). */
+  readonly serverName: string | undefined;
+  /** The engine's clock, ms since the epoch. */
+  readonly now: number;
+}
+
+/** Which handshake message's extension list an `editExtensions` hook is shaping. */
+export type ShapedMessage = 'client_hello' | 'encrypted_extensions';
+
+/** A session ticket the client received (kept for resumption, which comes later). */
+export interface ReceivedTicket {
+  readonly ticket: Uint8Array;
+  readonly psk: Uint8Array;
+  readonly lifetimeSeconds: number;
+  readonly ageAdd: number;
+  readonly receivedAt: number;
+  readonly suite: CipherSuite;
+  readonly serverName: string | undefined;
+}
+
+/** What the handshake agreed, filled in as it advances. */
+export interface HandshakeOutcome {
+  suite: CipherSuite | undefined;
+  group: NamedGroupName | undefined;
+  alpnProtocol: string | undefined;
+  serverName: string | undefined;
+  peerCertificates: readonly Uint8Array[];
+  helloRetried: boolean;
+  signatureScheme: SignatureSchemeName | undefined;
+}
+
+/** The engine services a handshake state uses. */
+export interface HandshakeContext {
+  readonly provider: CryptoProvider;
+  readonly random: RandomSource;
+  readonly now: () => number;
+  readonly transcript: Transcript;
+  readonly outcome: HandshakeOutcome;
+  /** Queues a handshake message under the current write keys (coalesced into records). */
+  send(message: HandshakeMessage): void;
+  /** Queues the middlebox-compatibility change_cipher_spec record. */
+  sendChangeCipherSpec(): void;
+  /** Installs read keys from a traffic secret; refused mid-message. */
+  setReadSecret(suite: CipherSuite, secret: Uint8Array): void;
+  /** Installs write keys from a traffic secret (queued messages go out under the old keys). */
+  setWriteSecret(suite: CipherSuite, secret: Uint8Array): void;
+  /** Lets one unprotected change_cipher_spec record through until the peer's Finished. */
+  allowChangeCipherSpec(allowed: boolean): void;
+  /** Writes an NSS key-log line if keylogging is on. */
+  keylog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void;
+  /** Marks the handshake complete. */
+  complete(): void;
+  /** Stores a ticket (client). */
+  keepTicket(ticket: ReceivedTicket): void;
+  /** True while our write side is open. */
+  readonly canWrite: boolean;
+}
+
+/** One state of a handshake state machine: it takes the next message and returns the next state. */
+export interface HandshakeState {
+  readonly name: string;
+  handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState;
+}
+
+/** Throws unexpected_message unless `message` has the expected type. */
+export function expectType(message: HandshakeMessage, type: number, state: string): void {
+  if (message.type !== type) {
+    throw TLSAlertError.sent('unexpected_message', `${state} received ${handshakeTypeName(message.type)}`);
+  }
+}
+
+const CV_PAD = new Uint8Array(64).fill(0x20);
+
+/** The content a CertificateVerify signs (section 4.4.3). */
+export function certificateVerifyContent(role: 'server' | 'client', transcriptHash: Uint8Array): Uint8Array {
+  const label = new TextEncoder().encode(`TLS 1.3, ${role} CertificateVerify`);
+  const out = new Uint8Array(64 + label.length + 1 + transcriptHash.length);
+  out.set(CV_PAD);
+  out.set(label, 64);
+  out[64 + label.length] = 0;
+  out.set(transcriptHash, 64 + label.length + 1);
+  return out;
+}
+
+/** Constant-time equality of two byte strings. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+/** The scheme name for a code point, or undefined. */
+export function schemeName(code: number): SignatureSchemeName | undefined {
+  for (const [name, c] of Object.entries(SignatureScheme)) if (c === code) return name as SignatureSchemeName;
+  return undefined;
+}
+
+/** Schemes valid in a TLS 1.3 CertificateVerify (RSASSA-PKCS1-v1_5 is not, section 4.4.3). */
+export function allowedInCertificateVerify(scheme: SignatureSchemeName): boolean {
+  return !scheme.startsWith('rsa_pkcs1_');
+}
+
+/** Our first scheme that the peer offered and our key can sign with. */
+export function chooseSigningScheme(
+  provider: CryptoProvider,
+  key: PrivateKey,
+  ours: readonly SignatureSchemeName[],
+  peerOffered: readonly number[],
+): SignatureSchemeName | undefined {
+  return ours.find(
+    (s) => allowedInCertificateVerify(s) && peerOffered.includes(SignatureScheme[s]) && provider.supportsScheme(s, key),
+  );
+}
+
+/** Verifies a peer's CertificateVerify; illegal_parameter for a scheme we did not offer, decrypt_error for a bad signature. */
+export function verifyPeerSignature(
+  provider: CryptoProvider,
+  offered: readonly SignatureSchemeName[],
+  publicKey: PublicKey,
+  scheme: number,
+  signature: Uint8Array,
+  content: Uint8Array,
+): SignatureSchemeName {
+  const name = schemeName(scheme);
+  if (!name || !offered.includes(name) || !allowedInCertificateVerify(name)) {
+    throw TLSAlertError.sent('illegal_parameter', `CertificateVerify uses scheme 0x${scheme.toString(16)} we did not offer`);
+  }
+  if (!provider.supportsScheme(name, publicKey)) {
+    throw TLSAlertError.sent('illegal_parameter', `CertificateVerify scheme ${name} does not match the certificate's key`);
+  }
+  if (!provider.verify(name, publicKey, content, signature)) {
+    throw TLSAlertError.sent('decrypt_error', 'CertificateVerify signature is invalid');
+  }
+  return name;
+}
+
+/** CertificateVerificationError reasons and the alerts they send; the one place verification errors become alerts. */
+const CERTIFICATE_ALERTS: Readonly<Record<string, AlertName>> = {
+  expired: 'certificate_expired',
+  not_yet_valid: 'certificate_expired',
+  revoked: 'certificate_revoked',
+  unknown_issuer: 'unknown_ca',
+  not_a_ca: 'unknown_ca',
+  path_length_exceeded: 'unknown_ca',
+  too_deep: 'unknown_ca',
+  name_constraints: 'unknown_ca',
+  unsupported_certificate: 'unsupported_certificate',
+  extended_key_usage: 'unsupported_certificate',
+  key_usage: 'unsupported_certificate',
+  hostname_mismatch: 'certificate_unknown',
+  work_limit: 'certificate_unknown',
+};
+
+/** The alert for a rejected certificate chain (bad_certificate unless a more precise one applies). */
+export function alertForCertificateError(error: CertificateVerificationError): AlertName {
+  return Object.hasOwn(CERTIFICATE_ALERTS, error.reason) ? CERTIFICATE_ALERTS[error.reason]! : 'bad_certificate';
+}
+
+/** Runs a PeerVerifier, turning its rejection into the right alert. */
+export function verifyPeerChain(
+  verifier: PeerVerifier,
+  chain: readonly Uint8Array[],
+  context: PeerVerificationContext,
+): PublicKey {
+  try {
+    return verifier(chain, context);
+  } catch (e) {
+    if (e instanceof TLSAlertError) throw e;
+    if (e instanceof CertificateVerificationError) {
+      throw TLSAlertError.sent(alertForCertificateError(e), `peer certificate rejected: ${e.message}`, { cause: e });
+    }
+    throw TLSAlertError.sent('bad_certificate', `peer certificate could not be read: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Every extension in `received` must have been offered (`offered`) and be allowed in this message. */
+export function checkResponseExtensions(
+  received: readonly Extension[],
+  offered: readonly Extension[],
+  allowed: readonly number[],
+  message: string,
+): void {
+  for (const e of received) {
+    if (!offered.some((o) => o.type === e.type)) {
+      throw TLSAlertError.sent('unsupported_extension', `${message} carries extension ${e.type} the client did not offer`);
+    }
+    if (!allowed.includes(e.type)) {
+      throw TLSAlertError.sent('illegal_parameter', `${message} carries extension ${e.type}, which it may not`);
+    }
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The TLS 1.3 key schedule (RFC 8446 section 7): HKDF-Expand-Label, Derive-Secret, the
+ * early, handshake and master secrets, traffic keys and IVs, Finished keys, the
+ * KeyUpdate successor secret and the resumption PSK. Each function is one line of the
+ * RFC's diagram, so it can be checked against RFC 8448 step by step.
+ */
+import type { CryptoProvider } from './crypto/provider.js';
+import type { CipherSuite } from './suites.js';
+import { encode } from './codec/writer.js';
+
+const TLS13_LABEL_PREFIX = new TextEncoder().encode('tls13 ');
+
+/** HKDF-Expand-Label(Secret, Label, Context, Length) (section 7.1). */
+export function hkdfExpandLabel(
+  provider: CryptoProvider,
+  suite: CipherSuite,
+  secret: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  length: number,
+): Uint8Array {
+  const labelBytes = new TextEncoder().encode(label);
+  const info = encode((w) => {
+    w.u16(length);
+    w.block8((b) => b.bytes(TLS13_LABEL_PREFIX).bytes(labelBytes));
+    w.vector8(context);
+  });
+  return provider.hkdfExpand(suite.hash, secret, info, length);
+}
+
+/** Derive-Secret(Secret, Label, Messages), given Transcript-Hash(Messages) (section 7.1). */
+export function deriveSecret(
+  provider: CryptoProvider,
+  suite: CipherSuite,
+  secret: Uint8Array,
+  label: string,
+  transcriptHash: Uint8Array,
+): Uint8Array {
+  return hkdfExpandLabel(provider, suite, secret, label, transcriptHash, suite.hashLength);
+}
+
+/** A record protection key and IV derived from a traffic secret (section 7.3). */
+export interface TrafficKeys {
+  readonly key: Uint8Array;
+  readonly iv: Uint8Array;
+}
+
+/** The secrets of one handshake, computed stage by stage as the handshake advances. */
+export class KeySchedule {
+  private readonly zeros: Uint8Array;
+  private readonly emptyHash: Uint8Array;
+  /** Early Secret = HKDF-Extract(0, PSK or 0). */
+  readonly earlySecret: Uint8Array;
+  /** Handshake Secret, after `deriveHandshakeSecret`. */
+  handshakeSecret: Uint8Array | undefined;
+  /** Master Secret, after `deriveMasterSecret`. */
+  masterSecret: Uint8Array | undefined;
+
+  constructor(private readonly provider: CryptoProvider, readonly suite: CipherSuite, psk?: Uint8Array) {
+    this.zeros = new Uint8Array(suite.hashLength);
+    this.emptyHash = provider.hash(suite.hash).digest(new Uint8Array(0));
+    this.earlySecret = provider.hkdfExtract(suite.hash, this.zeros, psk ?? this.zeros);
+  }
+
+  /** Derive-Secret(secret, label, transcriptHash) under this suite. */
+  derive(secret: Uint8Array, label: string, transcriptHash: Uint8Array): Uint8Array {
+    return deriveSecret(this.provider, this.suite, secret, label, transcriptHash);
+  }
+
+  /** HKDF-Expand-Label under this suite. */
+  expandLabel(secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
+    return hkdfExpandLabel(this.provider, this.suite, secret, label, context, length);
+  }
+
+  /** Handshake Secret = HKDF-Extract(Derive-Secret(Early Secret, "derived", ""), (EC)DHE). */
+  deriveHandshakeSecret(sharedSecret: Uint8Array): Uint8Array {
+    const salt = this.derive(this.earlySecret, 'derived', this.emptyHash);
+    this.handshakeSecret = this.provider.hkdfExtract(this.suite.hash, salt, sharedSecret);
+    return this.handshakeSecret;
+  }
+
+  /** client_handshake_traffic_secret and server_handshake_traffic_secret, over ClientHello..ServerHello. */
+  handshakeTrafficSecrets(helloHash: Uint8Array): { client: Uint8Array; server: Uint8Array } {
+    const hs = this.required(this.handshakeSecret, 'handshake secret');
+    return { client: this.derive(hs, 'c hs traffic', helloHash), server: this.derive(hs, 's hs traffic', helloHash) };
+  }
+
+  /** Master Secret = HKDF-Extract(Derive-Secret(Handshake Secret, "derived", ""), 0). */
+  deriveMasterSecret(): Uint8Array {
+    const salt = this.derive(this.required(this.handshakeSecret, 'handshake secret'), 'derived', this.emptyHash);
+    this.masterSecret = this.provider.hkdfExtract(this.suite.hash, salt, this.zeros);
+    return this.masterSecret;
+  }
+
+  /** client/server_application_traffic_secret_0 and exporter_master_secret, over ClientHello..server Finished. */
+  applicationTrafficSecrets(serverFinishedHash: Uint8Array): { client: Uint8Array; server: Uint8Array; exporter: Uint8Array } {
+    const ms = this.required(this.masterSecret, 'master secret');
+    return {
+      client: this.derive(ms, 'c ap traffic', serverFinishedHash),
+      server: this.derive(ms, 's ap traffic', serverFinishedHash),
+      exporter: this.derive(ms, 'exp master', serverFinishedHash),
+    };
+  }
+
+  /** resumption_master_secret, over ClientHello..client Finished. */
+  resumptionMasterSecret(clientFinishedHash: Uint8Array): Uint8Array {
+    return this.derive(this.required(this.masterSecret, 'master secret'), 'res master', clientFinishedHash);
+  }
+
+  /** The PSK a NewSessionTicket with `nonce` stands for (section 4.6.1). */
+  resumptionPsk(resumptionMasterSecret: Uint8Array, nonce: Uint8Array): Uint8Array {
+    return this.expandLabel(resumptionMasterSecret, 'resumption', nonce, this.suite.hashLength);
+  }
+
+  /** [sender]_write_key and [sender]_write_iv from a traffic secret (section 7.3). */
+  trafficKeys(secret: Uint8Array): TrafficKeys {
+    return {
+      key: this.expandLabel(secret, 'key', new Uint8Array(0), this.suite.keyLength),
+      iv: this.expandLabel(secret, 'iv', new Uint8Array(0), 12),
+    };
+  }
+
+  /** verify_data = HMAC(finished_key, Transcript-Hash) with finished_key from `baseKey` (section 4.4.4). */
+  finishedVerifyData(baseKey: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
+    const finishedKey = this.expandLabel(baseKey, 'finished', new Uint8Array(0), this.suite.hashLength);
+    return this.provider.hmac(this.suite.hash, finishedKey, transcriptHash);
+  }
+
+  /** application_traffic_secret_N+1 (section 7.2). */
+  nextApplicationSecret(secret: Uint8Array): Uint8Array {
+    return this.expandLabel(secret, 'traffic upd', new Uint8Array(0), this.suite.hashLength);
+  }
+
+  private required(v: Uint8Array | undefined, what: string): Uint8Array {
+    if (!v) throw new Error(`key schedule: ${what} is not derived yet`);
+    return v;
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The TLS 1.3 record layer (RFC 8446 section 5): framing, AEAD protection with the
+ * per-record nonce, the inner content type and padding, and the size caps. The
+ * `RecordReader` takes received bytes in any fragmentation and yields whole records;
+ * the `RecordWriter` turns fragments into wire records. The engine owns one of each.
+ */
+import { TLSAlertError } from '../../../src/errors.js';
+import type { AeadKey } from '../crypto/provider.js';
+
+/** ContentType code points (section 5.1). */
+export const ContentType = {
+  change_cipher_spec: 20,
+  alert: 21,
+  handshake: 22,
+  application_data: 23,
+} as const;
+
+/** The largest TLSPlaintext / TLSInnerPlaintext content: 2^14 bytes. */
+export const MAX_PLAINTEXT = 16384;
+/** The largest TLSCiphertext fragment: 2^14 + 256 bytes. */
+export const MAX_CIPHERTEXT = 16384 + 256;
+/** Record header length. */
+export const HEADER_LENGTH = 5;
+const TAG_LENGTH = 16;
+
+/** One record after deframing and (when keys are in place) decryption. */
+export interface TLSRecord {
+  readonly type: number;
+  readonly fragment: Uint8Array;
+  /** True when it arrived AEAD-protected. */
+  readonly encrypted: boolean;
+}
+
+/** An AEAD key with its static IV and the 64-bit record sequence number (section 5.3). */
+export class RecordProtection {
+  private sequence = 0;
+
+  constructor(private readonly aead: AeadKey, private readonly iv: Uint8Array) {}
+
+  /** The nonce for the next record: the IV XORed with the left-padded sequence number. */
+  private nextNonce(): Uint8Array {
+    if (this.sequence >= Number.MAX_SAFE_INTEGER) throw TLSAlertError.sent('internal_error', 'record sequence number exhausted');
+    const nonce = this.iv.slice();
+    let s = this.sequence++;
+    for (let i = 11; i >= 4 && s > 0; i--) {
+      nonce[i]! ^= s % 256;
+      s = Math.floor(s / 256);
+    }
+    return nonce;
+  }
+
+  /** Encrypts a TLSInnerPlaintext into a complete wire record. */
+  seal(type: number, content: Uint8Array, padding = 0): Uint8Array {
+    const innerLength = content.length + 1 + padding;
+    const inner = new Uint8Array(innerLength);
+    inner.set(content);
+    inner[content.length] = type;
+    const header = recordHeader(ContentType.application_data, innerLength + TAG_LENGTH);
+    const sealed = this.aead.seal(this.nextNonce(), inner, header);
+    const out = new Uint8Array(HEADER_LENGTH + sealed.length);
+    out.set(header);
+    out.set(sealed, HEADER_LENGTH);
+    return out;
+  }
+
+  /** Decrypts a record; bad_record_mac on failure, record_overflow or unexpected_message on a bad inner plaintext. */
+  open(header: Uint8Array, fragment: Uint8Array): TLSRecord {
+    const inner = this.aead.open(this.nextNonce(), fragment, header);
+    if (inner === null) throw TLSAlertError.sent('bad_record_mac', 'record failed authentication');
+    if (inner.length > MAX_PLAINTEXT + 1) throw TLSAlertError.sent('record_overflow', 'TLSInnerPlaintext exceeds 2^14 + 1 bytes');
+    let end = inner.length - 1;
+    while (end >= 0 && inner[end] === 0) end--;
+    if (end < 0) throw TLSAlertError.sent('unexpected_message', 'TLSInnerPlaintext has no content type');
+    return { type: inner[end]!, fragment: inner.subarray(0, end), encrypted: true };
+  }
+}
+
+/** The 5-byte record header. */
+export function recordHeader(type: number, length: number): Uint8Array {
+  return Uint8Array.of(type, 0x03, 0x03, length >>> 8, length & 0xff);
+}
+
+/** Deframes received bytes into records, decrypting once read keys are installed. */
+export class RecordReader {
+  private buffer = new Uint8Array(0);
+  private start = 0;
+  private end = 0;
+  private protection: RecordProtection | undefined;
+
+  /** Bytes received but not yet returned as records. */
+  get buffered(): number {
+    return this.end - this.start;
+  }
+
+  /** True when read keys are installed. */
+  get encrypting(): boolean {
+    return this.protection !== undefined;
+  }
+
+  /** Installs the keys that protect every following record. */
+  setProtection(protection: RecordProtection): void {
+    this.protection = protection;
+  }
+
+  /** Appends received bytes (copied: the caller may reuse its buffer). */
+  feed(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    if (this.end + bytes.length > this.buffer.length) {
+      const live = this.end - this.start;
+      const needed = live + bytes.length;
+      if (needed <= this.buffer.length) {
+        this.buffer.copyWithin(0, this.start, this.end);
+      } else {
+        const next = new Uint8Array(Math.max(needed, 2 * this.buffer.length, 4096));
+        next.set(this.buffer.subarray(this.start, this.end));
+        this.buffer = next;
+      }
+      this.start = 0;
+      this.end = live;
+    }
+    this.buffer.set(bytes, this.end);
+    this.end += bytes.length;
+  }
+
+  /** The next whole record, or undefined until more bytes arrive. Headers are checked as soon as they are complete. */
+  next(): TLSRecord | undefined {
+    if (this.end - this.start < HEADER_LENGTH) return undefined;
+    const b = this.buffer;
+    const s = this.start;
+    const type = b[s]!;
+    const length = (b[s + 3]! << 8) | b[s + 4]!;
+    if (type < ContentType.change_cipher_spec || type > ContentType.application_data) {
+      throw TLSAlertError.sent('unexpected_message', `record content type ${type} is not defined`);
+    }
+    if (b[s + 1] !== 0x03) throw TLSAlertError.sent('decode_error', `record version ${b[s + 1]}.${b[s + 2]} is not TLS`);
+    const cap = this.protection && type === ContentType.application_data ? MAX_CIPHERTEXT : MAX_PLAINTEXT;
+    if (length > cap) throw TLSAlertError.sent('record_overflow', `record of ${length} bytes exceeds ${cap}`);
+    if (this.end - s < HEADER_LENGTH + length) return undefined;
+    const header = b.slice(s, s + HEADER_LENGTH);
+    const fragment = b.subarray(s + HEADER_LENGTH, s + HEADER_LENGTH + length);
+    this.start += HEADER_LENGTH + length;
+    if (this.start === this.end) this.start = this.end = 0;
+    if (type === ContentType.application_data) {
+      if (!this.protection) throw TLSAlertError.sent('unexpected_message', 'application data before keys were established');
+      if (length < TAG_LENGTH + 1) throw TLSAlertError.sent('bad_record_mac', 'encrypted record shorter than its tag');
+      return this.protection.open(header, fragment);
+    }
+    if (this.protection && type !== ContentType.change_cipher_spec) {
+      throw TLSAlertError.sent('unexpected_message', 'unprotected record after keys were established');
+    }
+    if (length === 0 && type !== ContentType.change_cipher_spec) {
+      throw TLSAlertError.sent('decode_error', 'zero-length handshake or alert record');
+    }
+    return { type, fragment: fragment.slice(), encrypted: false };
+  }
+}
+
+/** Frames outgoing content into wire records, encrypting once write keys are installed. */
+export class RecordWriter {
+  private protection: RecordProtection | undefined;
+
+  /** True when write keys are installed. */
+  get encrypting(): boolean {
+    return this.protection !== undefined;
+  }
+
+  /** Installs the keys that protect every following record. */
+  setProtection(protection: RecordProtection): void {
+    this.protection = protection;
+  }
+
+  /** Wire records carrying `content` of `type`, split into 2^14-byte fragments. */
+  records(type: number, content: Uint8Array, out: Uint8Array[]): void {
+    let offset = 0;
+    do {
+      const piece = content.subarray(offset, offset + MAX_PLAINTEXT);
+      offset += piece.length;
+      out.push(this.record(type, piece));
+    } while (offset < content.length);
+  }
+
+  /** One wire record for at most 2^14 bytes of content. */
+  record(type: number, content: Uint8Array): Uint8Array {
+    if (this.protection) return this.protection.seal(type, content);
+    const out = new Uint8Array(HEADER_LENGTH + content.length);
+    out.set(recordHeader(type, content.length));
+    out.set(content, HEADER_LENGTH);
+    return out;
+  }
+
+  /** The unprotected change_cipher_spec record sent for middlebox compatibility. */
+  static changeCipherSpec(): Uint8Array {
+    return Uint8Array.of(ContentType.change_cipher_spec, 0x03, 0x03, 0x00, 0x01, 0x01);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Engine settings: everything the sans-IO core is given from outside. Randomness, the
+ * clock, the crypto provider and the peer verifier are injected, so a handshake can be
+ * replayed byte for byte. `config.ts` builds these from node:tls-style configuration.
+ */
+import type { CryptoProvider, NamedGroupName, PrivateKey, RandomSource, SignatureSchemeName } from './crypto/provider.js';
+import type { Extension } from './codec/extensions.js';
+import type { CipherSuite } from './suites.js';
+import type { PeerVerifier, ShapedMessage } from './handshake-context.js';
+
+/** Settings both roles share. */
+export interface CommonEngineSettings {
+  readonly provider: CryptoProvider;
+  /** Random bytes (hello random, key shares, session id, tickets); default `provider.random`. */
+  readonly random?: RandomSource;
+  /** Clock in ms since the epoch; default `Date.now`. */
+  readonly now?: () => number;
+  /** Cipher suites in preference order; default all three. */
+  readonly cipherSuites?: readonly CipherSuite[];
+  /** supported_groups in preference order; default x25519, secp256r1, secp384r1, X25519MLKEM768 (those the provider has). */
+  readonly groups?: readonly NamedGroupName[];
+  /** Schemes accepted (and used) in CertificateVerify, in preference order. */
+  readonly signatureSchemes?: readonly SignatureSchemeName[];
+  /** Schemes accepted on certificates (signature_algorithms_cert). */
+  readonly certificateSignatureSchemes?: readonly SignatureSchemeName[];
+  /** ALPN protocols in preference order. */
+  readonly alpnProtocols?: readonly string[];
+  /** Our certificate chain (DER, leaf first); required for a server. */
+  readonly certificateChain?: readonly Uint8Array[];
+  /** The private key of our leaf certificate. */
+  readonly privateKey?: PrivateKey;
+  /** Produces CertificateVerify signatures instead of `provider.sign` (hardware keys; known-answer tests of randomised RSA-PSS). */
+  readonly signer?: (scheme: SignatureSchemeName, content: Uint8Array) => Uint8Array;
+  /** Cap on one handshake message (default 64 KiB). */
+  readonly maxHandshakeMessageLength?: number;
+  /** Receives NSS key-log lines (SSLKEYLOGFILE format). */
+  readonly keylog?: (line: string) => void;
+  /**
+   * Reshapes the extension list of a message we send, given our defaults. For
+   * reproducing other stacks' exact bytes (RFC 8448 traces) and for tests; the engine
+   * still checks peers against what was actually sent.
+   */
+  readonly editExtensions?: (message: ShapedMessage, extensions: readonly Extension[]) => readonly Extension[];
+}
+
+/** Client-role settings. */
+export interface ClientEngineSettings extends CommonEngineSettings {
+  /** SNI host name and the name the server certificate must match. */
+  readonly serverName?: string;
+  /** Groups to send key shares for in the first ClientHello; default the first of `groups`. */
+  readonly keyShareGroups?: readonly NamedGroupName[];
+  /** Validates the server chain and returns its key. Build with `config.ts`; there is no implicit "accept anything". */
+  readonly verifyServer: PeerVerifier;
+  /** Send a 32-byte legacy_session_id and a change_cipher_spec (RFC 8446 appendix D.4); default true. */
+  readonly middleboxCompatibility?: boolean;
+}
+
+/** How a server treats client certificates. */
+export type ClientAuthentication = 'none' | 'request' | 'require';
+
+/** Server-role settings. */
+export interface ServerEngineSettings extends CommonEngineSettings {
+  readonly certificateChain: readonly Uint8Array[];
+  readonly privateKey: PrivateKey;
+  /** Ask for a client certificate, optionally requiring one; default none. */
+  readonly clientAuthentication?: ClientAuthentication;
+  /** Validates a client chain for clientAuth; required unless clientAuthentication is none. */
+  readonly verifyClient?: PeerVerifier;
+  /** NewSessionTickets sent after the handshake; default 1. */
+  readonly ticketCount?: number;
+  /** Lifetime announced in tickets, seconds; default 7200. */
+  readonly ticketLifetimeSeconds?: number;
+  /** Put a cookie in HelloRetryRequest (and require it echoed); default true. */
+  readonly retryCookie?: boolean;
+}

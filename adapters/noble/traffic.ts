@@ -1,0 +1,84 @@
+/**
+ * The state after the handshake (RFC 8446 section 4.6): post-handshake messages.
+ * NewSessionTicket (client: kept for later resumption) and KeyUpdate (both roles:
+ * switch read keys, and answer `update_requested` with our own update).
+ */
+import { TLSAlertError } from '../../src/errors.js';
+import {
+  decodeKeyUpdate,
+  decodeNewSessionTicket,
+  encodeKeyUpdate,
+  frameHandshake,
+  handshakeTypeName,
+  HandshakeType,
+  type HandshakeMessage,
+} from './codec/handshake.js';
+import type { HandshakeContext, HandshakeState } from './handshake-context.js';
+import type { KeySchedule } from './key-schedule.js';
+import type { CipherSuite } from './suites.js';
+
+/** Application traffic: the final handshake state of both roles. */
+export class TrafficState implements HandshakeState {
+  readonly name = 'ExpectTraffic';
+
+  constructor(
+    private readonly role: 'client' | 'server',
+    private readonly suite: CipherSuite,
+    private readonly schedule: KeySchedule,
+    private clientSecret: Uint8Array,
+    private serverSecret: Uint8Array,
+    private readonly resumptionMasterSecret: Uint8Array,
+    private readonly serverName: string | undefined,
+  ) {}
+
+  handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
+    if (message.type === HandshakeType.new_session_ticket && this.role === 'client') {
+      this.readNewSessionTicket(ctx, message);
+      return this;
+    }
+    if (message.type === HandshakeType.key_update) {
+      this.readKeyUpdate(ctx, message);
+      return this;
+    }
+    throw TLSAlertError.sent('unexpected_message', `${handshakeTypeName(message.type)} after the handshake`);
+  }
+
+  /** NewSessionTicket (section 4.6.1): derive its PSK and keep it. */
+  private readNewSessionTicket(ctx: HandshakeContext, message: HandshakeMessage): void {
+    const nst = decodeNewSessionTicket(message.body);
+    ctx.keepTicket({
+      ticket: nst.ticket,
+      psk: this.schedule.resumptionPsk(this.resumptionMasterSecret, nst.nonce),
+      lifetimeSeconds: nst.lifetime,
+      ageAdd: nst.ageAdd,
+      receivedAt: ctx.now(),
+      suite: this.suite,
+      serverName: this.serverName,
+    });
+  }
+
+  /** KeyUpdate (section 4.6.3): new read keys; answer a request with our own update. */
+  private readKeyUpdate(ctx: HandshakeContext, message: HandshakeMessage): void {
+    const requested = decodeKeyUpdate(message.body);
+    if (this.role === 'client') {
+      this.serverSecret = this.schedule.nextApplicationSecret(this.serverSecret);
+      ctx.setReadSecret(this.suite, this.serverSecret);
+    } else {
+      this.clientSecret = this.schedule.nextApplicationSecret(this.clientSecret);
+      ctx.setReadSecret(this.suite, this.clientSecret);
+    }
+    if (requested && ctx.canWrite) this.sendKeyUpdate(ctx, false);
+  }
+
+  /** Sends KeyUpdate and switches our write keys. */
+  sendKeyUpdate(ctx: HandshakeContext, requestPeerUpdate: boolean): void {
+    ctx.send(frameHandshake(HandshakeType.key_update, encodeKeyUpdate(requestPeerUpdate)));
+    if (this.role === 'client') {
+      this.clientSecret = this.schedule.nextApplicationSecret(this.clientSecret);
+      ctx.setWriteSecret(this.suite, this.clientSecret);
+    } else {
+      this.serverSecret = this.schedule.nextApplicationSecret(this.serverSecret);
+      ctx.setWriteSecret(this.suite, this.serverSecret);
+    }
+  }
+}

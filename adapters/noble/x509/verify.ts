@@ -1,0 +1,132 @@
+/**
+ * The verifier's entry points: parse the peer's DER certificates, build and validate a
+ * path to a trust anchor (path.ts), then check the host name (hostname.ts). The engine
+ * calls `verifyCertificateChainSync`; applications may await `verifyCertificateChain`.
+ */
+
+import { CertificateVerificationError, ConfigurationError } from '../../../src/errors.js';
+import { nobleCryptoProvider } from '../crypto/noble.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { type Certificate, parseCertificate } from './certificate.js';
+import { CertificateParseError } from './der.js';
+import { certificateMatchesHostname, parseReferenceIdentity } from './hostname.js';
+import { nodeRootTrustAnchors } from './node-roots.js';
+import { type Purpose, buildCertificatePath } from './path.js';
+
+/** A certificate as DER bytes or already parsed. */
+export type CertificateSource = Uint8Array | Certificate;
+
+/** What to verify and against what. */
+export interface CertificateChainVerification {
+  /** The end-entity certificate. */
+  readonly leaf: CertificateSource;
+  /** Other certificates the peer sent, in any order; unusable ones are skipped. */
+  readonly intermediates?: readonly CertificateSource[];
+  /** Trusted roots; default Node's bundled roots (`tls.rootCertificates`). */
+  readonly trustAnchors?: readonly CertificateSource[];
+  /** A DNS name or an IP literal the leaf must be valid for; unchecked when absent. */
+  readonly hostname?: string;
+  /** The verification time (default now). */
+  readonly at?: Date;
+  /** The purpose the leaf must allow (default serverAuth). */
+  readonly purpose?: Purpose;
+  /** Verifies signatures (default the noble provider). */
+  readonly provider?: CryptoProvider;
+  /** Longest path in certificates, leaf and anchor included (default 8). */
+  readonly maxChainLength?: number;
+  /** Signature verification budget per call (default 100). */
+  readonly maxSignatureChecks?: number;
+  /** Candidate-issuer budget per call (default 2000). */
+  readonly maxCandidates?: number;
+  /** Smallest RSA modulus accepted in certificate signatures (default 2048). */
+  readonly minimumRsaModulusBits?: number;
+}
+
+/** The validated path: leaf first, trust anchor last (one element when the leaf is itself trusted). */
+export type VerifiedChain = readonly Certificate[];
+
+function isParsed(source: CertificateSource): source is Certificate {
+  return !(source instanceof Uint8Array);
+}
+
+function parseLeaf(source: CertificateSource): Certificate {
+  if (isParsed(source)) return source;
+  try {
+    return parseCertificate(source);
+  } catch (error) {
+    if (!(error instanceof CertificateParseError)) throw error;
+    const reason = error.kind === 'unsupported' ? 'unsupported_certificate' : 'malformed';
+    throw new CertificateVerificationError(reason, `leaf certificate: ${error.message}`, { cause: error });
+  }
+}
+
+function parseIntermediates(sources: readonly CertificateSource[]): Certificate[] {
+  const parsed: Certificate[] = [];
+  for (const source of sources) {
+    if (isParsed(source)) {
+      parsed.push(source);
+      continue;
+    }
+    try {
+      parsed.push(parseCertificate(source));
+    } catch (error) {
+      if (!(error instanceof CertificateParseError)) throw error;
+      if (error.kind === 'unsupported') continue;
+      throw new CertificateVerificationError('malformed', `intermediate certificate: ${error.message}`, { cause: error });
+    }
+  }
+  return parsed;
+}
+
+function parseAnchors(sources: readonly CertificateSource[] | undefined): readonly Certificate[] {
+  if (sources === undefined) return nodeRootTrustAnchors();
+  const parsed: Certificate[] = [];
+  for (const source of sources) {
+    if (isParsed(source)) {
+      parsed.push(source);
+      continue;
+    }
+    try {
+      parsed.push(parseCertificate(source));
+    } catch (error) {
+      if (!(error instanceof CertificateParseError)) throw error;
+      if (error.kind === 'unsupported') continue;
+      throw new ConfigurationError(`malformed trust anchor: ${error.message}`, { cause: error });
+    }
+  }
+  return parsed;
+}
+
+/** Checks that the leaf is valid for `hostname` (subjectAltName only); throws `hostname_mismatch`. */
+export function verifyHostname(leaf: Certificate, hostname: string): void {
+  if (!parseReferenceIdentity(hostname)) {
+    throw new CertificateVerificationError('hostname_mismatch', `${JSON.stringify(hostname)} is neither a valid DNS name nor an IP address`);
+  }
+  if (!certificateMatchesHostname(leaf.extensions.subjectAltNames, hostname)) {
+    throw new CertificateVerificationError('hostname_mismatch', `certificate "${leaf.subject.text}" is not valid for ${hostname}`);
+  }
+}
+
+/** Verifies a certificate chain synchronously; returns the validated path or throws `CertificateVerificationError`. */
+export function verifyCertificateChainSync(options: CertificateChainVerification): VerifiedChain {
+  const leaf = parseLeaf(options.leaf);
+  const chain = buildCertificatePath({
+    leaf,
+    intermediates: parseIntermediates(options.intermediates ?? []),
+    trustAnchors: parseAnchors(options.trustAnchors),
+    at: options.at ?? new Date(),
+    purpose: options.purpose ?? 'serverAuth',
+    provider: options.provider ?? nobleCryptoProvider,
+    maxChainLength: options.maxChainLength,
+    maxSignatureChecks: options.maxSignatureChecks,
+    maxCandidates: options.maxCandidates,
+    minimumRsaModulusBits: options.minimumRsaModulusBits,
+  });
+  if (options.hostname !== undefined) verifyHostname(leaf, options.hostname);
+  return chain;
+}
+
+/** Verifies a certificate chain; resolves with the validated path (leaf first, anchor last) or rejects with `CertificateVerificationError`. */
+export async function verifyCertificateChain(options: CertificateChainVerification): Promise<VerifiedChain> {
+  return verifyCertificateChainSync(options);
+}

@@ -1,0 +1,123 @@
+/**
+ * Maps what node:tls and OpenSSL report into this library's typed errors: alerts from
+ * the peer, OpenSSL's own complaints about the peer's records, certificate failures and
+ * broken connections.
+ */
+import {
+  AlertDescription,
+  CertificateVerificationError,
+  ConnectionClosedError,
+  TLSAlertError,
+  TLSServiceError,
+  type AlertName,
+} from '../../src/errors.js';
+import { describe } from '../../src/raw/stream-reader.js';
+
+/** X.509 verification codes (as node:tls reports them) to our stable reasons. */
+const certificateReasons: Record<string, string> = {
+  ERR_TLS_CERT_ALTNAME_INVALID: 'hostname_mismatch',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unknown_issuer',
+  UNABLE_TO_GET_ISSUER_CERT: 'unknown_issuer',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknown_issuer',
+  SELF_SIGNED_CERT_IN_CHAIN: 'self_signed',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self_signed',
+  CERT_HAS_EXPIRED: 'expired',
+  CERT_NOT_YET_VALID: 'not_yet_valid',
+  CERT_SIGNATURE_FAILURE: 'bad_signature',
+  CERT_REVOKED: 'revoked',
+  INVALID_CA: 'invalid_ca',
+  INVALID_PURPOSE: 'invalid_purpose',
+  PATH_LENGTH_EXCEEDED: 'path_length_exceeded',
+  CERT_UNTRUSTED: 'untrusted',
+  CERT_REJECTED: 'rejected',
+  HOSTNAME_MISMATCH: 'hostname_mismatch',
+  UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: 'bad_certificate',
+  CERT_CHAIN_TOO_LONG: 'path_length_exceeded',
+};
+
+/** The alert a client sends for each verification reason (RFC 8446 section 6.2). */
+const alertForReason: Record<string, AlertName> = {
+  unknown_issuer: 'unknown_ca',
+  self_signed: 'unknown_ca',
+  untrusted: 'unknown_ca',
+  invalid_ca: 'unknown_ca',
+  expired: 'certificate_expired',
+  not_yet_valid: 'bad_certificate',
+  revoked: 'certificate_revoked',
+  invalid_purpose: 'unsupported_certificate',
+};
+
+/** OpenSSL reason codes for a peer's malformed or unexpected input, to the alert OpenSSL sends. */
+const localAlerts: Record<string, AlertName> = {
+  WRONG_VERSION_NUMBER: 'protocol_version',
+  UNSUPPORTED_PROTOCOL: 'protocol_version',
+  NO_PROTOCOLS_AVAILABLE: 'protocol_version',
+  DECRYPTION_FAILED_OR_BAD_RECORD_MAC: 'bad_record_mac',
+  BAD_RECORD_MAC: 'bad_record_mac',
+  DECRYPTION_FAILED: 'bad_record_mac',
+  PACKET_LENGTH_TOO_LONG: 'record_overflow',
+  ENCRYPTED_LENGTH_TOO_LONG: 'record_overflow',
+  DATA_LENGTH_TOO_LONG: 'record_overflow',
+  RECORD_LENGTH_MISMATCH: 'decode_error',
+  LENGTH_MISMATCH: 'decode_error',
+  BAD_PACKET_LENGTH: 'decode_error',
+  BAD_LENGTH: 'decode_error',
+  LENGTH_TOO_SHORT: 'decode_error',
+  BAD_PACKET: 'decode_error',
+  UNEXPECTED_MESSAGE: 'unexpected_message',
+  UNEXPECTED_RECORD: 'unexpected_message',
+  BAD_RECORD_TYPE: 'unexpected_message',
+  UNKNOWN_PROTOCOL: 'unexpected_message',
+  HTTP_REQUEST: 'unexpected_message',
+  HTTPS_PROXY_REQUEST: 'unexpected_message',
+  NO_SHARED_CIPHER: 'handshake_failure',
+  NO_SUITABLE_KEY_SHARE: 'handshake_failure',
+  NO_SHARED_GROUPS: 'handshake_failure',
+  NO_SHARED_SIGNATURE_ALGORITHMS: 'handshake_failure',
+  NO_APPLICATION_PROTOCOL: 'no_application_protocol',
+  BAD_KEY_SHARE: 'illegal_parameter',
+  BAD_EXTENSION: 'illegal_parameter',
+  PEER_DID_NOT_RETURN_A_CERTIFICATE: 'certificate_required',
+  UNEXPECTED_EOF_WHILE_READING: 'decode_error',
+};
+
+/** A stable reason for a verification error code, or undefined when it is not one. */
+export function certificateReasonFor(code: string | undefined): string | undefined {
+  return code === undefined ? undefined : certificateReasons[code];
+}
+
+/** The alert a client should send when verification fails for `reason`. */
+export function alertForCertificateReason(reason: string): AlertName {
+  return alertForReason[reason] ?? 'bad_certificate';
+}
+
+/** A CertificateVerificationError for a node:tls verification error. */
+export function certificateError(error: Error & { code?: string }): CertificateVerificationError {
+  const reason = certificateReasonFor(error.code) ?? 'invalid';
+  return new CertificateVerificationError(reason, `certificate verification failed (${reason}): ${error.message}`, {
+    cause: error,
+  });
+}
+
+/** Turns anything node:tls or the raw connection threw into one of our typed errors. */
+export function mapNodeTLSError(error: unknown): Error {
+  if (error instanceof TLSServiceError) return error;
+  if (!(error instanceof Error)) return new ConnectionClosedError(`TLS connection failed: ${String(error)}`);
+  const code = (error as { code?: unknown }).code;
+  const codeText = typeof code === 'string' ? code : '';
+  if (certificateReasons[codeText]) return certificateError(error as Error & { code: string });
+
+  const received = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(.+)$/.exec(codeText);
+  const number = /alert number (\d+)/.exec(error.message);
+  if (received || number) {
+    const wire = number ? Number(number[1]) : AlertDescription[received![1]!.toLowerCase() as AlertName];
+    if (wire !== undefined) return new TLSAlertError(wire, 'received', error.message, { cause: error });
+  }
+
+  const local = /^ERR_SSL_(.+)$/.exec(codeText);
+  if (local) {
+    const alert = localAlerts[local[1]!] ?? 'internal_error';
+    return TLSAlertError.sent(alert, error.message, { cause: error });
+  }
+  return new ConnectionClosedError(`TLS connection failed: ${describe(error)}`, { cause: error });
+}

@@ -1,0 +1,283 @@
+/**
+ * `NodeTLSService`: OpenSSL through node:tls over ANY RawConnection. The raw connection
+ * is adapted to a Duplex (RawConnectionDuplex) and wrapped in a TLSSocket; errors come
+ * out typed, and a client that rejects the server's certificate tells the server why
+ * with a fatal alert in place of its Finished (see abort-alert.ts).
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { certificateList, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
+import { ConfigurationError, ConnectionClosedError } from '../../src/errors.js';
+import { asIovec, type ByteSource, type RawConnection } from '../../src/raw-connection.js';
+import { StreamReader } from '../../src/raw/stream-reader.js';
+import { writeVectored } from '../../src/raw/stream-writer.js';
+import type { NegotiatedParameters, TLSService } from '../../src/tls-service.js';
+import { parseKeylogLine, plaintextAlertRecord, protectedAlertRecord } from './abort-alert.js';
+import { alertForCertificateReason, certificateError, mapNodeTLSError } from './error-mapping.js';
+import { RawConnectionDuplex } from './raw-duplex.js';
+
+/** OpenSSL group names to the names this library reports. */
+const groupNames: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+
+/** A TLSService backed by node:tls (OpenSSL). */
+export class NodeTLSService implements TLSService {
+  readonly backend = 'node-tls';
+  private socket: tls.TLSSocket | undefined;
+  private reader: StreamReader | undefined;
+  private parameters: NegotiatedParameters | undefined;
+  private closing: Promise<void> | undefined;
+  /** Set when we aborted the handshake ourselves; negotiate rejects with it. */
+  private abortError: Error | undefined;
+
+  async negotiateAsClient(via: RawConnection, options: ClientConfiguration = {}): Promise<void> {
+    this.claim();
+    const duplex = new RawConnectionDuplex(via);
+    const servername = options.servername;
+    const nameIsAddress = servername !== undefined && net.isIP(servername) !== 0;
+    const verifyName = servername ?? 'localhost';
+    const rejectUnauthorized = options.rejectUnauthorized ?? true;
+    const secureContext = createContext(options);
+    const socket = tls.connect({
+      socket: duplex,
+      secureContext,
+      host: verifyName,
+      servername: servername !== undefined && !nameIsAddress ? servername : undefined,
+      // We verify ourselves (see abortIfUntrusted): node:tls would only close the socket.
+      rejectUnauthorized: false,
+      ALPNProtocols: options.ALPNProtocols ? [...options.ALPNProtocols] : undefined,
+    } as tls.ConnectionOptions);
+    this.socket = socket;
+    const secrets = new Map<string, Uint8Array>();
+    if (options.keylog || rejectUnauthorized) {
+      socket.on('keylog', (line: Buffer) => {
+        const text = line.toString('latin1').trimEnd();
+        options.keylog?.(text);
+        const entry = rejectUnauthorized ? parseKeylogLine(text) : undefined;
+        if (entry?.label === 'CLIENT_HANDSHAKE_TRAFFIC_SECRET') secrets.set(entry.label, entry.secret);
+      });
+    }
+    let decided = !rejectUnauthorized;
+    const verify = (): void => {
+      if (!decided) decided = this.abortIfUntrusted(socket, duplex, verifyName, secrets);
+    };
+    duplex.beforeWrite = verify;
+    socket.prependListener('secureConnect', verify);
+    await this.awaitHandshake(socket, 'secureConnect');
+    duplex.beforeWrite = undefined;
+    secrets.clear();
+    if (this.abortError) throw this.abortError;
+    this.settle(socket, servername, true);
+  }
+
+  async negotiateAsServer(via: RawConnection, options: ServerConfiguration = {}): Promise<void> {
+    this.claim();
+    if (options.cert === undefined || options.key === undefined) {
+      via.destroy?.();
+      throw new ConfigurationError('node-tls: a server needs cert and key');
+    }
+    let secureContext: tls.SecureContext;
+    try {
+      secureContext = createContext(options);
+    } catch (error) {
+      via.destroy?.();
+      throw error;
+    }
+    const requestCert = options.requestCert ?? false;
+    const rejectUnauthorized = options.rejectUnauthorized ?? true;
+    const socket = new tls.TLSSocket(new RawConnectionDuplex(via), {
+      isServer: true,
+      secureContext,
+      requestCert,
+      rejectUnauthorized: requestCert && rejectUnauthorized,
+      ALPNProtocols: options.ALPNProtocols ? [...options.ALPNProtocols] : undefined,
+    });
+    this.socket = socket;
+    if (options.keylog) socket.on('keylog', (line: Buffer) => options.keylog!(line.toString('latin1').trimEnd()));
+    await this.awaitHandshake(socket, 'secure');
+    if (requestCert && rejectUnauthorized) {
+      const failure = (socket as unknown as { _handle?: { verifyError(): Error | null } })._handle?.verifyError();
+      if (failure) {
+        socket.destroy();
+        throw certificateError(failure);
+      }
+    }
+    this.settle(socket, undefined, false);
+  }
+
+  get negotiated(): NegotiatedParameters {
+    if (!this.parameters) throw new ConnectionClosedError('node-tls: not negotiated yet');
+    return this.parameters;
+  }
+
+  sendBytes(data: Uint8Array): Promise<void>;
+  sendBytes(iovec: readonly Uint8Array[]): Promise<void>;
+  sendBytes(data: ByteSource): Promise<void>;
+  async sendBytes(data: ByteSource): Promise<void> {
+    const socket = this.open('sendBytes');
+    if (socket.destroyed || socket.writableEnded) {
+      throw this.reader?.error ?? new ConnectionClosedError('node-tls: the connection is closed');
+    }
+    await writeVectored(socket, asIovec(data), (error) => this.reader?.error ?? mapNodeTLSError(error));
+  }
+
+  async receiveBytes(count: number): Promise<Uint8Array> {
+    this.open('receiveBytes');
+    return this.reader!.receiveBytes(count);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  willDeinitConnection(): void {
+    this.closing ??= Promise.resolve();
+    this.reader?.release();
+    this.socket?.destroy();
+  }
+
+  /** A service negotiates once. */
+  private claim(): void {
+    if (this.socket) throw new ConnectionClosedError('node-tls: a service negotiates once');
+  }
+
+  private open(operation: string): tls.TLSSocket {
+    if (this.closing) throw new ConnectionClosedError(`node-tls: ${operation} after close`);
+    if (!this.socket || !this.reader) throw new ConnectionClosedError(`node-tls: ${operation} before negotiation`);
+    return this.socket;
+  }
+
+  /** Resolves on `event`; rejects with a typed error when the handshake fails or the connection ends first. */
+  private awaitHandshake(socket: tls.TLSSocket, event: 'secure' | 'secureConnect'): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const cleanup = (): void => {
+        socket.off(event, onSecure);
+        socket.off('error', onError);
+        socket.off('close', onClose);
+        socket.on('error', () => undefined); // late errors must not crash the process
+      };
+      const onSecure = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onError = (error: unknown): void => {
+        cleanup();
+        socket.destroy();
+        reject(this.abortError ?? mapNodeTLSError(error));
+      };
+      const onClose = (): void => {
+        cleanup();
+        reject(this.abortError ?? new ConnectionClosedError('node-tls: connection closed during the handshake'));
+      };
+      socket.once(event, onSecure);
+      socket.on('error', onError);
+      socket.once('close', onClose);
+    });
+  }
+
+  /**
+   * Verifies the server's certificate as soon as it is in: on the client's first write
+   * after it (TLS 1.2: the flight with our Finished) or at 'secureConnect' (TLS 1.3,
+   * where node:tls reports the handshake before flushing our Finished). On failure the
+   * Finished is replaced by a fatal alert and the connection is closed, so the server
+   * learns why. Returns false while there is no certificate to decide on yet.
+   */
+  private abortIfUntrusted(
+    socket: tls.TLSSocket,
+    duplex: RawConnectionDuplex,
+    verifyName: string,
+    secrets: ReadonlyMap<string, Uint8Array>,
+  ): boolean {
+    const handle = (socket as unknown as { _handle?: { verifyError(): (Error & { code?: string }) | null } })._handle;
+    const certificate = handle ? socket.getPeerCertificate(true) : undefined;
+    if (!handle || !certificate?.raw) return false;
+    const failure = handle.verifyError() ?? tls.checkServerIdentity(verifyName, certificate);
+    if (!failure) return true;
+    const error = certificateError(failure as Error & { code?: string });
+    const alert = alertForCertificateReason(error.reason);
+    let record: Uint8Array | undefined;
+    if (socket.getProtocol() === 'TLSv1.3') {
+      const secret = secrets.get('CLIENT_HANDSHAKE_TRAFFIC_SECRET');
+      const suite = socket.getCipher()?.standardName;
+      record = secret && suite ? protectedAlertRecord(alert, suite, secret) : undefined;
+    } else {
+      record = plaintextAlertRecord(alert);
+    }
+    this.abortError = error;
+    duplex.abortWith(record ?? new Uint8Array(0));
+    setImmediate(() => socket.destroy(error));
+    return true;
+  }
+
+  private settle(socket: tls.TLSSocket, servername: string | undefined, isClient: boolean): void {
+    this.reader = new StreamReader(socket, { mapError: mapNodeTLSError });
+    const keyInfo = isClient ? socket.getEphemeralKeyInfo() : undefined;
+    const groupName = keyInfo && 'name' in keyInfo && typeof keyInfo.name === 'string' ? keyInfo.name : undefined;
+    const sni = isClient ? servername : (socket as unknown as { servername?: unknown }).servername;
+    this.parameters = {
+      backend: this.backend,
+      protocol: socket.getProtocol() ?? 'unknown',
+      cipherSuite: socket.getCipher()?.standardName,
+      group: groupName === undefined ? undefined : (groupNames[groupName] ?? groupName),
+      alpnProtocol: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : undefined,
+      servername: typeof sni === 'string' && sni !== '' ? sni : undefined,
+      peerCertificates: peerChain(socket),
+      resumed: socket.isSessionReused(),
+    };
+  }
+
+  private async shutdown(): Promise<void> {
+    const socket = this.socket;
+    this.reader?.release();
+    if (!socket) return;
+    if (!socket.destroyed && !socket.writableFinished) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          socket.off('finish', done);
+          socket.off('close', done);
+          resolve();
+        };
+        socket.once('finish', done);
+        socket.once('close', done);
+        socket.end();
+      });
+    }
+    socket.destroy();
+  }
+}
+
+/** The peer's chain as DER, leaf first, following issuers until a self-issued one. */
+function peerChain(socket: tls.TLSSocket): Uint8Array[] {
+  const chain: Uint8Array[] = [];
+  let certificate: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  while (certificate?.raw && chain.length < 16) {
+    chain.push(new Uint8Array(certificate.raw));
+    const issuer: tls.DetailedPeerCertificate | undefined = certificate.issuerCertificate;
+    if (!issuer || issuer === certificate || issuer.raw?.equals(certificate.raw)) break;
+    certificate = issuer;
+  }
+  return chain;
+}
+
+/** A SecureContext from our configuration; bad input becomes ConfigurationError. */
+function createContext(options: CommonConfiguration): tls.SecureContext {
+  const ca = certificateList(options.ca).map(toNodeInput);
+  const cert = certificateList(options.cert).map(toNodeInput);
+  try {
+    return tls.createSecureContext({
+      ca: ca.length > 0 ? ca : undefined,
+      cert: cert.length > 0 ? cert : undefined,
+      key: options.key === undefined ? undefined : toNodeInput(options.key),
+      minVersion: options.minVersion,
+      maxVersion: options.maxVersion,
+      ciphersuites: options.cipherSuites?.join(':'),
+      ecdhCurve: options.groups?.join(':'),
+    } as tls.SecureContextOptions);
+  } catch (error) {
+    throw new ConfigurationError(`node-tls: invalid configuration: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function toNodeInput(input: string | Uint8Array): string | Buffer {
+  return typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+}

@@ -1,0 +1,85 @@
+/**
+ * Section 3, bulk throughput: one connection per backend and cipher suite carries a
+ * fixed amount one way (client to server, in 64 KiB sendBytes calls) to a server in its
+ * own process; the clock runs from the first byte sent to the server's DONE.
+ */
+import { isTLS, NODE_TLS, PLAINTEXT, benchBackends, benchContainer } from './backends.js';
+import { ratio, type BulkThroughputRow, type BulkThroughputSection } from './report.js';
+import { BenchServer } from './server-handle.js';
+import { connectToBenchServer, receiveExactly, secondsSince } from './tcp-client.js';
+
+/** The TLS 1.3 cipher suites measured for every backend that lets us choose. */
+export const TLS13_SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'] as const;
+
+/** How much to send. */
+export interface BulkThroughputPlan {
+  readonly bytesPerRun: number;
+  readonly chunkBytes: number;
+}
+
+/** Measures MB/s for every backend and cipher suite. */
+export async function measureBulkThroughput(plan: BulkThroughputPlan, progress: (line: string) => void): Promise<BulkThroughputSection> {
+  const measured: Omit<BulkThroughputRow, 'vsPlaintext' | 'vsNodeTLS'>[] = [];
+  for (const backend of benchBackends()) {
+    const server = await BenchServer.start(backend, 'sink');
+    try {
+      const suites: readonly string[] = isTLS(backend) ? TLS13_SUITES : ['none'];
+      for (const suite of suites) {
+        progress(`bulk throughput: ${backend} ${suite} (${(plan.bytesPerRun / 2 ** 20).toFixed(0)} MiB)`);
+        measured.push(await measureOne(backend, suite, server.port, plan));
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  const plaintext = measured.find((r) => r.backend === PLAINTEXT && !r.error)?.megabytesPerSecond ?? null;
+  const nodeTLSFor = (suite: string): number | null =>
+    measured.find((r) => r.backend === NODE_TLS && r.cipherSuite === suite && !r.error)?.megabytesPerSecond ?? null;
+  const nodeTLSBest = Math.max(0, ...measured.filter((r) => r.backend === NODE_TLS && !r.error).map((r) => r.megabytesPerSecond)) || null;
+  const rows = measured.map((row) => ({
+    ...row,
+    vsPlaintext: row.error ? null : ratio(row.megabytesPerSecond, plaintext),
+    vsNodeTLS: row.error ? null : ratio(row.megabytesPerSecond, row.backend === PLAINTEXT ? nodeTLSBest : nodeTLSFor(row.cipherSuite)),
+  }));
+  return { bytesPerRun: plan.bytesPerRun, chunkBytes: plan.chunkBytes, rows };
+}
+
+async function measureOne(
+  backend: string,
+  suite: string,
+  port: number,
+  plan: BulkThroughputPlan,
+): Promise<Omit<BulkThroughputRow, 'vsPlaintext' | 'vsNodeTLS'>> {
+  const base = { backend, cipherSuite: suite, bytes: plan.bytesPerRun };
+  const container = benchContainer(backend);
+  try {
+    const connection = await connectToBenchServer(container, port, suite === 'none' ? {} : { cipherSuites: [suite] });
+    try {
+      const agreed = connection.negotiated.cipherSuite ?? 'none';
+      if (suite !== 'none' && agreed !== suite) {
+        return { ...base, seconds: 0, megabytesPerSecond: 0, error: `asked for ${suite}, agreed ${agreed}` };
+      }
+      const header = new Uint8Array(8);
+      new DataView(header.buffer).setBigUint64(0, BigInt(plan.bytesPerRun));
+      // Distinct random-looking contents, reused across calls (the server only counts).
+      const chunk = new Uint8Array(plan.chunkBytes);
+      for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 2654435761) >>> 24;
+      const start = performance.now();
+      await connection.sendBytes(header);
+      let left = plan.bytesPerRun;
+      while (left > 0) {
+        const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+        await connection.sendBytes(piece);
+        left -= piece.length;
+      }
+      const done = new TextDecoder().decode(await receiveExactly(connection, 4));
+      const seconds = secondsSince(start);
+      if (done !== 'DONE') throw new Error(`expected DONE, got ${JSON.stringify(done)}`);
+      return { ...base, seconds, megabytesPerSecond: plan.bytesPerRun / 1e6 / seconds };
+    } finally {
+      await connection.close();
+    }
+  } catch (error) {
+    return { ...base, seconds: 0, megabytesPerSecond: 0, error: error instanceof Error ? error.message : String(error) };
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The tables of a BenchReport, one function per section, as padded Markdown: printed on
+ * the terminal after a run and embedded in `docs/benchmarks.md`.
+ */
+import type {
+  BenchReport,
+  BulkThroughputSection,
+  ConnectionRateSection,
+  CryptoPrimitivesSection,
+  IdleMemorySection,
+  IOCallsSection,
+} from './report.js';
+import { formatFlag, formatKiB, formatMiB, formatNumber, formatRatio, markdownTable } from './text-table.js';
+
+/** Section 1: measured pairings, then the study's reference rows. */
+export function ioCallsTable(section: IOCallsSection): string {
+  const rows = section.pairings.map((p) => [
+    `${p.client} → ${p.server}`,
+    p.error ? `failed` : `${p.clientCalls.total} (${p.clientCalls.reads} r, ${p.clientCalls.writes} w)`,
+    p.error ? '' : `${p.serverCalls.total} (${p.serverCalls.reads} r, ${p.serverCalls.writes} w)`,
+    p.error ? '—' : String(p.total),
+    p.recordsPerFlight || '—',
+    formatFlag(p.readBuffering),
+    formatFlag(p.writeBuffering),
+    formatFlag(p.recordCoalescing),
+    [p.protocol, p.cipherSuite, p.group].filter((x) => x && x !== 'none').join(', ') || '—',
+  ]);
+  for (const r of section.references) {
+    rows.push([r.implementation, '—', '—', String(r.total), '—', formatFlag(r.readBuffering), formatFlag(r.writeBuffering), formatFlag(r.recordCoalescing), '—']);
+  }
+  return markdownTable(
+    ['client → server', 'client IO calls', 'server IO calls', 'total', 'records per flight', 'read buffering', 'write buffering', 'record coalescing', 'agreed'],
+    rows,
+    ['left', 'right', 'right', 'right', 'left', 'left', 'left', 'left', 'left'],
+  );
+}
+
+/** Section 2: connections per second, one row per backend and concurrency. */
+export function connectionRateTable(section: ConnectionRateSection): string {
+  const rows = section.cells.map((c) => [
+    c.backend,
+    String(c.concurrency),
+    formatNumber(c.connectionsPerSecond),
+    formatRatio(c.vsPlaintext),
+    formatRatio(c.vsNodeTLS),
+    c.connections.toLocaleString('en-US'),
+    String(c.errors),
+    [c.cipherSuite, c.group].filter((x) => x && x !== 'none').join(', ') || '—',
+  ]);
+  return markdownTable(['backend', 'concurrency', 'connections/s', 'vs plaintext', 'vs node-tls', 'connections', 'errors', 'agreed'], rows, [
+    'left',
+    'right',
+    'right',
+    'right',
+    'right',
+    'right',
+    'right',
+    'left',
+  ]);
+}
+
+/** Section 3: MB/s per backend and cipher suite. */
+export function bulkThroughputTable(section: BulkThroughputSection): string {
+  const rows = section.rows.map((r) => [
+    r.backend,
+    r.cipherSuite,
+    r.error ? `failed: ${r.error}` : formatNumber(r.megabytesPerSecond),
+    formatRatio(r.vsPlaintext),
+    formatRatio(r.vsNodeTLS),
+    r.error ? '—' : `${r.seconds.toFixed(2)} s`,
+  ]);
+  return markdownTable(['backend', 'cipher suite', 'MB/s', 'vs plaintext', 'vs node-tls', `time for ${formatMiB(section.bytesPerRun)}`], rows, [
+    'left',
+    'left',
+    'right',
+    'right',
+    'right',
+    'right',
+  ]);
+}
+
+/** Section 4: resident memory per idle connection. */
+export function idleMemoryTable(section: IdleMemorySection): string {
+  const rows = section.rows.map((r) =>
+    r.error
+      ? [r.backend, String(r.connections), '—', '—', `failed: ${r.error}`, '—', '—', '—']
+      : [
+          r.backend,
+          r.connections.toLocaleString('en-US'),
+          formatMiB(r.rssBeforeBytes),
+          formatMiB(r.rssAfterBytes),
+          formatKiB(r.rssPerConnectionBytes),
+          formatKiB(r.heapPerConnectionBytes),
+          formatRatio(r.vsPlaintext),
+          formatRatio(r.vsNodeTLS),
+        ],
+  );
+  return markdownTable(
+    ['backend', 'idle connections', 'server RSS before', 'server RSS after', 'RSS per connection', 'heap + external per connection', 'vs plaintext', 'vs node-tls'],
+    rows,
+  );
+}
+
+/** Section 5: each primitive on each provider side by side, with the ratio of the first to the second. */
+export function cryptoPrimitivesTable(section: CryptoPrimitivesSection): string {
+  const providers = section.providers;
+  const operations: { category: string; operation: string; unit: string }[] = [];
+  const keyOf = (operation: string): string => operation.replace(/ \(from [^)]*\)$/, '');
+  for (const row of section.rows) {
+    if (!operations.some((o) => keyOf(o.operation) === keyOf(row.operation))) {
+      operations.push({ category: row.category, operation: keyOf(row.operation), unit: row.unit });
+    }
+  }
+  const rows = operations.map((o) => {
+    const values = providers.map((p) => section.rows.find((r) => r.provider === p && keyOf(r.operation) === o.operation));
+    const cells = values.map((v) => (!v ? '—' : v.error ? v.error : `${formatNumber(v.value)}${v.operation !== o.operation ? ' *' : ''}`));
+    const [first, second] = values;
+    const relative = first && second && !first.error && !second.error && second.value > 0 ? formatRatio(first.value / second.value) : '—';
+    return [o.category, o.operation, o.unit, ...cells, relative];
+  });
+  const relativeHeader = providers.length >= 2 ? `${providers[0]} / ${providers[1]}` : 'ratio';
+  return markdownTable(['category', 'operation', 'unit', ...providers, relativeHeader], rows, [
+    'left',
+    'left',
+    'left',
+    ...providers.map((): 'right' => 'right'),
+    'right',
+  ]);
+}
+
+/** Every section's table with a heading, for the terminal. */
+export function terminalSummary(report: BenchReport, machine: string): string {
+  const parts: string[] = [`tlsservice benchmarks (${report.quick ? 'quick' : 'full'} run, ${report.durationSeconds.toFixed(1)} s) on ${machine}`];
+  if (report.ioCalls) parts.push(`IO calls: ${report.ioCalls.scenario}`, ioCallsTable(report.ioCalls));
+  if (report.connectionRate) {
+    parts.push(`Connection rate (handshake, PING, PONG, close; ${report.connectionRate.secondsPerCell} s per cell)`, connectionRateTable(report.connectionRate));
+  }
+  if (report.bulkThroughput) parts.push(`Bulk throughput (${formatMiB(report.bulkThroughput.bytesPerRun)} one way)`, bulkThroughputTable(report.bulkThroughput));
+  if (report.idleMemory) parts.push('Memory per idle connection (server process)', idleMemoryTable(report.idleMemory));
+  if (report.cryptoPrimitives) parts.push('Crypto primitives', cryptoPrimitivesTable(report.cryptoPrimitives));
+  if (report.notes.length > 0) parts.push(`Notes:\n${report.notes.map((n) => `- ${n}`).join('\n')}`);
+  return parts.join('\n\n');
+}

@@ -1,0 +1,172 @@
+/**
+ * The shape of a benchmark run as stored in `bench/results/*.json`: the machine, every
+ * figure of every section, and the notes that qualify them. `docs-report.ts` renders it.
+ */
+
+/** The machine a run was measured on. */
+export interface MachineDescription {
+  readonly os: string;
+  readonly kernel: string;
+  readonly arch: string;
+  readonly cpuModel: string;
+  readonly cpuCount: number;
+  readonly memoryBytes: number;
+  readonly node: string;
+  readonly openssl: string;
+  /** The open-file limit (`ulimit -n`) the run saw, or null when unknown. */
+  readonly openFileLimit: number | null;
+}
+
+/** IO calls made by one end of a connection. */
+export interface IOCallCounts {
+  readonly reads: number;
+  readonly writes: number;
+  readonly total: number;
+}
+
+/** One client x server pairing of the IO-call scenario. */
+export interface IOCallsPairing {
+  readonly client: string;
+  readonly server: string;
+  readonly clientCalls: IOCallCounts;
+  readonly serverCalls: IOCallCounts;
+  readonly total: number;
+  /** Records per flight in timeline order, e.g. `C1 S6 C2 S1`; empty for plaintext. */
+  readonly recordsPerFlight: string;
+  /** Every read asked for more than a record header and some read took in several records. */
+  readonly readBuffering: boolean | null;
+  /** The server's first flight (ServerHello .. Finished) left in one write. */
+  readonly writeBuffering: boolean | null;
+  /** EncryptedExtensions .. Finished travelled in one encrypted record. */
+  readonly recordCoalescing: boolean | null;
+  readonly protocol: string | null;
+  readonly cipherSuite: string | null;
+  readonly group: string | null;
+  /** The interleaved call trace of both ends, one line per call. */
+  readonly trace: readonly string[];
+  /** Set when the pairing did not complete the scenario. */
+  readonly error?: string;
+}
+
+/** A row quoted from the IO-efficiency study, for comparison. */
+export interface IOCallsReference {
+  readonly implementation: string;
+  readonly total: number;
+  readonly readBuffering: boolean;
+  readonly writeBuffering: boolean;
+  readonly recordCoalescing: boolean;
+}
+
+/** Section 1: IO calls for handshake, one byte each way and close_notify both ways. */
+export interface IOCallsSection {
+  readonly scenario: string;
+  readonly transport: string;
+  readonly pairings: readonly IOCallsPairing[];
+  readonly references: readonly IOCallsReference[];
+}
+
+/** Connections per second of one backend at one concurrency. */
+export interface ConnectionRateCell {
+  readonly backend: string;
+  readonly concurrency: number;
+  readonly connections: number;
+  readonly seconds: number;
+  readonly connectionsPerSecond: number;
+  readonly errors: number;
+  readonly cipherSuite: string | null;
+  readonly group: string | null;
+  /** This rate divided by plaintext's at the same concurrency (null when either is missing). */
+  readonly vsPlaintext: number | null;
+  /** This rate divided by node-tls's at the same concurrency. */
+  readonly vsNodeTLS: number | null;
+}
+
+/** Section 2: connection rate, Sandwich-style (handshake, PING, PONG, close). */
+export interface ConnectionRateSection {
+  readonly secondsPerCell: number;
+  readonly concurrencies: readonly number[];
+  readonly cells: readonly ConnectionRateCell[];
+}
+
+/** Bulk throughput of one backend with one cipher suite. */
+export interface BulkThroughputRow {
+  readonly backend: string;
+  /** The suite asked for and agreed (`none` for plaintext). */
+  readonly cipherSuite: string;
+  readonly bytes: number;
+  readonly seconds: number;
+  /** Decimal megabytes (10^6 bytes) per second. */
+  readonly megabytesPerSecond: number;
+  readonly vsPlaintext: number | null;
+  /** Against node-tls with the same suite (plaintext: against node-tls's best). */
+  readonly vsNodeTLS: number | null;
+  readonly error?: string;
+}
+
+/** Section 3: bulk throughput, one way over one connection. */
+export interface BulkThroughputSection {
+  readonly bytesPerRun: number;
+  readonly chunkBytes: number;
+  readonly rows: readonly BulkThroughputRow[];
+}
+
+/** Resident memory of the server process per idle connection, for one backend. */
+export interface IdleMemoryRow {
+  readonly backend: string;
+  readonly connections: number;
+  readonly rssBeforeBytes: number;
+  readonly rssAfterBytes: number;
+  readonly rssPerConnectionBytes: number;
+  readonly heapPerConnectionBytes: number;
+  readonly vsPlaintext: number | null;
+  readonly vsNodeTLS: number | null;
+  readonly error?: string;
+}
+
+/** Section 4: memory per idle connection. */
+export interface IdleMemorySection {
+  readonly connectionsAsked: number;
+  readonly rows: readonly IdleMemoryRow[];
+}
+
+/** One crypto primitive measured on one provider. */
+export interface CryptoPrimitiveRow {
+  readonly provider: string;
+  readonly category: 'key exchange' | 'signature' | 'AEAD' | 'hash';
+  readonly operation: string;
+  /** `ops/s` or `MB/s`. */
+  readonly unit: 'ops/s' | 'MB/s';
+  readonly value: number;
+  readonly iterations: number;
+  readonly error?: string;
+}
+
+/** Section 5: the engine's crypto primitives. */
+export interface CryptoPrimitivesSection {
+  readonly providers: readonly string[];
+  readonly rows: readonly CryptoPrimitiveRow[];
+}
+
+/** A whole benchmark run. */
+export interface BenchReport {
+  readonly formatVersion: 1;
+  readonly quick: boolean;
+  readonly startedAt: string;
+  readonly durationSeconds: number;
+  readonly machine: MachineDescription;
+  /** The backends this build knows (BACKEND_NAMES at run time). */
+  readonly backends: readonly string[];
+  /** Caveats of this run (reduced sizes, skipped parts), shown with the tables. */
+  readonly notes: readonly string[];
+  readonly ioCalls?: IOCallsSection;
+  readonly connectionRate?: ConnectionRateSection;
+  readonly bulkThroughput?: BulkThroughputSection;
+  readonly idleMemory?: IdleMemorySection;
+  readonly cryptoPrimitives?: CryptoPrimitivesSection;
+}
+
+/** `value / reference`, or null when either is missing or the reference is zero. */
+export function ratio(value: number | null | undefined, reference: number | null | undefined): number | null {
+  if (value === null || value === undefined || reference === null || reference === undefined || reference === 0) return null;
+  return value / reference;
+}

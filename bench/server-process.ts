@@ -1,0 +1,138 @@
+/**
+ * The benchmark server, run in its own process (`child_process.fork`) so client and
+ * server each have an event loop and a core: listens on 127.0.0.1, accepts TCP
+ * connections with TCPRawConnection + Connection.fromClient for one backend, and serves
+ * them in the mode the parent asked for (see `server-handle.ts`).
+ */
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '../src/connection.js';
+import { serviceFrom } from '../src/di/container.js';
+import { TCPRawConnection } from '../src/raw/tcp.js';
+import { benchContainer, benchServerConfiguration } from './backends.js';
+import type { ParentMessage, ServerMessage, ServerMode } from './server-handle.js';
+
+const PONG = new TextEncoder().encode('PONG');
+const DONE = new TextEncoder().encode('DONE');
+
+let established = 0;
+let errors = 0;
+const sockets = new Set<net.Socket>();
+
+function send(message: ServerMessage): void {
+  process.send?.(message);
+}
+
+/** Reads exactly `count` bytes (or fewer if the stream ends). */
+async function readExactly(connection: Connection, count: number): Promise<Uint8Array> {
+  const out = new Uint8Array(count);
+  let got = 0;
+  while (got < count) {
+    const bytes = await connection.receiveBytes(count - got);
+    if (bytes.length === 0) break;
+    out.set(bytes, got);
+    got += bytes.length;
+  }
+  return out.subarray(0, got);
+}
+
+/** Reads and discards exactly `count` bytes in large reads. */
+async function drain(connection: Connection, count: number): Promise<void> {
+  let left = count;
+  while (left > 0) {
+    const bytes = await connection.receiveBytes(Math.min(left, 1 << 20));
+    if (bytes.length === 0) throw new Error(`stream ended with ${left} bytes outstanding`);
+    left -= bytes.length;
+  }
+}
+
+/** Serves one accepted connection in `mode`. */
+async function serve(connection: Connection, mode: ServerMode): Promise<void> {
+  switch (mode) {
+    case 'ping-pong': {
+      await readExactly(connection, 4);
+      await connection.sendBytes(PONG);
+      await connection.close();
+      return;
+    }
+    case 'sink': {
+      const header = await readExactly(connection, 8);
+      const total = Number(new DataView(header.buffer, header.byteOffset, 8).getBigUint64(0));
+      await drain(connection, total);
+      await connection.sendBytes(DONE);
+      await connection.receiveBytes(1);
+      await connection.close();
+      return;
+    }
+    case 'idle': {
+      established++;
+      try {
+        await connection.receiveBytes(1);
+      } finally {
+        established--;
+      }
+      await connection.close();
+      return;
+    }
+  }
+}
+
+async function start(backend: string, mode: ServerMode): Promise<void> {
+  const container = benchContainer(backend);
+  const configuration = benchServerConfiguration();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    const raw = TCPRawConnection.fromSocket(socket);
+    void (async () => {
+      try {
+        const connection = await Connection.fromClient(raw, { service: serviceFrom(container), ...configuration });
+        await serve(connection, mode);
+      } catch {
+        errors++;
+        raw.destroy();
+      }
+    })();
+  });
+  server.on('error', (error) => send({ type: 'failed', message: error.message }));
+  server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
+    const address = server.address();
+    send({ type: 'listening', port: typeof address === 'object' && address ? address.port : 0 });
+  });
+}
+
+async function reportMemory(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await sleep(50);
+  }
+  const usage = process.memoryUsage();
+  send({
+    type: 'memory',
+    rss: usage.rss,
+    heapUsed: usage.heapUsed,
+    external: usage.external,
+    arrayBuffers: usage.arrayBuffers,
+    established,
+    errors,
+  });
+}
+
+process.on('message', (message: ParentMessage) => {
+  switch (message.type) {
+    case 'start':
+      start(message.backend, message.mode).catch((error: unknown) => {
+        send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+      });
+      break;
+    case 'memory':
+      void reportMemory();
+      break;
+    case 'stop':
+      for (const socket of sockets) socket.destroy();
+      process.disconnect?.();
+      process.exit(0);
+  }
+});
+process.on('disconnect', () => process.exit(0));

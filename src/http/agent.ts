@@ -1,0 +1,49 @@
+/**
+ * `TLSServiceAgent`: an `http.Agent` whose connections run over the container's
+ * TLSService, so `https.request`, `https.get` and `http.request` work through any
+ * backend; keep-alive pooling is Node's own.
+ */
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ClientConfiguration } from '../configuration.js';
+import { openClientSocket } from './client-socket.js';
+import { clientConfigurationFrom, type ContainerOption } from './tls-options.js';
+
+/** Options of a TLSServiceAgent: http.Agent options, TLS client options, and the container. */
+export interface TLSServiceAgentOptions extends http.AgentOptions, ClientConfiguration, ContainerOption {
+  /** The URL scheme this agent serves (default `https:`; `http:` for a plaintext backend behind `http.request`). */
+  readonly protocol?: 'https:' | 'http:';
+}
+
+/** An http.Agent that connects through the container's TLSService (keep-alive on by default). */
+export class TLSServiceAgent extends http.Agent {
+  /** The URL scheme `http.ClientRequest` checks requests against. */
+  readonly protocol: string;
+  /** The port used when a URL names none. */
+  readonly defaultPort: number;
+  private readonly options: TLSServiceAgentOptions;
+  private readonly configuration: ClientConfiguration;
+
+  constructor(options: TLSServiceAgentOptions) {
+    super({ keepAlive: true, ...options });
+    this.options = options;
+    this.protocol = options.protocol ?? 'https:';
+    this.defaultPort = this.protocol === 'https:' ? 443 : 80;
+    this.configuration = { ALPNProtocols: ['http/1.1'], ...clientConfigurationFrom(options.container, options) };
+  }
+
+  /** Opens and negotiates a connection, then calls back with its Duplex (Node's asynchronous form). */
+  override createConnection(
+    options: http.ClientRequestArgs,
+    callback?: (error: Error | null, stream: Duplex) => void,
+  ): undefined {
+    const host = options.host ?? options.hostname ?? 'localhost';
+    const port = Number(options.port ?? this.defaultPort);
+    const servername = (options as { servername?: string }).servername;
+    openClientSocket({ host, port, servername }, this.options.container, this.configuration).then(
+      (socket) => callback?.(null, socket),
+      (error: Error) => callback?.(error, undefined as unknown as Duplex),
+    );
+    return undefined;
+  }
+}

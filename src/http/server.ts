@@ -1,0 +1,251 @@
+/**
+ * `createServer`: a drop-in for `https.createServer` on any backend. Our Listener accepts
+ * and negotiates; each Connection's Duplex goes to node:http (this class IS an
+ * `http.Server`), or to an inner `http2` server when ALPN picked `h2`. Works as the
+ * server under express (`createServer(options, app)`) and fastify (`serverFactory`).
+ */
+import http from 'node:http';
+import http2 from 'node:http2';
+import type net from 'node:net';
+import type { Container } from 'inversify';
+import type { ServerConfiguration } from '../configuration.js';
+import type { Connection } from '../connection.js';
+import { serviceFrom } from '../di/container.js';
+import { Listener } from '../listener.js';
+import { endpointsOf, socketView, type SocketView } from './socket-view.js';
+import { serverConfigurationFrom, type ContainerOption } from './tls-options.js';
+
+/** Options of createServer: TLS server options, node:http server options, and the container. */
+export interface TLSServiceServerOptions extends ServerConfiguration, http.ServerOptions, ContainerOption {
+  /** Offer HTTP/2 by ALPN (`['h2', 'http/1.1']`), falling back to HTTP/1.1 on the same port. Default false. */
+  readonly allowHTTP2?: boolean;
+  /** Options for the inner HTTP/2 server (settings, maxSessionMemory, ...). */
+  readonly http2?: http2.ServerOptions;
+}
+
+/** An http.Server whose connections are accepted by our Listener and negotiated by the container's TLSService. */
+export class TLSServiceServer extends http.Server {
+  /** The HTTP/2 server the `h2` connections go to (its requests are re-emitted here as 'request'). */
+  readonly http2Server: http2.Http2Server;
+  private readonly container: Container;
+  private readonly configuration: ServerConfiguration;
+  private listener: Listener | undefined;
+  private opening = false;
+  private closing = false;
+  private readonly sockets = new Set<SocketView>();
+  private referenced = true;
+  /** The socket being handed to http2 right now (its 'session' event fires synchronously). */
+  private arrivingHTTP2Socket: SocketView | undefined;
+
+  constructor(options: TLSServiceServerOptions, handler?: http.RequestListener) {
+    super(options, handler);
+    this.container = options.container;
+    // net.Server's `listening` reads its own handle; ours is the Listener (true between 'listening' and close()).
+    Object.defineProperty(this, 'listening', { get: () => this.listener !== undefined && !this.closing, configurable: true });
+    const offered = options.allowHTTP2 ? ['h2', 'http/1.1'] : ['http/1.1'];
+    this.configuration = { ALPNProtocols: offered, ...serverConfigurationFrom(options.container, options) };
+    this.http2Server = http2.createServer(options.http2 ?? {});
+    this.http2Server.on('request', (request, response) => this.emit('request', request, response));
+    this.http2Server.on('session', (session) => {
+      if (this.arrivingHTTP2Socket) describeSessionSocket(session, this.arrivingHTTP2Socket);
+      this.emit('session', session);
+    });
+    this.http2Server.on('sessionError', (error, session) => this.emit('sessionError', error, session));
+    // After close() starts, every response announces `Connection: close` and ends its connection.
+    this.prependListener('request', (_request: unknown, response: { shouldKeepAlive?: boolean }) => {
+      if (this.closing && 'shouldKeepAlive' in response) response.shouldKeepAlive = false;
+    });
+  }
+
+  /** Starts accepting: `listen(port, host?, callback?)` or `listen({ port, host }, callback?)`. */
+  override listen(...args: unknown[]): this {
+    const { port, host, callback } = listenArguments(args);
+    if (callback) this.once('listening', callback);
+    if (this.listener || this.opening) {
+      const error = Object.assign(new Error('Listen method has been called more than once without closing.'), {
+        code: 'ERR_SERVER_ALREADY_LISTEN',
+      });
+      process.nextTick(() => this.emit('error', error));
+      return this;
+    }
+    this.opening = true;
+    this.closing = false;
+    Listener.listen({
+      host,
+      port,
+      createService: () => serviceFrom(this.container),
+      configuration: this.configuration,
+      onError: (error: Error) => this.emit('tlsClientError', error),
+    }).then(
+      (listener) => {
+        this.opening = false;
+        this.listener = listener;
+        if (!this.referenced) listener.unref?.();
+        this.emit('listening');
+        void this.accept(listener);
+      },
+      (error: unknown) => {
+        this.opening = false;
+        this.emit('error', error);
+      },
+    );
+    return this;
+  }
+
+  /** Hands a negotiated Connection to HTTP/1.1 or HTTP/2 (by its ALPN protocol); for servers that accept by other means. */
+  serveConnection(connection: Connection): SocketView {
+    const socket = socketView(connection.toStream(), connection.negotiated, endpointsOf(connection.rawConnection));
+    this.sockets.add(socket);
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      this.emitCloseWhenDrained();
+    });
+    this.emit('secureConnection', socket);
+    if (socket.alpnProtocol === 'h2') {
+      this.arrivingHTTP2Socket = socket;
+      try {
+        this.http2Server.emit('connection', socket);
+      } finally {
+        this.arrivingHTTP2Socket = undefined;
+      }
+    } else {
+      this.emit('connection', socket);
+      if (this.closing) endWhenIdle(socket);
+    }
+    return socket;
+  }
+
+  /** `{ address, family, port }` the Listener is bound to, or null when not listening. */
+  override address(): net.AddressInfo | null {
+    return this.listener?.address() ?? null;
+  }
+
+  /** Stops accepting, lets in-flight requests finish, ends every connection cleanly, then emits 'close'. */
+  override close(callback?: (error?: Error) => void): this {
+    if (callback) {
+      if (!this.listener && !this.opening) {
+        const error = Object.assign(new Error('Server is not running.'), { code: 'ERR_SERVER_NOT_RUNNING' });
+        this.once('close', () => callback(error));
+      } else {
+        this.once('close', () => callback());
+      }
+    }
+    if (this.closing) return this;
+    this.closing = true;
+    stopConnectionsChecking(this);
+    this.closeIdleConnections();
+    for (const socket of this.sockets) if (socket.alpnProtocol !== 'h2') endWhenIdle(socket);
+    this.http2Server.close();
+    const listener = this.listener;
+    this.listener = undefined;
+    void Promise.resolve(listener?.close()).finally(() => this.emitCloseWhenDrained());
+    return this;
+  }
+
+  /** Ends (gracefully, with close_notify) HTTP/1.1 connections that have no request in flight. */
+  override closeIdleConnections(): void {
+    for (const socket of this.sockets) {
+      if (socket.alpnProtocol !== 'h2' && !inFlight(socket)) socket.destroySoon();
+    }
+  }
+
+  /** Destroys every connection at once, HTTP/1.1 and HTTP/2. */
+  override closeAllConnections(): void {
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  /** Keeps the event loop alive while listening (the default). */
+  override ref(): this {
+    this.referenced = true;
+    this.listener?.ref?.();
+    return this;
+  }
+
+  /** Lets the process exit while only this server is open. */
+  override unref(): this {
+    this.referenced = false;
+    this.listener?.unref?.();
+    return this;
+  }
+
+  /** Counts the open connections. */
+  override getConnections(callback: (error: Error | null, count: number) => void): this {
+    process.nextTick(callback, null, this.sockets.size);
+    return this;
+  }
+
+  private async accept(listener: Listener): Promise<void> {
+    try {
+      for await (const connection of listener) this.serveConnection(connection);
+    } catch (error) {
+      if (!this.closing) this.emit('error', error);
+    }
+  }
+
+  private emitCloseWhenDrained(): void {
+    if (!this.closing || this.listener || this.sockets.size > 0 || this.closeEmitted) return;
+    this.closeEmitted = true;
+    process.nextTick(() => {
+      this.closeEmitted = false;
+      this.emit('close');
+    });
+  }
+
+  private closeEmitted = false;
+}
+
+/** Creates a TLSServiceServer, like `https.createServer(options, handler)`. */
+export function createServer(options: TLSServiceServerOptions, handler?: http.RequestListener): TLSServiceServer {
+  return new TLSServiceServer(options, handler);
+}
+
+/** The response a HTTP/1.1 socket is writing, if any (node:http's own field). */
+function inFlight(socket: SocketView): http.ServerResponse | undefined {
+  return (socket as unknown as { _httpMessage?: http.ServerResponse | null })._httpMessage ?? undefined;
+}
+
+/** Ends an HTTP/1.1 connection as soon as its current response (and any pipelined after it) is done. */
+function endWhenIdle(socket: SocketView): void {
+  const response = inFlight(socket);
+  if (!response) {
+    socket.destroySoon();
+    return;
+  }
+  if (!response.headersSent) response.shouldKeepAlive = false;
+  response.once('finish', () => setImmediate(() => endWhenIdle(socket)));
+}
+
+/**
+ * http2 wraps a non-net Duplex in its own socket object, which knows nothing of TLS or
+ * addresses; copies them over (through the session's socket proxy) so that
+ * `request.socket.encrypted`, `alpnProtocol` and `remoteAddress` read as on node:https.
+ */
+function describeSessionSocket(session: http2.ServerHttp2Session, from: SocketView): void {
+  const socket = session.socket as unknown as Record<string, unknown>;
+  socket['encrypted'] = from.encrypted;
+  socket['alpnProtocol'] = from.alpnProtocol;
+  socket['servername'] = from.servername;
+  socket['negotiated'] = from.negotiated;
+  socket['_peername'] = { address: from.remoteAddress, port: from.remotePort, family: from.remoteFamily };
+  if (from.localAddress !== undefined) socket['_sockname'] = from.address();
+}
+
+/** Clears node:http's request-timeout interval (started on 'listening'), which net.Server's close would clear. */
+function stopConnectionsChecking(server: http.Server): void {
+  for (const symbol of Object.getOwnPropertySymbols(server)) {
+    if (symbol.description === 'http.server.connectionsCheckingInterval') {
+      clearInterval((server as unknown as Record<symbol, NodeJS.Timeout>)[symbol]);
+    }
+  }
+}
+
+/** Parses net.Server-style listen arguments. */
+function listenArguments(args: unknown[]): { port: number; host: string | undefined; callback: (() => void) | undefined } {
+  const callback = typeof args[args.length - 1] === 'function' ? (args.pop() as () => void) : undefined;
+  const [first, second] = args;
+  if (first !== null && typeof first === 'object') {
+    const { port, host } = first as { port?: number | string; host?: string };
+    return { port: Number(port ?? 0), host, callback };
+  }
+  return { port: Number(first ?? 0), host: typeof second === 'string' ? second : undefined, callback };
+}

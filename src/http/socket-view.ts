@@ -1,0 +1,214 @@
+/**
+ * `socketView`: dresses a negotiated Connection's Duplex as the `net.Socket`/`TLSSocket`
+ * that node:http, node:http2 and undici expect (addresses, `encrypted`, `alpnProtocol`,
+ * idle `setTimeout`, `setNoDelay`, `setKeepAlive`, `ref`/`unref`, `destroySoon`).
+ * Used by every HTTP plug-in in this folder, on both the server and the client side.
+ */
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { RawConnection } from '../raw-connection.js';
+import type { NegotiatedParameters } from '../tls-service.js';
+
+/** Where a connection runs: the TCP socket underneath (when there is one) and the peer. */
+export interface ConnectionEndpoints {
+  /** The TCP socket under the TLS layer, used for ref/unref/no-delay/keep-alive. */
+  readonly tcp: net.Socket | undefined;
+  /** The peer's IP address. */
+  readonly remoteAddress: string | undefined;
+  /** The peer's port. */
+  readonly remotePort: number | undefined;
+  /** `IPv4` or `IPv6`. */
+  readonly remoteFamily: string | undefined;
+  /** Our IP address. */
+  readonly localAddress: string | undefined;
+  /** Our port. */
+  readonly localPort: number | undefined;
+}
+
+/** The socket-shaped properties and methods a `socketView` adds to a Duplex. */
+export interface SocketProperties {
+  /** True when the connection is encrypted (any backend but a plaintext one). */
+  readonly encrypted: boolean;
+  /** The ALPN protocol agreed, or false (as `tls.TLSSocket.alpnProtocol`). */
+  readonly alpnProtocol: string | false;
+  /** The SNI host name, or false. */
+  readonly servername: string | false;
+  /** What the TLS layer agreed on. */
+  readonly negotiated: NegotiatedParameters;
+  /** The peer's IP address. */
+  readonly remoteAddress: string | undefined;
+  /** The peer's port. */
+  readonly remotePort: number | undefined;
+  /** `IPv4` or `IPv6`. */
+  readonly remoteFamily: string | undefined;
+  /** Our IP address. */
+  readonly localAddress: string | undefined;
+  /** Our port. */
+  readonly localPort: number | undefined;
+  /** The idle timeout in milliseconds set by `setTimeout` (0 = none). */
+  readonly timeout: number;
+  /** Emits 'timeout' after `ms` without reads or writes; 0 disables (as `net.Socket.setTimeout`). */
+  setTimeout(ms: number, callback?: () => void): this;
+  /** Sets TCP_NODELAY on the TCP socket underneath. */
+  setNoDelay(noDelay?: boolean): this;
+  /** Sets SO_KEEPALIVE on the TCP socket underneath. */
+  setKeepAlive(enable?: boolean, initialDelay?: number): this;
+  /** Lets the event loop exit while only this connection is open. */
+  unref(): this;
+  /** Undoes `unref`. */
+  ref(): this;
+  /** Ends the writable side, then destroys once everything is flushed. */
+  destroySoon(): void;
+  /** Marks activity now, restarting the idle timer (net.Socket's internal name; node:http calls it). */
+  _unrefTimer(): void;
+  /** The peer's certificate in the shape `tls.TLSSocket.getPeerCertificate()` returns, or an empty object. */
+  getPeerCertificate(): { raw?: Buffer };
+  /** The protocol version (`TLSv1.3`), or null when not encrypted. */
+  getProtocol(): string | null;
+  /** `{ address, family, port }` of our end. */
+  address(): net.AddressInfo | Record<string, never>;
+}
+
+/** A Duplex that node:http, node:http2 and undici accept as their socket. */
+export type SocketView = Duplex & SocketProperties;
+
+/** The endpoints of a raw connection: reads the TCP socket when it can reach one, else parses `remoteAddress`. */
+export function endpointsOf(raw: RawConnection | undefined): ConnectionEndpoints {
+  const tcp = tcpSocketUnder(raw);
+  if (tcp) {
+    return {
+      tcp,
+      remoteAddress: tcp.remoteAddress,
+      remotePort: tcp.remotePort,
+      remoteFamily: tcp.remoteFamily,
+      localAddress: tcp.localAddress,
+      localPort: tcp.localPort,
+    };
+  }
+  const text = raw?.remoteAddress;
+  const colon = text?.lastIndexOf(':') ?? -1;
+  const port = colon > 0 ? Number(text!.slice(colon + 1)) : NaN;
+  const address = Number.isInteger(port) ? text!.slice(0, colon) : text;
+  const family = address && net.isIP(address) ? (net.isIPv6(address) ? 'IPv6' : 'IPv4') : undefined;
+  return {
+    tcp: undefined,
+    remoteAddress: address,
+    remotePort: Number.isInteger(port) ? port : undefined,
+    remoteFamily: family,
+    localAddress: undefined,
+    localPort: undefined,
+  };
+}
+
+/** Finds the net.Socket under a raw connection and its decorators (`socket`, `inner` fields). */
+function tcpSocketUnder(raw: unknown): net.Socket | undefined {
+  for (let layer = raw, depth = 0; layer && typeof layer === 'object' && depth < 8; depth++) {
+    const candidate = (layer as { socket?: unknown }).socket;
+    if (candidate instanceof net.Socket) return candidate;
+    layer = (layer as { inner?: unknown }).inner;
+  }
+  return undefined;
+}
+
+/** Adds the socket-shaped surface to `stream` in place and returns it. */
+export function socketView(stream: Duplex, negotiated: NegotiatedParameters, endpoints: ConnectionEndpoints): SocketView {
+  const view = stream as SocketView;
+  const { tcp } = endpoints;
+  let timeoutMs = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let referenced = true;
+
+  const stopTimer = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+  };
+  const touch = (): void => {
+    timer?.refresh();
+  };
+
+  // Reads and writes count as activity for the idle timer, as on net.Socket.
+  const push = stream.push;
+  stream.push = function pushWithActivity(this: Duplex, chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk) touch();
+    return push.call(this, chunk, encoding);
+  };
+  const write = stream.write;
+  stream.write = function writeWithActivity(this: Duplex, ...args: unknown[]): boolean {
+    touch();
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  } as Duplex['write'];
+  stream.once('close', stopTimer);
+
+  const encrypted = negotiated.protocol !== 'none';
+  const surface: Omit<SocketProperties, 'timeout'> = {
+    encrypted,
+    alpnProtocol: negotiated.alpnProtocol ?? false,
+    servername: negotiated.servername ?? false,
+    negotiated,
+    remoteAddress: endpoints.remoteAddress,
+    remotePort: endpoints.remotePort,
+    remoteFamily: endpoints.remoteFamily,
+    localAddress: endpoints.localAddress,
+    localPort: endpoints.localPort,
+    setTimeout(ms: number, callback?: () => void) {
+      timeoutMs = ms;
+      stopTimer();
+      if (callback) {
+        if (ms === 0) view.removeListener('timeout', callback);
+        else view.once('timeout', callback);
+      }
+      if (ms > 0 && !view.destroyed) {
+        timer = setTimeout(() => {
+          timer = undefined;
+          view.emit('timeout');
+        }, ms);
+        if (!referenced) timer.unref();
+      }
+      return view;
+    },
+    setNoDelay(noDelay = true) {
+      tcp?.setNoDelay(noDelay);
+      return view;
+    },
+    setKeepAlive(enable = false, initialDelay = 0) {
+      tcp?.setKeepAlive(enable, initialDelay);
+      return view;
+    },
+    unref() {
+      referenced = false;
+      tcp?.unref();
+      timer?.unref();
+      return view;
+    },
+    ref() {
+      referenced = true;
+      tcp?.ref();
+      timer?.ref();
+      return view;
+    },
+    destroySoon() {
+      if (view.writable) view.end();
+      if (view.writableFinished) view.destroy();
+      else view.once('finish', () => view.destroy());
+    },
+    _unrefTimer: touch,
+    getPeerCertificate() {
+      const leaf = negotiated.peerCertificates[0];
+      return leaf ? { raw: Buffer.from(leaf) } : {};
+    },
+    getProtocol() {
+      return encrypted ? negotiated.protocol : null;
+    },
+    address(): net.AddressInfo | Record<string, never> {
+      if (endpoints.localAddress === undefined || endpoints.localPort === undefined) return {};
+      return {
+        address: endpoints.localAddress,
+        port: endpoints.localPort,
+        family: net.isIPv6(endpoints.localAddress) ? 'IPv6' : 'IPv4',
+      };
+    },
+  };
+  Object.assign(view, surface);
+  Object.defineProperty(view, 'timeout', { get: () => timeoutMs, configurable: true, enumerable: true });
+  return view;
+}
