@@ -13,9 +13,21 @@ export const PLAINTEXT = 'plaintext';
 /** The node:tls (OpenSSL) backend's name, the other reference of every ratio. */
 export const NODE_TLS = 'node-tls';
 
-/** Every backend this build knows, plaintext and node-tls first (the references). */
-export function benchBackends(): string[] {
+/** The noble engine on the node:crypto provider, measured beside noble's default provider. */
+export const NOBLE_ON_NODE_CRYPTO = 'noble+node-crypto';
+
+/** A bench backend label: a BACKEND_NAMES entry, or the noble engine with another crypto provider. */
+function containerArguments(label: string): { backend: string; crypto?: string } {
+  return label === NOBLE_ON_NODE_CRYPTO ? { backend: 'noble', crypto: 'node' } : { backend: label };
+}
+
+/**
+ * Every backend this build knows, plaintext and node-tls first (the references); with
+ * `variants`, noble also on the node crypto provider (`noble+node-crypto`).
+ */
+export function benchBackends(options: { variants?: boolean } = {}): string[] {
   const names: string[] = [...BACKEND_NAMES];
+  if (options.variants !== false && names.includes('noble')) names.push(NOBLE_ON_NODE_CRYPTO);
   const rank = (name: string): number => (name === PLAINTEXT ? 0 : name === NODE_TLS ? 1 : 2);
   return names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
@@ -36,9 +48,11 @@ export function benchServerConfiguration(extra: ServerConfiguration = {}): Serve
 }
 
 /** A container for `backend` with the benchmark configurations bound. */
-export function benchContainer(backend: string, options: ContainerOptions = {}): Container {
+export function benchContainer(label: string, options: ContainerOptions = {}): Container {
+  const { backend, crypto } = containerArguments(label);
   return createContainer(backend, {
     client: benchClientConfiguration(options.client),
     server: benchServerConfiguration(options.server),
+    ...(crypto ? { crypto } : {}),
   });
 }

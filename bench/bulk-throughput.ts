@@ -3,7 +3,7 @@
  * fixed amount one way (client to server, in 64 KiB sendBytes calls) to a server in its
  * own process; the clock runs from the first byte sent to the server's DONE.
  */
-import { isTLS, NODE_TLS, PLAINTEXT, benchBackends, benchContainer } from './backends.js';
+import { isTLS, NODE_TLS, PLAINTEXT, benchContainer } from './backends.js';
 import { ratio, type BulkThroughputRow, type BulkThroughputSection } from './report.js';
 import { BenchServer } from './server-handle.js';
 import { connectToBenchServer, receiveExactly, secondsSince } from './tcp-client.js';
@@ -13,6 +13,8 @@ export const TLS13_SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384',
 
 /** How much to send. */
 export interface BulkThroughputPlan {
+  /** Bench backend labels to measure (see `benchBackends`). */
+  readonly backends: readonly string[];
   readonly bytesPerRun: number;
   readonly chunkBytes: number;
 }
@@ -20,7 +22,7 @@ export interface BulkThroughputPlan {
 /** Measures MB/s for every backend and cipher suite. */
 export async function measureBulkThroughput(plan: BulkThroughputPlan, progress: (line: string) => void): Promise<BulkThroughputSection> {
   const measured: Omit<BulkThroughputRow, 'vsPlaintext' | 'vsNodeTLS'>[] = [];
-  for (const backend of benchBackends()) {
+  for (const backend of plan.backends) {
     const server = await BenchServer.start(backend, 'sink');
     try {
       const suites: readonly string[] = isTLS(backend) ? TLS13_SUITES : ['none'];

@@ -5,26 +5,33 @@
  * a fixed time and counts the ones that completed.
  */
 import type { Container } from 'inversify';
-import { benchBackends, benchContainer, NODE_TLS, PLAINTEXT } from './backends.js';
+import { benchContainer, NODE_TLS, PLAINTEXT } from './backends.js';
+import { DIRECT_NODE_TLS, directPingPong } from './direct-node-tls.js';
 import { ratio, type ConnectionRateCell, type ConnectionRateSection } from './report.js';
 import { BenchServer } from './server-handle.js';
 import { connectToBenchServer, receiveExactly } from './tcp-client.js';
 
 const PING = new TextEncoder().encode('PING');
 const PONG = 'PONG';
+/** A cell gives up after this many times its planned length (warm-up included). */
+const MAX_CELL_FACTOR = 6;
 
 /** How long to measure each backend at each concurrency. */
 export interface ConnectionRatePlan {
+  /** Bench backend labels to measure (see `benchBackends`). */
+  readonly backends: readonly string[];
   readonly concurrencies: readonly number[];
   readonly secondsPerCell: number;
-  /** Seconds of connections made before counting starts (JIT, caches, accept queue). */
+  /** Least seconds of connections made before counting starts (JIT, caches, accept queue). */
   readonly warmupSeconds: number;
 }
 
 /** Measures connections per second for every backend and concurrency. */
 export async function measureConnectionRate(plan: ConnectionRatePlan, progress: (line: string) => void): Promise<ConnectionRateSection> {
   const raw: Omit<ConnectionRateCell, 'vsPlaintext' | 'vsNodeTLS'>[] = [];
-  for (const backend of benchBackends()) {
+  // The direct node:tls reference runs right after our node-tls backend.
+  const backends = plan.backends.flatMap((b) => (b === NODE_TLS ? [b, DIRECT_NODE_TLS] : [b]));
+  for (const backend of backends) {
     const server = await BenchServer.start(backend, 'ping-pong');
     try {
       for (const concurrency of plan.concurrencies) {
@@ -46,7 +53,8 @@ export async function measureConnectionRate(plan: ConnectionRatePlan, progress: 
 }
 
 /** One Sandwich-style connection: handshake, PING, PONG, close. Returns what was agreed. */
-async function pingPong(container: Container, port: number) {
+async function pingPong(container: Container | undefined, port: number) {
+  if (!container) return directPingPong(port);
   const connection = await connectToBenchServer(container, port);
   try {
     await connection.sendBytes(PING);
@@ -58,50 +66,78 @@ async function pingPong(container: Container, port: number) {
   }
 }
 
+/**
+ * One cell. Counting starts once the warm-up time is over and every worker has had time
+ * to finish a connection (steady state), and stops once the cell's time is over and at
+ * least `concurrency` connections finished inside the window, so a slow backend at high
+ * concurrency is still measured over whole connections (capped at MAX_CELL_FACTOR times).
+ */
 async function measureCell(
   backend: string,
   port: number,
   concurrency: number,
   plan: ConnectionRatePlan,
 ): Promise<Omit<ConnectionRateCell, 'vsPlaintext' | 'vsNodeTLS'>> {
-  const container = benchContainer(backend);
+  const container = backend === DIRECT_NODE_TLS ? undefined : benchContainer(backend);
   const begin = performance.now();
-  const measureStart = begin + plan.warmupSeconds * 1000;
-  const measureEnd = measureStart + plan.secondsPerCell * 1000;
-  let completed = 0;
+  const warmupUntil = begin + plan.warmupSeconds * 1000;
+  const cellMs = plan.secondsPerCell * 1000;
+  const giveUpAt = begin + (plan.warmupSeconds + plan.secondsPerCell) * 1000 * MAX_CELL_FACTOR;
+  let finished = 0;
+  let measureStart: number | undefined;
+  let finishedAtStart = 0;
+  let measureEnd: number | undefined;
+  let finishedAtEnd = 0;
   let errors = 0;
   let firstError: unknown;
-  let agreed: { cipherSuite: string | undefined; group: string | undefined } | undefined;
+  let agreed: { cipherSuite: string | undefined; group: string | undefined; cryptoProvider?: string | undefined } | undefined;
+
+  const onFinished = (now: number): void => {
+    finished++;
+    if (measureStart === undefined) {
+      if ((now >= warmupUntil && finished >= concurrency) || now >= giveUpAt) {
+        measureStart = now;
+        finishedAtStart = finished;
+      }
+    } else if (measureEnd === undefined) {
+      const enough = now - measureStart >= cellMs && finished - finishedAtStart >= concurrency;
+      if (enough || now >= giveUpAt) {
+        measureEnd = now;
+        finishedAtEnd = finished;
+      }
+    }
+  };
 
   const worker = async (): Promise<void> => {
-    while (performance.now() < measureEnd) {
+    while (measureEnd === undefined && performance.now() < giveUpAt) {
       try {
         const negotiated = await pingPong(container, port);
         agreed ??= negotiated;
-        const finished = performance.now();
-        if (finished >= measureStart && finished <= measureEnd) completed++;
+        onFinished(performance.now());
       } catch (error) {
         errors++;
         firstError ??= error;
         // A backend that cannot connect at all should not spin for the whole cell.
-        if (completed === 0 && errors > 50 + concurrency) return;
+        if (finished === 0 && errors > 50 + concurrency) return;
       }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  if (completed === 0 && firstError) {
+  if (finished === 0 && firstError) {
     warn(`${backend} at concurrency ${concurrency}: ${firstError instanceof Error ? firstError.message : String(firstError)}`);
   }
-  const seconds = plan.secondsPerCell;
+  const connections = measureStart !== undefined && measureEnd !== undefined ? finishedAtEnd - finishedAtStart : 0;
+  const seconds = measureStart !== undefined && measureEnd !== undefined ? (measureEnd - measureStart) / 1000 : 0;
   return {
     backend,
     concurrency,
-    connections: completed,
+    connections,
     seconds,
-    connectionsPerSecond: completed / seconds,
+    connectionsPerSecond: seconds > 0 ? connections / seconds : 0,
     errors,
     cipherSuite: agreed?.cipherSuite ?? null,
     group: agreed?.group ?? null,
+    cryptoProvider: agreed?.cryptoProvider ?? null,
   };
 }
 

@@ -5,13 +5,15 @@
  */
 import type { Container } from 'inversify';
 import type { Connection } from '../src/connection.js';
-import { benchBackends, benchContainer, NODE_TLS, PLAINTEXT } from './backends.js';
+import { benchContainer, NODE_TLS, PLAINTEXT } from './backends.js';
 import { ratio, type IdleMemoryRow, type IdleMemorySection } from './report.js';
 import { BenchServer } from './server-handle.js';
 import { connectToBenchServer } from './tcp-client.js';
 
 /** How many connections to hold open. */
 export interface IdleMemoryPlan {
+  /** Bench backend labels to measure (see `benchBackends`). */
+  readonly backends: readonly string[];
   readonly connections: number;
   /** Connections opened at a time while filling up. */
   readonly openConcurrency: number;
@@ -23,7 +25,7 @@ const SETTLE_TIMEOUT_MS = 30_000;
 /** Measures resident memory per idle connection for every backend. */
 export async function measureIdleMemory(plan: IdleMemoryPlan, progress: (line: string) => void): Promise<IdleMemorySection> {
   const measured: Omit<IdleMemoryRow, 'vsPlaintext' | 'vsNodeTLS'>[] = [];
-  for (const backend of benchBackends()) {
+  for (const backend of plan.backends) {
     progress(`idle memory: ${backend}, ${plan.connections} connections`);
     measured.push(await measureBackend(backend, plan, progress));
   }

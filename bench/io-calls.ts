@@ -8,6 +8,7 @@ import { Connection } from '../src/connection.js';
 import { serviceFrom } from '../src/di/container.js';
 import { CountingRawConnection } from '../src/raw/counting.js';
 import { memoryPair } from '../src/raw/memory.js';
+import type { TLSService } from '../src/tls-service.js';
 import { benchBackends, benchClientConfiguration, benchContainer, benchServerConfiguration, isTLS } from './backends.js';
 import type { IOCallCounts, IOCallsPairing, IOCallsReference, IOCallsSection } from './report.js';
 import { TimelineRawConnection, type TimelineEntry } from './timeline-raw-connection.js';
@@ -28,7 +29,8 @@ const SCENARIO_TIMEOUT_MS = 10_000;
 
 /** Runs the IO-call scenario for every pairing of backends (plaintext only pairs with itself). */
 export async function measureIOCalls(progress: (line: string) => void): Promise<IOCallsSection> {
-  const backends = benchBackends();
+  // The crypto provider does not change IO, so only the backends themselves are paired.
+  const backends = benchBackends({ variants: false });
   const pairings: IOCallsPairing[] = [];
   for (const client of backends) {
     for (const server of backends) {
@@ -40,16 +42,19 @@ export async function measureIOCalls(progress: (line: string) => void): Promise<
   return { scenario: IO_SCENARIO, transport: 'in-memory pair (memoryPair), CountingRawConnection on both ends', pairings, references: STUDY_REFERENCES };
 }
 
-/** One pairing: runs the scenario and analyses the calls. */
-async function runPairing(clientBackend: string, serverBackend: string): Promise<IOCallsPairing> {
+/** One pairing: runs the scenario with the two services (default: fresh ones from the containers) and analyses the calls. */
+export async function runPairing(
+  clientBackend: string,
+  serverBackend: string,
+  clientService: TLSService = serviceFrom(benchContainer(clientBackend)),
+  serverService: TLSService = serviceFrom(benchContainer(serverBackend)),
+): Promise<IOCallsPairing> {
   const [clientEnd, serverEnd] = memoryPair({ name: 'io-calls' });
   const clientCounting = new CountingRawConnection(clientEnd);
   const serverCounting = new CountingRawConnection(serverEnd);
   const timeline: TimelineEntry[] = [];
   const clientRaw = new TimelineRawConnection(clientCounting, 'client', timeline);
   const serverRaw = new TimelineRawConnection(serverCounting, 'server', timeline);
-  const clientService = serviceFrom(benchContainer(clientBackend));
-  const serverService = serviceFrom(benchContainer(serverBackend));
 
   let negotiated: { protocol: string; cipherSuite: string | undefined; group: string | undefined } | undefined;
   let error: string | undefined;
@@ -193,7 +198,9 @@ function analyse(
   }
 
   const recordCount = (flight: Flight): number => flight.calls.reduce((n, c) => n + c.records.length, 0);
-  const recordsPerFlight = tls ? flights.map((f) => `${f.end === 'client' ? 'C' : 'S'}${recordCount(f)}`).join(' ') : '';
+  const flightLabel = (f: Flight): string =>
+    `${f.end === 'client' ? 'C' : 'S'}${recordCount(f)}${f.calls.length > 1 ? `/${f.calls.length}w` : ''}`;
+  const recordsPerFlight = tls ? flights.map(flightLabel).join(' ') : '';
   const reads = positioned.filter((c) => c.entry.op === 'read');
   const serverFirstFlight = flights.find((f) => f.end === 'server');
   const readBuffering = tls ? reads.every((c) => c.entry.asked > 5) && reads.some((c) => c.records.length > 1) : null;

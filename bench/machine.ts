@@ -31,11 +31,15 @@ export function describeMachine(): MachineDescription {
     node: process.version,
     openssl: process.versions.openssl ?? 'unknown',
     openFileLimit: openFileLimit(),
+    loadAverageAtStart: os.loadavg()[0] ?? 0,
   };
 }
 
 /** The machine in one line, for terminal and Markdown headers. */
 export function machineSummary(machine: MachineDescription): string {
   const gib = (machine.memoryBytes / 2 ** 30).toFixed(1);
-  return `${machine.cpuModel} x ${machine.cpuCount} (${machine.arch}), ${gib} GiB RAM, ${machine.os}, Node ${machine.node}, OpenSSL ${machine.openssl}`;
+  return (
+    `${machine.cpuModel} x ${machine.cpuCount} (${machine.arch}), ${gib} GiB RAM, ${machine.os}, Node ${machine.node}, ` +
+    `OpenSSL ${machine.openssl}, load average ${machine.loadAverageAtStart.toFixed(2)} at start`
+  );
 }

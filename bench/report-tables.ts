@@ -43,11 +43,11 @@ export function connectionRateTable(section: ConnectionRateSection): string {
     formatNumber(c.connectionsPerSecond),
     formatRatio(c.vsPlaintext),
     formatRatio(c.vsNodeTLS),
-    c.connections.toLocaleString('en-US'),
+    `${c.connections.toLocaleString('en-US')} in ${c.seconds.toFixed(1)} s`,
     String(c.errors),
-    [c.cipherSuite, c.group].filter((x) => x && x !== 'none').join(', ') || '—',
+    [c.cipherSuite, c.group, c.cryptoProvider ? `${c.cryptoProvider} crypto` : null].filter((x) => x && x !== 'none').join(', ') || '—',
   ]);
-  return markdownTable(['backend', 'concurrency', 'connections/s', 'vs plaintext', 'vs node-tls', 'connections', 'errors', 'agreed'], rows, [
+  return markdownTable(['backend', 'concurrency', 'connections/s', 'vs plaintext', 'vs node-tls', 'counted', 'errors', 'agreed'], rows, [
     'left',
     'right',
     'right',
@@ -64,19 +64,17 @@ export function bulkThroughputTable(section: BulkThroughputSection): string {
   const rows = section.rows.map((r) => [
     r.backend,
     r.cipherSuite,
-    r.error ? `failed: ${r.error}` : formatNumber(r.megabytesPerSecond),
+    r.error ? '—' : formatNumber(r.megabytesPerSecond),
     formatRatio(r.vsPlaintext),
     formatRatio(r.vsNodeTLS),
     r.error ? '—' : `${r.seconds.toFixed(2)} s`,
+    r.error ? `not measured: ${r.error}` : '',
   ]);
-  return markdownTable(['backend', 'cipher suite', 'MB/s', 'vs plaintext', 'vs node-tls', `time for ${formatMiB(section.bytesPerRun)}`], rows, [
-    'left',
-    'left',
-    'right',
-    'right',
-    'right',
-    'right',
-  ]);
+  return markdownTable(
+    ['backend', 'cipher suite', 'MB/s', 'vs plaintext', 'vs node-tls', `time for ${formatMiB(section.bytesPerRun)}`, 'note'],
+    rows,
+    ['left', 'left', 'right', 'right', 'right', 'right', 'left'],
+  );
 }
 
 /** Section 4: resident memory per idle connection. */
@@ -133,11 +131,13 @@ export function terminalSummary(report: BenchReport, machine: string): string {
   const parts: string[] = [`tlsservice benchmarks (${report.quick ? 'quick' : 'full'} run, ${report.durationSeconds.toFixed(1)} s) on ${machine}`];
   if (report.ioCalls) parts.push(`IO calls: ${report.ioCalls.scenario}`, ioCallsTable(report.ioCalls));
   if (report.connectionRate) {
-    parts.push(`Connection rate (handshake, PING, PONG, close; ${report.connectionRate.secondsPerCell} s per cell)`, connectionRateTable(report.connectionRate));
+    parts.push(`Connection rate (handshake, PING, PONG, close; at least ${report.connectionRate.secondsPerCell} s per cell)`, connectionRateTable(report.connectionRate));
   }
   if (report.bulkThroughput) parts.push(`Bulk throughput (${formatMiB(report.bulkThroughput.bytesPerRun)} one way)`, bulkThroughputTable(report.bulkThroughput));
   if (report.idleMemory) parts.push('Memory per idle connection (server process)', idleMemoryTable(report.idleMemory));
-  if (report.cryptoPrimitives) parts.push('Crypto primitives', cryptoPrimitivesTable(report.cryptoPrimitives));
+  if (report.cryptoPrimitives) {
+    parts.push('Crypto primitives (* = borrowed from another provider)', cryptoPrimitivesTable(report.cryptoPrimitives));
+  }
   if (report.notes.length > 0) parts.push(`Notes:\n${report.notes.map((n) => `- ${n}`).join('\n')}`);
   return parts.join('\n\n');
 }

@@ -15,6 +15,8 @@ export interface MachineDescription {
   readonly openssl: string;
   /** The open-file limit (`ulimit -n`) the run saw, or null when unknown. */
   readonly openFileLimit: number | null;
+  /** The 1-minute load average when the run started (other work on the machine skews figures). */
+  readonly loadAverageAtStart: number;
 }
 
 /** IO calls made by one end of a connection. */
@@ -69,12 +71,16 @@ export interface IOCallsSection {
 export interface ConnectionRateCell {
   readonly backend: string;
   readonly concurrency: number;
+  /** Connections that completed inside the measured window. */
   readonly connections: number;
+  /** The measured window (at least the planned cell length, longer for slow cells). */
   readonly seconds: number;
   readonly connectionsPerSecond: number;
   readonly errors: number;
   readonly cipherSuite: string | null;
   readonly group: string | null;
+  /** The crypto provider the backend reported (noble: `noble` or `node`), if any. */
+  readonly cryptoProvider: string | null;
   /** This rate divided by plaintext's at the same concurrency (null when either is missing). */
   readonly vsPlaintext: number | null;
   /** This rate divided by node-tls's at the same concurrency. */
@@ -83,6 +89,7 @@ export interface ConnectionRateCell {
 
 /** Section 2: connection rate, Sandwich-style (handshake, PING, PONG, close). */
 export interface ConnectionRateSection {
+  /** The least length of each cell's measured window. */
   readonly secondsPerCell: number;
   readonly concurrencies: readonly number[];
   readonly cells: readonly ConnectionRateCell[];

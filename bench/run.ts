@@ -38,12 +38,14 @@ export type SectionName = (typeof SECTIONS)[number];
 /** The sizes and durations of a run. */
 const PLANS = {
   quick: {
-    rate: { concurrencies: [1, 16, 64], secondsPerCell: 1, warmupSeconds: 0.25 },
+    variants: false,
+    rate: { concurrencies: [1, 16, 64], secondsPerCell: 0.6, warmupSeconds: 0.2 },
     bulk: { bytesPerRun: 16 * 2 ** 20, chunkBytes: 64 * 1024 },
-    memory: { connections: 300, openConcurrency: 32 },
-    cryptoSeconds: 0.1,
+    memory: { connections: 200, openConcurrency: 32 },
+    cryptoSeconds: 0.08,
   },
   full: {
+    variants: true,
     rate: { concurrencies: [1, 16, 64], secondsPerCell: 5, warmupSeconds: 1 },
     bulk: { bytesPerRun: 256 * 2 ** 20, chunkBytes: 64 * 1024 },
     memory: { connections: 10_000, openConcurrency: 64 },
@@ -86,14 +88,15 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
   const progress = progressPrinter(started);
   const machine = describeMachine();
   const notes: string[] = [];
-  const backends = benchBackends();
+  const backends = benchBackends({ variants: plan.variants });
   if (!backends.includes('noble')) {
     notes.push('The noble backend is not registered in BACKEND_NAMES in this build; its rows appear once the container knows it.');
   }
   if (options.quick) {
     notes.push(
       `Quick run: ${plan.rate.secondsPerCell} s per connection-rate cell, ${plan.bulk.bytesPerRun / 2 ** 20} MiB bulk transfers, ` +
-        `${plan.memory.connections} idle connections, ${plan.cryptoSeconds} s per primitive. A full run uses 5 s, 256 MiB, 10,000 and 1 s.`,
+        `${plan.memory.connections} idle connections, ${plan.cryptoSeconds} s per primitive, no noble+node-crypto variant. ` +
+        'A full run uses 5 s, 256 MiB, 10,000 and 1 s.',
     );
   }
 
@@ -116,10 +119,10 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
 
   progress.line(`${machineSummary(machine)}; backends: ${backends.join(', ')}`);
   const ioCalls = await section('io', () => measureIOCalls(progress.line));
-  const connectionRate = await section('rate', () => measureConnectionRate(plan.rate, progress.line));
-  const bulkThroughput = await section('bulk', () => measureBulkThroughput(plan.bulk, progress.line));
+  const connectionRate = await section('rate', () => measureConnectionRate({ ...plan.rate, backends }, progress.line));
+  const bulkThroughput = await section('bulk', () => measureBulkThroughput({ ...plan.bulk, backends }, progress.line));
   const idleMemory = await section('memory', () =>
-    measureIdleMemory({ connections: memoryConnections, openConcurrency: plan.memory.openConcurrency }, progress.line),
+    measureIdleMemory({ backends, connections: memoryConnections, openConcurrency: plan.memory.openConcurrency }, progress.line),
   );
   const cryptoPrimitives = await section('crypto', () => measureCryptoPrimitives(plan.cryptoSeconds, progress.line));
   progress.done();

@@ -10,6 +10,7 @@ import { Connection } from '../src/connection.js';
 import { serviceFrom } from '../src/di/container.js';
 import { TCPRawConnection } from '../src/raw/tcp.js';
 import { benchContainer, benchServerConfiguration } from './backends.js';
+import { DIRECT_NODE_TLS, directPingPongServer } from './direct-node-tls.js';
 import type { ParentMessage, ServerMessage, ServerMode } from './server-handle.js';
 
 const PONG = new TextEncoder().encode('PONG');
@@ -77,12 +78,25 @@ async function serve(connection: Connection, mode: ServerMode): Promise<void> {
   }
 }
 
-async function start(backend: string, mode: ServerMode): Promise<void> {
-  const container = benchContainer(backend);
-  const configuration = benchServerConfiguration();
-  const server = net.createServer((socket) => {
+function start(backend: string, mode: ServerMode): void {
+  if (backend === DIRECT_NODE_TLS && mode !== 'ping-pong') throw new Error(`${backend} only serves ping-pong`);
+  const server = backend === DIRECT_NODE_TLS ? directPingPongServer(() => errors++) : tlsServiceServer(backend, mode);
+  server.on('connection', (socket: net.Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('error', (error) => send({ type: 'failed', message: error.message }));
+  server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
+    const address = server.address();
+    send({ type: 'listening', port: typeof address === 'object' && address ? address.port : 0 });
+  });
+}
+
+/** A TCP server handing each accepted socket to a Connection with a fresh service of `backend`. */
+function tlsServiceServer(backend: string, mode: ServerMode): net.Server {
+  const container = benchContainer(backend);
+  const configuration = benchServerConfiguration();
+  return net.createServer((socket) => {
     const raw = TCPRawConnection.fromSocket(socket);
     void (async () => {
       try {
@@ -93,11 +107,6 @@ async function start(backend: string, mode: ServerMode): Promise<void> {
         raw.destroy();
       }
     })();
-  });
-  server.on('error', (error) => send({ type: 'failed', message: error.message }));
-  server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
-    const address = server.address();
-    send({ type: 'listening', port: typeof address === 'object' && address ? address.port : 0 });
   });
 }
 
@@ -122,9 +131,11 @@ async function reportMemory(): Promise<void> {
 process.on('message', (message: ParentMessage) => {
   switch (message.type) {
     case 'start':
-      start(message.backend, message.mode).catch((error: unknown) => {
+      try {
+        start(message.backend, message.mode);
+      } catch (error) {
         send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
-      });
+      }
       break;
     case 'memory':
       void reportMemory();

@@ -1,7 +1,7 @@
 /**
  * A small grouped bar chart as standalone SVG text: groups along the x axis, one bar per
  * series in each group, a linear y axis from zero with round ticks, values printed on
- * the bars and a legend. Used by `docs-report.ts` to draw `docs/charts/*.svg`.
+ * the bars and a legend; a missing value (null) leaves no bar. Used by `docs-report.ts` to draw `docs/charts/*.svg`.
  */
 
 /** One series of a grouped bar chart: a value (or null for "not measured") per group. */
@@ -35,7 +35,7 @@ function escapeXml(text: string): string {
 
 /** A value in the compact form printed on a bar: 12 345, 1 234, 12.3, 0.42. */
 export function formatChartValue(value: number): string {
-  if (value >= 100) return Math.round(value).toLocaleString('en-US');
+  if (Number.isInteger(value) || value >= 100) return Math.round(value).toLocaleString('en-US');
   if (value >= 10) return value.toFixed(1);
   return value.toPrecision(2);
 }
@@ -100,21 +100,19 @@ export function renderGroupedBarChart(chart: GroupedBarChart): string {
     `<line x1="${margin.left}" y1="${margin.top + plotHeight}" x2="${margin.left + plotWidth}" y2="${margin.top + plotHeight}" stroke="#333"/>`,
   );
 
-  // Bars, group by group.
+  // Bars, group by group; a group shows only the series that have a value there, centred.
   const groupWidth = plotWidth / Math.max(1, chart.groups.length);
   const seriesCount = Math.max(1, chart.series.length);
   const barWidth = Math.min(56, (groupWidth * 0.8) / seriesCount);
+  const present = (value: number | null | undefined): value is number => value !== null && value !== undefined && Number.isFinite(value);
   chart.groups.forEach((group, groupIndex) => {
     const groupX = margin.left + groupIndex * groupWidth;
-    const barsX = groupX + (groupWidth - barWidth * seriesCount) / 2;
-    chart.series.forEach((series, seriesIndex) => {
-      const value = series.values[groupIndex];
-      const x = barsX + seriesIndex * barWidth;
+    const shown = chart.series.map((series, seriesIndex) => ({ series, seriesIndex, value: series.values[groupIndex] }));
+    const bars = shown.filter((bar): bar is typeof bar & { value: number } => present(bar.value));
+    const barsX = groupX + (groupWidth - barWidth * bars.length) / 2;
+    bars.forEach(({ series, seriesIndex, value }, slot) => {
+      const x = barsX + slot * barWidth;
       const labelX = (x + barWidth / 2).toFixed(1);
-      if (value === null || value === undefined || !Number.isFinite(value)) {
-        out.push(`<text x="${labelX}" y="${margin.top + plotHeight - 4}" text-anchor="middle" font-size="10" fill="#999">n/a</text>`);
-        return;
-      }
       const top = y(value);
       const barHeight = margin.top + plotHeight - top;
       const colour = PALETTE[seriesIndex % PALETTE.length]!;

@@ -9,6 +9,7 @@ import type { ServerConfiguration } from './configuration.js';
 import { Connection } from './connection.js';
 import { ConnectionClosedError } from './errors.js';
 import { TCPRawConnection } from './raw/tcp.js';
+import type { RawConnection } from './raw-connection.js';
 import type { TLSService } from './tls-service.js';
 
 /** How to listen and what to run on each accepted connection. */
@@ -25,6 +26,8 @@ export interface ListenerOptions {
   readonly onConnection?: (connection: Connection) => void;
   /** Called when an accepted connection fails its handshake. */
   readonly onError?: (error: Error, remoteAddress: string | undefined) => void;
+  /** Wraps each accepted raw connection before negotiation (e.g. in a CountingRawConnection). */
+  readonly wrapRaw?: (raw: RawConnection) => RawConnection;
   /** Negotiated connections kept for accept() before new ones are refused (default 128). */
   readonly maxQueued?: number;
 }
@@ -113,7 +116,9 @@ export class Listener extends EventEmitter implements AsyncIterable<Connection> 
     const raw = TCPRawConnection.fromSocket(socket);
     this.handshaking.add(raw);
     let service: TLSService;
+    let wrapped: RawConnection;
     try {
+      wrapped = this.options.wrapRaw ? this.options.wrapRaw(raw) : raw;
       service = this.options.createService();
     } catch (error) {
       this.handshaking.delete(raw);
@@ -121,14 +126,14 @@ export class Listener extends EventEmitter implements AsyncIterable<Connection> 
       this.reportError(error, raw.remoteAddress);
       return;
     }
-    Connection.fromClient(raw, { ...this.options.configuration, service }).then(
+    Connection.fromClient(wrapped, { ...this.options.configuration, service }).then(
       (connection) => {
         this.handshaking.delete(raw);
         this.deliver(connection);
       },
       (error: unknown) => {
+        // The service has already released the raw connection (after any alert it sent).
         this.handshaking.delete(raw);
-        raw.destroy();
         this.reportError(error, raw.remoteAddress);
       },
     );

@@ -53,7 +53,7 @@ export class TLSEngine {
   readonly tickets: ReceivedTicket[] = [];
 
   private readonly reader = new RecordReader();
-  private readonly writer = new RecordWriter();
+  private readonly writer: RecordWriter;
   private readonly reassembler: HandshakeReassembler;
   private readonly context: HandshakeContext;
   private state: HandshakeState;
@@ -64,6 +64,7 @@ export class TLSEngine {
   private changeCipherSpecAllowed = false;
   private changeCipherSpecsSeen = 0;
   private complete = false;
+  private applicationWritable = false;
   private readOpenFlag = true;
   private writeOpenFlag = true;
   private failure: TLSAlertError | undefined;
@@ -71,6 +72,7 @@ export class TLSEngine {
 
   private constructor(role: 'client' | 'server', settings: CommonEngineSettings, start: (ctx: HandshakeContext) => HandshakeState) {
     this.role = role;
+    this.writer = new RecordWriter(role === 'client' ? 0x0301 : 0x0303);
     this.reassembler = new HandshakeReassembler(settings.maxHandshakeMessageLength);
     this.context = this.makeContext(settings);
     this.state = { name: 'Start', handle: () => this.state };
@@ -108,6 +110,10 @@ export class TLSEngine {
   /** True once both Finished messages are verified. */
   get handshakeComplete(): boolean {
     return this.complete;
+  }
+  /** True once application data may be written: after the handshake, or (server) right after its Finished (0.5-RTT). */
+  get canWriteApplicationData(): boolean {
+    return this.applicationWritable && this.writeOpen;
   }
   /** True until the peer's close_notify (or an error). */
   get readOpen(): boolean {
@@ -195,7 +201,7 @@ export class TLSEngine {
   /** Encrypts application data, packing the iovec into full 2^14-byte records. */
   writePlaintext(data: Uint8Array | readonly Uint8Array[]): void {
     if (this.failure) throw this.failure;
-    if (!this.complete) throw new Error('TLSEngine: application data before the handshake completed');
+    if (!this.applicationWritable) throw new Error('TLSEngine: application data before the handshake completed');
     if (!this.writeOpenFlag) throw new Error('TLSEngine: write side is closed');
     this.flushHandshake();
     const pieces = data instanceof Uint8Array ? [data] : data;
@@ -323,6 +329,10 @@ export class TLSEngine {
       },
       complete() {
         engine.complete = true;
+        engine.applicationWritable = true;
+      },
+      enableApplicationWrites() {
+        engine.applicationWritable = true;
       },
       keepTicket(ticket: ReceivedTicket) {
         engine.tickets.push(ticket);

@@ -75,6 +75,8 @@ export interface HandshakeContext {
   allowChangeCipherSpec(allowed: boolean): void;
   /** Writes an NSS key-log line if keylogging is on. */
   keylog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void;
+  /** Allows application data under the current write keys before the handshake completes (server 0.5-RTT). */
+  enableApplicationWrites(): void;
   /** Marks the handshake complete. */
   complete(): void;
   /** Stores a ticket (client). */

@@ -30,6 +30,7 @@ import {
   HELLO_RETRY_REQUEST_RANDOM,
   type ClientHello,
   type HandshakeMessage,
+  type NewSessionTicket,
 } from './codec/handshake.js';
 import {
   decodeAlpn,
@@ -229,6 +230,7 @@ class ExpectClientHello implements HandshakeState {
   private sendServerFlight(ctx: HandshakeContext, hello: ClientHello, chosen: ChosenParameters): HandshakeState {
     const { suite, group } = chosen;
     const s = this.policy.settings;
+    const serverRandom = ctx.random(32);
     let response: { share: Uint8Array; sharedSecret: Uint8Array };
     try {
       response = ctx.provider.group(group)!.respond(chosen.clientShare!.keyExchange, ctx.random);
@@ -241,7 +243,7 @@ class ExpectClientHello implements HandshakeState {
     const serverHello = frameHandshake(
       HandshakeType.server_hello,
       encodeServerHello({
-        random: ctx.random(32),
+        random: serverRandom,
         legacySessionIdEcho: hello.legacySessionId,
         cipherSuite: suite.code,
         legacyCompressionMethod: 0,
@@ -277,6 +279,7 @@ class ExpectClientHello implements HandshakeState {
     ctx.keylog('SERVER_TRAFFIC_SECRET_0', hello.random, app.server);
     ctx.keylog('EXPORTER_SECRET', hello.random, app.exporter);
     ctx.setWriteSecret(suite, app.server);
+    ctx.enableApplicationWrites();
     ctx.setReadSecret(suite, hs.client);
     const keys: ServerFlightKeys = {
       schedule,
@@ -412,23 +415,20 @@ class ExpectClientFinished implements HandshakeState {
     );
   }
 
-  /** NewSessionTicket (section 4.6.1). Tickets are opaque random labels until resumption lands. */
+  /** NewSessionTicket (section 4.6.1). Tickets are opaque random labels until resumption lands, unless `issueTicket` makes them. */
   private sendNewSessionTickets(ctx: HandshakeContext): void {
-    const count = this.policy.settings.ticketCount ?? 1;
+    const s = this.policy.settings;
+    const count = s.ticketCount ?? 1;
     for (let i = 0; i < count; i++) {
-      const ageBytes = ctx.random(4);
-      const ageAdd = ((ageBytes[0]! << 24) >>> 0) + ((ageBytes[1]! << 16) | (ageBytes[2]! << 8) | ageBytes[3]!);
-      const message = frameHandshake(
-        HandshakeType.new_session_ticket,
-        encodeNewSessionTicket({
-          lifetime: this.policy.settings.ticketLifetimeSeconds ?? 7200,
-          ageAdd,
-          nonce: Uint8Array.of(i),
-          ticket: ctx.random(32),
-          extensions: [],
-        }),
-      );
-      ctx.send(message);
+      const ticket = s.issueTicket ? s.issueTicket(i) : randomTicket(ctx, i, s.ticketLifetimeSeconds ?? 7200);
+      ctx.send(frameHandshake(HandshakeType.new_session_ticket, encodeNewSessionTicket(ticket)));
     }
   }
+}
+
+/** A ticket that names nothing yet: random age_add and ticket, a one-byte nonce. */
+function randomTicket(ctx: HandshakeContext, index: number, lifetime: number): NewSessionTicket {
+  const ageBytes = ctx.random(4);
+  const ageAdd = ((ageBytes[0]! << 24) >>> 0) + ((ageBytes[1]! << 16) | (ageBytes[2]! << 8) | ageBytes[3]!);
+  return { lifetime, ageAdd, nonce: Uint8Array.of(index), ticket: ctx.random(32), extensions: [] };
 }

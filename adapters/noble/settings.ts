@@ -5,6 +5,7 @@
  */
 import type { CryptoProvider, NamedGroupName, PrivateKey, RandomSource, SignatureSchemeName } from './crypto/provider.js';
 import type { Extension } from './codec/extensions.js';
+import type { NewSessionTicket } from './codec/handshake.js';
 import type { CipherSuite } from './suites.js';
 import type { PeerVerifier, ShapedMessage } from './handshake-context.js';
 
@@ -68,6 +69,8 @@ export interface ServerEngineSettings extends CommonEngineSettings {
   readonly verifyClient?: PeerVerifier;
   /** NewSessionTickets sent after the handshake; default 1. */
   readonly ticketCount?: number;
+  /** Makes the index-th NewSessionTicket (ticket encryption for resumption; known-answer tests); default random labels. */
+  readonly issueTicket?: (index: number) => NewSessionTicket;
   /** Lifetime announced in tickets, seconds; default 7200. */
   readonly ticketLifetimeSeconds?: number;
   /** Put a cookie in HelloRetryRequest (and require it echoed); default true. */

@@ -9,6 +9,7 @@ import http2 from 'node:http2';
 import type net from 'node:net';
 import type { Container } from 'inversify';
 import type { ServerConfiguration } from '../configuration.js';
+import type { RawConnection } from '../raw-connection.js';
 import type { Connection } from '../connection.js';
 import { serviceFrom } from '../di/container.js';
 import { Listener } from '../listener.js';
@@ -33,7 +34,6 @@ export class TLSServiceServer extends http.Server {
   private opening = false;
   private closing = false;
   private readonly sockets = new Set<SocketView>();
-  private referenced = true;
   /** The socket being handed to http2 right now (its 'session' event fires synchronously). */
   private arrivingHTTP2Socket: SocketView | undefined;
 
@@ -75,14 +75,13 @@ export class TLSServiceServer extends http.Server {
       port,
       createService: () => serviceFrom(this.container),
       configuration: this.configuration,
-      onError: (error: Error) => this.emit('tlsClientError', error),
+      onConnection: (connection) => this.serveConnection(connection),
+      onError: (error, remoteAddress) => this.emit('tlsClientError', error, peerOf(remoteAddress)),
     }).then(
       (listener) => {
         this.opening = false;
         this.listener = listener;
-        if (!this.referenced) listener.unref?.();
         this.emit('listening');
-        void this.accept(listener);
       },
       (error: unknown) => {
         this.opening = false;
@@ -154,17 +153,15 @@ export class TLSServiceServer extends http.Server {
     for (const socket of this.sockets) socket.destroy();
   }
 
-  /** Keeps the event loop alive while listening (the default). */
+  /** Keeps the event loop alive for the open connections (the listening socket always is). */
   override ref(): this {
-    this.referenced = true;
-    this.listener?.ref?.();
+    for (const socket of this.sockets) socket.ref();
     return this;
   }
 
-  /** Lets the process exit while only this server is open. */
+  /** Lets the process exit while only this server's connections are open (the Listener has no unref yet). */
   override unref(): this {
-    this.referenced = false;
-    this.listener?.unref?.();
+    for (const socket of this.sockets) socket.unref();
     return this;
   }
 
@@ -172,14 +169,6 @@ export class TLSServiceServer extends http.Server {
   override getConnections(callback: (error: Error | null, count: number) => void): this {
     process.nextTick(callback, null, this.sockets.size);
     return this;
-  }
-
-  private async accept(listener: Listener): Promise<void> {
-    try {
-      for await (const connection of listener) this.serveConnection(connection);
-    } catch (error) {
-      if (!this.closing) this.emit('error', error);
-    }
   }
 
   private emitCloseWhenDrained(): void {
@@ -197,6 +186,12 @@ export class TLSServiceServer extends http.Server {
 /** Creates a TLSServiceServer, like `https.createServer(options, handler)`. */
 export function createServer(options: TLSServiceServerOptions, handler?: http.RequestListener): TLSServiceServer {
   return new TLSServiceServer(options, handler);
+}
+
+/** The peer of a failed handshake, in the shape of the socket node:tls passes to 'tlsClientError'. */
+function peerOf(remoteAddress: string | undefined): { remoteAddress: string | undefined; remotePort: number | undefined } {
+  const { remoteAddress: address, remotePort } = endpointsOf({ remoteAddress } as RawConnection);
+  return { remoteAddress: address, remotePort };
 }
 
 /** The response a HTTP/1.1 socket is writing, if any (node:http's own field). */

@@ -9,7 +9,6 @@ import https from 'node:https';
 import type net from 'node:net';
 import type { Container } from 'inversify';
 import { createContainer } from '../../src/di/container.js';
-import type http from 'node:http';
 import { createServer, type TLSServiceServer, type TLSServiceServerOptions } from '../../src/http/index.js';
 import { localhostECDSA, testCA } from '../fixtures/certs.js';
 

@@ -3,6 +3,7 @@
  * every backend that has ALPN; HTTP/1.1 fallback on the same port.
  */
 import test from 'ava';
+import type http from 'node:http';
 import http2 from 'node:http2';
 import { BACKEND_NAMES } from '../../src/di/container.js';
 import { connectHTTP2 } from '../../src/http/index.js';
@@ -26,7 +27,7 @@ function closeSession(session: http2.ClientHttp2Session): Promise<void> {
   return new Promise((resolve) => session.close(() => resolve()));
 }
 
-const answer = (request: { httpVersion: string; url: string }, response: { end(text: string): void }): void => {
+const answer: http.RequestListener = (request, response) => {
   response.end(`${request.url} over ${request.httpVersion}`);
 };
 
@@ -61,7 +62,7 @@ for (const backend of BACKEND_NAMES.filter(encrypts)) {
   });
 
   test(`${backend}: connectHTTP2 talks h2 to node's http2 secure server`, async (t) => {
-    const server = http2.createSecureServer({ ...(await import('../fixtures/certs.js')).localhostECDSA }, answer);
+    const server = http2.createSecureServer({ ...(await import('../fixtures/certs.js')).localhostECDSA }, answer as never);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
     const session = await connectHTTP2(`https://localhost:${port}`, { container: testContainer(backend) });

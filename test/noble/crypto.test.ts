@@ -11,7 +11,6 @@ import { composeProviders } from '../../adapters/noble/crypto/compose.js';
 import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
 import { nodeCryptoProvider, nodeNativeProvider } from '../../adapters/noble/crypto/node.js';
 import {
-  type AeadName,
   type CryptoProvider,
   KeyExchangeError,
   type NamedGroupName,
@@ -21,17 +20,10 @@ import {
   SignatureScheme,
   type SignatureSchemeName,
 } from '../../adapters/noble/crypto/provider.js';
+import { aeadVectors, hex, rfc5869Case1, rfc8448, toHex, utf8 } from './crypto-vectors.js';
 
 const providers: readonly CryptoProvider[] = [nobleCryptoProvider, nodeCryptoProvider];
 const providerPairs = providers.flatMap((a) => providers.map((b) => [a, b] as const));
-
-function hex(text: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
-}
-function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
-const utf8 = (text: string) => new TextEncoder().encode(text);
 
 /** A RandomSource that hands out fixed bytes in order, as a replayed handshake does. */
 function replay(bytes: Uint8Array): RandomSource {
@@ -54,86 +46,6 @@ function seeded(seed: number): RandomSource {
     return out;
   };
 }
-
-// ---- Known answers ---------------------------------------------------------------------------
-
-const rfc5869Case1 = {
-  ikm: hex('0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b'),
-  salt: hex('000102030405060708090a0b0c'),
-  info: hex('f0f1f2f3f4f5f6f7f8f9'),
-  prk: '077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5',
-  okm: '3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865',
-};
-
-/** AEAD vectors: GCM spec test cases 4 (AES-128) and 16 (AES-256); RFC 8439 section 2.8.2. */
-const gcmPlaintext =
-  'd9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39';
-const aeadVectors: readonly { name: AeadName; key: string; nonce: string; aad: string; plaintext: string; sealed: string }[] = [
-  {
-    name: 'AES-128-GCM',
-    key: 'feffe9928665731c6d6a8f9467308308',
-    nonce: 'cafebabefacedbaddecaf888',
-    aad: 'feedfacedeadbeeffeedfacedeadbeefabaddad2',
-    plaintext: gcmPlaintext,
-    sealed:
-      '42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091' +
-      '5bc94fbc3221a5db94fae95ae7121a47',
-  },
-  {
-    name: 'AES-256-GCM',
-    key: 'feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308',
-    nonce: 'cafebabefacedbaddecaf888',
-    aad: 'feedfacedeadbeeffeedfacedeadbeefabaddad2',
-    plaintext: gcmPlaintext,
-    sealed:
-      '522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662' +
-      '76fc6ece0f4e1768cddf8853bb2d551b',
-  },
-  {
-    name: 'CHACHA20-POLY1305',
-    key: '808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f',
-    nonce: '070000004041424344454647',
-    aad: '50515253c0c1c2c3c4c5c6c7',
-    plaintext: toHex(
-      utf8("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it."),
-    ),
-    sealed:
-      'd31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d63dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b3692ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc3ff4def08e4b7a9de576d26586cec64b6116' +
-      '1ae10b594f09e26a7e902ecbd0600691',
-  },
-];
-
-/** RFC 8448 section 3: the X25519 key pairs and shared secret of the simple 1-RTT handshake. */
-const rfc8448 = {
-  clientPrivate: '49af42ba7f7994852d713ef2784bcbcaa7911de26adc5642cb634540e7ea5005',
-  clientPublic: '99381de560e4bd43d23d8e435a7dbafeb3c06e51c13cae4d5413691e529aaf2c',
-  serverPrivate: 'b1580eeadf6dd589b8ef4f2d5652578cc810e9980191ec8d058308cea216a21e',
-  serverPublic: 'c9828876112095fe66762bdbf7c672e156d6cc253b833df1dd69b1b04e751f0f',
-  sharedSecret: '8bd4054fb55b9d63fdfbacf9f04b9f0d35e6d63f537563efd46272900f89492d',
-  /** The server certificate (RSA-1024); its trailing zero bytes are in the original. */
-  serverCertificate: `-----BEGIN CERTIFICATE-----
-MIIBrDCCARWgAwIBAgIBAjANBgkqhkiG9w0BAQsFADAOMQwwCgYDVQQDEwNyc2EwHhcNM
-TYwNzMwMDEyMzU5WhcNMjYwNzMwMDEyMzU5WjAOMQwwCgYDVQQDEwNyc2EwgZ8wDQYJKo
-ZIhvcNAQEBBQADgY0AMIGJAoGBALS7SY+CeTA9mAg2OZs2xpiMDGjeVeG9uCbTkBokYer
-9LeSakdAVq7yalRN6zmwa8Z6qavmMfO1DEgmY4YeoDuDMsFJLGwGMPgtjJk1Emm044ipf
-2kMIRnSAMFMO8EYcjKnZ77+ujqbR0D4r0ZPv8KuagALEdCim01qNiNeffx4/AgMBAAGjG
-jAYMAkGA1UdEwQCMAAwCwYDVR0PBAQDAgWgMA0GCSqGSIb3DQEBCwUAA4GBAIWq0qDluS
-drkIxl9zpyZxcGGKVMX4p7M30t96WUNlQX8uro+KWMj4Fy+TGc82t/1sVbgPIaAwFRVnJ
-glv0zXl5n8tvxAnAuYIzK5r7B/GOkKpm+XD63EHw8VOm56yvVIDscO4TgqLL3WUCbo+rJ
-2R1ALcwMyPiWEimskYe0K03hAAA=
------END CERTIFICATE-----`,
-  /** The server's CertificateVerify input (64 spaces, context string, 0, transcript hash). */
-  messageToSign:
-    '2020202020202020202020202020202020202020202020202020202020202020' +
-    '2020202020202020202020202020202020202020202020202020202020202020' +
-    '544c5320312e332c207365727665722043657274696669636174655665726966790076' +
-    '4d6632b3c35c3f3205e3499ac3edbaabb88295fba751461d3678e2e5ea0687',
-  /** Its rsa_pss_rsae_sha256 signature, as sent in the trace. */
-  signature:
-    '5a747c5d88fa9bd2e55ab085a61015b7211f824cd484145ab3ff52f1fda8477b0b7abc90db78e2d33a5c141a078653fa' +
-    '6bef780c5ea248eeaaa785c4f394cab6d30bbe8d4859ee511f602957b15411ac027671459e46445c9ea58c181e818e95' +
-    'b8c3fb0bf3278409d3be152a3da5043e063dda65cdf5aea20d53dfacd42f74f3',
-};
 
 // ---- Keys from node:crypto, as the X.509 layer would hand them over -------------------------
 
@@ -388,6 +300,14 @@ for (const provider of providers) {
   });
 }
 
+test('noble: an RSA key with a corrupted CRT exponent makes signing throw, not leak a faulty signature', (t) => {
+  const privateKey = rsaPair.privateKey as PrivateKey & { kind: 'rsa' };
+  const corrupted: PrivateKey = { ...privateKey, dp: privateKey.dp + 2n };
+  t.throws(() => nobleCryptoProvider.sign('rsa_pss_rsae_sha256', corrupted, utf8('m'), seeded(14)), {
+    message: /failed its own verification/,
+  });
+});
+
 // ---- Between providers -----------------------------------------------------------------------
 
 const groupNames: readonly NamedGroupName[] = ['x25519', 'secp256r1', 'secp384r1', 'X25519MLKEM768'];
@@ -458,7 +378,12 @@ const p256Order = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc63
 for (const provider of providers) {
   test(`${provider.name}: ECDSA accepts high S but only strict DER`, (t) => {
     const message = utf8('strict');
-    const signature = nobleCryptoProvider.sign('ecdsa_secp256r1_sha256', p256Pair.privateKey, message, seeded(50));
+    // A signature whose r has its top bit clear, so a leading zero byte is superfluous.
+    let seed = 50;
+    let signature = nobleCryptoProvider.sign('ecdsa_secp256r1_sha256', p256Pair.privateKey, message, seeded(seed));
+    while (signature[3] !== 32 || signature[4]! & 0x80) {
+      signature = nobleCryptoProvider.sign('ecdsa_secp256r1_sha256', p256Pair.privateKey, message, seeded(++seed));
+    }
     const [r, s] = ecdsaParse(signature);
     const verify = (candidate: Uint8Array) =>
       provider.verify('ecdsa_secp256r1_sha256', p256Pair.publicKey, message, candidate);
@@ -469,9 +394,8 @@ for (const provider of providers) {
     t.false(verify(Uint8Array.from([...signature, 0x00])), 'trailing byte');
     const longForm = Uint8Array.from([0x30, 0x81, ...signature.subarray(1)]);
     t.false(verify(longForm), 'long-form length');
-    const padded = ecdsaDer(r, s);
-    const paddedR = Uint8Array.from([0x30, padded[1]! + 1, 0x02, padded[3]! + 1, 0x00, ...padded.subarray(4)]);
-    if ((padded[4]! & 0x80) === 0) t.false(verify(paddedR), 'superfluous leading zero');
+    const paddedR = Uint8Array.from([0x30, signature[1]! + 1, 0x02, 33, 0x00, ...signature.subarray(4)]);
+    t.false(verify(paddedR), 'superfluous leading zero');
     t.false(verify(Uint8Array.from([0x31, ...signature.subarray(1)])), 'SET instead of SEQUENCE');
   });
 }

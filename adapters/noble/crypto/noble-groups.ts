@@ -18,15 +18,13 @@ import {
 } from './provider.js';
 import { drawRandom } from './secure-random.js';
 
-/** The NIST curves used for ECDHE, by TLS group name. */
-export const ecdheCurves = { secp256r1: 'P-256', secp384r1: 'P-384' } as const;
 /** A NIST ECDHE group name. */
-export type EcdheGroupName = keyof typeof ecdheCurves;
+export type EcdheGroupName = 'secp256r1' | 'secp384r1';
 
 const nistCurves = { secp256r1: p256, secp384r1: p384 } as const;
 
 /** Sizes of the X25519MLKEM768 pieces (FIPS 203 table 3, RFC 7748). */
-export const hybridLengths = {
+const hybridLengths = {
   encapsulationKey: 1184,
   ciphertext: 1088,
   x25519: 32,
@@ -92,7 +90,7 @@ const x25519Group: KeyExchangeGroup = {
 };
 
 /** Length of an uncompressed point on the group's curve (0x04 || x || y). */
-export function uncompressedPointLength(group: EcdheGroupName): number {
+function uncompressedPointLength(group: EcdheGroupName): number {
   return group === 'secp256r1' ? 65 : 97;
 }
 

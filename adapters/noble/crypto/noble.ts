@@ -102,7 +102,7 @@ function nobleAead(name: AeadName, key: Uint8Array): AeadKey {
   });
 }
 
-/** A noble provider drawing its own randomness (`random`) from `random`, by default Web Crypto. */
+/** A noble provider whose `random` is the given source (by default Web Crypto's CSPRNG). */
 export function createNobleCryptoProvider(random: RandomSource = secureRandom): CryptoProvider {
   const provider: CryptoProvider = {
     name: 'noble',

@@ -159,6 +159,12 @@ export class RecordReader {
 export class RecordWriter {
   private protection: RecordProtection | undefined;
 
+  /**
+   * `initialVersion` is the legacy_record_version of the first record: 0x0301 for a
+   * client's first ClientHello (section 5.1, for middleboxes), 0x0303 for everything else.
+   */
+  constructor(private initialVersion = 0x0303) {}
+
   /** True when write keys are installed. */
   get encrypting(): boolean {
     return this.protection !== undefined;
@@ -184,6 +190,8 @@ export class RecordWriter {
     if (this.protection) return this.protection.seal(type, content);
     const out = new Uint8Array(HEADER_LENGTH + content.length);
     out.set(recordHeader(type, content.length));
+    out[2] = this.initialVersion & 0xff;
+    this.initialVersion = 0x0303;
     out.set(content, HEADER_LENGTH);
     return out;
   }

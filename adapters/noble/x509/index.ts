@@ -19,7 +19,7 @@ export type {
 export { certificateMatchesHostname, dnsNameMatches, parseIPAddress } from './hostname.js';
 export { type Purpose, DEFAULT_MAX_CANDIDATES, DEFAULT_MAX_CHAIN_LENGTH, DEFAULT_MAX_SIGNATURE_CHECKS } from './path.js';
 export {
-  type CertificateChainVerification, type CertificateSource, type VerifiedChain, verifyCertificateChain,
+  type CertificateChainVerification, type CertificateSource, type VerifiedChain, alertForCertificateError, verifyCertificateChain,
   verifyCertificateChainSync, verifyHostname,
 } from './verify.js';
 export { parseCertificateChain, trustAnchorsFrom } from './certificate-input.js';

@@ -92,7 +92,7 @@ function parsePkcs8(bytes: Uint8Array): PrivateKey {
       const seed = decodeOctetString(DerReader.single(privateKey, 'CurvePrivateKey'), 'CurvePrivateKey');
       if (seed.length !== 32) throw new CertificateParseError('Ed25519 private key must be 32 bytes');
       const publicKey = ed25519.getPublicKey(seed);
-      if (publicKeyField && !bytesEqual(publicKeyField.contents.subarray(1), publicKey)) {
+      if (publicKeyField && (publicKeyField.contents[0] !== 0 || !bytesEqual(publicKeyField.contents.subarray(1), publicKey))) {
         throw new CertificateParseError('Ed25519 public key does not belong to the private key');
       }
       return { kind: 'ed25519', seed, publicKey };

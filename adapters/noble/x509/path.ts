@@ -102,8 +102,8 @@ class PathSearch {
   private readonly signatureResults = new Map<Certificate, Map<Certificate, SignatureCheck>>();
   private readonly anchors: Certificate[];
   private readonly intermediates: Certificate[];
-  /** The failure that got furthest from the leaf, reported when no path is found. */
-  private deepest: { depth: number; error: CertificateVerificationError } | undefined;
+  /** The failure reported when no path is found (see `record`). */
+  private reportedFailure: { depth: number; error: CertificateVerificationError } | undefined;
 
   constructor(private readonly input: PathValidationInput) {
     this.anchors = uniqueByEncoding(input.trustAnchors);
@@ -123,11 +123,16 @@ class PathSearch {
       throw error;
     }
     if (path) return path;
-    throw this.deepest?.error ?? failure('unknown_issuer', `no trusted issuer for ${describe(leaf)}`);
+    throw this.reportedFailure?.error ?? failure('unknown_issuer', `no trusted issuer for ${describe(leaf)}`);
   }
 
+  /** Keeps the most telling failure: any specific one over unknown_issuer, then the deepest. */
   private record(depth: number, error: CertificateVerificationError): void {
-    if (!this.deepest || depth > this.deepest.depth) this.deepest = { depth, error };
+    const current = this.reportedFailure;
+    const vague = (e: CertificateVerificationError) => e.reason === 'unknown_issuer';
+    if (!current || (vague(current.error) && !vague(error)) || (vague(current.error) === vague(error) && depth > current.depth)) {
+      this.reportedFailure = { depth, error };
+    }
   }
 
   private extend(path: Certificate[]): Certificate[] | undefined {
@@ -137,7 +142,8 @@ class PathSearch {
     for (const [candidate, isAnchor] of this.issuersOf(child)) {
       found = true;
       if (++this.candidates > (this.input.maxCandidates ?? DEFAULT_MAX_CANDIDATES)) throw new WorkLimitReached();
-      if (path.some((member) => sameEntity(member, candidate))) continue;
+      // An anchor ends the path, so only an intermediate can close a loop.
+      if (!isAnchor && path.some((member) => sameEntity(member, candidate))) continue;
       if (depth + 1 > (this.input.maxChainLength ?? DEFAULT_MAX_CHAIN_LENGTH)) {
         this.record(depth, failure('too_deep', `certificate path from ${describe(path[0]!)} is longer than ${depth} certificates`));
         continue;

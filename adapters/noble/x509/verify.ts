@@ -4,7 +4,7 @@
  * calls `verifyCertificateChainSync`; applications may await `verifyCertificateChain`.
  */
 
-import { CertificateVerificationError, ConfigurationError } from '../../../src/errors.js';
+import { type AlertName, CertificateVerificationError, ConfigurationError } from '../../../src/errors.js';
 import { nobleCryptoProvider } from '../crypto/noble.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { type Certificate, parseCertificate } from './certificate.js';
@@ -60,7 +60,13 @@ function parseLeaf(source: CertificateSource): Certificate {
   }
 }
 
+/** The most intermediates one verification will look at; a longer bundle is refused outright. */
+export const MAX_INTERMEDIATES = 64;
+
 function parseIntermediates(sources: readonly CertificateSource[]): Certificate[] {
+  if (sources.length > MAX_INTERMEDIATES) {
+    throw new CertificateVerificationError('work_limit', `${sources.length} intermediate certificates is more than the ${MAX_INTERMEDIATES} accepted`);
+  }
   const parsed: Certificate[] = [];
   for (const source of sources) {
     if (isParsed(source)) {
@@ -109,13 +115,17 @@ export function verifyHostname(leaf: Certificate, hostname: string): void {
 
 /** Verifies a certificate chain synchronously; returns the validated path or throws `CertificateVerificationError`. */
 export function verifyCertificateChainSync(options: CertificateChainVerification): VerifiedChain {
+  const at = options.at ?? new Date();
+  const purpose = options.purpose ?? 'serverAuth';
+  if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new ConfigurationError('verification time `at` is not a valid Date');
+  if (purpose !== 'serverAuth' && purpose !== 'clientAuth') throw new ConfigurationError(`unknown purpose ${String(purpose)}`);
   const leaf = parseLeaf(options.leaf);
   const chain = buildCertificatePath({
     leaf,
     intermediates: parseIntermediates(options.intermediates ?? []),
     trustAnchors: parseAnchors(options.trustAnchors),
-    at: options.at ?? new Date(),
-    purpose: options.purpose ?? 'serverAuth',
+    at,
+    purpose,
     provider: options.provider ?? nobleCryptoProvider,
     maxChainLength: options.maxChainLength,
     maxSignatureChecks: options.maxSignatureChecks,
@@ -129,4 +139,19 @@ export function verifyCertificateChainSync(options: CertificateChainVerification
 /** Verifies a certificate chain; resolves with the validated path (leaf first, anchor last) or rejects with `CertificateVerificationError`. */
 export async function verifyCertificateChain(options: CertificateChainVerification): Promise<VerifiedChain> {
   return verifyCertificateChainSync(options);
+}
+
+const alertsByReason: Readonly<Record<string, AlertName>> = {
+  expired: 'certificate_expired',
+  not_yet_valid: 'certificate_expired',
+  unknown_issuer: 'unknown_ca',
+  bad_signature: 'decrypt_error',
+  extended_key_usage: 'unsupported_certificate',
+  unsupported_certificate: 'unsupported_certificate',
+  unsupported_signature_algorithm: 'unsupported_certificate',
+};
+
+/** The RFC 8446 alert to send for a rejected peer chain (rustls's mapping; bad_certificate when no better one fits). */
+export function alertForCertificateError(error: CertificateVerificationError): AlertName {
+  return alertsByReason[error.reason] ?? 'bad_certificate';
 }

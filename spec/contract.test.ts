@@ -1,0 +1,150 @@
+/**
+ * The backend-agnostic contract suite: data-path behaviour every TLSService must show,
+ * run for every pairing in pairings.ts. Titles start with `[client x server / transport]`.
+ */
+import test from 'ava';
+import { ConnectionClosedError } from '../src/errors.js';
+import { concatBytes } from '../src/raw-connection.js';
+import { connectedPair, pattern, readAll, within } from './harness.js';
+import { pairings, pairingTitle } from './pairings.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const MiB = 1024 * 1024;
+
+for (const pairing of pairings) {
+  const title = (name: string): string => `${pairingTitle(pairing)} ${name}`;
+  const slow = pairing.transport === 'memory-1byte';
+
+  test(title('handshake and echo'), async (t) => {
+    const { client, server } = await within(10_000, connectedPair(pairing), 'handshake');
+    t.is(client.negotiated.backend, pairing.client.name);
+    t.is(server.negotiated.backend, pairing.server.name);
+    if (pairing.tls) {
+      t.regex(client.negotiated.protocol, /^TLSv1\.[23]$/);
+      t.is(client.negotiated.protocol, server.negotiated.protocol);
+      t.is(client.negotiated.cipherSuite, server.negotiated.cipherSuite);
+      t.true(client.negotiated.peerCertificates.length >= 1, 'the client sees the server certificate');
+    } else {
+      t.is(client.negotiated.protocol, 'none');
+    }
+    await client.sendBytes(encoder.encode('ping'));
+    const request = await server.receiveBytes(100);
+    await server.sendBytes([encoder.encode('echo: '), request]);
+    t.is(decoder.decode(await readAll(client, 10)), 'echo: ping');
+    await client.close();
+    await server.close();
+  });
+
+  if (slow) {
+    test.skip(title('16 MiB each way (skipped: 1-byte reads make it minutes long; covered by memory and tcp)'), () => {});
+  } else {
+    test(title('16 MiB each way, concurrently, content checked'), async (t) => {
+      const { client, server } = await connectedPair(pairing);
+      const size = 16 * MiB;
+      const up = pattern(size, 1);
+      const down = pattern(size, 2);
+      const send = async (c: typeof client, data: Uint8Array): Promise<void> => {
+        // Uneven slices so record boundaries and write sizes vary.
+        for (let off = 0, step = 1; off < data.length; off += step, step = ((step * 7) % (200_000 - 1)) + 1) {
+          await c.sendBytes(data.subarray(off, Math.min(off + step, data.length)));
+        }
+      };
+      const [receivedByServer, receivedByClient] = await within(
+        50_000,
+        Promise.all([readAll(server, size), readAll(client, size), send(client, up), send(server, down)]),
+        '16 MiB exchange',
+      );
+      t.is(receivedByServer.length, size);
+      t.is(receivedByClient.length, size);
+      t.true(Buffer.from(receivedByServer).equals(up), 'server received exactly what the client sent');
+      t.true(Buffer.from(receivedByClient).equals(down), 'client received exactly what the server sent');
+      await Promise.all([client.close(), server.close()]);
+    });
+  }
+
+  test(title('a vectored send arrives as the concatenation'), async (t) => {
+    const { client, server } = await connectedPair(pairing);
+    const pieces = [pattern(1, 3), new Uint8Array(0), pattern(5000, 4), pattern(20_000, 5), pattern(3, 6)];
+    const expected = concatBytes(pieces);
+    await client.sendBytes(pieces);
+    await client.sendBytes([]);
+    const got = await within(20_000, readAll(server, expected.length), 'vectored read');
+    t.true(Buffer.from(got).equals(expected));
+    await Promise.all([client.close(), server.close()]);
+  });
+
+  test(title('receiveBytes(count) never returns more than count and keeps the rest'), async (t) => {
+    const { client, server } = await connectedPair(pairing);
+    const message = pattern(3000, 7);
+    await client.sendBytes(message);
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (const count of [1, 2, 7, 100, 1000, 5000]) {
+      if (total >= message.length) break;
+      const got = await server.receiveBytes(count);
+      t.true(got.length >= 1 && got.length <= count, `asked ${count}, got ${got.length}`);
+      parts.push(got.slice());
+      total += got.length;
+    }
+    parts.push(await readAll(server, message.length - total));
+    t.true(Buffer.from(concatBytes(parts)).equals(message), 'nothing lost or reordered');
+    await Promise.all([client.close(), server.close()]);
+  });
+
+  test(title('a clean close gives the peer an empty read after the data'), async (t) => {
+    const { client, server } = await connectedPair(pairing);
+    await client.sendBytes(encoder.encode('last words'));
+    await client.close();
+    t.true(client.hasClosed);
+    t.is(decoder.decode(await within(10_000, readAll(server), 'read to end')), 'last words');
+    const after = await server.receiveBytes(10);
+    t.is(after.length, 0, 'end of stream stays end of stream');
+    await server.close();
+  });
+
+  test(title('use after close rejects with ConnectionClosedError'), async (t) => {
+    const { client, server } = await connectedPair(pairing);
+    await client.close();
+    await client.close(); // idempotent
+    await t.throwsAsync(client.sendBytes(encoder.encode('x')), { instanceOf: ConnectionClosedError });
+    await t.throwsAsync(client.receiveBytes(1), { instanceOf: ConnectionClosedError });
+    // The service itself, not only the Connection, refuses.
+    await t.throwsAsync(client.tlsService.sendBytes(encoder.encode('x')), { instanceOf: ConnectionClosedError });
+    await t.throwsAsync(client.tlsService.receiveBytes(1), { instanceOf: ConnectionClosedError });
+    await server.close();
+    await t.throwsAsync(server.tlsService.receiveBytes(1), { instanceOf: ConnectionClosedError });
+  });
+
+  test(title(`${slow ? 20 : 100} concurrent connections`), async (t) => {
+    const count = slow ? 20 : 100;
+    const results = await within(
+      50_000,
+      Promise.all(
+        Array.from({ length: count }, async (_, i) => {
+          const { client, server } = await connectedPair(pairing);
+          await client.sendBytes(encoder.encode(`hello ${i}`));
+          const got = decoder.decode(await server.receiveBytes(100));
+          await server.sendBytes(encoder.encode(got.toUpperCase()));
+          const reply = decoder.decode(await client.receiveBytes(100));
+          await Promise.all([client.close(), server.close()]);
+          return reply === `HELLO ${i}`;
+        }),
+      ),
+      `${count} connections`,
+    );
+    t.is(results.filter(Boolean).length, count);
+  });
+
+  if (pairing.tls) {
+    test(title('ALPN result visible on both sides'), async (t) => {
+      const { client, server } = await connectedPair(pairing);
+      t.is(client.negotiated.alpnProtocol, 'http/1.1');
+      t.is(server.negotiated.alpnProtocol, 'http/1.1');
+      t.is(server.negotiated.servername, 'localhost');
+      await Promise.all([client.close(), server.close()]);
+    });
+  } else {
+    test.skip(title('ALPN result visible on both sides (skipped: no TLS, no ALPN)'), () => {});
+  }
+}

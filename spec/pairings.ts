@@ -1,0 +1,42 @@
+/**
+ * The pairings the contract suite runs: (client backend, server backend, transport).
+ * A new backend joins the suite by adding entries here.
+ */
+import { NodeTLSService } from '../adapters/node-tls/index.js';
+import { PlaintextService } from '../adapters/plaintext/index.js';
+import type { TLSService } from '../src/tls-service.js';
+
+/** A backend under test: its name and a factory for a fresh service. */
+export interface Backend {
+  readonly name: string;
+  readonly create: () => TLSService;
+}
+
+/** How the two ends are connected: in memory, in memory with 1-byte reads, or real TCP on loopback. */
+export type Transport = 'memory' | 'memory-1byte' | 'tcp';
+
+/** One client x server x transport combination. */
+export interface Pairing {
+  readonly client: Backend;
+  readonly server: Backend;
+  readonly transport: Transport;
+  /** False for backends without encryption: TLS-only cases are skipped (visibly). */
+  readonly tls: boolean;
+}
+
+const nodeTLS: Backend = { name: 'node-tls', create: () => new NodeTLSService() };
+const plaintext: Backend = { name: 'plaintext', create: () => new PlaintextService() };
+
+/** Every pairing the suite runs. */
+export const pairings: readonly Pairing[] = [
+  { client: nodeTLS, server: nodeTLS, transport: 'memory', tls: true },
+  { client: nodeTLS, server: nodeTLS, transport: 'memory-1byte', tls: true },
+  { client: nodeTLS, server: nodeTLS, transport: 'tcp', tls: true },
+  { client: plaintext, server: plaintext, transport: 'memory', tls: false },
+  { client: plaintext, server: plaintext, transport: 'tcp', tls: false },
+];
+
+/** `[client x server / transport]`, the prefix of every test title. */
+export function pairingTitle(pairing: Pairing): string {
+  return `[${pairing.client.name} x ${pairing.server.name} / ${pairing.transport}]`;
+}
