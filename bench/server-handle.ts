@@ -74,13 +74,15 @@ export class BenchServer {
   /** The server's memory after garbage collection. */
   memory(): Promise<MemoryFigures> {
     return new Promise((resolve, reject) => {
+      const onExit = (): void => reject(new Error('bench server exited'));
       const onMessage = (message: ServerMessage): void => {
         if (message.type !== 'memory') return;
         this.child.off('message', onMessage);
+        this.child.off('exit', onExit);
         resolve(message);
       };
       this.child.on('message', onMessage);
-      this.child.once('exit', () => reject(new Error('bench server exited')));
+      this.child.once('exit', onExit);
       this.child.send({ type: 'memory' } satisfies ParentMessage);
     });
   }

@@ -14,8 +14,8 @@ export interface OperationTiming {
 /** Runs `operation` repeatedly for about `budgetSeconds` (after a warm-up) and times it. */
 export function timeOperation(operation: () => unknown, budgetSeconds: number, minIterations = 3): OperationTiming {
   const budgetMs = budgetSeconds * 1000;
-  // Warm-up (the JIT, lazily built tables): a third of the budget, at least three calls.
-  const warmupEnd = performance.now() + budgetMs / 3;
+  // Warm-up (the JIT, lazily built tables): a third of the budget, at least 50 ms and three calls.
+  const warmupEnd = performance.now() + Math.max(50, budgetMs / 3);
   for (let i = 0; i < 3 || performance.now() < warmupEnd; i++) operation();
 
   let iterations = 0;

@@ -154,6 +154,7 @@ export class NodeTLSService implements TLSService {
         socket.off(event, onSecure);
         socket.off('error', onError);
         socket.off('close', onClose);
+        socket.off('end', onClose);
         socket.on('error', () => undefined); // late errors must not crash the process
       };
       const onSecure = (): void => {
@@ -165,13 +166,16 @@ export class NodeTLSService implements TLSService {
         socket.destroy();
         reject(this.abortError ?? mapNodeTLSError(error));
       };
+      // A peer that closes mid-handshake leaves a half-open server TLSSocket waiting forever.
       const onClose = (): void => {
         cleanup();
-        reject(this.abortError ?? new ConnectionClosedError('node-tls: connection closed during the handshake'));
+        socket.destroy();
+        reject(this.abortError ?? new ConnectionClosedError('node-tls: the peer closed the connection during the handshake'));
       };
       socket.once(event, onSecure);
       socket.on('error', onError);
       socket.once('close', onClose);
+      socket.once('end', onClose);
     });
   }
 

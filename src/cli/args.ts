@@ -44,7 +44,10 @@ export const benchOptions = {
 } as const;
 
 /** Parses `argv` against an option table; unknown options are a ConfigurationError. */
-export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
+export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: O,
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>> {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {

@@ -31,8 +31,9 @@ export class TLSServiceServer extends http.Server {
   private readonly container: Container;
   private readonly configuration: ServerConfiguration;
   private listener: Listener | undefined;
-  private opening = false;
-  private closing = false;
+  /** idle → opening → listening → draining (close() called; waiting for connections) → idle. */
+  private state: 'idle' | 'opening' | 'listening' | 'draining' = 'idle';
+  private listenerClosed = true;
   private readonly sockets = new Set<SocketView>();
   /** The socket being handed to http2 right now (its 'session' event fires synchronously). */
   private arrivingHTTP2Socket: SocketView | undefined;
@@ -41,7 +42,7 @@ export class TLSServiceServer extends http.Server {
     super(options, handler);
     this.container = options.container;
     // net.Server's `listening` reads its own handle; ours is the Listener (true between 'listening' and close()).
-    Object.defineProperty(this, 'listening', { get: () => this.listener !== undefined && !this.closing, configurable: true });
+    Object.defineProperty(this, 'listening', { get: () => this.state === 'listening', configurable: true });
     const offered = options.allowHTTP2 ? ['h2', 'http/1.1'] : ['http/1.1'];
     this.configuration = { ALPNProtocols: offered, ...serverConfigurationFrom(options.container, options) };
     this.http2Server = http2.createServer(options.http2 ?? {});
@@ -53,7 +54,7 @@ export class TLSServiceServer extends http.Server {
     this.http2Server.on('sessionError', (error, session) => this.emit('sessionError', error, session));
     // After close() starts, every response announces `Connection: close` and ends its connection.
     this.prependListener('request', (_request: unknown, response: { shouldKeepAlive?: boolean }) => {
-      if (this.closing && 'shouldKeepAlive' in response) response.shouldKeepAlive = false;
+      if (this.state === 'draining' && 'shouldKeepAlive' in response) response.shouldKeepAlive = false;
     });
   }
 
@@ -61,15 +62,15 @@ export class TLSServiceServer extends http.Server {
   override listen(...args: unknown[]): this {
     const { port, host, callback } = listenArguments(args);
     if (callback) this.once('listening', callback);
-    if (this.listener || this.opening) {
+    if (this.state !== 'idle') {
       const error = Object.assign(new Error('Listen method has been called more than once without closing.'), {
         code: 'ERR_SERVER_ALREADY_LISTEN',
       });
       process.nextTick(() => this.emit('error', error));
       return this;
     }
-    this.opening = true;
-    this.closing = false;
+    this.state = 'opening';
+    this.listenerClosed = false;
     Listener.listen({
       host,
       port,
@@ -79,12 +80,18 @@ export class TLSServiceServer extends http.Server {
       onError: (error, remoteAddress) => this.emit('tlsClientError', error, peerOf(remoteAddress)),
     }).then(
       (listener) => {
-        this.opening = false;
         this.listener = listener;
+        if (this.state === 'draining') {
+          this.closeListener();
+          return;
+        }
+        this.state = 'listening';
         this.emit('listening');
       },
       (error: unknown) => {
-        this.opening = false;
+        this.listenerClosed = true;
+        if (this.state === 'draining') this.emitCloseWhenDrained();
+        else this.state = 'idle';
         this.emit('error', error);
       },
     );
@@ -109,7 +116,7 @@ export class TLSServiceServer extends http.Server {
       }
     } else {
       this.emit('connection', socket);
-      if (this.closing) endWhenIdle(socket);
+      if (this.state === 'draining') endWhenIdle(socket);
     }
     return socket;
   }
@@ -121,23 +128,20 @@ export class TLSServiceServer extends http.Server {
 
   /** Stops accepting, lets in-flight requests finish, ends every connection cleanly, then emits 'close'. */
   override close(callback?: (error?: Error) => void): this {
-    if (callback) {
-      if (!this.listener && !this.opening) {
-        const error = Object.assign(new Error('Server is not running.'), { code: 'ERR_SERVER_NOT_RUNNING' });
-        this.once('close', () => callback(error));
-      } else {
-        this.once('close', () => callback());
-      }
+    if (this.state === 'idle') {
+      const error = Object.assign(new Error('Server is not running.'), { code: 'ERR_SERVER_NOT_RUNNING' });
+      if (callback) this.once('close', () => callback(error));
+      process.nextTick(() => this.emit('close'));
+      return this;
     }
-    if (this.closing) return this;
-    this.closing = true;
+    if (callback) this.once('close', () => callback());
+    if (this.state === 'draining') return this;
+    const wasOpening = this.state === 'opening';
+    this.state = 'draining';
     stopConnectionsChecking(this);
-    this.closeIdleConnections();
     for (const socket of this.sockets) if (socket.alpnProtocol !== 'h2') endWhenIdle(socket);
     this.http2Server.close();
-    const listener = this.listener;
-    this.listener = undefined;
-    void Promise.resolve(listener?.close()).finally(() => this.emitCloseWhenDrained());
+    if (!wasOpening) this.closeListener();
     return this;
   }
 
@@ -171,16 +175,21 @@ export class TLSServiceServer extends http.Server {
     return this;
   }
 
-  private emitCloseWhenDrained(): void {
-    if (!this.closing || this.listener || this.sockets.size > 0 || this.closeEmitted) return;
-    this.closeEmitted = true;
-    process.nextTick(() => {
-      this.closeEmitted = false;
-      this.emit('close');
+  private closeListener(): void {
+    const listener = this.listener;
+    this.listener = undefined;
+    void Promise.resolve(listener?.close()).finally(() => {
+      this.listenerClosed = true;
+      this.emitCloseWhenDrained();
     });
   }
 
-  private closeEmitted = false;
+  /** Emits 'close' (and returns to idle) once close() was called, the Listener is closed and no connection is left. */
+  private emitCloseWhenDrained(): void {
+    if (this.state !== 'draining' || !this.listenerClosed || this.sockets.size > 0) return;
+    this.state = 'idle';
+    process.nextTick(() => this.emit('close'));
+  }
 }
 
 /** Creates a TLSServiceServer, like `https.createServer(options, handler)`. */

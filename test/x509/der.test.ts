@@ -112,3 +112,26 @@ test('every single-byte truncation of a certificate is rejected, never half-read
     t.throws(() => parseCertificate(encoded.subarray(0, length)), { instanceOf: CertificateParseError });
   }
 });
+
+test('mutated certificates parse or fail with CertificateParseError, never anything else', (t) => {
+  const { der: original } = createDevelopmentCA({ commonName: 'Fuzz CA', nameConstraints: { permitted: ['example.com', '10.0.0.0/8'] } });
+  let state = 0x2545f491;
+  const next = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return state >>> 0;
+  };
+  let unexpected = 0;
+  for (let round = 0; round < 3000; round++) {
+    const mutated = Uint8Array.from(original);
+    for (let flips = 1 + (next() % 3); flips > 0; flips--) mutated[next() % mutated.length] = next() & 0xff;
+    try {
+      const certificate = parseCertificate(mutated);
+      verifyCertificateChainSync({ leaf: certificate, trustAnchors: [certificate], hostname: 'example.com' });
+    } catch (error) {
+      if (!(error instanceof CertificateParseError) && (error as Error).name !== 'CertificateVerificationError') unexpected++;
+    }
+  }
+  t.is(unexpected, 0);
+});

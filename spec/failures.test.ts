@@ -1,0 +1,153 @@
+/**
+ * The contract suite's failure cases: certificate rejection on both sides, garbage and
+ * truncated records from a peer, and the handshake timeout. Every failure must be a
+ * typed error (a TLSServiceError subclass), never a crash, never a hang.
+ */
+import test from 'ava';
+import { Connection } from '../src/connection.js';
+import {
+  CertificateVerificationError,
+  HandshakeTimeoutError,
+  TLSAlertError,
+  TLSServiceError,
+  type AlertName,
+} from '../src/errors.js';
+import type { RawConnection } from '../src/raw-connection.js';
+import type { ServerConfiguration } from '../src/configuration.js';
+import { expired, untrustedLocalhost, wrongHost } from '../test/fixtures/certs.js';
+import { clientOptions, connectedPair, pattern, rawPair, serverOptions, settle, within } from './harness.js';
+import { pairings, pairingTitle, type Pairing } from './pairings.js';
+
+/** Certificate alerts a client may send for a rejected server certificate. */
+const certificateAlerts: readonly AlertName[] = ['bad_certificate', 'unknown_ca', 'certificate_expired', 'certificate_unknown', 'unsupported_certificate'];
+
+/** Negotiates with the server presenting `server` and returns both outcomes. */
+async function handshakeOutcome(pairing: Pairing, server: ServerConfiguration) {
+  const [clientRaw, serverRaw] = await rawPair(pairing.transport);
+  return within(
+    10_000,
+    Promise.all([
+      settle(Connection.toServer(clientRaw, { ...clientOptions, service: pairing.client.create() })),
+      settle(Connection.fromClient(serverRaw, { ...serverOptions, ...server, service: pairing.server.create() })),
+    ]),
+    'handshake outcome',
+  );
+}
+
+/** Reads from a raw connection until end, error or `ms`, so the peer's goodbye cannot hang a test. */
+async function drain(raw: RawConnection, ms = 5_000): Promise<void> {
+  await within(
+    ms,
+    (async () => {
+      for (;;) if ((await raw.receiveBytes(65536)).length === 0) return;
+    })().catch(() => undefined),
+    'drain',
+  );
+}
+
+for (const pairing of pairings) {
+  const title = (name: string): string => `${pairingTitle(pairing)} ${name}`;
+  if (!pairing.tls) {
+    const why = '(skipped: no TLS, nothing to verify or to frame)';
+    for (const name of ['wrong host name', 'untrusted CA', 'expired certificate', 'garbage and truncated records', 'handshake timeout']) {
+      test.skip(title(`${name} ${why}`), () => {});
+    }
+    continue;
+  }
+
+  const rejection = (name: string, server: ServerConfiguration, reason: string, alert: AlertName): void => {
+    test(title(`${name}: the client rejects, the server receives an alert`), async (t) => {
+      const [client, serverSide] = await handshakeOutcome(pairing, server);
+      t.false(client.ok, 'the client must not accept the certificate');
+      if (client.ok || serverSide.ok) {
+        if (serverSide.ok) await serverSide.value.close();
+        return t.fail('the server must not complete the handshake');
+      }
+      const clientError = client.error;
+      t.true(clientError instanceof CertificateVerificationError || clientError instanceof TLSAlertError, String(clientError));
+      if (clientError instanceof CertificateVerificationError) t.is(clientError.reason, reason);
+      // The strongest property that holds for node-tls: the server's negotiate rejects
+      // with the client's alert (direction 'received'), sent in place of its Finished.
+      const serverError = serverSide.error;
+      t.true(serverError instanceof TLSAlertError, String(serverError));
+      if (serverError instanceof TLSAlertError) {
+        t.is(serverError.direction, 'received');
+        t.true(certificateAlerts.includes(serverError.alert as AlertName), serverError.alert);
+        t.is(serverError.alert, alert, 'the RFC 8446 alert for this failure');
+      }
+    });
+  };
+  rejection('wrong host name', wrongHost, 'hostname_mismatch', 'bad_certificate');
+  rejection('untrusted CA', untrustedLocalhost, 'unknown_issuer', 'unknown_ca');
+  rejection('expired certificate', expired, 'expired', 'certificate_expired');
+
+  test(title('garbage instead of a ClientHello: the server fails typed'), async (t) => {
+    const [clientRaw, serverRaw] = await rawPair(pairing.transport);
+    const server = settle(Connection.fromClient(serverRaw, { ...serverOptions, service: pairing.server.create() }));
+    await clientRaw.sendBytes(pattern(300, 11));
+    const outcome = await within(10_000, server, 'server negotiate');
+    t.false(outcome.ok);
+    if (!outcome.ok) t.true(outcome.error instanceof TLSServiceError, String(outcome.error));
+    await drain(clientRaw);
+    await clientRaw.close();
+  });
+
+  test(title('a truncated ClientHello then FIN: the server fails typed'), async (t) => {
+    const [clientRaw, serverRaw] = await rawPair(pairing.transport);
+    const server = settle(Connection.fromClient(serverRaw, { ...serverOptions, service: pairing.server.create() }));
+    await clientRaw.sendBytes([Uint8Array.of(22, 3, 1, 0x02, 0x00, 1, 0, 1, 0xfc, 3, 3), pattern(20, 12)]);
+    await clientRaw.close();
+    const outcome = await within(10_000, server, 'server negotiate');
+    t.false(outcome.ok);
+    if (!outcome.ok) t.true(outcome.error instanceof TLSServiceError, String(outcome.error));
+  });
+
+  for (const [name, reply] of [
+    ['garbage', [pattern(500, 13)]],
+    ['a truncated record then FIN', [Uint8Array.of(22, 3, 3, 0x01, 0x00, 2, 0, 0, 0x50, 3, 3), pattern(30, 14)]],
+  ] as const) {
+    test(title(`${name} instead of a ServerHello: the client fails typed`), async (t) => {
+      const [clientRaw, serverRaw] = await rawPair(pairing.transport);
+      const client = settle(Connection.toServer(clientRaw, { ...clientOptions, service: pairing.client.create() }));
+      const hello = await serverRaw.receiveBytes(65536);
+      t.true(hello.length > 0);
+      await serverRaw.sendBytes(reply);
+      await serverRaw.close();
+      const outcome = await within(10_000, client, 'client negotiate');
+      t.false(outcome.ok);
+      if (!outcome.ok) t.true(outcome.error instanceof TLSServiceError, String(outcome.error));
+    });
+  }
+
+  test(title('a forged record after the handshake: the reader fails with an alert it sent'), async (t) => {
+    const { client, server } = await connectedPair(pairing);
+    await server.rawConnection.sendBytes([Uint8Array.of(23, 3, 3, 0, 40), pattern(40, 15)]);
+    const outcome = await within(10_000, settle(client.receiveBytes(100)), 'client read');
+    t.false(outcome.ok);
+    if (!outcome.ok) {
+      t.true(outcome.error instanceof TLSAlertError, String(outcome.error));
+      if (outcome.error instanceof TLSAlertError) {
+        t.is(outcome.error.direction, 'sent');
+        t.is(outcome.error.alert, 'bad_record_mac');
+      }
+    }
+    await settle(client.close());
+    await settle(server.close());
+  });
+
+  test(title('handshake timeout: a silent server gives HandshakeTimeoutError'), async (t) => {
+    const [clientRaw, serverRaw] = await rawPair(pairing.transport);
+    const started = Date.now();
+    const outcome = await within(
+      5_000,
+      settle(Connection.toServer(clientRaw, { ...clientOptions, handshakeTimeout: 300, service: pairing.client.create() })),
+      'timeout',
+    );
+    t.false(outcome.ok);
+    if (!outcome.ok) t.true(outcome.error instanceof HandshakeTimeoutError, String(outcome.error));
+    t.true(Date.now() - started < 3_000);
+    // The raw connection was torn down: the silent server sees the end.
+    await drain(serverRaw);
+    await serverRaw.close();
+  });
+}

@@ -1,0 +1,152 @@
+/**
+ * Interop with the `openssl` CLI as a real peer: `openssl s_server -tls1_3` against our
+ * client and `openssl s_client -tls1_3` against our server, for every cipher suite,
+ * every group OpenSSL here supports (x25519, P-256, P-384; no ML-KEM in 3.0) and ECDSA,
+ * Ed25519 and RSA certificates. Each child is killed when its test ends.
+ */
+import test from 'ava';
+import net from 'node:net';
+import { once } from 'node:events';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { NobleTLSService } from '../../adapters/noble/service.js';
+import { connectTCP, TCPRawConnection } from '../../src/raw/tcp.js';
+import { caPem, type CertificateKind } from './fixtures.js';
+
+const fixtures = fileURLToPath(new URL('../../../test/fixtures/noble/', import.meta.url));
+const opensslAvailable = spawnSync('openssl', ['version']).status === 0;
+const text = (s: string) => new TextEncoder().encode(s);
+const str = (b: Uint8Array) => new TextDecoder().decode(b);
+
+const SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
+const GROUPS = [
+  ['X25519', 'X25519'],
+  ['P-256', 'P-256'],
+  ['P-384', 'P-384'],
+] as const;
+const CERTIFICATES: CertificateKind[] = ['ecdsa', 'ed25519', 'rsa'];
+
+interface Case {
+  readonly suite: string;
+  readonly group: string;
+  readonly ourGroup: string;
+  readonly certificate: CertificateKind;
+}
+
+/** Each suite, each group and each certificate type at least once (not the full product, to stay fast). */
+const cases: Case[] = [
+  ...SUITES.map((suite) => ({ suite, group: 'X25519', ourGroup: 'X25519', certificate: 'ecdsa' as const })),
+  ...GROUPS.slice(1).map(([group, ourGroup]) => ({ suite: SUITES[0]!, group, ourGroup, certificate: 'ecdsa' as const })),
+  ...CERTIFICATES.slice(1).map((certificate) => ({ suite: SUITES[1]!, group: 'X25519', ourGroup: 'X25519', certificate })),
+];
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as net.AddressInfo).port;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+function run(args: string[]): { child: ChildProcess; output: () => string } {
+  const child = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.on('error', () => undefined);
+  return { child, output: () => out };
+}
+
+async function waitFor(output: () => string, pattern: RegExp, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pattern.test(output())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${pattern}: ${output()}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function kill(child: ChildProcess): void {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+for (const c of cases) {
+  test.serial(`noble client x openssl s_server: ${c.suite}, ${c.group}, ${c.certificate}`, async (t) => {
+    if (!opensslAvailable) return t.fail('openssl CLI not found: install openssl to run the interop tests');
+    const port = await freePort();
+    const server = run([
+      's_server', '-tls1_3', '-accept', String(port), '-naccept', '1', '-rev',
+      '-cert', `${fixtures}${c.certificate}.pem`, '-key', `${fixtures}${c.certificate}-key.pem`,
+      '-ciphersuites', c.suite, '-groups', c.group,
+    ]);
+    try {
+      await waitFor(server.output, /ACCEPT/);
+      const client = new NobleTLSService();
+      await client.negotiateAsClient(await connectTCP({ host: '127.0.0.1', port }), { ca: caPem, servername: 'localhost' });
+      t.is(client.negotiated.cipherSuite, c.suite);
+      t.is(client.negotiated.group, c.ourGroup);
+      await client.sendBytes(text('hello openssl\n'));
+      let reply = '';
+      while (!reply.includes('\n')) {
+        const chunk = await client.receiveBytes(1000);
+        if (chunk.length === 0) break;
+        reply += str(chunk);
+      }
+      t.is(reply.trim(), 'lssnepo olleh'); // s_server -rev reverses each line
+      await client.close();
+    } finally {
+      kill(server.child);
+    }
+  });
+}
+
+for (const c of cases) {
+  test.serial(`openssl s_client x noble server: ${c.suite}, ${c.group}, ${c.certificate}`, async (t) => {
+    if (!opensslAvailable) return t.fail('openssl CLI not found: install openssl to run the interop tests');
+    const errors: unknown[] = [];
+    const listener = net.createServer(async (socket) => {
+      const service = new NobleTLSService();
+      try {
+        await service.negotiateAsServer(TCPRawConnection.fromSocket(socket), {
+          cert: readFixture(`${c.certificate}.pem`),
+          key: readFixture(`${c.certificate}-key.pem`),
+        });
+        const data = await service.receiveBytes(1000);
+        await service.sendBytes(text(str(data).toUpperCase()));
+        await service.close();
+      } catch (e) {
+        errors.push(e);
+        socket.destroy();
+      }
+    });
+    listener.listen(0, '127.0.0.1');
+    await once(listener, 'listening');
+    const port = (listener.address() as net.AddressInfo).port;
+    const client = run([
+      's_client', '-tls1_3', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost',
+      '-CAfile', `${fixtures}ca.pem`, '-verify_return_error', '-ign_eof', '-brief',
+      '-ciphersuites', c.suite, '-groups', c.group,
+    ]);
+    try {
+      client.child.stdin!.end('hello noble\n');
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve, reject) => {
+        client.child.on('exit', () => resolve());
+        timer = setTimeout(() => reject(new Error(`s_client did not exit: ${client.output()}`)), 10000);
+      }).finally(() => clearTimeout(timer));
+      const output = client.output();
+      t.deepEqual(errors, []);
+      t.regex(output, /HELLO NOBLE/);
+      t.regex(output, new RegExp(`Ciphersuite: ${c.suite}`));
+      t.regex(output, /Verification: OK/);
+    } finally {
+      kill(client.child);
+      listener.close();
+    }
+  });
+}
+
+function readFixture(name: string): string {
+  return readFileSync(`${fixtures}${name}`, 'utf8');
+}

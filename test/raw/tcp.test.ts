@@ -1,0 +1,132 @@
+/** Unit tests of TCPRawConnection: one writev per iovec, bounded reads, end, errors, close. */
+import test from 'ava';
+import net from 'node:net';
+import { ConnectionClosedError } from '../../src/errors.js';
+import { connectTCP, TCPRawConnection } from '../../src/raw/tcp.js';
+
+/** A loopback server handing out the accepted sockets in order. */
+async function loopback(): Promise<{ port: number; accepted: () => Promise<net.Socket>; close: () => void }> {
+  const sockets: net.Socket[] = [];
+  const waiters: ((s: net.Socket) => void)[] = [];
+  const server = net.createServer((s) => {
+    const w = waiters.shift();
+    if (w) w(s);
+    else sockets.push(s);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    accepted: () => {
+      const s = sockets.shift();
+      return s ? Promise.resolve(s) : new Promise((resolve) => waiters.push(resolve));
+    },
+    close: () => server.close(),
+  };
+}
+
+test('an iovec goes out as ONE writev and arrives whole', async (t) => {
+  const server = await loopback();
+  const raw = await connectTCP({ host: '127.0.0.1', port: server.port });
+  const peer = await server.accepted();
+  const socket = raw.socket as net.Socket & { _writev: (...args: unknown[]) => unknown; _write: (...args: unknown[]) => unknown };
+  const calls: string[] = [];
+  const writev = socket._writev.bind(socket);
+  const write = socket._write.bind(socket);
+  socket._writev = (chunks: unknown[], cb: unknown) => {
+    calls.push(`writev ${chunks.length}`);
+    return writev(chunks, cb);
+  };
+  socket._write = (...args: unknown[]) => {
+    calls.push('write');
+    return write(...args);
+  };
+  const received = new Promise<Buffer>((resolve) => peer.once('data', resolve));
+  await raw.sendBytes([Buffer.from('alpha '), Buffer.from('beta '), Buffer.from('gamma')]);
+  t.deepEqual(calls, ['writev 3']);
+  t.is((await received).toString(), 'alpha beta gamma', 'one segment on loopback');
+  t.is(typeof raw.fileDescriptor, 'number');
+  t.regex(raw.remoteAddress ?? '', /^127\.0\.0\.1:\d+$/);
+  raw.destroy();
+  peer.destroy();
+  server.close();
+});
+
+test('reads return at most max, keep the rest, and end with an empty array', async (t) => {
+  const server = await loopback();
+  const raw = await connectTCP({ host: '127.0.0.1', port: server.port });
+  const peer = await server.accepted();
+  peer.end(Buffer.from('0123456789'));
+  const first = await raw.receiveBytes(4);
+  t.is(Buffer.from(first).toString(), '0123');
+  let rest = '';
+  for (;;) {
+    const chunk = await raw.receiveBytes(100);
+    if (chunk.length === 0) break;
+    rest += Buffer.from(chunk).toString();
+  }
+  t.is(rest, '456789');
+  t.is((await raw.receiveBytes(1)).length, 0, 'end of stream is sticky');
+  await raw.close();
+  await raw.close();
+  await t.throwsAsync(raw.sendBytes(Uint8Array.of(1)), { instanceOf: ConnectionClosedError });
+  await t.throwsAsync(raw.receiveBytes(1), { instanceOf: ConnectionClosedError });
+  server.close();
+});
+
+test('the socket pauses above the high-water mark and resumes when drained', async (t) => {
+  const server = await loopback();
+  const raw = await connectTCP({ host: '127.0.0.1', port: server.port });
+  const peer = await server.accepted();
+  const total = 4 * 1024 * 1024;
+  const block = Buffer.alloc(64 * 1024, 7);
+  const writing = (async () => {
+    for (let sent = 0; sent < total; sent += block.length) {
+      if (!peer.write(block)) await new Promise((resolve) => peer.once('drain', resolve));
+    }
+    peer.end();
+  })();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.true(raw.socket.isPaused(), 'paused while nobody reads');
+  let received = 0;
+  for (;;) {
+    const chunk = await raw.receiveBytes(1024 * 1024);
+    if (chunk.length === 0) break;
+    received += chunk.length;
+  }
+  await writing;
+  t.is(received, total);
+  await raw.close();
+  server.close();
+});
+
+test('a reset rejects pending reads with ConnectionClosedError carrying the cause', async (t) => {
+  const server = await loopback();
+  const raw = await connectTCP({ host: '127.0.0.1', port: server.port });
+  const peer = await server.accepted();
+  const pending = raw.receiveBytes(10);
+  peer.resetAndDestroy();
+  const error = await t.throwsAsync(pending, { instanceOf: ConnectionClosedError });
+  t.truthy(error?.cause, 'the socket error is kept as the cause');
+  raw.destroy();
+  server.close();
+});
+
+test('connectTCP to a closed port rejects with ConnectionClosedError', async (t) => {
+  const server = await loopback();
+  const port = server.port;
+  server.close();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await t.throwsAsync(connectTCP({ host: '127.0.0.1', port }), { instanceOf: ConnectionClosedError });
+});
+
+test('fromSocket wraps an accepted socket; close sends FIN the peer sees as end', async (t) => {
+  const server = await loopback();
+  const client = await connectTCP({ host: '127.0.0.1', port: server.port });
+  const accepted = TCPRawConnection.fromSocket(await server.accepted());
+  await accepted.sendBytes(Buffer.from('bye'));
+  await accepted.close();
+  t.is(Buffer.from(await client.receiveBytes(10)).toString(), 'bye');
+  t.is((await client.receiveBytes(10)).length, 0);
+  await client.close();
+  server.close();
+});
