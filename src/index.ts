@@ -15,8 +15,8 @@ export { memoryPair, type MemoryPairOptions } from './raw/memory.js';
 export { CountingRawConnection, type IORecord, type ReadRecord, type WriteRecord } from './raw/counting.js';
 export { TOKENS } from './di/tokens.js';
 export {
-  BACKEND_NAMES, type BackendName, type ContainerOptions, backendModule, createContainer, moduleFor, nodeTLSModule,
-  plaintextModule, serviceFrom,
+  BACKEND_NAMES, CRYPTO_PROVIDERS, type BackendName, type ContainerOptions, backendModule, createContainer, moduleFor,
+  nobleModule, nodeTLSModule, plaintextModule, serviceFrom,
 } from './di/container.js';
 export * from './http/index.js';
 export {

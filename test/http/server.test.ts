@@ -58,7 +58,7 @@ for (const backend of BACKEND_NAMES) {
     const socket = await openClientSocket({ host: 'localhost', port: running.port }, container, clientConfigurationFrom(container, {}));
     try {
       socket.resume();
-      const ended = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+      const ended = new Promise<number>((resolve) => socket.once('end', () => resolve(Date.now())));
       socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
       const started = Date.now();
       const elapsed = (await ended) - started;
