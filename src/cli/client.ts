@@ -38,7 +38,7 @@ export async function runClient(argv: string[]): Promise<number> {
     await Promise.all([relayStdin(connection, lastReceived), relayToStdout(connection, lastReceived)]);
     return 0;
   } finally {
-    if (raw instanceof CountingRawConnection) console.error(raw.trace('client'));
+    if (raw instanceof CountingRawConnection) console.error(raw.trace('client').join('\n'));
   }
 }
 

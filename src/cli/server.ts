@@ -71,7 +71,7 @@ async function echo(
     console.error(`[${peer}] ${(error as Error).name}: ${(error as Error).message}`);
     raw.destroy?.();
   } finally {
-    if (trace && raw instanceof CountingRawConnection) console.log(raw.trace(`server ${peer}`));
+    if (trace && raw instanceof CountingRawConnection) console.log(raw.trace(`server ${peer}`).join('\n'));
   }
 }
 

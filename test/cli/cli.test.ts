@@ -1,0 +1,105 @@
+/**
+ * The `tlsservice` command end to end: a CLI server per backend, reached by the CLI
+ * client (stdin relayed, echo on stdout) and by `openssl s_client` against `--www`.
+ */
+import test from 'ava';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { once } from 'node:events';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '..', '..', 'src', 'cli', 'main.js');
+const certs = join(here, '..', '..', '..', 'test', 'fixtures', 'certs');
+
+/** Starts `tlsservice server` and resolves with its port once it listens. */
+async function startServer(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [cli, 'server', '--port', '0', '--cert', join(certs, 'localhost-ecdsa.pem'), '--key', join(certs, 'localhost-ecdsa.key.pem'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 15_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on [^\s]+:(\d+)|serving --www on [^\s]+:(\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1] ?? match[2]));
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+  });
+  return { child, port };
+}
+
+/**
+ * Runs a command with `input` on stdin; resolves with its exit code and output. With
+ * `endInputWhen`, stdin stays open until stdout matches (a peer that quits at EOF).
+ */
+async function run(command: string, args: string[], input: string, endInputWhen?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+    if (endInputWhen?.test(stdout)) child.stdin.end();
+  });
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.on('error', (error) => (stderr += String(error)));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  if (endInputWhen) child.stdin.write(input);
+  else child.stdin.end(input);
+  const [code] = (await once(child, 'close')) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
+for (const serverBackend of ['noble', 'node-tls']) {
+  for (const clientBackend of ['noble', 'node-tls']) {
+    test(`[cli] client --backend ${clientBackend} echoes through server --backend ${serverBackend}`, async (t) => {
+      const { child, port } = await startServer(['--backend', serverBackend]);
+      try {
+        const result = await run(process.execPath, [cli, 'client', `localhost:${port}`, '--backend', clientBackend, '--ca', join(certs, 'ca.pem'), '--trace'], 'ping over tls\n');
+        t.is(result.code, 0, result.stderr);
+        t.is(result.stdout, 'ping over tls\n');
+        t.regex(result.stderr, /protocol: +TLSv1\.3/);
+        t.regex(result.stderr, /0 s: CN=localhost/);
+        t.regex(result.stderr, /client wrote \d+/);
+        t.regex(result.stderr, /client read into buffer of length \d+ -> \d+/);
+      } finally {
+        child.kill();
+      }
+    });
+  }
+
+  test(`[cli] openssl s_client reads the --www page of server --backend ${serverBackend}`, async (t) => {
+    const { child, port } = await startServer(['--backend', serverBackend, '--www', '--alpn', 'http/1.1']);
+    try {
+      const result = await run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', join(certs, 'ca.pem'), '-alpn', 'http/1.1', '-quiet', '-no_ign_eof'], 'GET /hello HTTP/1.0\r\n\r\n', /<\/html>/);
+      t.not(result.stderr, '', 'openssl s_client ran (install openssl if this fails with ENOENT)');
+      t.regex(result.stdout, /^HTTP\/1\.[01] 200 OK/);
+      t.regex(result.stdout, new RegExp(`backend: +${serverBackend}`));
+      t.regex(result.stdout, /protocol: +TLSv1\.3/);
+      t.regex(result.stdout, /ALPN: +http\/1\.1/);
+    } finally {
+      child.kill();
+    }
+  });
+}
+
+test('[cli] a client that cannot verify the server exits non-zero with a typed error', async (t) => {
+  const { child, port } = await startServer(['--backend', 'noble']);
+  try {
+    const result = await run(process.execPath, [cli, 'client', `localhost:${port}`, '--backend', 'noble', '--ca', join(certs, 'untrusted-ca.pem')], 'x');
+    t.is(result.code, 1);
+    t.regex(result.stderr, /CertificateVerificationError|TLSAlertError/);
+  } finally {
+    child.kill();
+  }
+});
+
+test('[cli] unknown backend is a configuration error', async (t) => {
+  const result = await run(process.execPath, [cli, 'client', 'localhost:1', '--backend', 'rot13'], '');
+  t.is(result.code, 1);
+  t.regex(result.stderr, /ConfigurationError: unknown backend "rot13"/);
+});
