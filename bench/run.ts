@@ -40,7 +40,7 @@ const PLANS = {
   quick: {
     variants: false,
     rate: { concurrencies: [1, 16, 64], secondsPerCell: 0.6, warmupSeconds: 0.2 },
-    bulk: { bytesPerRun: 8 * 2 ** 20, chunkBytes: 64 * 1024 },
+    bulk: { bytesPerRun: 4 * 2 ** 20, chunkBytes: 64 * 1024 },
     memory: { connections: 200, openConcurrency: 32 },
     cryptoSeconds: 0.08,
   },

@@ -18,43 +18,18 @@ export async function rawPair(transport: Transport): Promise<[RawConnection, Raw
   return tcpPair();
 }
 
-let loopback: Promise<number> | undefined;
-/** Accepted sockets by the client's port, and claims waiting for one. */
-const arrived = new Map<number, net.Socket>();
-const claims = new Map<number, (socket: net.Socket) => void>();
-
-/** A TCP pair over one shared loopback server (matched by the client's local port). */
+/** A TCP pair over loopback: a one-shot server per pair, so nothing has to be matched up. */
 async function tcpPair(): Promise<[RawConnection, RawConnection]> {
-  loopback ??= new Promise<number>((resolve) => {
-    const server = net.createServer((socket) => {
-      const port = socket.remotePort!;
-      const claim = claims.get(port);
-      if (claim) {
-        claims.delete(port);
-        claim(socket);
-      } else {
-        arrived.set(port, socket);
-      }
-    });
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
-    server.unref();
-  });
-  const serverPort = await loopback;
-  const client = net.connect({ host: '127.0.0.1', port: serverPort });
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+  const client = net.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', resolve);
     client.once('error', reject);
   });
-  const port = client.localPort!;
-  const serverSocket = await new Promise<net.Socket>((resolve) => {
-    const early = arrived.get(port);
-    if (early) {
-      arrived.delete(port);
-      resolve(early);
-    } else {
-      claims.set(port, resolve);
-    }
-  });
+  const serverSocket = await accepted;
+  server.close();
   return [TCPRawConnection.fromSocket(client), TCPRawConnection.fromSocket(serverSocket)];
 }
 

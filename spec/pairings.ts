@@ -4,6 +4,8 @@
  */
 import { NodeTLSService } from '../adapters/node-tls/index.js';
 import { PlaintextService } from '../adapters/plaintext/index.js';
+import { NobleTLSService } from '../adapters/noble/service.js';
+import { nodeCryptoProvider } from '../adapters/noble/crypto/node.js';
 import type { TLSService } from '../src/tls-service.js';
 
 /** A backend under test: its name and a factory for a fresh service. */
@@ -26,12 +28,27 @@ export interface Pairing {
 
 const nodeTLS: Backend = { name: 'node-tls', create: () => new NodeTLSService() };
 const plaintext: Backend = { name: 'plaintext', create: () => new PlaintextService() };
+const noble: Backend = { name: 'noble', create: () => new NobleTLSService() };
+const nobleOnNodeCrypto: Backend = { name: 'noble+node-crypto', create: () => new NobleTLSService({ provider: nodeCryptoProvider }) };
 
 /** Every pairing the suite runs. */
 export const pairings: readonly Pairing[] = [
   { client: nodeTLS, server: nodeTLS, transport: 'memory', tls: true },
   { client: nodeTLS, server: nodeTLS, transport: 'memory-1byte', tls: true },
   { client: nodeTLS, server: nodeTLS, transport: 'tcp', tls: true },
+  { client: noble, server: noble, transport: 'memory', tls: true },
+  { client: noble, server: noble, transport: 'memory-1byte', tls: true },
+  { client: noble, server: noble, transport: 'tcp', tls: true },
+  { client: noble, server: nodeTLS, transport: 'memory', tls: true },
+  { client: noble, server: nodeTLS, transport: 'memory-1byte', tls: true },
+  { client: noble, server: nodeTLS, transport: 'tcp', tls: true },
+  { client: nodeTLS, server: noble, transport: 'memory', tls: true },
+  { client: nodeTLS, server: noble, transport: 'memory-1byte', tls: true },
+  { client: nodeTLS, server: noble, transport: 'tcp', tls: true },
+  { client: nobleOnNodeCrypto, server: nobleOnNodeCrypto, transport: 'tcp', tls: true },
+  { client: nobleOnNodeCrypto, server: noble, transport: 'memory', tls: true },
+  { client: noble, server: nobleOnNodeCrypto, transport: 'memory', tls: true },
+  { client: nobleOnNodeCrypto, server: nodeTLS, transport: 'tcp', tls: true },
   { client: plaintext, server: plaintext, transport: 'memory', tls: false },
   { client: plaintext, server: plaintext, transport: 'tcp', tls: false },
 ];

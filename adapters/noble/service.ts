@@ -220,7 +220,9 @@ export class NobleTLSService implements TLSService {
       if (engine.hasPlaintext) return engine.readPlaintext(count);
       if (!engine.readOpen || this.peerEnded) return new Uint8Array(0);
       try {
-        await this.flush();
+        // Anything held (our Finished, tickets, a KeyUpdate answer) goes out first; the
+        // read does not wait for that write, so two peers writing bulk data cannot deadlock.
+        if (engine.hasOutgoing) this.flush().catch((e) => void this.abort(e));
         const bytes = await this.raw!.receiveBytes(READ_BUFFER_SIZE);
         if (this.failure) throw this.failure;
         if (this.closedByUs || this.released) throw new ConnectionClosedError('receiveBytes after close');

@@ -274,12 +274,21 @@ function createContext(options: CommonConfiguration): tls.SecureContext {
       key: options.key === undefined ? undefined : toNodeInput(options.key),
       minVersion: options.minVersion,
       maxVersion: options.maxVersion,
-      ciphersuites: options.cipherSuites?.join(':'),
+      ciphers: options.cipherSuites ? cipherString(options.cipherSuites) : undefined,
       ecdhCurve: options.groups?.join(':'),
     } as tls.SecureContextOptions);
   } catch (error) {
     throw new ConfigurationError(`node-tls: invalid configuration: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * node:tls takes TLS 1.3 suites in `ciphers` (names starting with TLS_); keep its
+ * TLS 1.2 defaults beside them so configuring 1.3 suites does not disable TLS 1.2.
+ */
+function cipherString(suites: readonly string[]): string {
+  const tls12 = tls.DEFAULT_CIPHERS.split(':').filter((c) => !c.startsWith('TLS_'));
+  return [...suites, ...tls12].join(':');
 }
 
 function toNodeInput(input: string | Uint8Array): string | Buffer {

@@ -7,8 +7,7 @@
 import express from 'express';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { createContainer } from '../../src/di/container.js';
-import { createServer } from '../../src/http/index.js';
+import { createContainer, createServer } from 'tlsservice';
 
 const fixtures = new URL('../../../test/fixtures/certs/', import.meta.url);
 const cert = readFileSync(process.env['TLS_CERT'] ?? new URL('localhost-ecdsa.pem', fixtures), 'utf8');

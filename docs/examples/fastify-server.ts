@@ -6,8 +6,7 @@
  */
 import Fastify from 'fastify';
 import { readFileSync } from 'node:fs';
-import { createContainer } from '../../src/di/container.js';
-import { createServer } from '../../src/http/index.js';
+import { createContainer, createServer } from 'tlsservice';
 
 const fixtures = new URL('../../../test/fixtures/certs/', import.meta.url);
 const cert = readFileSync(process.env['TLS_CERT'] ?? new URL('localhost-ecdsa.pem', fixtures), 'utf8');

@@ -35,6 +35,7 @@ export class TLSServiceServer extends http.Server {
   private state: 'idle' | 'opening' | 'listening' | 'draining' = 'idle';
   private listenerClosed = true;
   private readonly sockets = new Set<SocketView>();
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
   /** The socket being handed to http2 right now (its 'session' event fires synchronously). */
   private arrivingHTTP2Socket: SocketView | undefined;
 
@@ -49,6 +50,9 @@ export class TLSServiceServer extends http.Server {
     this.http2Server.on('request', (request, response) => this.emit('request', request, response));
     this.http2Server.on('session', (session) => {
       if (this.arrivingHTTP2Socket) describeSessionSocket(session, this.arrivingHTTP2Socket);
+      this.sessions.add(session);
+      session.once('close', () => this.sessions.delete(session));
+      if (this.state === 'draining') session.close();
       this.emit('session', session);
     });
     this.http2Server.on('sessionError', (error, session) => this.emit('sessionError', error, session));
@@ -140,7 +144,8 @@ export class TLSServiceServer extends http.Server {
     this.state = 'draining';
     stopConnectionsChecking(this);
     for (const socket of this.sockets) if (socket.alpnProtocol !== 'h2') endWhenIdle(socket);
-    this.http2Server.close();
+    // Node 20's http2 server does not close its sessions on close(); GOAWAY lets their streams finish.
+    for (const session of this.sessions) session.close();
     if (!wasOpening) this.closeListener();
     return this;
   }

@@ -5,7 +5,7 @@
 import test from 'ava';
 import http from 'node:http';
 import https from 'node:https';
-import { BACKEND_NAMES } from '../../src/di/container.js';
+import { BACKEND_NAMES, createContainer } from '../../src/di/container.js';
 import { TLSServiceAgent } from '../../src/http/index.js';
 import { bodyText, encrypts, startNodeServer, startServer, testContainer } from './helpers.js';
 
@@ -83,15 +83,16 @@ for (const backend of BACKEND_NAMES) {
   });
 }
 
-test('the agent rejects a server whose certificate it does not trust', async (t) => {
-  const backend = BACKEND_NAMES.find(encrypts)!;
-  const running = await startServer(backend, greet);
-  const { createContainer } = await import('../../src/di/container.js');
-  const agent = new TLSServiceAgent({ container: createContainer(backend) });
-  try {
-    await t.throwsAsync(get(`${running.url}/`, agent));
-  } finally {
-    agent.destroy();
-    await running.close();
-  }
-});
+for (const backend of BACKEND_NAMES.filter(encrypts)) {
+  test(`${backend}: the agent rejects a server whose certificate it does not trust`, async (t) => {
+    const running = await startServer(backend, greet);
+    const agent = new TLSServiceAgent({ container: createContainer(backend) });
+    try {
+      const failure = await t.throwsAsync(get(`${running.url}/`, agent));
+      t.log(`${failure?.name}: ${failure?.message}`);
+    } finally {
+      agent.destroy();
+      await running.close();
+    }
+  });
+}

@@ -86,3 +86,29 @@ for (const backend of BACKEND_NAMES.filter(encrypts)) {
     }
   });
 }
+
+for (const backend of BACKEND_NAMES.filter(encrypts)) {
+  test(`${backend}: close() sends GOAWAY, lets the open stream finish, then closes`, async (t) => {
+    let arrived!: () => void;
+    const slowArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const running = await startServer(
+      backend,
+      (request, response) => {
+        arrived();
+        setTimeout(() => response.end(`late ${request.url}`), 150);
+      },
+      { allowHTTP2: true },
+    );
+    const session = http2.connect(running.url, { ca: testCA });
+    session.on('error', () => undefined);
+    const goaway = new Promise<void>((resolve) => session.once('goaway', () => resolve()));
+    const answer = request(session, '/slow');
+    await slowArrived;
+    const closed = new Promise<void>((resolve) => running.server.close(() => resolve()));
+    t.deepEqual(await answer, { status: 200, body: 'late /slow' });
+    await goaway;
+    await closed;
+    t.pass();
+    session.destroy();
+  });
+}

@@ -29,7 +29,7 @@ for (const suite of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CH
   });
 
   test(`${suite} is negotiated when configured`, async (t) => {
-    const { c, s, cr, sr } = await negotiate({ cipherSuites: [suite] }, { ...localhostECDSA });
+    const { c, s, cr, sr } = await negotiate({ cipherSuites: [suite] }, { ...localhostECDSA, cipherSuites: [suite] });
     t.is(cr.status, 'fulfilled');
     t.is(sr.status, 'fulfilled');
     t.is(c.negotiated.cipherSuite, suite);
