@@ -67,17 +67,12 @@ export class NobleTLSService implements TLSService {
     this.scheduleHeldFlush();
   }
 
-  /** Runs a server handshake over `via`. Without client authentication it completes once its flight is sent (0.5-RTT). */
+  /** Runs a server handshake over `via`; it completes when the client's Finished is verified. */
   async negotiateAsServer(via: RawConnection, options: ServerConfiguration = {}): Promise<void> {
     let settings = { ...serverEngineSettings(options, this.provider), ...this.injected() };
     if (this.options.editServerSettings) settings = this.options.editServerSettings(settings);
-    const waitForClientFinished = (settings.clientAuthentication ?? 'none') !== 'none';
     this.begin(via);
-    await this.withTimeout(options.handshakeTimeout, () =>
-      this.handshake(TLSEngine.server(settings), () =>
-        this.engine!.handshakeComplete || (!waitForClientFinished && this.engine!.canWriteApplicationData),
-      ),
-    );
+    await this.withTimeout(options.handshakeTimeout, () => this.handshake(TLSEngine.server(settings), () => this.engine!.handshakeComplete));
   }
 
   private injected(): { random?: RandomSource; now?: () => number } {

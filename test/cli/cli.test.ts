@@ -87,6 +87,21 @@ for (const serverBackend of ['noble', 'node-tls']) {
   });
 }
 
+for (const serverBackend of ['noble', 'node-tls']) {
+  test(`[cli] curl --http2 gets the --www page over h2 from server --backend ${serverBackend}`, async (t) => {
+    const { child, port } = await startServer(['--backend', serverBackend, '--www']);
+    try {
+      const result = await run('curl', ['-sS', '--http2', '--cacert', join(certs, 'ca.pem'), `https://localhost:${port}/page`], '');
+      t.is(result.code, 0, `curl failed (install curl if it is missing): ${result.stderr}`);
+      t.regex(result.stdout, /HTTP: +HTTP\/2\.0/);
+      t.regex(result.stdout, /ALPN: +h2/);
+      t.regex(result.stdout, /request: +GET \/page/);
+    } finally {
+      child.kill();
+    }
+  });
+}
+
 test('[cli] a client that cannot verify the server exits non-zero with a typed error', async (t) => {
   const { child, port } = await startServer(['--backend', 'noble']);
   try {
