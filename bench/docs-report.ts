@@ -56,7 +56,7 @@ export function benchmarksMarkdown(report: BenchReport): string {
     `Measured ${report.startedAt} in a ${report.quick ? '**quick**' : 'full'} run of ${report.durationSeconds.toFixed(0)} s on ${machineSummary(report.machine)}.`,
     `Backends: ${report.backends.join(', ')}. Every ratio compares figures measured in this same run.`,
     '',
-    'Re-run everything with `npm run bench` (about ten minutes; rewrites `bench/results/latest.json`, this page and',
+    'Re-run everything with `npm run bench` (10 to 15 minutes on 2 cores; rewrites `bench/results/latest.json`, this page and',
     '`docs/charts/`), or `npm run bench -- --quick` / `tlsservice bench --quick` for a sub-minute check that prints',
     'the same tables (written to `bench/results/quick.json`). `--only io,rate,bulk,memory,crypto` runs some sections.',
     '',

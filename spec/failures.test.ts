@@ -13,7 +13,7 @@ import {
   type AlertName,
 } from '../src/errors.js';
 import type { RawConnection } from '../src/raw-connection.js';
-import type { ServerConfiguration } from '../src/configuration.js';
+import type { ClientConfiguration, ServerConfiguration } from '../src/configuration.js';
 import { expired, untrustedLocalhost, wrongHost } from '../test/fixtures/certs.js';
 import { clientOptions, connectedPair, pattern, rawPair, serverOptions, settle, within } from './harness.js';
 import { pairings, pairingTitle, type Pairing } from './pairings.js';
@@ -22,12 +22,12 @@ import { pairings, pairingTitle, type Pairing } from './pairings.js';
 const certificateAlerts: readonly AlertName[] = ['bad_certificate', 'unknown_ca', 'certificate_expired', 'certificate_unknown', 'unsupported_certificate'];
 
 /** Negotiates with the server presenting `server` and returns both outcomes. */
-async function handshakeOutcome(pairing: Pairing, server: ServerConfiguration) {
+async function handshakeOutcome(pairing: Pairing, server: ServerConfiguration, client: ClientConfiguration = {}) {
   const [clientRaw, serverRaw] = await rawPair(pairing.transport);
   return within(
     10_000,
     Promise.all([
-      settle(Connection.toServer(clientRaw, { ...clientOptions, service: pairing.client.create() })),
+      settle(Connection.toServer(clientRaw, { ...clientOptions, ...client, service: pairing.client.create() })),
       settle(Connection.fromClient(serverRaw, { ...serverOptions, ...server, service: pairing.server.create() })),
     ]),
     'handshake outcome',
@@ -80,6 +80,23 @@ for (const pairing of pairings) {
   rejection('wrong host name', wrongHost, 'hostname_mismatch', 'bad_certificate');
   rejection('untrusted CA', untrustedLocalhost, 'unknown_issuer', 'unknown_ca');
   rejection('expired certificate', expired, 'expired', 'certificate_expired');
+
+  test(title('an IP-address target is checked against the iPAddress SANs, never skipped'), async (t) => {
+    const [wrong] = await handshakeOutcome(pairing, wrongHost, { servername: '127.0.0.1' });
+    t.false(wrong.ok, 'a certificate without 127.0.0.1 must be refused for 127.0.0.1');
+    if (wrong.ok) await wrong.value.close();
+    else if (wrong.error instanceof CertificateVerificationError) t.is(wrong.error.reason, 'hostname_mismatch');
+    const [right, serverSide] = await handshakeOutcome(pairing, {}, { servername: '127.0.0.1' });
+    t.true(right.ok, right.ok ? '' : String(right.error));
+    if (serverSide.ok) t.is(serverSide.value.negotiated.servername, undefined, 'an IP literal is never sent as SNI');
+    for (const side of [right, serverSide]) if (side.ok) await side.value.close();
+  });
+
+  test(title('without a servername the client still checks a name (localhost, as node:tls)'), async (t) => {
+    const [client, serverSide] = await handshakeOutcome(pairing, wrongHost, { servername: undefined });
+    t.false(client.ok, 'a certificate for other.example must be refused when no name was given');
+    for (const side of [client, serverSide]) if (side.ok) await side.value.close();
+  });
 
   test(title('garbage instead of a ClientHello: the server fails typed'), async (t) => {
     const [clientRaw, serverRaw] = await rawPair(pairing.transport);

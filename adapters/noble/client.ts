@@ -310,7 +310,7 @@ class ExpectEncryptedExtensions implements HandshakeState {
       }
       ctx.outcome.alpnProtocol = chosen[0];
     }
-    ctx.outcome.serverName = this.policy.settings.serverName;
+    ctx.outcome.serverName = findExtension(this.params.hello.extensions, ExtensionType.server_name) ? this.policy.settings.serverName : undefined;
     ctx.transcript.add(message.raw);
     return new ExpectCertificateOrCertificateRequest(this.policy, this.params);
   }

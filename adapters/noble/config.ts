@@ -55,7 +55,8 @@ export function certificateVerifier(options: VerifierOptions): PeerVerifier {
       leaf: chain[0]!,
       intermediates: chain.slice(1),
       trustAnchors: options.trustAnchors,
-      hostname: options.purpose === 'serverAuth' ? context.serverName : undefined,
+      // As node:tls: a client without a servername checks the name 'localhost'; never no name at all.
+      hostname: options.purpose === 'serverAuth' ? (context.serverName ?? 'localhost') : undefined,
       at: new Date(context.now),
       purpose: options.purpose,
       provider: options.provider,

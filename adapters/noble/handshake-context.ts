@@ -177,7 +177,7 @@ const CERTIFICATE_ALERTS: Readonly<Record<string, AlertName>> = {
   unsupported_certificate: 'unsupported_certificate',
   extended_key_usage: 'unsupported_certificate',
   key_usage: 'unsupported_certificate',
-  hostname_mismatch: 'certificate_unknown',
+  hostname_mismatch: 'bad_certificate',
   work_limit: 'certificate_unknown',
 };
 

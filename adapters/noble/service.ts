@@ -51,6 +51,8 @@ export class NobleTLSService implements TLSService {
   private readChain: Promise<unknown> = Promise.resolve();
   private peerEnded = false;
   private heldFlushScheduled = false;
+  /** True while the client's Finished waits to leave with the first application data. */
+  private finishedHeld = false;
 
   constructor(private readonly options: NobleServiceOptions = {}) {}
 
@@ -165,12 +167,14 @@ export class NobleTLSService implements TLSService {
   /** Sends whatever the engine has queued. */
   private flush(): Promise<void> {
     const engine = this.engine;
+    this.finishedHeld = false;
     return engine && engine.hasOutgoing ? this.write(engine.takeOutgoing()) : this.writeChain;
   }
 
   /** The client's Finished waits for the first send or receive; if neither comes this turn, it goes alone. */
   private scheduleHeldFlush(): void {
     if (!this.engine?.hasOutgoing || this.heldFlushScheduled) return;
+    this.finishedHeld = true;
     this.heldFlushScheduled = true;
     setImmediate(() => {
       this.heldFlushScheduled = false;
@@ -193,6 +197,7 @@ export class NobleTLSService implements TLSService {
   async sendBytes(data: ByteSource): Promise<void> {
     const engine = this.ready('sendBytes');
     engine.writePlaintext(data);
+    this.finishedHeld = false;
     try {
       await this.write(engine.takeOutgoing());
     } catch (e) {
@@ -215,9 +220,10 @@ export class NobleTLSService implements TLSService {
       if (engine.hasPlaintext) return engine.readPlaintext(count);
       if (!engine.readOpen || this.peerEnded) return new Uint8Array(0);
       try {
-        // Anything held (our Finished, tickets, a KeyUpdate answer) goes out first; the
-        // read does not wait for that write, so two peers writing bulk data cannot deadlock.
-        if (engine.hasOutgoing) this.flush().catch((e) => void this.abort(e));
+        // A held client Finished must reach the server before we wait for it to speak.
+        // Tickets and KeyUpdate answers wait for our next write (RFC 8446 section 4.6.3).
+        // The read does not wait for that write, so two peers writing bulk data cannot deadlock.
+        if (this.finishedHeld) this.flush().catch((e) => void this.abort(e));
         const bytes = await this.raw!.receiveBytes(READ_BUFFER_SIZE);
         if (this.failure) throw this.failure;
         if (this.closedByUs || this.released) throw new ConnectionClosedError('receiveBytes after close');

@@ -3,7 +3,6 @@
  * negotiated parameters and the peer's chain, then relays stdin to the server and the
  * server's bytes to stdout. Like `openssl s_client`.
  */
-import { isIP } from 'node:net';
 import type { ClientConfiguration } from '../configuration.js';
 import { serviceFrom } from '../di/container.js';
 import { Connection } from '../connection.js';
@@ -23,7 +22,8 @@ export async function runClient(argv: string[]): Promise<number> {
   }
   const { host, port } = hostAndPort(positionals[0]);
   const configuration: ClientConfiguration = { ...commonConfiguration(values) };
-  const servername = values.servername ?? (isIP(host) ? undefined : host);
+  // The name the certificate is checked against; backends leave an IP literal out of SNI.
+  const servername = values.servername ?? host;
   if (servername) configuration.servername = servername;
   if (values.insecure) configuration.rejectUnauthorized = false;
   const container = containerFor(values, { client: configuration });

@@ -4,7 +4,6 @@
  * `allowHTTP2`, ...) never reach a backend.
  */
 import type { Container } from 'inversify';
-import net from 'node:net';
 import type { ClientConfiguration, CommonConfiguration, ServerConfiguration } from '../configuration.js';
 import { TOKENS } from '../di/tokens.js';
 
@@ -54,8 +53,10 @@ export function serverConfigurationFrom(container: Container, options: object): 
   return { ...pick<ServerConfiguration>(base, serverKeys), ...pick<ServerConfiguration>(options, serverKeys) };
 }
 
-/** The SNI name for a host: the host itself unless it is an IP literal (as node:https does). */
-export function servernameFor(host: string): string | undefined {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  return net.isIP(bare) ? undefined : bare;
+/**
+ * The name a host's certificate is checked against: the host itself, IP literals
+ * included (they are matched against iPAddress SANs; backends never put them in SNI).
+ */
+export function servernameFor(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }

@@ -156,11 +156,11 @@ test('vectored writes pack into full 16 KiB records', (t) => {
   t.is(server.readPlaintext().length + server.plaintextBuffered, 100_000);
 });
 
-test('server name mismatch: client sends certificate_unknown', (t) => {
+test('server name mismatch: client sends bad_certificate', (t) => {
   const client = TLSEngine.client(testClientSettings({ servername: 'example.com' }));
   const server = TLSEngine.server(testServerSettings());
   const error = t.throws(() => pump(client, server), { instanceOf: TLSAlertError }) as TLSAlertError;
-  t.is(error.alert, 'certificate_unknown');
+  t.is(error.alert, 'bad_certificate');
   t.is(client.error?.direction, 'sent');
 });
 

@@ -41,7 +41,7 @@ test('handshake + one byte each way + close_notify both ways: at most 12 IO call
   t.is(serverRaw.writes.length, 3);
 });
 
-test('the same exchange when both handshakes are awaited together stays within 12 calls', async (t) => {
+test('awaiting both handshakes together sends the Finished alone: 13 calls', async (t) => {
   const { clientRaw, serverRaw } = counted();
   const client = new NobleTLSService();
   const server = new NobleTLSService();
@@ -57,5 +57,7 @@ test('the same exchange when both handshakes are awaited together stays within 1
   t.is((await server.receiveBytes(1)).length, 0);
   await server.close();
   const total = report(t, clientRaw, serverRaw);
-  t.true(total <= 12, `${total} IO calls`);
+  // The server's handshake needs the client's Finished, which cannot wait for data that
+  // comes only after both handshakes resolve; it leaves on its own (one setImmediate later).
+  t.true(total <= 13, `${total} IO calls`);
 });
