@@ -15,6 +15,7 @@ import type { NegotiatedParameters, TLSService } from '../../src/tls-service.js'
 import { parseKeylogLine, plaintextAlertRecord, protectedAlertRecord } from './abort-alert.js';
 import { alertForCertificateReason, certificateError, mapNodeTLSError } from './error-mapping.js';
 import { RawConnectionDuplex } from './raw-duplex.js';
+import { ContentCache } from '../../src/content-cache.js';
 
 /** OpenSSL group names to the names this library reports. */
 const groupNames: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
@@ -263,8 +264,18 @@ function peerChain(socket: tls.TLSSocket): Uint8Array[] {
   return chain;
 }
 
-/** A SecureContext from our configuration; bad input becomes ConfigurationError. */
+/** SecureContexts by configuration content: building one costs milliseconds, so connections share it. */
+const contexts = new ContentCache<tls.SecureContext>();
+
+/** The (shared) SecureContext for our configuration; bad input becomes ConfigurationError. */
 function createContext(options: CommonConfiguration): tls.SecureContext {
+  const { ca, cert, key, minVersion, maxVersion, cipherSuites, groups } = options;
+  return contexts.get([certificateList(ca), certificateList(cert), key, minVersion, maxVersion, cipherSuites, groups], () =>
+    buildContext(options),
+  );
+}
+
+function buildContext(options: CommonConfiguration): tls.SecureContext {
   const ca = certificateList(options.ca).map(toNodeInput);
   const cert = certificateList(options.cert).map(toNodeInput);
   try {
