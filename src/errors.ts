@@ -96,3 +96,30 @@ export class CertificateVerificationError extends TLSServiceError {
     this.reason = reason;
   }
 }
+
+/** Certificate-rejection reasons and the alert each sends; reasons not listed send bad_certificate. */
+const certificateAlerts: Readonly<Record<string, AlertName>> = {
+  expired: 'certificate_expired',
+  not_yet_valid: 'certificate_expired',
+  revoked: 'certificate_revoked',
+  unknown_issuer: 'unknown_ca',
+  self_signed: 'unknown_ca',
+  untrusted: 'unknown_ca',
+  invalid_ca: 'unknown_ca',
+  not_a_ca: 'unknown_ca',
+  path_length_exceeded: 'unknown_ca',
+  too_deep: 'unknown_ca',
+  name_constraints: 'unknown_ca',
+  bad_signature: 'decrypt_error',
+  extended_key_usage: 'unsupported_certificate',
+  key_usage: 'unsupported_certificate',
+  invalid_purpose: 'unsupported_certificate',
+  unsupported_certificate: 'unsupported_certificate',
+  unsupported_signature_algorithm: 'unsupported_certificate',
+  work_limit: 'certificate_unknown',
+};
+
+/** The RFC 8446 alert for a rejected peer certificate, by `CertificateVerificationError.reason`: the one mapping every backend uses. */
+export function alertForCertificateReason(reason: string): AlertName {
+  return Object.hasOwn(certificateAlerts, reason) ? certificateAlerts[reason]! : 'bad_certificate';
+}

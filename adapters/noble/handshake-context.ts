@@ -4,7 +4,7 @@
  * interface, and the steps both roles take the same way (CertificateVerify content,
  * Finished, certificate checks and their alerts).
  */
-import { CertificateVerificationError, TLSAlertError, type AlertName } from '../../src/errors.js';
+import { CertificateVerificationError, TLSAlertError, alertForCertificateReason } from '../../src/errors.js';
 import type {
   CryptoProvider,
   NamedGroupName,
@@ -164,27 +164,7 @@ export function verifyPeerSignature(
   return name;
 }
 
-/** CertificateVerificationError reasons and the alerts they send; the one place verification errors become alerts. */
-const CERTIFICATE_ALERTS: Readonly<Record<string, AlertName>> = {
-  expired: 'certificate_expired',
-  not_yet_valid: 'certificate_expired',
-  revoked: 'certificate_revoked',
-  unknown_issuer: 'unknown_ca',
-  not_a_ca: 'unknown_ca',
-  path_length_exceeded: 'unknown_ca',
-  too_deep: 'unknown_ca',
-  name_constraints: 'unknown_ca',
-  unsupported_certificate: 'unsupported_certificate',
-  extended_key_usage: 'unsupported_certificate',
-  key_usage: 'unsupported_certificate',
-  hostname_mismatch: 'bad_certificate',
-  work_limit: 'certificate_unknown',
-};
 
-/** The alert for a rejected certificate chain (bad_certificate unless a more precise one applies). */
-export function alertForCertificateError(error: CertificateVerificationError): AlertName {
-  return Object.hasOwn(CERTIFICATE_ALERTS, error.reason) ? CERTIFICATE_ALERTS[error.reason]! : 'bad_certificate';
-}
 
 /** Runs a PeerVerifier, turning its rejection into the right alert. */
 export function verifyPeerChain(
@@ -197,7 +177,7 @@ export function verifyPeerChain(
   } catch (e) {
     if (e instanceof TLSAlertError) throw e;
     if (e instanceof CertificateVerificationError) {
-      throw TLSAlertError.sent(alertForCertificateError(e), `peer certificate rejected: ${e.message}`, { cause: e });
+      throw TLSAlertError.sent(alertForCertificateReason(e.reason), `peer certificate rejected: ${e.message}`, { cause: e });
     }
     throw TLSAlertError.sent('bad_certificate', `peer certificate could not be read: ${(e as Error).message}`, { cause: e });
   }

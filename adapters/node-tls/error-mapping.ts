@@ -35,18 +35,6 @@ const certificateReasons: Record<string, string> = {
   CERT_CHAIN_TOO_LONG: 'path_length_exceeded',
 };
 
-/** The alert a client sends for each verification reason (RFC 8446 section 6.2). */
-const alertForReason: Record<string, AlertName> = {
-  unknown_issuer: 'unknown_ca',
-  self_signed: 'unknown_ca',
-  untrusted: 'unknown_ca',
-  invalid_ca: 'unknown_ca',
-  expired: 'certificate_expired',
-  not_yet_valid: 'bad_certificate',
-  revoked: 'certificate_revoked',
-  invalid_purpose: 'unsupported_certificate',
-};
-
 /** OpenSSL reason codes for a peer's malformed or unexpected input, to the alert OpenSSL sends. */
 const localAlerts: Record<string, AlertName> = {
   WRONG_VERSION_NUMBER: 'protocol_version',
@@ -84,11 +72,6 @@ const localAlerts: Record<string, AlertName> = {
 /** A stable reason for a verification error code, or undefined when it is not one. */
 export function certificateReasonFor(code: string | undefined): string | undefined {
   return code === undefined ? undefined : certificateReasons[code];
-}
-
-/** The alert a client should send when verification fails for `reason`. */
-export function alertForCertificateReason(reason: string): AlertName {
-  return alertForReason[reason] ?? 'bad_certificate';
 }
 
 /** A CertificateVerificationError for a node:tls verification error. */

@@ -7,13 +7,13 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { certificateList, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
-import { ConfigurationError, ConnectionClosedError } from '../../src/errors.js';
+import { ConfigurationError, ConnectionClosedError, alertForCertificateReason } from '../../src/errors.js';
 import { asIovec, type ByteSource, type RawConnection } from '../../src/raw-connection.js';
 import { StreamReader } from '../../src/raw/stream-reader.js';
 import { writeVectored } from '../../src/raw/stream-writer.js';
 import type { NegotiatedParameters, TLSService } from '../../src/tls-service.js';
 import { parseKeylogLine, plaintextAlertRecord, protectedAlertRecord } from './abort-alert.js';
-import { alertForCertificateReason, certificateError, mapNodeTLSError } from './error-mapping.js';
+import { certificateError, mapNodeTLSError } from './error-mapping.js';
 import { RawConnectionDuplex } from './raw-duplex.js';
 import { ContentCache } from '../../src/content-cache.js';
 

@@ -4,7 +4,7 @@
  * calls `verifyCertificateChainSync`; applications may await `verifyCertificateChain`.
  */
 
-import { type AlertName, CertificateVerificationError, ConfigurationError } from '../../../src/errors.js';
+import { type AlertName, CertificateVerificationError, ConfigurationError, alertForCertificateReason } from '../../../src/errors.js';
 import { nobleCryptoProvider } from '../crypto/noble.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { type Certificate, parseCertificate } from './certificate.js';
@@ -141,17 +141,7 @@ export async function verifyCertificateChain(options: CertificateChainVerificati
   return verifyCertificateChainSync(options);
 }
 
-const alertsByReason: Readonly<Record<string, AlertName>> = {
-  expired: 'certificate_expired',
-  not_yet_valid: 'certificate_expired',
-  unknown_issuer: 'unknown_ca',
-  bad_signature: 'decrypt_error',
-  extended_key_usage: 'unsupported_certificate',
-  unsupported_certificate: 'unsupported_certificate',
-  unsupported_signature_algorithm: 'unsupported_certificate',
-};
-
-/** The RFC 8446 alert to send for a rejected peer chain (rustls's mapping; bad_certificate when no better one fits). */
+/** The RFC 8446 alert to send for a rejected peer chain (the shared mapping in src/errors.ts). */
 export function alertForCertificateError(error: CertificateVerificationError): AlertName {
-  return alertsByReason[error.reason] ?? 'bad_certificate';
+  return alertForCertificateReason(error.reason);
 }
