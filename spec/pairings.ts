@@ -10,8 +10,13 @@ import type { TLSService } from '../src/tls-service.js';
 
 /** A backend under test: its name and a factory for a fresh service. */
 export interface Backend {
+  /** The name in test titles. */
   readonly name: string;
   readonly create: () => TLSService;
+  /** What `negotiated.backend` reports, when it differs from `name`. */
+  readonly backend?: string;
+  /** What `negotiated.cryptoProvider` reports, for backends with a choice. */
+  readonly cryptoProvider?: string;
 }
 
 /** How the two ends are connected: in memory, in memory with 1-byte reads, or real TCP on loopback. */
@@ -28,8 +33,13 @@ export interface Pairing {
 
 const nodeTLS: Backend = { name: 'node-tls', create: () => new NodeTLSService() };
 const plaintext: Backend = { name: 'plaintext', create: () => new PlaintextService() };
-const noble: Backend = { name: 'noble', create: () => new NobleTLSService() };
-const nobleOnNodeCrypto: Backend = { name: 'noble+node-crypto', create: () => new NobleTLSService({ provider: nodeCryptoProvider }) };
+const noble: Backend = { name: 'noble', create: () => new NobleTLSService(), cryptoProvider: 'noble' };
+const nobleOnNodeCrypto: Backend = {
+  name: 'noble+node-crypto',
+  create: () => new NobleTLSService({ provider: nodeCryptoProvider }),
+  backend: 'noble',
+  cryptoProvider: 'node',
+};
 
 /** Every pairing the suite runs. */
 export const pairings: readonly Pairing[] = [

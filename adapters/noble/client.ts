@@ -9,10 +9,7 @@ import { TLSAlertError } from '../../src/errors.js';
 import {
   KeyExchangeError,
   NamedGroup,
-  type ClientKeyShare,
-  type NamedGroupName,
   type PublicKey,
-  type SignatureSchemeName,
   SignatureScheme,
 } from './crypto/provider.js';
 import {
@@ -24,7 +21,6 @@ import {
   decodeServerHello,
   encodeCertificate,
   encodeCertificateVerify,
-  encodeClientHello,
   frameHandshake,
   HandshakeType,
   isHelloRetryRequest,
@@ -38,19 +34,10 @@ import {
   decodeSelectedVersion,
   decodeServerKeyShare,
   decodeU16List,
-  encodeAlpn,
-  encodeClientKeyShares,
-  encodeCookie,
-  encodePskModes,
-  encodeServerName,
-  encodeSupportedVersionsList,
-  encodeU16List,
   ExtensionType,
   findExtension,
-  PSK_DHE_KE,
   TLS12,
   TLS13,
-  type Extension,
 } from './codec/extensions.js';
 import {
   bytesEqual,
@@ -65,29 +52,11 @@ import {
 } from './handshake-context.js';
 import { KeySchedule } from './key-schedule.js';
 import { cipherSuiteByCode, type CipherSuite } from './suites.js';
-import type { ClientEngineSettings } from './settings.js';
 import { TrafficState } from './traffic.js';
 
-/** Client settings with every default filled in. */
-export interface ClientPolicy {
-  readonly settings: ClientEngineSettings;
-  readonly suites: readonly CipherSuite[];
-  readonly groups: readonly NamedGroupName[];
-  readonly keyShareGroups: readonly NamedGroupName[];
-  readonly signatureSchemes: readonly SignatureSchemeName[];
-  readonly certificateSignatureSchemes: readonly SignatureSchemeName[];
-}
+import { groupOf, sendClientHello, type ClientHelloState, type ClientPolicy } from './client-hello.js';
 
-/** What the client remembers from its ClientHello. */
-interface ClientHelloState {
-  readonly random: Uint8Array;
-  readonly sessionId: Uint8Array;
-  readonly shares: readonly ClientKeyShare[];
-  readonly extensions: readonly Extension[];
-  readonly retried: boolean;
-  readonly retrySuite: CipherSuite | undefined;
-  readonly ccsSent: boolean;
-}
+export type { ClientPolicy } from './client-hello.js';
 
 /** Keys and facts carried through the encrypted part of the handshake. */
 interface ServerParameters {
@@ -103,8 +72,6 @@ interface CertificateRequestInfo {
   readonly schemes: readonly number[];
 }
 
-const isIpAddress = (name: string): boolean => /^[0-9.]+$/.test(name) || name.includes(':');
-
 /** Sends the first ClientHello and returns the state awaiting ServerHello. */
 export function startClient(ctx: HandshakeContext, policy: ClientPolicy): HandshakeState {
   const random = ctx.random(32);
@@ -114,52 +81,6 @@ export function startClient(ctx: HandshakeContext, policy: ClientPolicy): Handsh
   const hello = sendClientHello(ctx, policy, { random, sessionId, shares, retried: false, retrySuite: undefined, ccsSent: false });
   ctx.allowChangeCipherSpec(true);
   return new ExpectServerHello(policy, hello);
-}
-
-function groupOf(ctx: HandshakeContext, name: NamedGroupName) {
-  const group = ctx.provider.group(name);
-  if (!group) throw TLSAlertError.sent('internal_error', `the crypto provider lacks group ${name}`);
-  return group;
-}
-
-/** Builds, shapes and sends a ClientHello (section 4.1.2). */
-function sendClientHello(
-  ctx: HandshakeContext,
-  policy: ClientPolicy,
-  hello: Omit<ClientHelloState, 'extensions'>,
-  cookie?: Uint8Array,
-): ClientHelloState {
-  const s = policy.settings;
-  const ext: Extension[] = [];
-  if (s.serverName && !isIpAddress(s.serverName)) ext.push({ type: ExtensionType.server_name, data: encodeServerName(s.serverName) });
-  ext.push({ type: ExtensionType.supported_groups, data: encodeU16List(policy.groups.map((g) => NamedGroup[g])) });
-  ext.push({ type: ExtensionType.signature_algorithms, data: encodeU16List(policy.signatureSchemes.map((n) => SignatureScheme[n])) });
-  ext.push({
-    type: ExtensionType.signature_algorithms_cert,
-    data: encodeU16List(policy.certificateSignatureSchemes.map((n) => SignatureScheme[n])),
-  });
-  if (s.alpnProtocols?.length) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(s.alpnProtocols) });
-  ext.push({ type: ExtensionType.supported_versions, data: encodeSupportedVersionsList([TLS13]) });
-  ext.push({ type: ExtensionType.psk_key_exchange_modes, data: encodePskModes([PSK_DHE_KE]) });
-  ext.push({
-    type: ExtensionType.key_share,
-    data: encodeClientKeyShares(hello.shares.map((k) => ({ group: NamedGroup[k.group], keyExchange: k.share }))),
-  });
-  if (cookie) ext.push({ type: ExtensionType.cookie, data: encodeCookie(cookie) });
-  const extensions = s.editExtensions ? [...s.editExtensions('client_hello', ext)] : ext;
-  const message = frameHandshake(
-    HandshakeType.client_hello,
-    encodeClientHello({
-      random: hello.random,
-      legacySessionId: hello.sessionId,
-      cipherSuites: policy.suites.map((x) => x.code),
-      legacyCompressionMethods: Uint8Array.of(0),
-      extensions,
-    }),
-  );
-  ctx.transcript.add(message.raw);
-  ctx.send(message);
-  return { ...hello, extensions };
 }
 
 /** Awaits ServerHello or HelloRetryRequest. */

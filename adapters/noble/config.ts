@@ -5,7 +5,8 @@
  * per configuration object, so a server does not re-parse its PEMs per connection.
  */
 import { ConfigurationError } from '../../src/errors.js';
-import type { ClientConfiguration, CommonConfiguration, ServerConfiguration } from '../../src/configuration.js';
+import { certificateList, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
+import { ContentCache } from '../../src/content-cache.js';
 import type { CryptoProvider, NamedGroupName, PrivateKey } from './crypto/provider.js';
 import {
   parseCertificate,
@@ -74,32 +75,26 @@ interface ParsedIdentity {
   readonly key: PrivateKey;
 }
 
-const identities = new WeakMap<object, ParsedIdentity | null>();
-const anchors = new WeakMap<object, readonly Certificate[]>();
+/** Parsed chains and keys, and parsed trust anchors, by configuration content: per-connection copies share them. */
+const identities = new ContentCache<ParsedIdentity | null>();
+const anchors = new ContentCache<readonly Certificate[]>();
 let defaultAnchors: readonly Certificate[] | undefined;
 
 function identityOf(options: CommonConfiguration): ParsedIdentity | null {
-  let identity = identities.get(options);
-  if (identity !== undefined) return identity;
-  if (options.cert === undefined && options.key === undefined) identity = null;
-  else {
-    if (options.cert === undefined || options.key === undefined) throw new ConfigurationError('cert and key must be given together');
-    const chain = parseCertificateChain(options.cert);
+  const { cert, key } = options;
+  return identities.get([certificateList(cert), key], () => {
+    if (cert === undefined && key === undefined) return null;
+    if (cert === undefined || key === undefined) throw new ConfigurationError('cert and key must be given together');
+    const chain = parseCertificateChain(cert);
     if (chain.length === 0) throw new ConfigurationError('cert holds no certificate');
-    identity = { chain, key: parsePrivateKey(options.key) };
-  }
-  identities.set(options, identity);
-  return identity;
+    return { chain, key: parsePrivateKey(key) };
+  });
 }
 
 function trustAnchorsOf(options: CommonConfiguration): readonly Certificate[] {
-  if (options.ca === undefined) return (defaultAnchors ??= trustAnchorsFrom());
-  let parsed = anchors.get(options);
-  if (!parsed) {
-    parsed = trustAnchorsFrom(options.ca);
-    anchors.set(options, parsed);
-  }
-  return parsed;
+  const { ca } = options;
+  if (ca === undefined) return (defaultAnchors ??= trustAnchorsFrom());
+  return anchors.get([certificateList(ca)], () => trustAnchorsFrom(ca));
 }
 
 function commonSettings(options: CommonConfiguration, provider: CryptoProvider): Omit<CommonEngineSettings, 'certificateChain' | 'privateKey'> {

@@ -10,6 +10,7 @@ import { KeyExchangeError, type CryptoProvider, type RandomSource } from './cryp
 import { frameHandshake, type HandshakeMessage } from './codec/handshake.js';
 import { ContentType, MAX_PLAINTEXT, RecordProtection, RecordReader, RecordWriter, type TLSRecord } from './record/record-layer.js';
 import { HandshakeReassembler } from './record/handshake-reassembly.js';
+import { PlaintextQueue } from './record/plaintext-queue.js';
 import { hkdfExpandLabel } from './key-schedule.js';
 import { Transcript } from './transcript.js';
 import {
@@ -19,7 +20,8 @@ import {
   type ReceivedTicket,
 } from './handshake-context.js';
 import { startClient, type ClientPolicy } from './client.js';
-import { startServer, type ServerPolicy } from './server.js';
+import { startServer } from './server.js';
+import type { ServerPolicy } from './server-parameters.js';
 import { TrafficState } from './traffic.js';
 import {
   ALL_CIPHER_SUITES,
@@ -59,8 +61,7 @@ export class TLSEngine {
   private state: HandshakeState;
   private outgoing: Uint8Array[] = [];
   private pendingHandshake: Uint8Array[] = [];
-  private plaintext: Uint8Array[] = [];
-  private plaintextLength = 0;
+  private readonly plaintext = new PlaintextQueue();
   private changeCipherSpecAllowed = false;
   private changeCipherSpecsSeen = 0;
   private complete = false;
@@ -125,7 +126,7 @@ export class TLSEngine {
   }
   /** True when progress needs more received bytes (the handshake awaits the peer, or no plaintext is buffered). */
   get wantsRead(): boolean {
-    return this.readOpen && this.plaintextLength === 0;
+    return this.readOpen && this.plaintext.length === 0;
   }
   /** True when TLS bytes are waiting in `takeOutgoing()`. */
   get hasOutgoing(): boolean {
@@ -133,11 +134,11 @@ export class TLSEngine {
   }
   /** True when decrypted application data is waiting in `readPlaintext()`. */
   get hasPlaintext(): boolean {
-    return this.plaintextLength > 0;
+    return this.plaintext.length > 0;
   }
   /** Bytes of buffered plaintext. */
   get plaintextBuffered(): number {
-    return this.plaintextLength;
+    return this.plaintext.length;
   }
   /** The error that ended the connection, if any (its alert, when sent, is queued). */
   get error(): TLSAlertError | undefined {
@@ -167,6 +168,7 @@ export class TLSEngine {
   /** Drains the TLS bytes to send, as an iovec (one buffer per record). */
   takeOutgoing(): Uint8Array[] {
     this.flushHandshake();
+    this.context.keyUpdateUnsent = false;
     const out = this.outgoing;
     this.outgoing = [];
     return out;
@@ -174,28 +176,7 @@ export class TLSEngine {
 
   /** Up to `max` bytes of received application data (empty when none is buffered). */
   readPlaintext(max = Infinity): Uint8Array {
-    if (this.plaintextLength === 0 || max <= 0) return new Uint8Array(0);
-    const first = this.plaintext[0]!;
-    if (first.length >= max || this.plaintext.length === 1) {
-      const out = first.length > max ? first.subarray(0, max) : first;
-      if (out.length === first.length) this.plaintext.shift();
-      else this.plaintext[0] = first.subarray(out.length);
-      this.plaintextLength -= out.length;
-      return out;
-    }
-    const n = Math.min(max, this.plaintextLength);
-    const out = new Uint8Array(n);
-    let filled = 0;
-    while (filled < n) {
-      const chunk = this.plaintext[0]!;
-      const take = Math.min(chunk.length, n - filled);
-      out.set(chunk.subarray(0, take), filled);
-      filled += take;
-      if (take === chunk.length) this.plaintext.shift();
-      else this.plaintext[0] = chunk.subarray(take);
-    }
-    this.plaintextLength -= n;
-    return out;
+    return this.plaintext.read(max);
   }
 
   /** Encrypts application data, packing the iovec into full 2^14-byte records. */
@@ -260,10 +241,7 @@ export class TLSEngine {
         return;
       case ContentType.application_data:
         if (!this.complete) throw TLSAlertError.sent('unexpected_message', 'application data before the handshake completed');
-        if (record.fragment.length > 0) {
-          this.plaintext.push(record.fragment);
-          this.plaintextLength += record.fragment.length;
-        }
+        this.plaintext.push(record.fragment);
         return;
       case ContentType.alert:
         return this.processAlert(record.fragment);
@@ -341,6 +319,7 @@ export class TLSEngine {
       get canWrite() {
         return engine.writeOpen;
       },
+      keyUpdateUnsent: false,
     };
   }
 

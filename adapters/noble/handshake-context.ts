@@ -81,6 +81,8 @@ export interface HandshakeContext {
   complete(): void;
   /** Stores a ticket (client). */
   keepTicket(ticket: ReceivedTicket): void;
+  /** True while a KeyUpdate we queued has not been taken for sending (so a flood of requests queues one answer). */
+  keyUpdateUnsent: boolean;
   /** True while our write side is open. */
   readonly canWrite: boolean;
 }

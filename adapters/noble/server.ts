@@ -10,7 +10,6 @@ import {
   KeyExchangeError,
   NamedGroup,
   SignatureScheme,
-  type NamedGroupName,
   type PublicKey,
   type SignatureSchemeName,
 } from './crypto/provider.js';
@@ -33,13 +32,6 @@ import {
   type NewSessionTicket,
 } from './codec/handshake.js';
 import {
-  decodeAlpn,
-  decodeClientKeyShares,
-  decodeCookie,
-  decodePskModes,
-  decodeServerName,
-  decodeSupportedVersionsList,
-  decodeU16List,
   encodeAlpn,
   encodeCookie,
   encodeSelectedGroup,
@@ -47,15 +39,12 @@ import {
   encodeServerKeyShare,
   encodeU16List,
   ExtensionType,
-  findExtension,
   TLS13,
   type Extension,
-  type KeyShareEntry,
 } from './codec/extensions.js';
 import {
   bytesEqual,
   certificateVerifyContent,
-  chooseSigningScheme,
   expectType,
   verifyPeerChain,
   verifyPeerSignature,
@@ -63,36 +52,9 @@ import {
   type HandshakeState,
 } from './handshake-context.js';
 import { KeySchedule } from './key-schedule.js';
-import type { CipherSuite } from './suites.js';
-import type { ServerEngineSettings } from './settings.js';
 import { TrafficState } from './traffic.js';
 
-/** Server settings with every default filled in. */
-export interface ServerPolicy {
-  readonly settings: ServerEngineSettings;
-  readonly suites: readonly CipherSuite[];
-  readonly groups: readonly NamedGroupName[];
-  readonly signatureSchemes: readonly SignatureSchemeName[];
-  readonly certificateSignatureSchemes: readonly SignatureSchemeName[];
-}
-
-/** What the first ClientHello fixed, carried into the retried one. */
-interface RetryState {
-  readonly suite: CipherSuite;
-  readonly group: NamedGroupName;
-  readonly cookie: Uint8Array | undefined;
-  readonly ccsSent: boolean;
-}
-
-/** The parameters chosen from a ClientHello. */
-interface ChosenParameters {
-  readonly suite: CipherSuite;
-  readonly group: NamedGroupName;
-  readonly clientShare: KeyShareEntry | undefined;
-  readonly scheme: SignatureSchemeName;
-  readonly alpn: string | undefined;
-  readonly serverName: string | undefined;
-}
+import { chooseParameters, type ChosenParameters, type RetryState, type ServerPolicy } from './server-parameters.js';
 
 /** Keys carried from the server flight to the client's Finished. */
 interface ServerFlightKeys {
@@ -117,7 +79,7 @@ class ExpectClientHello implements HandshakeState {
     expectType(message, HandshakeType.client_hello, this.name);
     ctx.allowChangeCipherSpec(true);
     const hello = decodeClientHello(message.body);
-    const chosen = this.chooseParameters(ctx, hello);
+    const chosen = chooseParameters(ctx, this.policy, this.retry, hello);
     if (!chosen.clientShare) return this.sendHelloRetryRequest(ctx, message, hello, chosen);
     if (this.retry) ctx.transcript.add(message.raw);
     else {
@@ -125,75 +87,6 @@ class ExpectClientHello implements HandshakeState {
       ctx.transcript.add(message.raw);
     }
     return this.sendServerFlight(ctx, hello, chosen);
-  }
-
-  /** readClientHello + chooseParameters (sections 4.1.1, 4.2): version, suite, group, scheme, ALPN. */
-  private chooseParameters(ctx: HandshakeContext, hello: ClientHello): ChosenParameters {
-    const ext = hello.extensions;
-    const versionsBody = findExtension(ext, ExtensionType.supported_versions);
-    if (!versionsBody || !decodeSupportedVersionsList(versionsBody).includes(TLS13)) {
-      throw TLSAlertError.sent('protocol_version', 'client does not offer TLS 1.3');
-    }
-    if (hello.legacyCompressionMethods.length !== 1 || hello.legacyCompressionMethods[0] !== 0) {
-      throw TLSAlertError.sent('illegal_parameter', 'legacy_compression_methods is not [null]');
-    }
-    const pskIndex = ext.findIndex((e) => e.type === ExtensionType.pre_shared_key);
-    if (pskIndex >= 0 && pskIndex !== ext.length - 1) throw TLSAlertError.sent('illegal_parameter', 'pre_shared_key is not the last extension');
-    if (pskIndex >= 0 && !findExtension(ext, ExtensionType.psk_key_exchange_modes)) {
-      throw TLSAlertError.sent('missing_extension', 'pre_shared_key without psk_key_exchange_modes');
-    }
-    const modesBody = findExtension(ext, ExtensionType.psk_key_exchange_modes);
-    if (modesBody) decodePskModes(modesBody);
-
-    const suite = this.retry?.suite ?? this.policy.suites.find((s) => hello.cipherSuites.includes(s.code));
-    if (!suite) throw TLSAlertError.sent('handshake_failure', 'no cipher suite in common');
-    if (!hello.cipherSuites.includes(suite.code)) throw TLSAlertError.sent('illegal_parameter', 'second ClientHello drops the chosen suite');
-
-    const groupsBody = findExtension(ext, ExtensionType.supported_groups);
-    const sharesBody = findExtension(ext, ExtensionType.key_share);
-    const schemesBody = findExtension(ext, ExtensionType.signature_algorithms);
-    if (!groupsBody) throw TLSAlertError.sent('missing_extension', 'ClientHello has no supported_groups');
-    if (!sharesBody) throw TLSAlertError.sent('missing_extension', 'ClientHello has no key_share');
-    if (!schemesBody) throw TLSAlertError.sent('missing_extension', 'ClientHello has no signature_algorithms');
-    const clientGroups = decodeU16List(groupsBody, 'supported_groups');
-    const shares = decodeClientKeyShares(sharesBody);
-    for (const share of shares) {
-      if (!clientGroups.includes(share.group)) throw TLSAlertError.sent('illegal_parameter', 'key_share for a group not in supported_groups');
-    }
-    const group = this.retry?.group ?? this.policy.groups.find((g) => clientGroups.includes(NamedGroup[g]));
-    if (!group) throw TLSAlertError.sent('handshake_failure', 'no key-exchange group in common');
-    const clientShare = shares.find((s) => s.group === NamedGroup[group]);
-    if (this.retry) {
-      if (!clientShare || shares.length !== 1) {
-        throw TLSAlertError.sent('illegal_parameter', 'second ClientHello lacks exactly one share for the requested group');
-      }
-      const cookieBody = findExtension(ext, ExtensionType.cookie);
-      if (this.retry.cookie && (!cookieBody || !bytesEqual(decodeCookie(cookieBody), this.retry.cookie))) {
-        throw TLSAlertError.sent('illegal_parameter', 'second ClientHello does not echo the cookie');
-      }
-    }
-
-    const scheme = chooseSigningScheme(
-      ctx.provider,
-      this.policy.settings.privateKey,
-      this.policy.signatureSchemes,
-      decodeU16List(schemesBody, 'signature_algorithms'),
-    );
-    if (!scheme) throw TLSAlertError.sent('handshake_failure', 'no signature scheme in common for our certificate');
-
-    let alpn: string | undefined;
-    const alpnBody = findExtension(ext, ExtensionType.application_layer_protocol_negotiation);
-    const ours = this.policy.settings.alpnProtocols;
-    if (alpnBody) {
-      const offered = decodeAlpn(alpnBody);
-      if (ours?.length) {
-        alpn = ours.find((p) => offered.includes(p));
-        if (!alpn) throw TLSAlertError.sent('no_application_protocol', 'no ALPN protocol in common');
-      }
-    }
-    const sniBody = findExtension(ext, ExtensionType.server_name);
-    const serverName = sniBody ? decodeServerName(sniBody) : undefined;
-    return { suite, group, clientShare, scheme, alpn, serverName };
   }
 
   /** sendHelloRetryRequest (section 4.1.4): ask for a share of our preferred group. */

@@ -99,7 +99,6 @@ export class NobleTLSService implements TLSService {
         this.destroyRaw();
         reject(error);
       }, ms);
-      timer.unref?.();
     });
     try {
       await Promise.race([run(), expired]);

@@ -67,12 +67,14 @@ export class TrafficState implements HandshakeState {
       this.clientSecret = this.schedule.nextApplicationSecret(this.clientSecret);
       ctx.setReadSecret(this.suite, this.clientSecret);
     }
-    if (requested && ctx.canWrite) this.sendKeyUpdate(ctx, false);
+    // One queued answer covers any number of requests received before it is sent.
+    if (requested && ctx.canWrite && !ctx.keyUpdateUnsent) this.sendKeyUpdate(ctx, false);
   }
 
   /** Sends KeyUpdate and switches our write keys. */
   sendKeyUpdate(ctx: HandshakeContext, requestPeerUpdate: boolean): void {
     ctx.send(frameHandshake(HandshakeType.key_update, encodeKeyUpdate(requestPeerUpdate)));
+    ctx.keyUpdateUnsent = true;
     if (this.role === 'client') {
       this.clientSecret = this.schedule.nextApplicationSecret(this.clientSecret);
       ctx.setWriteSecret(this.suite, this.clientSecret);

@@ -181,3 +181,48 @@ test('keylog lines in NSS format', (t) => {
   );
   t.regex(lines[0]!, /^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]{64} [0-9a-f]{64}$/);
 });
+
+test('a flood of KeyUpdate requests queues one answer, not one per request', (t) => {
+  const { client, server } = connect(TLSEngine.client(testClientSettings()), TLSEngine.server(testServerSettings()));
+  for (let i = 0; i < 50; i++) client.updateKeys(true);
+  server.feed(concat(client.takeOutgoing()));
+  const answer = server.takeOutgoing();
+  t.is(answer.length, 1);
+  server.writePlaintext(text('still in step'));
+  client.feed(concat([...answer, ...server.takeOutgoing()]));
+  t.is(str(client.readPlaintext()), 'still in step');
+});
+
+test('a forged CertificateVerify signature is decrypt_error', (t) => {
+  const client = TLSEngine.client(testClientSettings());
+  const server = TLSEngine.server({ ...testServerSettings(), signer: () => new Uint8Array(72).fill(0x30) });
+  const error = t.throws(() => pump(client, server), { instanceOf: TLSAlertError }) as TLSAlertError;
+  t.is(error.alert, 'decrypt_error');
+  t.is(client.error?.direction, 'sent');
+  t.is(server.error?.alert, 'decrypt_error');
+  t.is(server.error?.direction, 'received');
+});
+
+test('no ALPN protocol in common is no_application_protocol; no group or suite in common is handshake_failure', (t) => {
+  const alpn = t.throws(() =>
+    pump(TLSEngine.client(testClientSettings({ ALPNProtocols: ['h2'] })), TLSEngine.server(testServerSettings('ecdsa', { ALPNProtocols: ['http/1.1'] }))),
+  ) as TLSAlertError;
+  t.is(alpn.alert, 'no_application_protocol');
+  const groups = t.throws(() =>
+    pump(TLSEngine.client({ ...testClientSettings(), groups: ['secp384r1'] }), TLSEngine.server({ ...testServerSettings(), groups: ['x25519'] })),
+  ) as TLSAlertError;
+  t.is(groups.alert, 'handshake_failure');
+  const suites = t.throws(() =>
+    pump(
+      TLSEngine.client(testClientSettings({ cipherSuites: ['TLS_AES_256_GCM_SHA384'] })),
+      TLSEngine.server(testServerSettings('ecdsa', { cipherSuites: ['TLS_AES_128_GCM_SHA256'] })),
+    ),
+  ) as TLSAlertError;
+  t.is(suites.alert, 'handshake_failure');
+});
+
+test('expired certificates are certificate_expired (the engine clock decides)', (t) => {
+  const client = TLSEngine.client({ ...testClientSettings(), now: () => Date.UTC(2100, 0, 1) });
+  const error = t.throws(() => pump(client, TLSEngine.server(testServerSettings()))) as TLSAlertError;
+  t.is(error.alert, 'certificate_expired');
+});

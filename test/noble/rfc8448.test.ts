@@ -8,14 +8,13 @@
 import test from 'ava';
 import { TLSEngine } from '../../adapters/noble/engine.js';
 import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
-import { certificateVerifier } from '../../adapters/noble/config.js';
 import { ByteReader } from '../../adapters/noble/codec/reader.js';
 import { readExtensions, ExtensionType, type Extension } from '../../adapters/noble/codec/extensions.js';
 import { decodeClientHello, decodeEncryptedExtensions, decodeNewSessionTicket } from '../../adapters/noble/codec/handshake.js';
 import { KeySchedule } from '../../adapters/noble/key-schedule.js';
 import { RecordProtection, RecordReader } from '../../adapters/noble/record/record-layer.js';
 import { TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256 } from '../../adapters/noble/suites.js';
-import { parseCertificate, parseCertificateChain, parsePrivateKey } from '../../adapters/noble/x509/index.js';
+import { parseCertificate, parseCertificateChain, parsePrivateKey, verifyCertificateChainSync } from '../../adapters/noble/x509/index.js';
 import type { PeerVerifier } from '../../adapters/noble/handshake-context.js';
 import { concat, hex, replayRandom, unhex } from './helpers.js';
 import { serverCertificatePem, serverKeyPem, simple1Rtt as v } from './rfc8448-vectors.js';
@@ -33,14 +32,15 @@ function shapeLike(rfc: readonly Extension[], generated: readonly Extension[], o
   return rfc.map((e) => (own.includes(e.type) ? generated.find((g) => g.type === e.type) ?? e : e));
 }
 
-/** Trusts the RFC's self-signed RSA-1024 certificate (it has no subjectAltName, so no name check). */
+/** Trusts the RFC's self-signed RSA-1024 certificate at the RFC's time (it has no subjectAltName, so no name check). */
 const trustRfcCertificate: PeerVerifier = (chain, context) =>
-  certificateVerifier({
+  verifyCertificateChainSync({
+    leaf: chain[0]!,
     trustAnchors: [parseCertificate(serverCertificate)],
-    purpose: 'serverAuth',
+    at: new Date(context.now),
     provider,
     minimumRsaModulusBits: 1024,
-  })(chain, { ...context, serverName: undefined });
+  })[0]!.publicKey;
 
 /** The RFC's NewSessionTicket, decrypted with the server application traffic key (RFC 8448 section 3 values). */
 function rfcNewSessionTicket() {

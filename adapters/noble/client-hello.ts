@@ -1,0 +1,101 @@
+/**
+ * The client's ClientHello (RFC 8446 section 4.1.2): the extensions we offer, shaped by
+ * `editExtensions` when a test or an experiment asks, framed, hashed and queued. Used for
+ * the first hello and for the second one after a HelloRetryRequest.
+ */
+import { TLSAlertError } from '../../src/errors.js';
+import {
+  NamedGroup,
+  SignatureScheme,
+  type ClientKeyShare,
+  type KeyExchangeGroup,
+  type NamedGroupName,
+  type SignatureSchemeName,
+} from './crypto/provider.js';
+import { encodeClientHello, frameHandshake, HandshakeType } from './codec/handshake.js';
+import {
+  encodeAlpn,
+  encodeClientKeyShares,
+  encodeCookie,
+  encodePskModes,
+  encodeServerName,
+  encodeSupportedVersionsList,
+  encodeU16List,
+  ExtensionType,
+  PSK_DHE_KE,
+  TLS13,
+  type Extension,
+} from './codec/extensions.js';
+import type { HandshakeContext } from './handshake-context.js';
+import type { CipherSuite } from './suites.js';
+import type { ClientEngineSettings } from './settings.js';
+
+/** Client settings with every default filled in. */
+export interface ClientPolicy {
+  readonly settings: ClientEngineSettings;
+  readonly suites: readonly CipherSuite[];
+  readonly groups: readonly NamedGroupName[];
+  readonly keyShareGroups: readonly NamedGroupName[];
+  readonly signatureSchemes: readonly SignatureSchemeName[];
+  readonly certificateSignatureSchemes: readonly SignatureSchemeName[];
+}
+
+/** What the client remembers from its ClientHello. */
+export interface ClientHelloState {
+  readonly random: Uint8Array;
+  readonly sessionId: Uint8Array;
+  readonly shares: readonly ClientKeyShare[];
+  readonly extensions: readonly Extension[];
+  readonly retried: boolean;
+  readonly retrySuite: CipherSuite | undefined;
+  readonly ccsSent: boolean;
+}
+
+const isIpAddress = (name: string): boolean => /^[0-9.]+$/.test(name) || name.includes(':');
+
+/** The provider's implementation of `name`; internal_error when it lacks one we offered. */
+export function groupOf(ctx: HandshakeContext, name: NamedGroupName): KeyExchangeGroup {
+  const group = ctx.provider.group(name);
+  if (!group) throw TLSAlertError.sent('internal_error', `the crypto provider lacks group ${name}`);
+  return group;
+}
+
+/** Builds, shapes and sends a ClientHello (section 4.1.2). */
+export function sendClientHello(
+  ctx: HandshakeContext,
+  policy: ClientPolicy,
+  hello: Omit<ClientHelloState, 'extensions'>,
+  cookie?: Uint8Array,
+): ClientHelloState {
+  const s = policy.settings;
+  const ext: Extension[] = [];
+  if (s.serverName && !isIpAddress(s.serverName)) ext.push({ type: ExtensionType.server_name, data: encodeServerName(s.serverName) });
+  ext.push({ type: ExtensionType.supported_groups, data: encodeU16List(policy.groups.map((g) => NamedGroup[g])) });
+  ext.push({ type: ExtensionType.signature_algorithms, data: encodeU16List(policy.signatureSchemes.map((n) => SignatureScheme[n])) });
+  ext.push({
+    type: ExtensionType.signature_algorithms_cert,
+    data: encodeU16List(policy.certificateSignatureSchemes.map((n) => SignatureScheme[n])),
+  });
+  if (s.alpnProtocols?.length) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(s.alpnProtocols) });
+  ext.push({ type: ExtensionType.supported_versions, data: encodeSupportedVersionsList([TLS13]) });
+  ext.push({ type: ExtensionType.psk_key_exchange_modes, data: encodePskModes([PSK_DHE_KE]) });
+  ext.push({
+    type: ExtensionType.key_share,
+    data: encodeClientKeyShares(hello.shares.map((k) => ({ group: NamedGroup[k.group], keyExchange: k.share }))),
+  });
+  if (cookie) ext.push({ type: ExtensionType.cookie, data: encodeCookie(cookie) });
+  const extensions = s.editExtensions ? [...s.editExtensions('client_hello', ext)] : ext;
+  const message = frameHandshake(
+    HandshakeType.client_hello,
+    encodeClientHello({
+      random: hello.random,
+      legacySessionId: hello.sessionId,
+      cipherSuites: policy.suites.map((x) => x.code),
+      legacyCompressionMethods: Uint8Array.of(0),
+      extensions,
+    }),
+  );
+  ctx.transcript.add(message.raw);
+  ctx.send(message);
+  return { ...hello, extensions };
+}

@@ -1,0 +1,125 @@
+/**
+ * The server's choices from a ClientHello (RFC 8446 sections 4.1.1 and 4.2): protocol
+ * version, cipher suite, key-exchange group (or a HelloRetryRequest), signature scheme,
+ * ALPN protocol and server name, each check sending the alert the RFC names.
+ */
+import { TLSAlertError } from '../../src/errors.js';
+import { NamedGroup, type NamedGroupName, type SignatureSchemeName } from './crypto/provider.js';
+import type { ClientHello } from './codec/handshake.js';
+import {
+  decodeAlpn,
+  decodeClientKeyShares,
+  decodeCookie,
+  decodePskModes,
+  decodeServerName,
+  decodeSupportedVersionsList,
+  decodeU16List,
+  ExtensionType,
+  findExtension,
+  TLS13,
+  type KeyShareEntry,
+} from './codec/extensions.js';
+import { bytesEqual, chooseSigningScheme, type HandshakeContext } from './handshake-context.js';
+import type { CipherSuite } from './suites.js';
+import type { ServerEngineSettings } from './settings.js';
+
+/** Server settings with every default filled in. */
+export interface ServerPolicy {
+  readonly settings: ServerEngineSettings;
+  readonly suites: readonly CipherSuite[];
+  readonly groups: readonly NamedGroupName[];
+  readonly signatureSchemes: readonly SignatureSchemeName[];
+  readonly certificateSignatureSchemes: readonly SignatureSchemeName[];
+}
+
+/** What the first ClientHello fixed, carried into the retried one. */
+export interface RetryState {
+  readonly suite: CipherSuite;
+  readonly group: NamedGroupName;
+  readonly cookie: Uint8Array | undefined;
+  readonly ccsSent: boolean;
+}
+
+/** The parameters chosen from a ClientHello. */
+export interface ChosenParameters {
+  readonly suite: CipherSuite;
+  readonly group: NamedGroupName;
+  readonly clientShare: KeyShareEntry | undefined;
+  readonly scheme: SignatureSchemeName;
+  readonly alpn: string | undefined;
+  readonly serverName: string | undefined;
+}
+
+/** readClientHello + chooseParameters (sections 4.1.1, 4.2): version, suite, group, scheme, ALPN. */
+export function chooseParameters(
+  ctx: HandshakeContext,
+  policy: ServerPolicy,
+  retry: RetryState | undefined,
+  hello: ClientHello,
+): ChosenParameters {
+  const ext = hello.extensions;
+  const versionsBody = findExtension(ext, ExtensionType.supported_versions);
+  if (!versionsBody || !decodeSupportedVersionsList(versionsBody).includes(TLS13)) {
+    throw TLSAlertError.sent('protocol_version', 'client does not offer TLS 1.3');
+  }
+  if (hello.legacyCompressionMethods.length !== 1 || hello.legacyCompressionMethods[0] !== 0) {
+    throw TLSAlertError.sent('illegal_parameter', 'legacy_compression_methods is not [null]');
+  }
+  const pskIndex = ext.findIndex((e) => e.type === ExtensionType.pre_shared_key);
+  if (pskIndex >= 0 && pskIndex !== ext.length - 1) throw TLSAlertError.sent('illegal_parameter', 'pre_shared_key is not the last extension');
+  if (pskIndex >= 0 && !findExtension(ext, ExtensionType.psk_key_exchange_modes)) {
+    throw TLSAlertError.sent('missing_extension', 'pre_shared_key without psk_key_exchange_modes');
+  }
+  const modesBody = findExtension(ext, ExtensionType.psk_key_exchange_modes);
+  if (modesBody) decodePskModes(modesBody);
+
+  const suite = retry?.suite ?? policy.suites.find((s) => hello.cipherSuites.includes(s.code));
+  if (!suite) throw TLSAlertError.sent('handshake_failure', 'no cipher suite in common');
+  if (!hello.cipherSuites.includes(suite.code)) throw TLSAlertError.sent('illegal_parameter', 'second ClientHello drops the chosen suite');
+
+  const groupsBody = findExtension(ext, ExtensionType.supported_groups);
+  const sharesBody = findExtension(ext, ExtensionType.key_share);
+  const schemesBody = findExtension(ext, ExtensionType.signature_algorithms);
+  if (!groupsBody) throw TLSAlertError.sent('missing_extension', 'ClientHello has no supported_groups');
+  if (!sharesBody) throw TLSAlertError.sent('missing_extension', 'ClientHello has no key_share');
+  if (!schemesBody) throw TLSAlertError.sent('missing_extension', 'ClientHello has no signature_algorithms');
+  const clientGroups = decodeU16List(groupsBody, 'supported_groups');
+  const shares = decodeClientKeyShares(sharesBody);
+  for (const share of shares) {
+    if (!clientGroups.includes(share.group)) throw TLSAlertError.sent('illegal_parameter', 'key_share for a group not in supported_groups');
+  }
+  const group = retry?.group ?? policy.groups.find((g) => clientGroups.includes(NamedGroup[g]));
+  if (!group) throw TLSAlertError.sent('handshake_failure', 'no key-exchange group in common');
+  const clientShare = shares.find((s) => s.group === NamedGroup[group]);
+  if (retry) {
+    if (!clientShare || shares.length !== 1) {
+      throw TLSAlertError.sent('illegal_parameter', 'second ClientHello lacks exactly one share for the requested group');
+    }
+    const cookieBody = findExtension(ext, ExtensionType.cookie);
+    if (retry.cookie && (!cookieBody || !bytesEqual(decodeCookie(cookieBody), retry.cookie))) {
+      throw TLSAlertError.sent('illegal_parameter', 'second ClientHello does not echo the cookie');
+    }
+  }
+
+  const scheme = chooseSigningScheme(
+    ctx.provider,
+    policy.settings.privateKey,
+    policy.signatureSchemes,
+    decodeU16List(schemesBody, 'signature_algorithms'),
+  );
+  if (!scheme) throw TLSAlertError.sent('handshake_failure', 'no signature scheme in common for our certificate');
+
+  let alpn: string | undefined;
+  const alpnBody = findExtension(ext, ExtensionType.application_layer_protocol_negotiation);
+  const ours = policy.settings.alpnProtocols;
+  if (alpnBody) {
+    const offered = decodeAlpn(alpnBody);
+    if (ours?.length) {
+      alpn = ours.find((p) => offered.includes(p));
+      if (!alpn) throw TLSAlertError.sent('no_application_protocol', 'no ALPN protocol in common');
+    }
+  }
+  const sniBody = findExtension(ext, ExtensionType.server_name);
+  const serverName = sniBody ? decodeServerName(sniBody) : undefined;
+  return { suite, group, clientShare, scheme, alpn, serverName };
+}
