@@ -328,6 +328,7 @@ class ExpectServerFinished implements HandshakeState {
     ctx.keylog('CLIENT_TRAFFIC_SECRET_0', hello.random, app.client);
     ctx.keylog('SERVER_TRAFFIC_SECRET_0', hello.random, app.server);
     ctx.keylog('EXPORTER_SECRET', hello.random, app.exporter);
+    ctx.setExporterSecret(suite, app.exporter);
     ctx.setReadSecret(suite, app.server);
     ctx.allowChangeCipherSpec(false);
     this.sendClientFlight(ctx);

@@ -70,6 +70,7 @@ export class TLSEngine {
   private writeOpenFlag = true;
   private failure: TLSAlertError | undefined;
   private clientRandom: Uint8Array | undefined;
+  private exporter: { suite: CipherSuite; secret: Uint8Array } | undefined;
 
   private constructor(role: 'client' | 'server', settings: CommonEngineSettings, start: (ctx: HandshakeContext) => HandshakeState) {
     this.role = role;
@@ -220,6 +221,20 @@ export class TLSEngine {
     this.writeOpenFlag = false;
   }
 
+  /**
+   * TLS-Exporter(label, context, length) (section 7.5): keying material bound to this
+   * connection. An absent context and an empty one give the same output in TLS 1.3.
+   */
+  exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Uint8Array {
+    if (!this.exporter || !this.complete) throw new Error('TLSEngine: keying material is available after the handshake');
+    const { suite, secret } = this.exporter;
+    const provider = this.context.provider;
+    const emptyHash = provider.hash(suite.hash).digest(new Uint8Array(0));
+    const derived = hkdfExpandLabel(provider, suite, secret, label, emptyHash, suite.hashLength);
+    const contextHash = provider.hash(suite.hash).digest(context ?? new Uint8Array(0));
+    return hkdfExpandLabel(provider, suite, derived, 'exporter', contextHash, length);
+  }
+
   /** Sends a KeyUpdate (section 4.6.3), optionally asking the peer to update too. */
   updateKeys(requestPeerUpdate: boolean): void {
     if (!(this.state instanceof TrafficState) || !this.writeOpen) throw new Error('TLSEngine: KeyUpdate needs an open, established connection');
@@ -300,6 +315,9 @@ export class TLSEngine {
       },
       allowChangeCipherSpec(allowed: boolean) {
         engine.changeCipherSpecAllowed = allowed;
+      },
+      setExporterSecret(suite: CipherSuite, secret: Uint8Array) {
+        engine.exporter = { suite, secret };
       },
       keylog(label: string, clientRandom: Uint8Array, secret: Uint8Array) {
         engine.clientRandom = clientRandom;

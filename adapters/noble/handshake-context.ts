@@ -73,6 +73,8 @@ export interface HandshakeContext {
   setWriteSecret(suite: CipherSuite, secret: Uint8Array): void;
   /** Lets one unprotected change_cipher_spec record through until the peer's Finished. */
   allowChangeCipherSpec(allowed: boolean): void;
+  /** Keeps exporter_master_secret for `exportKeyingMaterial` (section 7.5). */
+  setExporterSecret(suite: CipherSuite, secret: Uint8Array): void;
   /** Writes an NSS key-log line if keylogging is on. */
   keylog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void;
   /** Allows application data under the current write keys before the handshake completes (server 0.5-RTT). */

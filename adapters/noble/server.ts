@@ -171,6 +171,7 @@ class ExpectClientHello implements HandshakeState {
     ctx.keylog('CLIENT_TRAFFIC_SECRET_0', hello.random, app.client);
     ctx.keylog('SERVER_TRAFFIC_SECRET_0', hello.random, app.server);
     ctx.keylog('EXPORTER_SECRET', hello.random, app.exporter);
+    ctx.setExporterSecret(suite, app.exporter);
     ctx.setWriteSecret(suite, app.server);
     ctx.enableApplicationWrites();
     ctx.setReadSecret(suite, hs.client);

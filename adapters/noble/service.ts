@@ -140,6 +140,9 @@ export class NobleTLSService implements TLSService {
     if (engine?.hasOutgoing && e instanceof TLSAlertError && e.direction === 'sent') {
       try {
         await this.write(engine.takeOutgoing());
+        // End gracefully so the alert is read before the connection goes (a reset could overtake it).
+        void this.raw?.close().catch(() => undefined);
+        return;
       } catch {
         // The peer may be gone already; the error we report is the alert.
       }
@@ -286,6 +289,11 @@ export class NobleTLSService implements TLSService {
   /** The session tickets received so far (client role). */
   get tickets(): TLSEngine['tickets'] {
     return this.engine?.tickets ?? [];
+  }
+
+  /** Keying material exported from the session (RFC 8446 section 7.5), with node:tls's argument order. */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
+    return this.ready('exportKeyingMaterial').exportKeyingMaterial(label, context, length);
   }
 
   /** Sends a KeyUpdate, asking the peer to update too when `requestPeerUpdate`. */

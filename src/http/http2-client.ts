@@ -3,6 +3,7 @@
  * wants its `createConnection` to return a socket synchronously, so this negotiates
  * first (offering ALPN `h2`) and then hands the ready Duplex to http2.
  */
+import { guardWritesDuringShutdown } from './http2-stream-guard.js';
 import http2 from 'node:http2';
 import type { ClientConfiguration } from '../configuration.js';
 import { openClientSocket } from './client-socket.js';
@@ -18,5 +19,7 @@ export async function connectHTTP2(authority: string | URL, options: HTTP2Connec
   const configuration = { ALPNProtocols: ['h2'], ...clientConfigurationFrom(options.container, options) };
   const socket = await openClientSocket({ host: url.hostname, port }, options.container, configuration);
   const { container: _container, ...sessionOptions } = options;
-  return http2.connect(url, { ...sessionOptions, createConnection: () => socket });
+  const session = http2.connect(url, { ...sessionOptions, createConnection: () => socket });
+  guardWritesDuringShutdown(session);
+  return session;
 }

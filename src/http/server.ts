@@ -14,6 +14,7 @@ import type { Connection } from '../connection.js';
 import { serviceFrom } from '../di/container.js';
 import { Listener } from '../listener.js';
 import { endpointsOf, socketView, type SocketView } from './socket-view.js';
+import { guardWritesDuringShutdown } from './http2-stream-guard.js';
 import { serverConfigurationFrom, type ContainerOption } from './tls-options.js';
 
 /** Options of createServer: TLS server options, node:http server options, and the container. */
@@ -35,7 +36,8 @@ export class TLSServiceServer extends http.Server {
   private state: 'idle' | 'opening' | 'listening' | 'draining' = 'idle';
   private listenerClosed = true;
   private readonly sockets = new Set<SocketView>();
-  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  /** Open HTTP/2 sessions, with the socket each runs on. */
+  private readonly sessions = new Map<http2.ServerHttp2Session, SocketView | undefined>();
   /** The socket being handed to http2 right now (its 'session' event fires synchronously). */
   private arrivingHTTP2Socket: SocketView | undefined;
 
@@ -49,10 +51,11 @@ export class TLSServiceServer extends http.Server {
     this.http2Server = http2.createServer(options.http2 ?? {});
     this.http2Server.on('request', (request, response) => this.emit('request', request, response));
     this.http2Server.on('session', (session) => {
+      guardWritesDuringShutdown(session);
       if (this.arrivingHTTP2Socket) describeSessionSocket(session, this.arrivingHTTP2Socket);
-      this.sessions.add(session);
+      this.sessions.set(session, this.arrivingHTTP2Socket);
       session.once('close', () => this.sessions.delete(session));
-      if (this.state === 'draining') session.close();
+      if (this.state === 'draining') closeSession(session, this.arrivingHTTP2Socket);
       this.emit('session', session);
     });
     this.http2Server.on('sessionError', (error, session) => this.emit('sessionError', error, session));
@@ -145,7 +148,7 @@ export class TLSServiceServer extends http.Server {
     stopConnectionsChecking(this);
     for (const socket of this.sockets) if (socket.alpnProtocol !== 'h2') endWhenIdle(socket);
     // Node 20's http2 server does not close its sessions on close(); GOAWAY lets their streams finish.
-    for (const session of this.sessions) session.close();
+    for (const [session, socket] of this.sessions) closeSession(session, socket);
     if (!wasOpening) this.closeListener();
     return this;
   }
@@ -229,6 +232,20 @@ function endWhenIdle(socket: SocketView): void {
  * addresses; copies them over (through the session's socket proxy) so that
  * `request.socket.encrypted`, `alpnProtocol` and `remoteAddress` read as on node:https.
  */
+/**
+ * Sends GOAWAY and closes a session, unless its socket is already ending: http2 runs on
+ * our Duplex through Node's JSStreamSocket, which asserts (crashing the process, on
+ * Node 20) if a frame is written while its shutdown of the stream is still in flight.
+ */
+function closeSession(session: http2.ServerHttp2Session, socket: SocketView | undefined): void {
+  if (session.closed || session.destroyed) return;
+  if (socket && (socket.readableEnded || socket.writableEnded || socket.destroyed)) {
+    session.destroy();
+    return;
+  }
+  session.close();
+}
+
 function describeSessionSocket(session: http2.ServerHttp2Session, from: SocketView): void {
   const socket = session.socket as unknown as Record<string, unknown>;
   socket['encrypted'] = from.encrypted;

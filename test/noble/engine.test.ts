@@ -199,6 +199,7 @@ test('a forged CertificateVerify signature is decrypt_error', (t) => {
   const error = t.throws(() => pump(client, server), { instanceOf: TLSAlertError }) as TLSAlertError;
   t.is(error.alert, 'decrypt_error');
   t.is(client.error?.direction, 'sent');
+  t.throws(() => server.feed(concat(client.takeOutgoing())));
   t.is(server.error?.alert, 'decrypt_error');
   t.is(server.error?.direction, 'received');
 });

@@ -177,3 +177,30 @@ test('node:tls client without a certificate x noble server requiring one: certif
     server.close();
   }
 });
+
+test('exported keying material (RFC 8446 section 7.5) matches node:tls exportKeyingMaterial', async (t) => {
+  const label = 'EXPERIMENTAL-tlsservice';
+  const context = new TextEncoder().encode('ctx');
+  let serverMaterial: Buffer | undefined;
+  const server = tls.createServer({ minVersion: 'TLSv1.3', ...serverIdentity('ecdsa') }, (socket) => {
+    serverMaterial = socket.exportKeyingMaterial(32, label, Buffer.from(context));
+    socket.on('data', (d: Buffer) => socket.write(d));
+    socket.on('end', () => socket.end());
+    socket.on('error', () => undefined);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const client = new NobleTLSService();
+    await client.negotiateAsClient(await connectTCP({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port }), {
+      ca: caPem,
+      servername: 'localhost',
+    });
+    await client.sendBytes(text('x'));
+    await client.receiveBytes(1);
+    t.deepEqual(Buffer.from(client.exportKeyingMaterial(32, label, context)), serverMaterial);
+    await client.close();
+  } finally {
+    server.close();
+  }
+});

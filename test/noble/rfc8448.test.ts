@@ -17,7 +17,7 @@ import { TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_S
 import { parseCertificate, parseCertificateChain, parsePrivateKey, verifyCertificateChainSync } from '../../adapters/noble/x509/index.js';
 import type { PeerVerifier } from '../../adapters/noble/handshake-context.js';
 import { concat, hex, replayRandom, unhex } from './helpers.js';
-import { serverCertificatePem, serverKeyPem, simple1Rtt as v } from './rfc8448-vectors.js';
+import { middlebox, serverCertificatePem, serverKeyPem, simple1Rtt as v } from './rfc8448-vectors.js';
 
 const provider = nobleCryptoProvider;
 const now = () => Number(v.CurrentTimestamp);
@@ -128,4 +128,48 @@ test('the RFC ClientHello parses into the extensions the tests shape from', (t) 
   t.is(hex(rfcClientHello.random), v.Client_RNG_Pool.slice(0, 64));
   const r = new ByteReader(body, body.length - 2 - rfcClientHello.extensions.reduce((n, e) => n + 4 + e.data.length, 0));
   t.deepEqual(readExtensions(r, 'ClientHello').map((e) => e.type), rfcClientHello.extensions.map((e) => e.type));
+});
+
+test('middlebox compatibility (RFC 8448 section 7): session id, CCS before Finished, byte for byte, both roles', (t) => {
+  const m = middlebox;
+  const hello = decodeClientHello(unhex(m.Record_ClientHello_1).subarray(9));
+  t.is(hello.legacySessionId.length, 32);
+  const client = TLSEngine.client({
+    provider,
+    random: replayRandom(unhex(m.Client_RNG_Pool)),
+    now,
+    serverName: 'server',
+    cipherSuites: [TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_256_GCM_SHA384],
+    groups: ['x25519', 'secp256r1', 'secp384r1'],
+    middleboxCompatibility: true,
+    verifyServer: trustRfcCertificate,
+    editExtensions: (message, generated) => (message === 'client_hello' ? shapeLike(hello.extensions, generated, ours) : generated),
+  });
+  t.is(hex(concat(client.takeOutgoing())), m.Record_ClientHello_1);
+
+  const server = TLSEngine.server({
+    provider,
+    random: replayRandom(unhex(m.Server_RNG_Pool)),
+    now,
+    certificateChain: [serverCertificate],
+    privateKey: parsePrivateKey(serverKeyPem),
+    signer: () => unhex(m.Server_MessageSignature),
+    ticketCount: 0,
+    editExtensions: (message, generated) =>
+      message === 'encrypted_extensions'
+        ? shapeLike(decodeEncryptedExtensions(unhex(m.Message_EncryptedExtensions).subarray(4)), generated, [ExtensionType.server_name])
+        : generated,
+  });
+  server.feed(unhex(m.Record_ClientHello_1));
+  const serverFlight = hex(concat(server.takeOutgoing()));
+  t.is(serverFlight, m.Record_ServerHello + m.Record_ServerHandshakeMessages);
+
+  client.feed(unhex(serverFlight));
+  t.is(hex(concat(client.takeOutgoing())), m.Record_ClientFinished);
+  server.feed(unhex(m.Record_ClientFinished));
+  t.true(server.handshakeComplete);
+  client.close();
+  t.is(hex(concat(client.takeOutgoing())), m.Record_Client_CloseNotify);
+  server.close();
+  t.is(hex(concat(server.takeOutgoing())), m.Record_Server_CloseNotify);
 });

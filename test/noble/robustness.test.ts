@@ -10,7 +10,7 @@ import { encodeSelectedVersion, encodeSupportedVersionsList, ExtensionType, type
 import { memoryPair } from '../../src/raw/memory.js';
 import { NobleTLSService } from '../../adapters/noble/service.js';
 import { ConnectionClosedError, HandshakeTimeoutError, TLSAlertError } from '../../src/errors.js';
-import { concat, pump } from './helpers.js';
+import { concat, pump, seededRandom } from './helpers.js';
 import { caPem, serverIdentity, testClientSettings, testServerSettings } from './fixtures.js';
 
 const client = () => TLSEngine.client(testClientSettings());
@@ -289,4 +289,60 @@ test('service: garbage from the peer is an alert, and use after close is Connect
   await t.throwsAsync(cs.sendBytes(Uint8Array.of(1)), { instanceOf: ConnectionClosedError });
   await t.throwsAsync(cs.receiveBytes(1), { instanceOf: ConnectionClosedError });
   t.is((await ss.receiveBytes(10)).length, 0);
+});
+
+test('mutated client flights and traffic records only ever end in TLSAlertErrors (seeded fuzz)', (t) => {
+  const random = seededRandom(7);
+  const outcomes = new Map<string, number>();
+  for (let round = 0; round < 60; round++) {
+    const c = client();
+    const s = server();
+    s.feed(concat(c.takeOutgoing()));
+    c.feed(concat(s.takeOutgoing()));
+    c.writePlaintext(random(1 + (random(1)[0]! % 200)));
+    // Round by round: the client Finished flight, then a post-handshake record in each direction.
+    const target = round % 3;
+    let wire: Uint8Array;
+    let receiver: TLSEngine;
+    if (target === 0) {
+      wire = concat(c.takeOutgoing());
+      receiver = s;
+    } else {
+      s.feed(concat(c.takeOutgoing()));
+      if (target === 1) {
+        c.writePlaintext(random(50));
+        wire = concat(c.takeOutgoing());
+        receiver = s;
+      } else {
+        s.writePlaintext(random(50));
+        wire = concat(s.takeOutgoing());
+        receiver = c;
+      }
+    }
+    const mutated = wire.slice();
+    const flips = 1 + (random(1)[0]! % 4);
+    for (let i = 0; i < flips; i++) {
+      const at = (random(2)[0]! << 8 | random(1)[0]!) % mutated.length;
+      mutated[at]! ^= 1 << (random(1)[0]! % 8);
+    }
+    const alert = alertOf(() => receiver.feed(mutated));
+    outcomes.set(alert, (outcomes.get(alert) ?? 0) + 1);
+  }
+  t.log([...outcomes].map(([k, v]) => `${k}: ${v}`).join(', '));
+  t.true(outcomes.has('bad_record_mac'));
+});
+
+test('random garbage at every stage ends in a TLSAlertError or waits for more bytes', (t) => {
+  const random = seededRandom(11);
+  for (let round = 0; round < 60; round++) {
+    const c = client();
+    const s = server();
+    const stage = round % 3;
+    if (stage >= 1) s.feed(concat(c.takeOutgoing()));
+    if (stage >= 2) c.feed(concat(s.takeOutgoing()));
+    const garbage = random(1 + (random(1)[0]! % 300));
+    const victim = round % 2 ? c : s;
+    const alert = alertOf(() => victim.feed(garbage));
+    t.true(alert === 'none' ? victim.error === undefined : victim.error?.alert === alert, `round ${round}`);
+  }
 });
