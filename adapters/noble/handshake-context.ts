@@ -115,13 +115,8 @@ export function certificateVerifyContent(role: 'server' | 'client', transcriptHa
   return out;
 }
 
-/** Constant-time equality of two byte strings. */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
+/** Constant-time equality of two byte strings (noble's). */
+export { equalBytes as bytesEqual } from '@noble/curves/utils.js';
 
 /** The scheme name for a code point, or undefined. */
 export function schemeName(code: number): SignatureSchemeName | undefined {

@@ -336,9 +336,5 @@ export function decodeIa5String(contents: Uint8Array, what: string): string {
   return latin1(contents);
 }
 
-/** True when two byte arrays hold the same bytes. */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+/** True when two byte arrays hold the same bytes (noble's constant-time comparison). */
+export { equalBytes as bytesEqual } from '@noble/curves/utils.js';

@@ -4,6 +4,7 @@
  * issuer/subject chaining compares byte for byte.
  */
 
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { CertificateParseError, DerReader, Tag, decodeOid, decodeString } from './der.js';
 import { AttributeOid, attributeLabels } from './oids.js';
 
@@ -30,9 +31,6 @@ export interface DistinguishedName {
   readonly text: string;
 }
 
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
 
 function escapeValue(value: string): string {
   return value.replace(/[,+"\\<>;=]/g, (c) => `\\${c}`).replace(/^[ #]| $/g, (c) => `\\${c}`);
@@ -58,7 +56,7 @@ export function parseDistinguishedName(der: Uint8Array, what: string): Distingui
         value = decodeString(valueElement, `${what} attribute value`);
       } catch (error) {
         if (!(error instanceof CertificateParseError) || error.kind !== 'unsupported') throw error;
-        value = `#${hex(valueElement.encoded)}`;
+        value = `#${bytesToHex(valueElement.encoded)}`;
       }
       attributes.push({ type, value });
     }
