@@ -5,6 +5,7 @@
  */
 import test from 'ava';
 import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
+import { nodeCryptoProvider } from '../../adapters/noble/crypto/node.js';
 import {
   ContentType,
   MAX_PLAINTEXT,
@@ -148,4 +149,45 @@ test('the writer splits content over 2^14 into several records', (t) => {
   const out: Uint8Array[] = [];
   writer.records(ContentType.handshake, new Uint8Array(MAX_PLAINTEXT * 2 + 10), out);
   t.deepEqual(out.map((r) => r.length - 5), [MAX_PLAINTEXT, MAX_PLAINTEXT, 10]);
+});
+
+test('records built in one buffer are byte-identical across providers, past 2^32 sequence numbers', (t) => {
+  const noble = new RecordProtection(nobleCryptoProvider.aead('AES-128-GCM', key), iv);
+  const node = new RecordProtection(nodeCryptoProvider.aead('AES-128-GCM', key), iv);
+  const content = Uint8Array.from({ length: MAX_PLAINTEXT - 2 }, (_, i) => i * 31);
+  for (const protection of [noble, node]) (protection as unknown as { sequence: number }).sequence = 2 ** 32 - 1;
+  for (let i = 0; i < 3; i++) {
+    const sealed = noble.seal(23, content, i);
+    t.deepEqual(node.seal(23, content, i), sealed);
+    const reader = new RecordReader();
+    reader.setProtection(new RecordProtection(nodeCryptoProvider.aead('AES-128-GCM', key), iv));
+    (reader as unknown as { protection: { sequence: number } }).protection.sequence = 2 ** 32 - 1 + i;
+    reader.feed(sealed);
+    t.deepEqual(reader.next()!.fragment, content);
+    if (i === 1) {
+      // Sequence 2^32: the IV's byte 7 is XORed with 1.
+      const nonce = iv.slice();
+      nonce[7]! ^= 1;
+      const inner = new Uint8Array(content.length + 1 + i);
+      inner.set(content);
+      inner[content.length] = 23;
+      t.deepEqual(sealed.subarray(5), nobleCryptoProvider.aead('AES-128-GCM', key).seal(nonce, inner, sealed.subarray(0, 5)));
+    }
+  }
+});
+
+test('AEAD seal into an output that aliases the plaintext equals a plain seal', (t) => {
+  for (const provider of [nobleCryptoProvider, nodeCryptoProvider]) {
+    for (const name of ['AES-128-GCM', 'AES-256-GCM', 'CHACHA20-POLY1305'] as const) {
+      const aead = provider.aead(name, new Uint8Array(name === 'AES-128-GCM' ? 16 : 32).fill(3));
+      const plaintext = Uint8Array.from({ length: 1000 }, (_, i) => i);
+      const expected = aead.seal(iv, plaintext, Uint8Array.of(1, 2));
+      const buffer = new Uint8Array(3 + plaintext.length + 16);
+      buffer.set(plaintext, 3);
+      const out = aead.seal(iv, buffer.subarray(3, 3 + plaintext.length), Uint8Array.of(1, 2), buffer.subarray(3));
+      t.deepEqual(out, expected, `${provider.name} ${name}`);
+      t.deepEqual(buffer.subarray(3), expected);
+      t.throws(() => aead.seal(iv, plaintext, Uint8Array.of(1, 2), new Uint8Array(plaintext.length + 15)));
+    }
+  }
 });

@@ -81,15 +81,24 @@ export function checkAeadKey(name: AeadName, key: Uint8Array): void {
   }
 }
 
+/** Throws unless `output` has room for ciphertext and tag of `plaintextLength` bytes. */
+export function checkSealOutput(output: Uint8Array, plaintextLength: number): void {
+  if (output.length < plaintextLength + aeadTagLength) throw new RangeError('AEAD seal output is too short');
+}
+
 function nobleAead(name: AeadName, key: Uint8Array): AeadKey {
   checkAeadKey(name, key);
   const ownKey = key.slice();
   const cipher = name === 'CHACHA20-POLY1305' ? chacha20poly1305 : gcm;
   return Object.freeze({
     name,
-    seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+    seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, output?: Uint8Array): Uint8Array {
       if (nonce.length !== aeadNonceLength) throw new Error(`${name} nonce must be ${aeadNonceLength} bytes`);
-      return cipher(ownKey, nonce, aad).encrypt(plaintext);
+      if (output !== undefined) checkSealOutput(output, plaintext.length);
+      const sealed = cipher(ownKey, nonce, aad).encrypt(plaintext);
+      if (output === undefined) return sealed;
+      output.set(sealed);
+      return output.subarray(0, sealed.length);
     },
     open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null {
       try {

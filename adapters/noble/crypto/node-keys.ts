@@ -58,11 +58,22 @@ function privateJwk(key: PrivateKey): JsonWebKey {
 const publicKeyObjects = new WeakMap<PublicKey, KeyObject>();
 const privateKeyObjects = new WeakMap<PrivateKey, KeyObject>();
 
-/** The node:crypto KeyObject of a public key, imported once per key object. */
+/** Recently imported public keys by JWK content: a peer's leaf key is re-parsed every handshake. */
+const recentPublicKeys = new Map<string, KeyObject>();
+const RECENT_PUBLIC_KEYS = 64;
+
+/** The node:crypto KeyObject of a public key, imported once per key object (and per recent key content). */
 export function publicKeyObject(key: PublicKey): KeyObject {
   let keyObject = publicKeyObjects.get(key);
   if (keyObject === undefined) {
-    keyObject = createPublicKey({ key: publicJwk(key), format: 'jwk' });
+    const jwk = publicJwk(key);
+    const id = `${jwk.kty} ${jwk.crv} ${jwk.x} ${jwk.y} ${jwk.n} ${jwk.e}`;
+    keyObject = recentPublicKeys.get(id);
+    if (keyObject === undefined) {
+      keyObject = createPublicKey({ key: jwk, format: 'jwk' });
+      if (recentPublicKeys.size >= RECENT_PUBLIC_KEYS) recentPublicKeys.delete(recentPublicKeys.keys().next().value!);
+      recentPublicKeys.set(id, keyObject);
+    }
     publicKeyObjects.set(key, keyObject);
   }
   return keyObject;

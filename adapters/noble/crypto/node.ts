@@ -25,7 +25,7 @@ import {
 } from 'node:crypto';
 import { composeProviders } from './compose.js';
 import { ecdsaDerToRaw } from './ecdsa-der.js';
-import { aeadNonceLength, aeadTagLength, checkAeadKey, nobleCryptoProvider } from './noble.js';
+import { aeadNonceLength, aeadTagLength, checkAeadKey, checkSealOutput, nobleCryptoProvider } from './noble.js';
 import { type EcdheGroupName, ecdhePrivateScalar, isAllZero, requireUncompressedPoint } from './noble-groups.js';
 import {
   asUint8Array,
@@ -110,44 +110,45 @@ function hkdfExpand(hash: HashName, prk: Uint8Array, info: Uint8Array, length: n
   return output.subarray(0, length);
 }
 
-const gcmCipherNames = { 'AES-128-GCM': 'aes-128-gcm', 'AES-256-GCM': 'aes-256-gcm' } as const;
+const nodeAeadNames: Readonly<Record<AeadName, string>> = {
+  'AES-128-GCM': 'aes-128-gcm',
+  'AES-256-GCM': 'aes-256-gcm',
+  'CHACHA20-POLY1305': 'chacha20-poly1305',
+};
 const aeadOptions = { authTagLength: aeadTagLength } as const;
 
-function cipherFor(name: AeadName, key: KeyObject, nonce: Uint8Array) {
-  return name === 'CHACHA20-POLY1305'
-    ? createCipheriv('chacha20-poly1305', key, nonce, aeadOptions)
-    : createCipheriv(gcmCipherNames[name], key, nonce, aeadOptions);
-}
-
-function decipherFor(name: AeadName, key: KeyObject, nonce: Uint8Array) {
-  return name === 'CHACHA20-POLY1305'
-    ? createDecipheriv('chacha20-poly1305', key, nonce, aeadOptions)
-    : createDecipheriv(gcmCipherNames[name], key, nonce, aeadOptions);
-}
-
-/** An AEAD whose key is imported once as a KeyObject; each record only sets a nonce. */
+/**
+ * An AEAD whose key is imported once as a KeyObject; each record only creates the cipher
+ * for its nonce (node has no rekeying API) and its output is copied once, into `output`.
+ */
 function nodeAead(name: AeadName, key: Uint8Array): AeadKey {
   checkAeadKey(name, key);
   const secret = createSecretKey(key);
+  // Typed as a GCM name only to pick node's AEAD overload; chacha20-poly1305 has the same API.
+  const algorithm = nodeAeadNames[name] as 'aes-128-gcm';
   return Object.freeze({
     name,
-    seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+    seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, output?: Uint8Array): Uint8Array {
       if (nonce.length !== aeadNonceLength) throw new Error(`${name} nonce must be ${aeadNonceLength} bytes`);
-      const cipher = cipherFor(name, secret, nonce);
-      cipher.setAAD(aad, { plaintextLength: plaintext.length });
+      const length = plaintext.length;
+      if (output === undefined) output = new Uint8Array(length + aeadTagLength);
+      else checkSealOutput(output, length);
+      const cipher = createCipheriv(algorithm, secret, nonce, aeadOptions);
+      cipher.setAAD(aad, { plaintextLength: length });
+      // update() returns a fresh buffer, so `output` may alias `plaintext`.
       const body = cipher.update(plaintext);
+      output.set(body);
       const tail = cipher.final(); // empty for these stream modes
-      const sealed = new Uint8Array(body.length + tail.length + aeadTagLength);
-      sealed.set(body, 0);
-      sealed.set(tail, body.length);
-      sealed.set(cipher.getAuthTag(), body.length + tail.length);
-      return sealed;
+      if (body.length + tail.length !== length) throw new Error(`${name} produced a ciphertext of the wrong length`);
+      if (tail.length > 0) output.set(tail, body.length);
+      output.set(cipher.getAuthTag(), length);
+      return output.length === length + aeadTagLength ? output : output.subarray(0, length + aeadTagLength);
     },
     open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null {
       try {
         if (nonce.length !== aeadNonceLength || ciphertextAndTag.length < aeadTagLength) return null;
         const split = ciphertextAndTag.length - aeadTagLength;
-        const decipher = decipherFor(name, secret, nonce);
+        const decipher = createDecipheriv(algorithm, secret, nonce, aeadOptions);
         decipher.setAAD(aad, { plaintextLength: split });
         decipher.setAuthTag(ciphertextAndTag.subarray(split));
         const body = decipher.update(ciphertextAndTag.subarray(0, split));

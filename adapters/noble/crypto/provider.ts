@@ -31,8 +31,11 @@ export type AeadName = 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305';
 /** An AEAD bound to one key (12-byte nonce, 16-byte tag). */
 export interface AeadKey {
   readonly name: AeadName;
-  /** ciphertext || tag. */
-  seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  /**
+   * ciphertext || tag. With `output` (plaintext.length + 16 bytes; it may be the plaintext's
+   * own bytes followed by room for the tag) the result is written there and returned as a view of it.
+   */
+  seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, output?: Uint8Array): Uint8Array;
   /** The plaintext, or null when authentication fails. Never throws on bad input. */
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null;
 }

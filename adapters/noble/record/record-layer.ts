@@ -41,25 +41,34 @@ export class RecordProtection {
   private nextNonce(): Uint8Array {
     if (this.sequence >= Number.MAX_SAFE_INTEGER) throw TLSAlertError.sent('internal_error', 'record sequence number exhausted');
     const nonce = this.iv.slice();
-    let s = this.sequence++;
-    for (let i = 11; i >= 4 && s > 0; i--) {
-      nonce[i]! ^= s % 256;
-      s = Math.floor(s / 256);
-    }
+    const s = this.sequence++;
+    const low = s >>> 0;
+    const high = Math.floor(s / 0x100000000);
+    nonce[4]! ^= high >>> 24;
+    nonce[5]! ^= (high >>> 16) & 0xff;
+    nonce[6]! ^= (high >>> 8) & 0xff;
+    nonce[7]! ^= high & 0xff;
+    nonce[8]! ^= low >>> 24;
+    nonce[9]! ^= (low >>> 16) & 0xff;
+    nonce[10]! ^= (low >>> 8) & 0xff;
+    nonce[11]! ^= low & 0xff;
     return nonce;
   }
 
-  /** Encrypts a TLSInnerPlaintext into a complete wire record. */
+  /** Encrypts a TLSInnerPlaintext into a complete wire record, built in one buffer. */
   seal(type: number, content: Uint8Array, padding = 0): Uint8Array {
     const innerLength = content.length + 1 + padding;
-    const inner = new Uint8Array(innerLength);
-    inner.set(content);
-    inner[content.length] = type;
-    const header = recordHeader(ContentType.application_data, innerLength + TAG_LENGTH);
-    const sealed = this.aead.seal(this.nextNonce(), inner, header);
-    const out = new Uint8Array(HEADER_LENGTH + sealed.length);
-    out.set(header);
-    out.set(sealed, HEADER_LENGTH);
+    const length = innerLength + TAG_LENGTH;
+    const out = new Uint8Array(HEADER_LENGTH + length);
+    out[0] = ContentType.application_data;
+    out[1] = 0x03;
+    out[2] = 0x03;
+    out[3] = length >>> 8;
+    out[4] = length & 0xff;
+    out.set(content, HEADER_LENGTH);
+    out[HEADER_LENGTH + content.length] = type;
+    const body = out.subarray(HEADER_LENGTH);
+    this.aead.seal(this.nextNonce(), body.subarray(0, innerLength), out.subarray(0, HEADER_LENGTH), body);
     return out;
   }
 
@@ -136,7 +145,7 @@ export class RecordReader {
     const cap = this.protection && type === ContentType.application_data ? MAX_CIPHERTEXT : MAX_PLAINTEXT;
     if (length > cap) throw TLSAlertError.sent('record_overflow', `record of ${length} bytes exceeds ${cap}`);
     if (this.end - s < HEADER_LENGTH + length) return undefined;
-    const header = b.slice(s, s + HEADER_LENGTH);
+    const header = b.subarray(s, s + HEADER_LENGTH); // only read by the synchronous open() below
     const fragment = b.subarray(s + HEADER_LENGTH, s + HEADER_LENGTH + length);
     this.start += HEADER_LENGTH + length;
     if (this.start === this.end) this.start = this.end = 0;
