@@ -59,12 +59,14 @@ export async function runPairing(
   let negotiated: { protocol: string; cipherSuite: string | undefined; group: string | undefined } | undefined;
   let error: string | undefined;
   const scenario = async (): Promise<void> => {
-    const [client, server] = await Promise.all([
-      Connection.toServer(clientRaw, { service: clientService, ...benchClientConfiguration() }),
-      Connection.fromClient(serverRaw, { service: serverService, ...benchServerConfiguration() }),
-    ]);
+    // Each end runs on its own, as a real client and server do: the client sends its byte as soon as
+    // its own handshake is done, without waiting for the server's side to finish.
+    const serverReady = Connection.fromClient(serverRaw, { service: serverService, ...benchServerConfiguration() });
+    serverReady.catch(() => undefined);
+    const client = await Connection.toServer(clientRaw, { service: clientService, ...benchClientConfiguration() });
     negotiated = client.negotiated;
     await client.sendBytes(Uint8Array.of(0x41));
+    const server = await serverReady;
     await readExactly(server, 1);
     await server.sendBytes(Uint8Array.of(0x42));
     await readExactly(client, 1);
