@@ -5,6 +5,7 @@
  * plaintext with `readPlaintext` / `writePlaintext`. Randomness, clock and crypto are
  * injected through the settings. `service.ts` drives it over a RawConnection.
  */
+import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
 import { AlertDescription, TLSAlertError } from '../../src/errors.js';
 import { KeyExchangeError, type CryptoProvider, type RandomSource } from './crypto/provider.js';
 import { frameHandshake, type HandshakeMessage } from './codec/handshake.js';
@@ -321,7 +322,7 @@ export class TLSEngine {
       },
       keylog(label: string, clientRandom: Uint8Array, secret: Uint8Array) {
         engine.clientRandom = clientRandom;
-        settings.keylog?.(`${label} ${hex(clientRandom)} ${hex(secret)}`);
+        settings.keylog?.(`${label} ${bytesToHex(clientRandom)} ${bytesToHex(secret)}`);
       },
       complete() {
         engine.complete = true;
@@ -345,7 +346,7 @@ export class TLSEngine {
   private flushHandshake(): void {
     if (this.pendingHandshake.length === 0) return;
     const joined =
-      this.pendingHandshake.length === 1 ? this.pendingHandshake[0]! : concat(this.pendingHandshake);
+      this.pendingHandshake.length === 1 ? this.pendingHandshake[0]! : concatBytes(...this.pendingHandshake);
     this.pendingHandshake = [];
     this.writer.records(ContentType.handshake, joined, this.outgoing);
   }
@@ -399,24 +400,6 @@ function protectionFor(provider: CryptoProvider, suite: CipherSuite, secret: Uin
   const key = hkdfExpandLabel(provider, suite, secret, 'key', new Uint8Array(0), suite.keyLength);
   const iv = hkdfExpandLabel(provider, suite, secret, 'iv', new Uint8Array(0), 12);
   return new RecordProtection(provider.aead(suite.aead, key), iv);
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-function hex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
 }
 
 /** Frames a handshake message (re-exported for tests that craft peer messages). */
