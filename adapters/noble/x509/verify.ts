@@ -67,25 +67,18 @@ function parseIntermediates(sources: readonly CertificateSource[]): Certificate[
   if (sources.length > MAX_INTERMEDIATES) {
     throw new CertificateVerificationError('work_limit', `${sources.length} intermediate certificates is more than the ${MAX_INTERMEDIATES} accepted`);
   }
-  const parsed: Certificate[] = [];
-  for (const source of sources) {
-    if (isParsed(source)) {
-      parsed.push(source);
-      continue;
-    }
-    try {
-      parsed.push(parseCertificate(source));
-    } catch (error) {
-      if (!(error instanceof CertificateParseError)) throw error;
-      if (error.kind === 'unsupported') continue;
-      throw new CertificateVerificationError('malformed', `intermediate certificate: ${error.message}`, { cause: error });
-    }
-  }
-  return parsed;
+  return parseAll(sources, (error) =>
+    new CertificateVerificationError('malformed', `intermediate certificate: ${error.message}`, { cause: error }),
+  );
 }
 
 function parseAnchors(sources: readonly CertificateSource[] | undefined): readonly Certificate[] {
   if (sources === undefined) return nodeRootTrustAnchors();
+  return parseAll(sources, (error) => new ConfigurationError(`malformed trust anchor: ${error.message}`, { cause: error }));
+}
+
+/** Parses each source; unsupported certificates are skipped, malformed ones become `malformed(error)`. */
+function parseAll(sources: readonly CertificateSource[], malformed: (error: CertificateParseError) => Error): Certificate[] {
   const parsed: Certificate[] = [];
   for (const source of sources) {
     if (isParsed(source)) {
@@ -97,7 +90,7 @@ function parseAnchors(sources: readonly CertificateSource[] | undefined): readon
     } catch (error) {
       if (!(error instanceof CertificateParseError)) throw error;
       if (error.kind === 'unsupported') continue;
-      throw new ConfigurationError(`malformed trust anchor: ${error.message}`, { cause: error });
+      throw malformed(error);
     }
   }
   return parsed;
