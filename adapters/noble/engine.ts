@@ -11,7 +11,7 @@ import { KeyExchangeError, type CryptoProvider, type RandomSource } from './cryp
 import { frameHandshake, type HandshakeMessage } from './codec/handshake.js';
 import { ContentType, MAX_PLAINTEXT, RecordProtection, RecordReader, RecordWriter, type TLSRecord } from './record/record-layer.js';
 import { HandshakeReassembler } from './record/handshake-reassembly.js';
-import { PlaintextQueue } from './record/plaintext-queue.js';
+import { ByteQueue } from '../../src/raw/byte-queue.js';
 import { hkdfExpandLabel } from './key-schedule.js';
 import { Transcript } from './transcript.js';
 import {
@@ -62,7 +62,7 @@ export class TLSEngine {
   private state: HandshakeState;
   private outgoing: Uint8Array[] = [];
   private pendingHandshake: Uint8Array[] = [];
-  private readonly plaintext = new PlaintextQueue();
+  private readonly plaintext = new ByteQueue();
   private changeCipherSpecAllowed = false;
   private changeCipherSpecsSeen = 0;
   private complete = false;
@@ -178,7 +178,7 @@ export class TLSEngine {
 
   /** Up to `max` bytes of received application data (empty when none is buffered). */
   readPlaintext(max = Infinity): Uint8Array {
-    return this.plaintext.read(max);
+    return this.plaintext.take(max);
   }
 
   /** Encrypts application data, packing the iovec into full 2^14-byte records. */

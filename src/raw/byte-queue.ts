@@ -1,7 +1,7 @@
 /**
  * `ByteQueue`: a FIFO of received chunks that hands out at most `max` bytes per take,
  * without copying when one chunk satisfies the read. Used by the TCP and in-memory raw
- * connections and by the node-tls adapter.
+ * connections, the node-tls adapter and the noble engine (no Node APIs, so it runs anywhere).
  */
 
 /** A FIFO of byte chunks; `take(max)` returns 1..max bytes, copying only to join small chunks. */
