@@ -15,9 +15,7 @@ import {
 import {
   decodeCertificate,
   decodeCertificateRequest,
-  decodeCertificateVerify,
   decodeEncryptedExtensions,
-  decodeFinished,
   decodeServerHello,
   encodeCertificate,
   encodeCertificateVerify,
@@ -46,7 +44,8 @@ import {
   chooseSigningScheme,
   expectType,
   verifyPeerChain,
-  verifyPeerSignature,
+  acceptPeerCertificateVerify,
+  acceptPeerFinished,
   type HandshakeContext,
   type HandshakeState,
 } from './handshake-context.js';
@@ -297,10 +296,7 @@ class ExpectServerCertificateVerify implements HandshakeState {
 
   handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
     expectType(message, HandshakeType.certificate_verify, this.name);
-    const cv = decodeCertificateVerify(message.body);
-    const content = certificateVerifyContent('server', ctx.transcript.hash());
-    ctx.outcome.signatureScheme = verifyPeerSignature(ctx.provider, this.policy.signatureSchemes, this.publicKey, cv.scheme, cv.signature, content);
-    ctx.transcript.add(message.raw);
+    ctx.outcome.signatureScheme = acceptPeerCertificateVerify(ctx, 'server', this.policy.signatureSchemes, this.publicKey, message);
     return new ExpectServerFinished(this.policy, this.params, this.request);
   }
 }
@@ -318,11 +314,7 @@ class ExpectServerFinished implements HandshakeState {
     expectType(message, HandshakeType.finished, this.name);
     const { schedule, hello } = this.params;
     const suite = schedule.suite;
-    const expected = schedule.finishedVerifyData(this.params.serverHandshakeSecret, ctx.transcript.hash());
-    if (!bytesEqual(decodeFinished(message.body, suite.hashLength), expected)) {
-      throw TLSAlertError.sent('decrypt_error', 'server Finished verify_data is wrong');
-    }
-    ctx.transcript.add(message.raw);
+    acceptPeerFinished(ctx, 'server', schedule, this.params.serverHandshakeSecret, message);
     schedule.deriveMasterSecret();
     const app = schedule.applicationTrafficSecrets(ctx.transcript.hash());
     ctx.keylog('CLIENT_TRAFFIC_SECRET_0', hello.random, app.client);

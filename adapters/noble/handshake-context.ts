@@ -4,6 +4,7 @@
  * interface, and the steps both roles take the same way (CertificateVerify content,
  * Finished, certificate checks and their alerts).
  */
+import { equalBytes } from '@noble/curves/utils.js';
 import { CertificateVerificationError, TLSAlertError, alertForCertificateReason } from '../../src/errors.js';
 import type {
   CryptoProvider,
@@ -15,10 +16,11 @@ import type {
 } from './crypto/provider.js';
 import { SignatureScheme } from './crypto/provider.js';
 import type { HandshakeMessage } from './codec/handshake.js';
-import { handshakeTypeName } from './codec/handshake.js';
+import { decodeCertificateVerify, decodeFinished, handshakeTypeName } from './codec/handshake.js';
 import type { Extension } from './codec/extensions.js';
 import type { CipherSuite } from './suites.js';
 import type { Transcript } from './transcript.js';
+import type { KeySchedule } from './key-schedule.js';
 
 /** Checks a peer's chain (leaf first) and returns the leaf's public key; throws CertificateVerificationError. */
 export type PeerVerifier = (chain: readonly Uint8Array[], context: PeerVerificationContext) => PublicKey;
@@ -116,7 +118,7 @@ export function certificateVerifyContent(role: 'server' | 'client', transcriptHa
 }
 
 /** Constant-time equality of two byte strings (noble's). */
-export { equalBytes as bytesEqual } from '@noble/curves/utils.js';
+export const bytesEqual: (a: Uint8Array, b: Uint8Array) => boolean = equalBytes;
 
 /** The scheme name for a code point, or undefined. */
 export function schemeName(code: number): SignatureSchemeName | undefined {
@@ -141,26 +143,47 @@ export function chooseSigningScheme(
   );
 }
 
-/** Verifies a peer's CertificateVerify; illegal_parameter for a scheme we did not offer, decrypt_error for a bad signature. */
-export function verifyPeerSignature(
-  provider: CryptoProvider,
+/**
+ * Checks the peer's CertificateVerify (section 4.4.3) against the transcript so far and
+ * adds it to the transcript: illegal_parameter for a scheme we did not offer or one that
+ * does not fit the key, decrypt_error for a bad signature. Returns the scheme used.
+ */
+export function acceptPeerCertificateVerify(
+  ctx: HandshakeContext,
+  peer: 'server' | 'client',
   offered: readonly SignatureSchemeName[],
   publicKey: PublicKey,
-  scheme: number,
-  signature: Uint8Array,
-  content: Uint8Array,
+  message: HandshakeMessage,
 ): SignatureSchemeName {
+  const { scheme, signature } = decodeCertificateVerify(message.body);
+  const content = certificateVerifyContent(peer, ctx.transcript.hash());
   const name = schemeName(scheme);
   if (!name || !offered.includes(name) || !allowedInCertificateVerify(name)) {
     throw TLSAlertError.sent('illegal_parameter', `CertificateVerify uses scheme 0x${scheme.toString(16)} we did not offer`);
   }
-  if (!provider.supportsScheme(name, publicKey)) {
+  if (!ctx.provider.supportsScheme(name, publicKey)) {
     throw TLSAlertError.sent('illegal_parameter', `CertificateVerify scheme ${name} does not match the certificate's key`);
   }
-  if (!provider.verify(name, publicKey, content, signature)) {
+  if (!ctx.provider.verify(name, publicKey, content, signature)) {
     throw TLSAlertError.sent('decrypt_error', 'CertificateVerify signature is invalid');
   }
+  ctx.transcript.add(message.raw);
   return name;
+}
+
+/** Checks the peer's Finished (section 4.4.4) with its handshake traffic secret and adds it to the transcript; decrypt_error when wrong. */
+export function acceptPeerFinished(
+  ctx: HandshakeContext,
+  peer: 'server' | 'client',
+  schedule: KeySchedule,
+  peerHandshakeSecret: Uint8Array,
+  message: HandshakeMessage,
+): void {
+  const expected = schedule.finishedVerifyData(peerHandshakeSecret, ctx.transcript.hash());
+  if (!bytesEqual(decodeFinished(message.body, schedule.suite.hashLength), expected)) {
+    throw TLSAlertError.sent('decrypt_error', `${peer} Finished verify_data is wrong`);
+  }
+  ctx.transcript.add(message.raw);
 }
 
 

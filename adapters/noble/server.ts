@@ -15,9 +15,7 @@ import {
 } from './crypto/provider.js';
 import {
   decodeCertificate,
-  decodeCertificateVerify,
   decodeClientHello,
-  decodeFinished,
   encodeCertificate,
   encodeCertificateRequest,
   encodeCertificateVerify,
@@ -43,11 +41,11 @@ import {
   type Extension,
 } from './codec/extensions.js';
 import {
-  bytesEqual,
   certificateVerifyContent,
   expectType,
   verifyPeerChain,
-  verifyPeerSignature,
+  acceptPeerCertificateVerify,
+  acceptPeerFinished,
   type HandshakeContext,
   type HandshakeState,
 } from './handshake-context.js';
@@ -271,10 +269,7 @@ class ExpectClientCertificateVerify implements HandshakeState {
 
   handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
     expectType(message, HandshakeType.certificate_verify, this.name);
-    const cv = decodeCertificateVerify(message.body);
-    const content = certificateVerifyContent('client', ctx.transcript.hash());
-    verifyPeerSignature(ctx.provider, this.policy.signatureSchemes, this.publicKey, cv.scheme, cv.signature, content);
-    ctx.transcript.add(message.raw);
+    acceptPeerCertificateVerify(ctx, 'client', this.policy.signatureSchemes, this.publicKey, message);
     return new ExpectClientFinished(this.policy, this.keys);
   }
 }
@@ -288,11 +283,7 @@ class ExpectClientFinished implements HandshakeState {
     expectType(message, HandshakeType.finished, this.name);
     const { schedule } = this.keys;
     const suite = schedule.suite;
-    const expected = schedule.finishedVerifyData(this.keys.clientHandshakeSecret, ctx.transcript.hash());
-    if (!bytesEqual(decodeFinished(message.body, suite.hashLength), expected)) {
-      throw TLSAlertError.sent('decrypt_error', 'client Finished verify_data is wrong');
-    }
-    ctx.transcript.add(message.raw);
+    acceptPeerFinished(ctx, 'client', schedule, this.keys.clientHandshakeSecret, message);
     ctx.allowChangeCipherSpec(false);
     ctx.setReadSecret(suite, this.keys.clientApplicationSecret);
     const resumption = schedule.resumptionMasterSecret(ctx.transcript.hash());
