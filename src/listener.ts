@@ -114,6 +114,7 @@ export class Listener extends EventEmitter implements AsyncIterable<Connection> 
       return;
     }
     const raw = TCPRawConnection.fromSocket(socket);
+    const remoteAddress = raw.remoteAddress; // read now: a destroyed socket no longer has one
     this.handshaking.add(raw);
     let service: TLSService;
     let wrapped: RawConnection;
@@ -123,7 +124,7 @@ export class Listener extends EventEmitter implements AsyncIterable<Connection> 
     } catch (error) {
       this.handshaking.delete(raw);
       raw.destroy();
-      this.reportError(error, raw.remoteAddress);
+      this.reportError(error, remoteAddress);
       return;
     }
     Connection.fromClient(wrapped, { ...this.options.configuration, service }).then(
@@ -134,7 +135,7 @@ export class Listener extends EventEmitter implements AsyncIterable<Connection> 
       (error: unknown) => {
         // The service has already released the raw connection (after any alert it sent).
         this.handshaking.delete(raw);
-        this.reportError(error, raw.remoteAddress);
+        this.reportError(error, remoteAddress);
       },
     );
   }

@@ -3,12 +3,11 @@
  * echoes what each client sends (or, with `--www`, answers HTTP with the negotiated
  * parameters). Like `openssl s_server`.
  */
-import net from 'node:net';
 import type { ServerConfiguration } from '../configuration.js';
 import { ConfigurationError } from '../errors.js';
 import { serviceFrom } from '../di/container.js';
 import { Connection } from '../connection.js';
-import { TCPRawConnection } from '../raw/tcp.js';
+import { Listener } from '../listener.js';
 import { CountingRawConnection } from '../raw/counting.js';
 import type { RawConnection } from '../raw-connection.js';
 import { serverOptions, parse, usage } from './args.js';
@@ -34,32 +33,27 @@ export async function runServer(argv: string[]): Promise<number> {
     return serveWWW(values, configuration, { host: values.host!, port });
   }
   const container = containerFor(values, { server: configuration });
-
-  const server = net.createServer((socket) => {
-    const tcp = TCPRawConnection.fromSocket(socket);
-    const raw: RawConnection = values.trace ? new CountingRawConnection(tcp) : tcp;
-    void echo(raw, configuration, serviceFrom(container), values.trace === true);
+  const listener = await Listener.listen({
+    host: values.host!,
+    port,
+    createService: () => serviceFrom(container),
+    configuration,
+    ...(values.trace ? { wrapRaw: (raw: RawConnection) => new CountingRawConnection(raw) } : {}),
+    onConnection: (connection) => void echo(connection),
+    onError: (error, peer) => console.error(`[${peer ?? 'peer'}] ${error.name}: ${error.message}`),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, values.host, resolve);
-  });
-  const address = server.address() as net.AddressInfo;
+  const address = listener.address();
   console.log(`listening on ${address.address}:${address.port} (backend ${values.backend})`);
-  await closeOnSignal(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  await closeOnSignal(() => listener.close());
   return 0;
 }
 
-async function echo(
-  raw: RawConnection,
-  configuration: ServerConfiguration,
-  service: import('../tls-service.js').TLSService,
-  trace: boolean,
-): Promise<void> {
+/** Echoes one negotiated connection until the peer closes, then prints its IO trace when counted. */
+async function echo(connection: Connection): Promise<void> {
+  const raw = connection.rawConnection;
   const peer = raw.remoteAddress ?? 'peer';
+  console.log(`[${peer}] accepted\n  ${describeParameters(connection.negotiated).join('\n  ')}`);
   try {
-    const connection = await Connection.fromClient(raw, { service, ...configuration });
-    console.log(`[${peer}] accepted\n  ${describeParameters(connection.negotiated).join('\n  ')}`);
     for (;;) {
       const bytes = await connection.receiveBytes(64 * 1024);
       if (bytes.length === 0) break;
@@ -71,7 +65,7 @@ async function echo(
     console.error(`[${peer}] ${(error as Error).name}: ${(error as Error).message}`);
     raw.destroy?.();
   } finally {
-    if (trace && raw instanceof CountingRawConnection) console.log(raw.trace(`server ${peer}`).join('\n'));
+    if (raw instanceof CountingRawConnection) console.log(raw.trace(`server ${peer}`).join('\n'));
   }
 }
 
