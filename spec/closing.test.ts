@@ -3,12 +3,16 @@
  * close_notify ends one direction only (half-close), a transport end without it is a
  * TruncationError, a reset is not a truncation, and the Duplex view's `end()` is the
  * write-only shutdown. Plaintext has no close_notify: there the transport's end is the end.
+ * After a fatal alert (RFC 8446 section 6.2) the connection lingers, within limits, so a
+ * peer that is still writing reads the alert rather than a reset.
  */
 import test from 'ava';
+import net from 'node:net';
 import { ConnectionClosedError, TruncationError } from '../src/errors.js';
+import { LINGER_MS } from '../src/raw/lingering-close.js';
 import { TCPRawConnection } from '../src/raw/tcp.js';
-import type { ConnectionStream } from '../src/connection.js';
-import { connectedPair, readAll, settle, within } from './harness.js';
+import { Connection, type ConnectionStream } from '../src/connection.js';
+import { connectedPair, readAll, serverOptions, settle, within } from './harness.js';
 import { pairings, pairingTitle } from './pairings.js';
 
 const encoder = new TextEncoder();
@@ -127,4 +131,84 @@ for (const pairing of pairings) {
       await settle(server.close());
     });
   }
+}
+
+/** A ClientHello record whose body stops inside the random: every server answers with a fatal decode_error alert. */
+const BROKEN_CLIENT_HELLO = Uint8Array.of(22, 3, 1, 0, 8, 1, 0, 0, 4, 3, 3, 0, 0);
+
+/** A plain TCP client socket and the server end wrapped as a RawConnection. */
+async function tcpClientSocket(): Promise<{ socket: net.Socket; serverRaw: TCPRawConnection }> {
+  const listener = net.createServer({ allowHalfOpen: true });
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise<net.Socket>((resolve) => listener.once('connection', resolve));
+  const socket = net.connect({ host: '127.0.0.1', port: (listener.address() as net.AddressInfo).port, allowHalfOpen: true });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  const serverRaw = TCPRawConnection.fromSocket(await accepted);
+  listener.close();
+  return { socket, serverRaw };
+}
+
+/** What a client socket saw, in order: data (as bytes), end, error codes, close. */
+function observe(socket: net.Socket): { bytes: () => Buffer; events: string[]; closed: Promise<void> } {
+  const chunks: Buffer[] = [];
+  const events: string[] = [];
+  socket.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    events.push('data');
+  });
+  socket.on('end', () => events.push('end'));
+  socket.on('error', (error: NodeJS.ErrnoException) => events.push(`error ${error.code}`));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return { bytes: () => Buffer.concat(chunks), events, closed };
+}
+
+const tlsServers = [...new Map(pairings.filter((p) => p.tls && p.transport === 'tcp').map((p) => [p.server.name, p.server])).values()];
+for (const backend of tlsServers) {
+  const title = (name: string): string => `[raw TCP client x ${backend.name} / tcp] ${name}`;
+
+  test(title('lingering close: a peer still writing (and not yet reading) reads our fatal alert, not a reset'), async (t) => {
+    const { socket, serverRaw } = await tcpClientSocket();
+    const seen = observe(socket);
+    const server = settle(Connection.fromClient(serverRaw, { ...serverOptions, service: backend.create() }));
+    // Like a client uploading a body before it reads the answer: it writes on, not reading, for a while.
+    socket.pause();
+    socket.write(BROKEN_CLIENT_HELLO);
+    const writer = setInterval(() => {
+      if (!socket.destroyed) socket.write(Buffer.alloc(4096));
+    }, 20);
+    const outcome = await within(10_000, server, 'server negotiate');
+    t.false(outcome.ok);
+    await delay(300);
+    clearInterval(writer);
+    socket.resume();
+    socket.end();
+    await within(LINGER_MS + 10_000, seen.closed, 'the connection ends');
+    const bytes = seen.bytes();
+    t.deepEqual([...bytes.subarray(0, 6)], [21, 3, 3, 0, 2, 2], `a fatal alert record arrived first; events: ${seen.events.join(', ')}`);
+    t.is(bytes[6], 50, 'decode_error');
+    t.false(seen.events.some((e) => e.startsWith('error')), `no reset: ${seen.events.join(', ')}`);
+  });
+
+  test(title('lingering close is bounded: a peer that writes on and never ends is cut off within LINGER_MS'), async (t) => {
+    const { socket, serverRaw } = await tcpClientSocket();
+    const seen = observe(socket);
+    const server = settle(Connection.fromClient(serverRaw, { ...serverOptions, service: backend.create() }));
+    socket.write(BROKEN_CLIENT_HELLO);
+    const writer = setInterval(() => {
+      if (!socket.destroyed) socket.write(Buffer.alloc(1024));
+    }, 50);
+    try {
+      await within(10_000, server, 'server negotiate');
+      const failedAt = Date.now();
+      await within(LINGER_MS + 10_000, seen.closed, 'the lingering close ends');
+      t.true(Date.now() - failedAt < LINGER_MS + 10_000);
+      t.is(seen.bytes()[0], 21, 'the alert came first');
+    } finally {
+      clearInterval(writer);
+      socket.destroy();
+    }
+  });
 }

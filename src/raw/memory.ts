@@ -116,9 +116,10 @@ class MemoryRawConnection implements RawConnection {
   }
 
   private onPeerReset(): void {
-    if (this.reset || this.peerEnded) return;
+    if (this.reset) return;
+    // After the peer's end our reads have already been told end of stream; the reset still fails our sends.
     this.reset = new ConnectionClosedError('connection reset by peer');
-    this.discardInbound();
+    if (!this.peerEnded) this.discardInbound();
     this.serve();
   }
 
@@ -130,12 +131,12 @@ class MemoryRawConnection implements RawConnection {
         const bytes = this.inbound.take(Math.min(read.max, this.fragment));
         this.unread -= bytes.length;
         read.resolve(bytes);
-      } else if (this.reset) {
-        this.pendingReads.shift();
-        read.reject(this.reset);
       } else if (this.peerEnded) {
         this.pendingReads.shift();
         read.resolve(new Uint8Array(0));
+      } else if (this.reset) {
+        this.pendingReads.shift();
+        read.reject(this.reset);
       } else {
         break;
       }
