@@ -190,8 +190,9 @@ export class NobleTLSService implements TLSService {
 
   /**
    * What the engine queued outside a flight (the client's Finished, the server's tickets,
-   * a KeyUpdate answer) leaves with the first application write of this turn, or before
-   * we wait to read; if neither comes, on its own at the end of the turn (setImmediate).
+   * a KeyUpdate answer) leaves with the first application write of this turn; if none
+   * comes, on its own at the end of the turn (setImmediate). Requests read in one turn
+   * share one answer.
    * It is never held until a later write (RFC 8446 section 4.6.3).
    */
   private scheduleFlush(): void {
@@ -248,9 +249,9 @@ export class NobleTLSService implements TLSService {
         return new Uint8Array(0);
       }
       try {
-        // Anything held (a client Finished the server waits for) goes before we wait to read.
-        // The read does not wait for that write, so two peers writing bulk data cannot deadlock.
-        if (this.outgoingHeld) this.flush().catch((e) => void this.abort(e));
+        // Anything held (a client Finished the server waits for, a KeyUpdate answer) leaves
+        // at the end of this turn at the latest (scheduleFlush); the read does not wait for
+        // it, so two peers writing bulk data cannot deadlock.
         const bytes = await this.raw!.receiveBytes(READ_BUFFER_SIZE);
         if (this.failure) throw this.failure;
         if (this.closedByUs || this.released) throw new ConnectionClosedError('receiveBytes after close');
