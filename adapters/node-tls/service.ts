@@ -137,7 +137,7 @@ export class NodeTLSService implements TLSService {
 
   /** Write-only shutdown: close_notify, then the raw FIN; receiving goes on until the peer's close_notify. */
   shutdownWrite(): Promise<void> {
-    this.writeShutdown ??= endWrite(this.open('shutdownWrite'));
+    this.writeShutdown ??= Promise.resolve().then(() => endWrite(this.open('shutdownWrite')));
     return this.writeShutdown;
   }
 

@@ -36,10 +36,14 @@ export async function runClient(argv: string[]): Promise<number> {
     const connection = await Connection.toServer(raw, { service: serviceFrom(container), ...configuration });
     console.error(['connected', ...describeParameters(connection.negotiated), ...describeChain(connection.negotiated.peerCertificates)].join('\n'));
     console.error('---');
-    return await relay(connection);
+    try {
+      return await relay(connection);
+    } finally {
+      tcp.destroy(); // both close_notify are through (or the stream was cut): nothing more to wait for
+    }
   } finally {
+    // A failed handshake is left to the service: after its alert the connection lingers briefly.
     if (raw instanceof CountingRawConnection) console.error(raw.trace('client').join('\n'));
-    tcp.destroy();
   }
 }
 
