@@ -125,3 +125,26 @@ for (const backend of Object.keys(backends)) {
     }
   });
 }
+
+test('[node-tls x node-tls, TLS 1.2] close_notify and a bare TCP end are told apart there too', async (t) => {
+  for (const ending of ['close_notify', 'bare end'] as const) {
+    const listener = await Listener.listen({ port: 0, createService: backends['node-tls']!, configuration: { ...localhostECDSA, maxVersion: 'TLSv1.2' } });
+    try {
+      const accepted = listener.accept();
+      const raw = await connectTCP({ host: '127.0.0.1', port: listener.address().port });
+      const client = await Connection.toServer(raw, { service: new NodeTLSService(), servername: 'localhost', ca: testCA, maxVersion: 'TLSv1.2' });
+      t.is(client.negotiated.protocol, 'TLSv1.2');
+      const server = await accepted;
+      await server.sendBytes(encoder.encode('data'));
+      if (ending === 'close_notify') await server.shutdownWrite();
+      else await server.rawConnection.close();
+      t.is(decoder.decode(await client.receiveBytes(100)), 'data');
+      if (ending === 'close_notify') t.is((await client.receiveBytes(100)).length, 0);
+      else await t.throwsAsync(client.receiveBytes(100), { instanceOf: TruncationError });
+      await client.close();
+      await server.close();
+    } finally {
+      await listener.close();
+    }
+  }
+});

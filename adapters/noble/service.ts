@@ -288,6 +288,7 @@ export class NobleTLSService implements TLSService {
   }
 
   private async sendCloseNotify(): Promise<void> {
+    if (this.failure && !this.released && !this.closedByUs) return; // the alert already ended our direction
     const engine = this.ready('shutdownWrite');
     engine.close();
     try {
