@@ -14,6 +14,7 @@ import { hkdfExpandLabel } from '../../adapters/noble/key-schedule.js';
 import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
 import { ConfigurationError, TLSAlertError, UsageError } from '../../src/errors.js';
 import { concat, pump, unhex } from './helpers.js';
+import { clientHelloOfSize as craftedHelloOfSize, handshakeMessage, inRecords } from './crafted-hello.js';
 import { testClientSettings, testServerSettings } from './fixtures.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -34,45 +35,12 @@ function record(type: number, body: Uint8Array, version = 0x0303): Uint8Array {
   return concat([Uint8Array.of(type, version >> 8, version & 0xff, body.length >> 8, body.length & 0xff), body]);
 }
 
-function handshakeMessage(type: number, body: Uint8Array): Uint8Array {
-  return concat([Uint8Array.of(type, body.length >> 16, (body.length >> 8) & 0xff, body.length & 0xff), body]);
-}
-
-/** `message` cut into records of `size` bytes, as one byte string. */
-function inRecords(message: Uint8Array, size: number): Uint8Array {
-  const count = Math.ceil(message.length / size);
-  const out = new Uint8Array(message.length + 5 * count);
-  let o = 0;
-  for (let i = 0; i < message.length; i += size) {
-    const piece = message.subarray(i, i + size);
-    out.set([22, 3, 3, piece.length >> 8, piece.length & 0xff], o);
-    out.set(piece, o + 5);
-    o += 5 + piece.length;
-  }
-  return out;
-}
-
 /** Our client's ClientHello, decoded. */
 function clientHello(): ClientHello {
   return decodeClientHello(concat(TLSEngine.client(testClientSettings()).takeOutgoing()).subarray(9));
 }
 
-/**
- * A ClientHello of exactly `total` bytes (header included), grown by unknown cipher
- * suites and a padding extension (RFC 7685): each list has a 16-bit length, so a
- * ClientHello past 64 KiB needs both.
- */
-function clientHelloOfSize(total: number): Uint8Array {
-  const hello = clientHello();
-  const base = handshakeMessage(1, encodeClientHello(hello)).length;
-  const room = total - base - 4;
-  const suiteBytes = room > 60000 ? Math.min(65534 - 2 * hello.cipherSuites.length, room) & ~1 : 0;
-  const cipherSuites = [...hello.cipherSuites, ...Array.from({ length: suiteBytes / 2 }, (_, i) => 0xfe00 + (i & 0xff))];
-  const padding: Extension = { type: ExtensionType.padding, data: new Uint8Array(room - suiteBytes) };
-  const message = handshakeMessage(1, encodeClientHello({ ...hello, cipherSuites, extensions: [padding, ...hello.extensions] }));
-  if (message.length !== total) throw new Error(`built ${message.length} bytes, wanted ${total}`);
-  return message;
-}
+const clientHelloOfSize = (total: number) => craftedHelloOfSize(total, clientHello());
 
 /** An established client/server pair and a protection that writes records as the client would (a hostile client). */
 function established() {
