@@ -26,7 +26,7 @@ import {
 import { chooseGroup } from '../../adapters/noble/server-parameters.js';
 import { createDevelopmentCA, issueCertificate, type DevelopmentCertificate } from '../../adapters/noble/x509/development.js';
 import type { GeneratedKeyType } from '../../adapters/noble/x509/keys.js';
-import { parsePrivateKey } from '../../adapters/noble/x509/index.js';
+import { encodeSubjectPublicKeyInfo, parsePrivateKey, publicKeyOf } from '../../adapters/noble/x509/index.js';
 import { TLSAlertError } from '../../src/errors.js';
 import { concat, hex, pump, replayRandom, seededRandom, unhex } from './helpers.js';
 import { testClientSettings, testServerSettings } from './fixtures.js';
@@ -151,6 +151,54 @@ test('FFDHE shares and shared secrets are left-padded to the prime length (RFC 8
     t.deepEqual(client.complete(node.share), node.sharedSecret);
   }
 });
+
+// ---- Keys and signature encodings -----------------------------------------------------------
+
+/** Runs the openssl CLI with `input` on stdin; its stdout as bytes. */
+function opensslOutput(args: string[], input?: string): Uint8Array {
+  const result = spawnSync('openssl', args, { input });
+  if (result.status !== 0) throw new Error(`openssl ${args.join(' ')} failed (is the Debian package openssl installed?): ${result.stderr}`);
+  return new Uint8Array(result.stdout);
+}
+
+test('P-521 (PKCS#8 and SEC1) and Ed448 private keys from openssl load, and their public keys encode as openssl\'s SPKI', (t) => {
+  const keys = {
+    'P-521 PKCS#8': str(opensslOutput(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-521'])),
+    'Ed448 PKCS#8': str(opensslOutput(['genpkey', '-algorithm', 'ed448'])),
+  };
+  const sec1 = str(opensslOutput(['ec'], keys['P-521 PKCS#8']));
+  t.regex(sec1, /BEGIN EC PRIVATE KEY/);
+  for (const [label, pem] of [...Object.entries(keys), ['P-521 SEC1', sec1]] as const) {
+    const key = parsePrivateKey(pem);
+    t.is(key.kind, label.startsWith('Ed448') ? 'ed448' : 'ec', label);
+    const spki = opensslOutput(['pkey', '-pubout', '-outform', 'DER'], pem);
+    t.is(hex(encodeSubjectPublicKeyInfo(publicKeyOf(key))), hex(spki), label);
+  }
+});
+
+for (const provider of providers) {
+  test(`${provider.name}: ECDSA DER uses the long length form exactly when needed (P-521 signatures exceed 127 bytes)`, (t) => {
+    const privateKey = parsePrivateKey(str(opensslOutput(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-521'])));
+    const publicKey = publicKeyOf(privateKey);
+    const message = text('long form');
+    let longForm = 0;
+    for (let i = 0; i < 8; i++) {
+      const signature = provider.sign('ecdsa_secp521r1_sha512', privateKey, message, seededRandom(20 + i));
+      if (signature[1] === 0x81) longForm++;
+      for (const verifier of providers) t.true(verifier.verify('ecdsa_secp521r1_sha512', publicKey, message, signature));
+    }
+    // A P-256 signature (always short form) re-encoded with a long-form length is BER, not DER: refused.
+    const p256Key = parsePrivateKey(str(opensslOutput(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'])));
+    const short = provider.sign('ecdsa_secp256r1_sha256', p256Key, message, seededRandom(30));
+    t.true(short[1]! < 0x80);
+    const ber = concat([Uint8Array.of(0x30, 0x81, short[1]!), short.subarray(2)]);
+    for (const verifier of providers) {
+      t.true(verifier.verify('ecdsa_secp256r1_sha256', publicKeyOf(p256Key), message, short));
+      t.false(verifier.verify('ecdsa_secp256r1_sha256', publicKeyOf(p256Key), message, ber));
+    }
+    t.true(longForm > 0, 'most P-521 signatures are longer than 127 content bytes');
+  });
+}
 
 // ---- Handshakes in memory ---------------------------------------------------------------------
 
