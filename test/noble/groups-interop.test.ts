@@ -1,9 +1,9 @@
 /**
  * The new groups (x448, secp521r1, FFDHE) and certificate types (P-521, Ed448) against real
  * peers over TCP on 127.0.0.1, on both crypto providers: node:tls both ways (`ecdhCurve`
- * 'X448', 'P-521', 'ffdhe2048', ...) and the `openssl` CLI both ways with certificates and
+ * 'X448', 'P-521', 'ffdhe2048', ...), the `openssl` CLI both ways with certificates and
  * keys made by `openssl req` into a temporary directory, so our X.509 and PKCS#8 parsers
- * read OpenSSL's encodings.
+ * read OpenSSL's encodings, and `gnutls-cli` (Debian package gnutls-bin) against our server.
  */
 import test from 'ava';
 import net from 'node:net';
@@ -26,6 +26,8 @@ const text = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
 const opensslAvailable = spawnSync('openssl', ['version']).status === 0;
 const MISSING_OPENSSL = 'openssl CLI not found: install the Debian package openssl';
+const gnutlsAvailable = spawnSync('gnutls-cli', ['--version']).status === 0;
+const MISSING_GNUTLS = 'gnutls-cli not found: install the Debian package gnutls-bin';
 
 /** node:tls `ecdhCurve` / OpenSSL `-groups` name, our negotiated.group, node's getEphemeralKeyInfo name (none for DH). */
 const GROUPS = [
@@ -157,8 +159,8 @@ async function nodeClient(port: number, options: tls.ConnectionOptions) {
   return { reply: reply.toString(), ephemeral };
 }
 
-function run(args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+function run(command: string, args: string[]): { child: ChildProcess; output: () => string } {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -190,7 +192,7 @@ function kill(child: ChildProcess): void {
 /** openssl s_server for one connection that reverses each line; `extra` picks groups or certificates. */
 async function opensslServer(keyType: 'P-521' | 'Ed448', extra: string[]) {
   const port = await freePort();
-  const server = run([
+  const server = run('openssl', [
     's_server', '-tls1_3', '-accept', String(port), '-naccept', '1', '-rev',
     '-cert', file(`${keyType}.pem`), '-key', file(`${keyType}-key.pem`), ...extra,
   ]);
@@ -198,9 +200,28 @@ async function opensslServer(keyType: 'P-521' | 'Ed448', extra: string[]) {
   return { port, server };
 }
 
+/** gnutls-cli sending one line to `port` with `priority`, until it exits; resolves its output. */
+async function gnutlsClient(port: number, caFile: string, priority: string): Promise<string> {
+  const client = run('gnutls-cli', [
+    '--port', String(port), '--x509cafile', caFile, '--sni-hostname', 'localhost', '--verify-hostname', 'localhost',
+    '--priority', priority, '127.0.0.1',
+  ]);
+  try {
+    client.child.stdin!.write('hello gnutls\n');
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve, reject) => {
+      client.child.on('exit', () => resolve());
+      timer = setTimeout(() => reject(new Error(`gnutls-cli did not exit: ${client.output()}`)), 20000);
+    }).finally(() => clearTimeout(timer));
+    return client.output();
+  } finally {
+    kill(client.child);
+  }
+}
+
 /** openssl s_client sending one line to `port` and exiting at the server's close; resolves its output. */
 async function opensslClient(port: number, caFile: string, extra: string[]): Promise<string> {
-  const client = run([
+  const client = run('openssl', [
     's_client', '-tls1_3', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost',
     '-CAfile', caFile, '-verify_return_error', '-ign_eof', ...extra,
   ]);
@@ -317,6 +338,32 @@ for (const provider of providers) {
         t.regex(output, /HELLO OPENSSL/);
         t.regex(output, /Verify return code: 0 \(ok\)/);
         t.regex(output, keyType === 'Ed448' ? /Peer signature type: ed448/i : /Peer signing digest: SHA512/);
+        t.deepEqual(noble.errors, []);
+      } finally {
+        noble.close();
+      }
+    });
+  }
+}
+
+// ---- gnutls-cli ---------------------------------------------------------------------------------
+
+const GNUTLS_GROUPS = [
+  ['X448', 'GROUP-X448'],
+  ['P-521', 'GROUP-SECP521R1'],
+  ['ffdhe2048', 'GROUP-FFDHE2048'],
+] as const;
+
+for (const provider of providers) {
+  for (const [ours, gnutlsGroup] of GNUTLS_GROUPS) {
+    test.serial(`${provider.name}: gnutls-cli with only ${gnutlsGroup} x noble server, Ed448 certificate`, async (t) => {
+      if (!opensslAvailable) return t.fail(MISSING_OPENSSL);
+      if (!gnutlsAvailable) return t.fail(MISSING_GNUTLS);
+      const noble = await nobleServer(provider, { cert: readFileSync(file('Ed448.pem'), 'utf8'), key: readFileSync(file('Ed448-key.pem'), 'utf8') });
+      try {
+        const output = await gnutlsClient(noble.port, file('Ed448-ca.pem'), `NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+${gnutlsGroup}`);
+        t.regex(output, /HELLO GNUTLS/);
+        t.is(await noble.negotiatedGroup, ours);
         t.deepEqual(noble.errors, []);
       } finally {
         noble.close();
