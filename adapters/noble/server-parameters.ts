@@ -62,7 +62,7 @@ export interface ChosenParameters {
  * know with any other length, an empty one included, is illegal_parameter, before any crypto
  * runs; an empty share of a group we do not know breaks key_exchange<1..2^16-1> (decode_error).
  */
-export function checkKeyShareLengths(shares: readonly KeyShareEntry[]): void {
+function checkKeyShareLengths(shares: readonly KeyShareEntry[]): void {
   for (const share of shares) {
     const name = groupNameOf(share.group);
     const length = share.keyExchange.length;

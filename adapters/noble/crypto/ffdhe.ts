@@ -23,11 +23,6 @@ export type FfdheGroupName = keyof typeof ffdhePrimeHex;
 /** The FFDHE groups, smallest first. */
 export const FFDHE_GROUPS: readonly FfdheGroupName[] = ['ffdhe2048', 'ffdhe3072', 'ffdhe4096', 'ffdhe6144', 'ffdhe8192'];
 
-/** True for an RFC 7919 group name. */
-export function isFfdheGroup(name: string): name is FfdheGroupName {
-  return Object.hasOwn(ffdhePrimeHex, name);
-}
-
 /** The generator of every RFC 7919 group. */
 export const FFDHE_GENERATOR = 2n;
 

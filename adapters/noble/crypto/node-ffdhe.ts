@@ -7,6 +7,7 @@
 import { Buffer } from 'node:buffer';
 import { createDiffieHellman, type DiffieHellman } from 'node:crypto';
 import {
+  FFDHE_GENERATOR,
   FFDHE_GROUPS,
   type FfdheGroupName,
   ffdhePrimeBytes,
@@ -22,7 +23,7 @@ function nodeFfdheGroup(group: FfdheGroupName): KeyExchangeGroup {
   const prime = Buffer.from(ffdhePrimeBytes(group));
   const length = ffdhePrimeLength(group);
   const makeKey = (random: RandomSource): DiffieHellman => {
-    const dh = createDiffieHellman(prime, 2);
+    const dh = createDiffieHellman(prime, Number(FFDHE_GENERATOR));
     dh.setPrivateKey(ffdhePrivateExponent(group, random));
     dh.generateKeys(); // keeps the private key set above and derives g^x mod p
     return dh;
