@@ -11,6 +11,7 @@ import {
   TLSAlertError,
   TLSServiceError,
   type AlertName,
+  type CertificateRejectionReason,
 } from '../src/errors.js';
 import type { RawConnection } from '../src/raw-connection.js';
 import type { ClientConfiguration, ServerConfiguration } from '../src/configuration.js';
@@ -55,7 +56,7 @@ for (const pairing of pairings) {
     continue;
   }
 
-  const rejection = (name: string, server: ServerConfiguration, reason: string, alert: AlertName): void => {
+  const rejection = (name: string, server: ServerConfiguration, reason: CertificateRejectionReason, alert: AlertName): void => {
     test(title(`${name}: the client rejects, the server receives an alert`), async (t) => {
       const [client, serverSide] = await handshakeOutcome(pairing, server);
       t.false(client.ok, 'the client must not accept the certificate');
