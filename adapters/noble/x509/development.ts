@@ -54,8 +54,10 @@ export interface ExtraExtension {
 
 /** Options of a certificate to issue; everything but `commonName` has a default. */
 export interface CertificateOptions {
+  /** Subject commonName (default: a leaf's first DNS name or IP address).  */
   readonly commonName?: string;
   readonly organization?: string;
+  /** dNSName subjectAltNames (default for a leaf given no other names: `localhost`). */
   readonly dnsNames?: readonly string[];
   /** IPv4 or IPv6 literals for iPAddress subjectAltName entries. */
   readonly ipAddresses?: readonly string[];
@@ -130,12 +132,25 @@ function encodeAttributes(attributes: readonly NameAttributeOption[]): Uint8Arra
   return der.sequence(attributes.map(([type, value]) => der.setOf([der.sequence([der.oid(type), text(type, value)])])));
 }
 
+/** A leaf given no names at all is for `localhost`; a CA gets only the names it is given. */
+function dnsNamesOf(options: CertificateOptions): readonly string[] {
+  if (options.dnsNames || options.isCA || options.subject) return options.dnsNames ?? [];
+  const named = options.ipAddresses?.length || options.emailAddresses?.length || options.directoryNames?.length;
+  return named ? [] : ['localhost'];
+}
+
+/** A leaf's commonName must repeat one of its subjectAltNames (BRs 7.1.4.3), so the default is its first name. */
+function defaultCommonName(options: CertificateOptions): string {
+  if (options.isCA) return 'tlsservice development';
+  return dnsNamesOf(options)[0] ?? options.ipAddresses?.[0] ?? 'tlsservice development';
+}
+
 function encodeName(options: CertificateOptions): Uint8Array {
   if (options.subject) return encodeAttributes(options.subject);
   const attribute = (type: string, value: string) => der.setOf([der.sequence([der.oid(type), der.utf8String(value)])]);
   const rdns: Uint8Array[] = [];
   if (options.organization !== undefined) rdns.push(attribute(AttributeOid.organizationName, options.organization));
-  rdns.push(attribute(AttributeOid.commonName, options.commonName ?? 'tlsservice development'));
+  rdns.push(attribute(AttributeOid.commonName, options.commonName ?? defaultCommonName(options)));
   return der.sequence(rdns);
 }
 
@@ -189,7 +204,7 @@ function encodeExtensions(options: CertificateOptions, subjectKeyId: Uint8Array,
     extensions.push(extension(ExtensionOid.extendedKeyUsage, options.extKeyUsageCritical ?? false, der.sequence(oids.map((oid) => der.oid(oid)))));
   }
   const altNames = [
-    ...(options.dnsNames ?? []).map((name) => der.implicitPrimitive(2, new TextEncoder().encode(name))),
+    ...(dnsNamesOf(options)).map((name) => der.implicitPrimitive(2, new TextEncoder().encode(name))),
     ...(options.ipAddresses ?? []).map((text) => {
       const address = parseIPAddress(text);
       if (!address) throw new RangeError(`not an IP address: ${text}`);

@@ -100,10 +100,11 @@ class PathSearch {
 
   run(): Certificate[] {
     const { leaf } = this.input;
-    const pinned = this.anchors.some((anchor) => bytesEqual(anchor.der, leaf.der));
+    // Pinned: the leaf itself (or a re-issue of it: same name, same key) is a trust anchor.
+    const pinned = this.anchors.some((anchor) => sameEntity(anchor, leaf));
     const problem = leafFailure(this.input, pinned);
     if (problem) throw problem;
-    if (pinned) return [leaf];
+    if (this.anchors.some((anchor) => bytesEqual(anchor.der, leaf.der))) return [leaf];
     let path: Certificate[] | undefined;
     try {
       path = this.extend([leaf]);
