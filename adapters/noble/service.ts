@@ -8,6 +8,7 @@
 import {
   ConnectionClosedError,
   HandshakeTimeoutError,
+  CertificateVerificationError,
   TLSAlertError,
   TLSServiceError,
 } from '../../src/errors.js';
@@ -137,7 +138,7 @@ export class NobleTLSService implements TLSService {
   private async abort(e: unknown): Promise<void> {
     this.failure ??= e instanceof Error ? e : new TLSServiceError(String(e));
     const engine = this.engine;
-    if (engine?.hasOutgoing && e instanceof TLSAlertError && e.direction === 'sent') {
+    if (engine?.hasOutgoing && ((e instanceof TLSAlertError && e.direction === 'sent') || e instanceof CertificateVerificationError)) {
       try {
         await this.write(engine.takeOutgoing());
         // End gracefully so the alert is read before the connection goes (a reset could overtake it).
