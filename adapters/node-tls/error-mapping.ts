@@ -46,6 +46,20 @@ const certificateReasons: Readonly<Record<string, CertificateRejectionReason>> =
   ERROR_IN_CRL_NEXT_UPDATE_FIELD: 'crl_invalid',
 };
 
+/**
+ * OpenSSL verification failures node:tls reports as code UNSPECIFIED, told apart by
+ * OpenSSL's message; Node has no code for these, so neither do we.
+ */
+const unspecifiedReasons: readonly (readonly [RegExp, CertificateRejectionReason])[] = [
+  [/unhandled critical CRL extension/i, 'crl_invalid'],
+  [/unhandled critical extension/i, 'unknown_critical_extension'],
+  [/key usage does not include certificate signing/i, 'key_usage'],
+  [/key usage does not include CRL signing/i, 'crl_invalid'],
+  [/(permitted|excluded) subtree violation|name constraints/i, 'name_constraints'],
+  [/CA certificate key too weak|EE certificate key too weak|key too small/i, 'weak_key'],
+  [/authority key identifier|subject key identifier|basic constraints/i, 'invalid_extension'],
+];
+
 /** What to do about a failure, appended to OpenSSL's terse message. */
 const advice: Partial<Record<CertificateRejectionReason, string>> = {
   unknown_issuer: 'add the issuing CA certificate to the `ca` option (or have the peer send its intermediate certificates)',
@@ -93,13 +107,15 @@ export function certificateReasonFor(code: string | undefined): CertificateRejec
   return code === undefined ? undefined : certificateReasons[code];
 }
 
-/** A CertificateVerificationError for a node:tls verification error, keeping Node's `code`. */
+/** A CertificateVerificationError for a node:tls verification error, keeping Node's `code` (none for UNSPECIFIED). */
 export function certificateError(error: Error & { code?: string }): CertificateVerificationError {
-  const reason = certificateReasonFor(error.code) ?? 'invalid';
+  const unspecified = error.code === 'UNSPECIFIED';
+  const reason =
+    (unspecified ? unspecifiedReasons.find(([pattern]) => pattern.test(error.message))?.[1] : certificateReasonFor(error.code)) ?? 'invalid';
   const hint = advice[reason];
   return new CertificateVerificationError(reason, `certificate verification failed (${reason}): ${error.message}${hint ? `: ${hint}` : ''}`, {
     cause: error,
-    code: error.code,
+    ...(!unspecified && error.code !== undefined && { code: error.code }),
   });
 }
 
@@ -109,7 +125,7 @@ export function mapNodeTLSError(error: unknown): Error {
   if (!(error instanceof Error)) return new ConnectionClosedError(`TLS connection failed: ${String(error)}`);
   const code = (error as { code?: unknown }).code;
   const codeText = typeof code === 'string' ? code : '';
-  if (Object.hasOwn(certificateReasons, codeText)) return certificateError(error as Error & { code: string });
+  if (Object.hasOwn(certificateReasons, codeText) || codeText === 'UNSPECIFIED') return certificateError(error as Error & { code: string });
 
   const received = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(.+)$/.exec(codeText);
   const number = /alert number (\d+)/.exec(error.message);
