@@ -84,9 +84,9 @@ export const serverCertificateCases: readonly CertificateCase[] = [
     verifier: { ca: otherRoot.pem }, reason: 'self_signed', code: 'SELF_SIGNED_CERT_IN_CHAIN', alert: 'unknown_ca',
   },
   {
-    name: 'revoked (crl)',
+    name: 'revoked (crl, one CRL as DER and one as PEM)',
     presented: identity(revokedLeaf, intermediate),
-    verifier: { ...specTrust, crl: [currentRootCrl.pem, intermediateCrl.pem] }, reason: 'revoked', code: 'CERT_REVOKED', alert: 'certificate_revoked',
+    verifier: { ...specTrust, crl: [currentRootCrl.der, intermediateCrl.pem] }, reason: 'revoked', code: 'CERT_REVOKED', alert: 'certificate_revoked',
   },
   {
     name: 'crl given but none from the issuer',
