@@ -13,8 +13,9 @@ function looksLikePem(bytes: Uint8Array): boolean {
 
 /** The `crl` option as PEM strings for SecureContext's `crl` (DER is wrapped; PEM passes as is). */
 export function crlForOpenSSL(crl: CertificateInput | undefined): string[] | undefined {
-  if (crl === undefined) return undefined;
-  return certificateList(crl).map((item) => {
+  const items = certificateList(crl);
+  if (items.length === 0) return undefined;
+  return items.map((item) => {
     if (typeof item === 'string') return item;
     const buffer = Buffer.from(item.buffer, item.byteOffset, item.byteLength);
     if (looksLikePem(item)) return buffer.toString('latin1');

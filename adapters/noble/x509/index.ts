@@ -27,7 +27,7 @@ export {
   type CertificateRevocationList, type RevocationReason, type RevokedCertificate, parseCertificateRevocationList, revocationReasons,
 } from './crl.js';
 export { type CrlOptions, type DevelopmentCrl, type RevocationEntryOptions, issueCertificateRevocationList } from './development-crl.js';
-export { type CertificateRole, type Purpose as ProfilePurpose, profileFailure } from './profile.js';
+export { type CertificateRole, type ProfileContext, profileFailure } from './profile.js';
 export { isWildcardForPublicSuffix } from './dns-names.js';
 export { nodeRootTrustAnchors } from './node-roots.js';
 export { type GeneratedKeyType, encodePkcs8, encodeSubjectPublicKeyInfo, parsePrivateKey, publicKeyOf } from './keys.js';

@@ -93,10 +93,14 @@ function parseAnchors(sources: readonly CertificateSource[] | undefined): readon
   return parseAll(sources, [], (error) => new ConfigurationError(`malformed trust anchor: ${error.message}`, { cause: error }));
 }
 
+/** The CRLs to check against; none (absent or an empty list) means no revocation checking, as in node:tls. */
 function parseCrls(input: CertificateChainVerification['crl']): readonly CertificateRevocationList[] | undefined {
   if (input === undefined) return undefined;
-  if (Array.isArray(input) && input.every((item) => typeof item === 'object' && 'revoked' in item)) return input as CertificateRevocationList[];
-  return revocationListsFrom(input as CertificateInput);
+  const lists =
+    Array.isArray(input) && input.every((item) => typeof item === 'object' && 'revoked' in item)
+      ? (input as CertificateRevocationList[])
+      : revocationListsFrom(input as CertificateInput);
+  return lists.length > 0 ? lists : undefined;
 }
 
 /** Parses each source; unsupported certificates are skipped (and listed in `skipped`), malformed ones become `malformed(error)`. */
