@@ -59,14 +59,16 @@ export interface CertificateCase {
   /** Node's code; undefined where Node has none. */
   readonly code: string | undefined;
   readonly alert: AlertName;
+  /** What the message must say (what to do, or what the certificate carries). */
+  readonly message?: RegExp;
 }
 
 const unknownCritical = { oid: '1.3.6.1.4.1.55555.1', critical: true, value: Uint8Array.of(5, 0) };
 
 /** Bad server certificates, rejected by the client (RFC 5280 section 6, RFC 6125, RFC 8446 section 6.2 alerts). */
 export const serverCertificateCases: readonly CertificateCase[] = [
-  { name: 'wrong host name', presented: wrongHost, verifier: {}, reason: 'hostname_mismatch', code: 'ERR_TLS_CERT_ALTNAME_INVALID', alert: 'bad_certificate' },
-  { name: 'untrusted CA (the issuer is not in ca)', presented: untrustedLocalhost, verifier: {}, reason: 'unknown_issuer', code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', alert: 'unknown_ca' },
+  { name: 'wrong host name', presented: wrongHost, verifier: {}, reason: 'hostname_mismatch', code: 'ERR_TLS_CERT_ALTNAME_INVALID', alert: 'bad_certificate', message: /DNS:other\.example/ },
+  { name: 'untrusted CA (the issuer is not in ca)', presented: untrustedLocalhost, verifier: {}, reason: 'unknown_issuer', code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', alert: 'unknown_ca', message: /`ca` option/ },
   { name: 'expired certificate', presented: expired, verifier: {}, reason: 'expired', code: 'CERT_HAS_EXPIRED', alert: 'certificate_expired' },
   {
     name: 'not yet valid',
@@ -76,12 +78,12 @@ export const serverCertificateCases: readonly CertificateCase[] = [
   {
     name: 'self-signed leaf',
     presented: identity(createDevelopmentCA({ commonName: 'localhost', isCA: false, dnsNames: ['localhost'] })),
-    verifier: specTrust, reason: 'self_signed', code: 'DEPTH_ZERO_SELF_SIGNED_CERT', alert: 'unknown_ca',
+    verifier: specTrust, reason: 'self_signed', code: 'DEPTH_ZERO_SELF_SIGNED_CERT', alert: 'unknown_ca', message: /`ca` option/,
   },
   {
     name: 'an untrusted root sent in the chain',
     presented: identity(good, intermediate, root),
-    verifier: { ca: otherRoot.pem }, reason: 'self_signed', code: 'SELF_SIGNED_CERT_IN_CHAIN', alert: 'unknown_ca',
+    verifier: { ca: otherRoot.pem }, reason: 'self_signed', code: 'SELF_SIGNED_CERT_IN_CHAIN', alert: 'unknown_ca', message: /`ca` option/,
   },
   {
     name: 'revoked (crl, one CRL as DER and one as PEM)',
@@ -91,7 +93,7 @@ export const serverCertificateCases: readonly CertificateCase[] = [
   {
     name: 'crl given but none from the issuer',
     presented: specServer,
-    verifier: { ...specTrust, crl: [currentRootCrl.pem] }, reason: 'crl_unavailable', code: 'UNABLE_TO_GET_CRL', alert: 'certificate_unknown',
+    verifier: { ...specTrust, crl: [currentRootCrl.pem] }, reason: 'crl_unavailable', code: 'UNABLE_TO_GET_CRL', alert: 'certificate_unknown', message: /crl option/,
   },
   {
     name: 'the issuer CRL has expired',
@@ -126,7 +128,7 @@ function clientIdentity(options: Parameters<typeof issueCertificate>[1] = {}, is
 
 /** Bad client certificates, rejected by a server that requires one. */
 export const clientCertificateCases: readonly CertificateCase[] = [
-  { name: 'untrusted client certificate', presented: clientIdentity({}, otherIntermediate), verifier: specTrust, reason: 'unknown_issuer', code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', alert: 'unknown_ca' },
+  { name: 'untrusted client certificate', presented: clientIdentity({}, otherIntermediate), verifier: specTrust, reason: 'unknown_issuer', code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', alert: 'unknown_ca', message: /`ca` option/ },
   {
     name: 'expired client certificate',
     presented: clientIdentity({ notBefore: new Date(now - 10 * DAY), notAfter: new Date(now - DAY) }),

@@ -35,6 +35,7 @@ function assertCertificateError(t: ExecutionContext, error: unknown, expected: C
   t.is(error.reason, expected.reason, error.message);
   t.is(error.code, expected.code, error.message);
   t.is(error.alert, expected.alert);
+  if (expected.message) t.regex(error.message, expected.message);
 }
 
 /** Negotiates with the server presenting `server` and returns both outcomes. */
