@@ -16,6 +16,7 @@ export const AlgorithmOid = {
   ecdsaWithSha384: '1.2.840.10045.4.3.3',
   ecdsaWithSha512: '1.2.840.10045.4.3.4',
   ed25519: '1.3.101.112',
+  ed448: '1.3.101.113',
   sha256: '2.16.840.1.101.3.4.2.1',
   sha384: '2.16.840.1.101.3.4.2.2',
   sha512: '2.16.840.1.101.3.4.2.3',
@@ -25,6 +26,7 @@ export const AlgorithmOid = {
 export const CurveOid = {
   'P-256': '1.2.840.10045.3.1.7',
   'P-384': '1.3.132.0.34',
+  'P-521': '1.3.132.0.35',
 } as const;
 
 /** Certificate extensions this module understands (RFC 5280 section 4.2). */
@@ -56,13 +58,11 @@ export const unsupportedKeyNames: ReadonlyMap<string, string> = new Map([
   ['1.2.840.10040.4.1', 'DSA'],
   ['1.2.840.10046.2.1', 'Diffie-Hellman'],
   ['1.3.132.0.10', 'secp256k1'],
-  ['1.3.132.0.35', 'P-521'],
   ['1.2.840.10045.3.1.1', 'P-192'],
   ['1.3.132.0.33', 'P-224'],
   ['1.3.36.3.3.2.8.1.1.7', 'brainpoolP256r1'],
   ['1.3.36.3.3.2.8.1.1.11', 'brainpoolP384r1'],
   ['1.3.36.3.3.2.8.1.1.13', 'brainpoolP512r1'],
-  ['1.3.101.113', 'Ed448'],
   ['1.3.101.110', 'X25519'],
   ['1.3.101.111', 'X448'],
 ]);
