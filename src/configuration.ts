@@ -18,6 +18,14 @@ export interface CommonConfiguration {
   key?: string | Uint8Array;
   /** Trust anchors; replaces the default roots (`tls.rootCertificates`) when given. */
   ca?: CertificateInput;
+  /**
+   * Certificate revocation lists (PEM "X509 CRL" or DER), as node:tls's `crl`. When given,
+   * every certificate of the peer's path below the trust anchor must be covered by a
+   * current CRL from its issuer; a listed one fails with reason `revoked`.
+   */
+  crl?: CertificateInput;
+  /** Most intermediate certificates allowed between the peer's leaf and the trust anchor (OpenSSL's verify depth); unlimited when absent. */
+  maxDepth?: number;
   /** ALPN protocols in preference order, e.g. `['h2', 'http/1.1']`. */
   ALPNProtocols?: readonly string[];
   /** Lowest protocol version accepted (default TLSv1.2 for node-tls, TLSv1.3 for noble). */

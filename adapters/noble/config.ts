@@ -12,7 +12,9 @@ import {
   parseCertificate,
   parseCertificateChain,
   parsePrivateKey,
+  revocationListsFrom,
   trustAnchorsFrom,
+  type CertificateRevocationList,
   verifyCertificateChainSync,
   type Certificate,
   type Purpose,
@@ -62,6 +64,10 @@ export interface VerifierOptions {
   readonly provider: CryptoProvider;
   /** Smallest RSA modulus accepted in certificate signatures (the X.509 default is 2048). */
   readonly minimumRsaModulusBits?: number;
+  /** CRLs every certificate below the anchor is checked against (the `crl` option). */
+  readonly crls?: readonly CertificateRevocationList[];
+  /** Most intermediates between the leaf and the anchor (the `maxDepth` option). */
+  readonly maxDepth?: number;
 }
 
 /** A PeerVerifier that builds a path to a trust anchor, checks validity at the engine clock and, for servers, the host name. */
@@ -77,6 +83,8 @@ export function certificateVerifier(options: VerifierOptions): PeerVerifier {
       purpose: options.purpose,
       provider: options.provider,
       minimumRsaModulusBits: options.minimumRsaModulusBits,
+      crl: options.crls,
+      maxDepth: options.maxDepth,
     });
     return path[0]!.publicKey;
   };
@@ -93,6 +101,7 @@ interface ParsedIdentity {
 /** Parsed chains and keys, and parsed trust anchors, by configuration content: per-connection copies share them. */
 const identities = new ContentCache<ParsedIdentity | null>();
 const anchors = new ContentCache<readonly Certificate[]>();
+const revocationLists = new ContentCache<readonly CertificateRevocationList[]>();
 let defaultAnchors: readonly Certificate[] | undefined;
 
 function identityOf(options: CommonConfiguration): ParsedIdentity | null {
@@ -110,6 +119,14 @@ function trustAnchorsOf(options: CommonConfiguration): readonly Certificate[] {
   const { ca } = options;
   if (ca === undefined) return (defaultAnchors ??= trustAnchorsFrom());
   return anchors.get([certificateList(ca)], () => trustAnchorsFrom(ca));
+}
+
+/** The verifier for the peer's chain, from `ca`, `crl` and `maxDepth`. */
+function peerVerifier(options: CommonConfiguration, purpose: Purpose, provider: CryptoProvider): PeerVerifier {
+  const { crl, maxDepth } = options;
+  if (maxDepth !== undefined && !(Number.isInteger(maxDepth) && maxDepth >= 0)) throw new ConfigurationError('maxDepth must be a whole number, 0 or more');
+  const crls = crl === undefined ? undefined : revocationLists.get([certificateList(crl)], () => revocationListsFrom(crl));
+  return certificateVerifier({ trustAnchors: trustAnchorsOf(options), purpose, provider, crls, maxDepth });
 }
 
 function commonSettings(options: CommonConfiguration, provider: CryptoProvider): Omit<CommonEngineSettings, 'certificateChain' | 'privateKey'> {
@@ -148,7 +165,7 @@ export function clientEngineSettings(options: ClientConfiguration, provider: Cry
   const verifyServer =
     options.rejectUnauthorized === false
       ? acceptAnyCertificate
-      : certificateVerifier({ trustAnchors: trustAnchorsOf(options), purpose: 'serverAuth', provider });
+      : peerVerifier(options, 'serverAuth', provider);
   return {
     ...commonSettings(options, provider),
     serverName: options.servername,
@@ -170,7 +187,7 @@ export function serverEngineSettings(options: ServerConfiguration, provider: Cry
     clientAuthentication: requested ? (strict ? 'require' : 'request') : 'none',
     verifyClient: requested
       ? strict
-        ? certificateVerifier({ trustAnchors: trustAnchorsOf(options), purpose: 'clientAuth', provider })
+        ? peerVerifier(options, 'clientAuth', provider)
         : acceptAnyCertificate
       : undefined,
   };

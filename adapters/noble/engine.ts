@@ -6,7 +6,7 @@
  * injected through the settings. `service.ts` drives it over a RawConnection.
  */
 import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
-import { AlertDescription, ConfigurationError, TLSAlertError, UsageError } from '../../src/errors.js';
+import { AlertDescription, CertificateVerificationError, ConfigurationError, TLSAlertError, UsageError } from '../../src/errors.js';
 import { KeyExchangeError, type CryptoProvider, type RandomSource } from './crypto/provider.js';
 import { frameHandshake, type HandshakeMessage } from './codec/handshake.js';
 import { ContentType, MAX_PLAINTEXT, RecordProtection, RecordReader, RecordWriter, type EarlyDataSkip, type TLSRecord } from './record/record-layer.js';
@@ -80,7 +80,7 @@ export class TLSEngine {
   private applicationWritable = false;
   private readOpenFlag = true;
   private writeOpenFlag = true;
-  private failure: TLSAlertError | undefined;
+  private failure: TLSAlertError | CertificateVerificationError | undefined;
   private clientRandom: Uint8Array | undefined;
   private exporter: { suite: CipherSuite; secret: Uint8Array } | undefined;
 
@@ -156,7 +156,7 @@ export class TLSEngine {
     return this.plaintext.length;
   }
   /** The error that ended the connection, if any (its alert, when sent, is queued). */
-  get error(): TLSAlertError | undefined {
+  get error(): TLSAlertError | CertificateVerificationError | undefined {
     return this.failure;
   }
   /** The name of the current handshake state (for diagnostics and tests). */
@@ -415,9 +415,9 @@ export class TLSEngine {
     }
   }
 
-  private fail(e: unknown): TLSAlertError {
+  private fail(e: unknown): TLSAlertError | CertificateVerificationError {
     const error =
-      e instanceof TLSAlertError
+      e instanceof TLSAlertError || e instanceof CertificateVerificationError
         ? e
         : e instanceof KeyExchangeError
           ? TLSAlertError.sent('illegal_parameter', e.message, { cause: e })
@@ -425,9 +425,11 @@ export class TLSEngine {
     if (this.failure) return this.failure;
     this.failure = error;
     this.pendingHandshake = [];
-    if (error.direction === 'sent' && this.writeOpenFlag) {
+    // A rejected peer certificate is reported as itself and sends the alert its reason maps to.
+    const alert = error instanceof CertificateVerificationError ? AlertDescription[error.alert] : error.direction === 'sent' ? error.code : undefined;
+    if (alert !== undefined && this.writeOpenFlag) {
       try {
-        this.outgoing.push(this.writer.record(ContentType.alert, Uint8Array.of(2, error.code)));
+        this.outgoing.push(this.writer.record(ContentType.alert, Uint8Array.of(2, alert)));
       } catch {
         // The alert could not be protected; the connection ends without it.
       }

@@ -6,7 +6,7 @@
  */
 import type { EarlyDataSkip } from './record/record-layer.js';
 import { equalBytes } from '@noble/curves/utils.js';
-import { CertificateVerificationError, TLSAlertError, alertForCertificateReason } from '../../src/errors.js';
+import { CertificateVerificationError, TLSAlertError } from '../../src/errors.js';
 import type {
   CryptoProvider,
   NamedGroupName,
@@ -193,7 +193,7 @@ export function acceptPeerFinished(
 
 
 
-/** Runs a PeerVerifier, turning its rejection into the right alert. */
+/** Runs a PeerVerifier; a rejection stays a CertificateVerificationError (the engine sends its alert), anything else is bad_certificate. */
 export function verifyPeerChain(
   verifier: PeerVerifier,
   chain: readonly Uint8Array[],
@@ -202,10 +202,8 @@ export function verifyPeerChain(
   try {
     return verifier(chain, context);
   } catch (e) {
-    if (e instanceof TLSAlertError) throw e;
-    if (e instanceof CertificateVerificationError) {
-      throw TLSAlertError.sent(alertForCertificateReason(e.reason), `peer certificate rejected: ${e.message}`, { cause: e });
-    }
+    // A CertificateVerificationError passes through as itself; the engine sends its alert.
+    if (e instanceof TLSAlertError || e instanceof CertificateVerificationError) throw e;
     throw TLSAlertError.sent('bad_certificate', `peer certificate could not be read: ${(e as Error).message}`, { cause: e });
   }
 }

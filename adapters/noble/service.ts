@@ -12,6 +12,7 @@
 import {
   ConnectionClosedError,
   HandshakeTimeoutError,
+  CertificateVerificationError,
   TLSAlertError,
   TLSServiceError,
   TruncationError,
@@ -151,7 +152,7 @@ export class NobleTLSService implements TLSService {
   private async abort(e: unknown): Promise<void> {
     this.failure ??= e instanceof Error ? e : new TLSServiceError(String(e));
     const engine = this.engine;
-    if (engine?.hasOutgoing && e instanceof TLSAlertError && e.direction === 'sent') {
+    if (engine?.hasOutgoing && ((e instanceof TLSAlertError && e.direction === 'sent') || e instanceof CertificateVerificationError)) {
       try {
         await this.write(engine.takeOutgoing());
         // FIN behind the alert, then read and discard for a bounded time, so a peer still

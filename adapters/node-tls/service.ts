@@ -18,6 +18,7 @@ import type { NegotiatedParameters, TLSService } from '../../src/tls-service.js'
 import { parseKeylogLine, plaintextAlertRecord, protectedAlertRecord } from './abort-alert.js';
 import { certificateError, mapNodeTLSError } from './error-mapping.js';
 import { RawConnectionDuplex } from './raw-duplex.js';
+import { checkMaxDepth, crlForOpenSSL, depthFailure } from './verification.js';
 import { ContentCache } from '../../src/content-cache.js';
 
 /** OpenSSL group names to the names this library reports. */
@@ -66,7 +67,7 @@ export class NodeTLSService implements TLSService {
     }
     let decided = !rejectUnauthorized;
     const verify = (): void => {
-      if (!decided) decided = this.abortIfUntrusted(socket, duplex, verifyName, secrets);
+      if (!decided) decided = this.abortIfUntrusted(socket, duplex, verifyName, secrets, options.maxDepth);
     };
     duplex.beforeWrite = verify;
     socket.prependListener('secureConnect', verify);
@@ -106,9 +107,10 @@ export class NodeTLSService implements TLSService {
     await this.awaitHandshake(socket, 'secure');
     if (requestCert && rejectUnauthorized) {
       const failure = (socket as unknown as { _handle?: { verifyError(): Error | null } })._handle?.verifyError();
-      if (failure) {
+      const error = failure ? certificateError(failure) : depthFailure(socket, options.maxDepth);
+      if (error) {
         socket.destroy();
-        throw certificateError(failure);
+        throw error;
       }
     }
     this.settle(socket, undefined, false);
@@ -227,13 +229,15 @@ export class NodeTLSService implements TLSService {
     duplex: RawConnectionDuplex,
     verifyName: string,
     secrets: ReadonlyMap<string, Uint8Array>,
+    maxDepth: number | undefined,
   ): boolean {
     const handle = (socket as unknown as { _handle?: { verifyError(): (Error & { code?: string }) | null } })._handle;
     const certificate = handle ? socket.getPeerCertificate(true) : undefined;
     if (!handle || !certificate?.raw) return false;
     const failure = handle.verifyError() ?? tls.checkServerIdentity(verifyName, certificate);
-    if (!failure) return true;
-    const error = certificateError(failure as Error & { code?: string });
+    const tooDeep = failure ? undefined : depthFailure(socket, maxDepth);
+    if (!failure && !tooDeep) return true;
+    const error = tooDeep ?? certificateError(failure as Error & { code?: string });
     const alert = alertForCertificateReason(error.reason);
     let record: Uint8Array | undefined;
     if (socket.getProtocol() === 'TLSv1.3') {
@@ -320,8 +324,9 @@ const contexts = new ContentCache<tls.SecureContext>();
 
 /** The (shared) SecureContext for our configuration; bad input becomes ConfigurationError. */
 function createContext(options: CommonConfiguration): tls.SecureContext {
-  const { ca, cert, key, minVersion, maxVersion, cipherSuites, groups } = options;
-  return contexts.get([certificateList(ca), certificateList(cert), key, minVersion, maxVersion, cipherSuites, groups], () =>
+  const { ca, cert, key, crl, minVersion, maxVersion, cipherSuites, groups } = options;
+  checkMaxDepth(options.maxDepth);
+  return contexts.get([certificateList(ca), certificateList(cert), key, certificateList(crl), minVersion, maxVersion, cipherSuites, groups], () =>
     buildContext(options),
   );
 }
@@ -334,6 +339,7 @@ function buildContext(options: CommonConfiguration): tls.SecureContext {
       ca: ca.length > 0 ? ca : undefined,
       cert: cert.length > 0 ? cert : undefined,
       key: options.key === undefined ? undefined : toNodeInput(options.key),
+      crl: crlForOpenSSL(options.crl),
       minVersion: options.minVersion,
       maxVersion: options.maxVersion,
       ciphers: options.cipherSuites ? cipherString(options.cipherSuites) : undefined,

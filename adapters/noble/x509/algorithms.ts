@@ -10,7 +10,7 @@ import {
   CertificateParseError, DerReader, Tag, contextTag, decodeNull, decodeOctetAlignedBitString, decodeOid,
   decodePositiveInteger, decodeSmallInteger,
 } from './der.js';
-import { AlgorithmOid, CurveOid } from './oids.js';
+import { AlgorithmOid, CurveOid, unsupportedKeyNames } from './oids.js';
 
 /** How a public key was labelled in its SubjectPublicKeyInfo (an RSASSA-PSS key may only verify PSS). */
 export type PublicKeyAlgorithm = 'rsaEncryption' | 'rsassa-pss' | 'ec' | 'ed25519' | 'ed448';
@@ -40,6 +40,12 @@ export function curveForOid(oid: string): EcCurveName | undefined {
   return curveByOid.get(oid);
 }
 
+/** ` (name)` for a key algorithm or curve OID we know by name but do not support. */
+function namedOid(oid: string): string {
+  const name = unsupportedKeyNames.get(oid);
+  return name ? ` (${name})` : '';
+}
+
 /** Decodes a DER RSAPublicKey (PKCS#1) into the provider's key. */
 export function parseRsaPublicKey(bytes: Uint8Array): Extract<PublicKey, { kind: 'rsa' }> {
   const outer = DerReader.single(bytes, 'RSAPublicKey');
@@ -58,7 +64,7 @@ export function parseNamedCurve(reader: DerReader, what: string): EcCurveName {
   if (params.tag !== Tag.OID) throw new CertificateParseError(`${what}: only named curves are supported`, 'unsupported');
   const oid = decodeOid(params, `${what} curve`);
   const curve = curveForOid(oid);
-  if (!curve) throw new CertificateParseError(`${what}: unsupported curve ${oid}`, 'unsupported');
+  if (!curve) throw new CertificateParseError(`${what}: unsupported curve ${oid}${namedOid(oid)}`, 'unsupported');
   return curve;
 }
 
@@ -102,7 +108,7 @@ export function parseSubjectPublicKeyInfo(bytes: Uint8Array): SubjectPublicKey {
       algorithm.expectEnd('RSASSA-PSS key algorithm');
       return { algorithm: 'rsassa-pss', key: { ...parseRsaPublicKey(keyBits), pssOnly: true } };
     default:
-      throw new CertificateParseError(`unsupported public key algorithm ${oid}`, 'unsupported');
+      throw new CertificateParseError(`unsupported public key algorithm ${oid}${namedOid(oid)}`, 'unsupported');
   }
 }
 

@@ -1,12 +1,14 @@
 /**
- * Certificates as configured: PEM bundles or DER, as node:tls takes them for `cert` and
- * `ca`. `parseCertificateChain` turns input into DER certificates, `trustAnchorsFrom`
- * into parsed trust anchors (Node's bundled roots when no `ca` is given).
+ * Certificates and CRLs as configured: PEM bundles or DER, as node:tls takes them for
+ * `cert`, `ca` and `crl`. `parseCertificateChain` turns input into DER certificates,
+ * `trustAnchorsFrom` into parsed trust anchors (Node's bundled roots when no `ca` is
+ * given), `revocationListsFrom` into parsed CRLs.
  */
 
 import type { CertificateInput } from '../../../src/configuration.js';
 import { ConfigurationError } from '../../../src/errors.js';
 import { type Certificate, parseCertificate } from './certificate.js';
+import { type CertificateRevocationList, parseCertificateRevocationList } from './crl.js';
 import { CertificateParseError } from './der.js';
 import { nodeRootTrustAnchors } from './node-roots.js';
 import { bytesToText, looksLikePem, parsePemBlocks } from './pem.js';
@@ -47,4 +49,29 @@ export function trustAnchorsFrom(ca?: CertificateInput): readonly Certificate[] 
     }
   }
   return anchors;
+}
+
+/** Parses the `crl` option (PEM "X509 CRL" blocks, PEM bytes or DER, or a list of those); a malformed CRL is a ConfigurationError. */
+export function revocationListsFrom(input: CertificateInput): CertificateRevocationList[] {
+  const items = typeof input === 'string' || input instanceof Uint8Array ? [input] : [...input];
+  const lists: CertificateRevocationList[] = [];
+  for (const item of items) {
+    let ders: Uint8Array[];
+    if (typeof item !== 'string' && !looksLikePem(item)) {
+      ders = [item];
+    } else {
+      const blocks = parsePemBlocks(typeof item === 'string' ? item : bytesToText(item)).filter((block) => block.label === 'X509 CRL');
+      if (blocks.length === 0) throw new ConfigurationError('no X509 CRL block found in the crl option');
+      ders = blocks.map((block) => block.der);
+    }
+    for (const der of ders) {
+      try {
+        lists.push(parseCertificateRevocationList(der));
+      } catch (error) {
+        if (!(error instanceof CertificateParseError)) throw error;
+        throw new ConfigurationError(`malformed CRL in the crl option: ${error.message}`, { cause: error });
+      }
+    }
+  }
+  return lists;
 }

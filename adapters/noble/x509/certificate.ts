@@ -116,16 +116,20 @@ export interface SignaturePolicy {
 
 /** Default smallest RSA modulus for certificate signatures, in bits. */
 export const DEFAULT_MINIMUM_RSA_BITS = 2048;
-const MAXIMUM_RSA_BITS = 8192;
+/** Largest RSA modulus accepted, in bits. */
+export const MAXIMUM_RSA_BITS = 8192;
 
 /** The outcome of checking one certificate signature. */
 export type SignatureCheck =
   | { readonly valid: true }
   | { readonly valid: false; readonly reason: 'bad_signature' | 'unsupported_signature_algorithm' | 'weak_key'; readonly detail: string };
 
-/** Checks that `certificate` was signed by `issuerKey`. Never throws for a bad signature. */
+/** What a signature check reads: a certificate or a CRL (both sign a TBS encoding). */
+export type SignedObject = Pick<Certificate, 'tbs' | 'signature' | 'signatureAlgorithm'>;
+
+/** Checks that `certificate` (or a CRL) was signed by `issuerKey`. Never throws for a bad signature. */
 export function checkCertificateSignature(
-  certificate: Certificate,
+  certificate: SignedObject,
   issuerKey: SubjectPublicKey,
   provider: CryptoProvider,
   policy: SignaturePolicy = {},
@@ -148,9 +152,9 @@ export function checkCertificateSignature(
   return { valid: true };
 }
 
-/** Where `at` falls against the certificate's validity period (both bounds inclusive). */
+/** Where `at` falls against the certificate's validity period (both bounds inclusive, at whole seconds: X.509 times have no fractions). */
 export function isWithinValidity(certificate: Certificate, at: Date): 'valid' | 'expired' | 'not_yet_valid' {
-  const time = at.getTime();
+  const time = Math.floor(at.getTime() / 1000) * 1000;
   if (time < certificate.notBefore.getTime()) return 'not_yet_valid';
   if (time > certificate.notAfter.getTime()) return 'expired';
   return 'valid';

@@ -1,7 +1,8 @@
 /**
  * Certificate extensions (RFC 5280 section 4.2): subjectAltName, basicConstraints,
- * keyUsage, extendedKeyUsage, nameConstraints, authority/subject key identifiers.
- * Unknown extensions are kept raw and an unknown one marked critical is listed in
+ * keyUsage, extendedKeyUsage, nameConstraints, authority/subject key identifiers and
+ * authorityInfoAccess. Every extension decoded here is decoded strictly: a malformed
+ * one fails the whole certificate, never skipped. Unknown extensions are kept raw and an unknown one marked critical is listed in
  * `unhandledCritical`, which makes path validation reject the certificate. Duplicates
  * are malformed.
  */
@@ -52,6 +53,12 @@ export interface BasicConstraints {
   readonly pathLength?: number;
 }
 
+/** One AccessDescription of authorityInfoAccess: a method OID and where to find it. */
+export interface AccessDescription {
+  readonly method: string;
+  readonly location: GeneralName;
+}
+
 /** One extension as encoded. */
 export interface RawExtension {
   readonly oid: string;
@@ -69,6 +76,10 @@ export interface CertificateExtensions {
   readonly nameConstraints?: NameConstraints;
   /** authorityKeyIdentifier's keyIdentifier. */
   readonly authorityKeyIdentifier?: Uint8Array;
+  /** True when authorityKeyIdentifier also names the issuer's issuer and serial (authorityCertIssuer). */
+  readonly authorityKeyIdentifierNamesIssuer?: boolean;
+  /** authorityInfoAccess entries (RFC 5280 section 4.2.2.1). */
+  readonly authorityInformationAccess?: readonly AccessDescription[];
   readonly subjectKeyIdentifier?: Uint8Array;
   /** Every extension in order, including ones this module does not interpret. */
   readonly all: readonly RawExtension[];
@@ -188,19 +199,49 @@ function parseNameConstraints(value: Uint8Array): NameConstraints {
   };
 }
 
-function parseAuthorityKeyIdentifier(value: Uint8Array): Uint8Array | undefined {
+/** authorityKeyIdentifier (RFC 5280 section 4.2.1.1): the keyIdentifier, and whether issuer and serial are named too. */
+function parseAuthorityKeyIdentifier(value: Uint8Array): { keyIdentifier?: Uint8Array; namesIssuer: boolean } {
   const outer = DerReader.single(value, 'authorityKeyIdentifier');
   if (outer.tag !== Tag.SEQUENCE) throw new CertificateParseError('authorityKeyIdentifier: expected SEQUENCE');
   const reader = new DerReader(outer.contents);
   const keyIdentifier = reader.optional(contextTag(0, false), 'authorityKeyIdentifier keyIdentifier');
-  reader.optional(contextTag(1, true), 'authorityCertIssuer');
-  reader.optional(contextTag(2, false), 'authorityCertSerialNumber');
+  const issuer = reader.optional(contextTag(1, true), 'authorityCertIssuer');
+  const serial = reader.optional(contextTag(2, false), 'authorityCertSerialNumber');
   reader.expectEnd('authorityKeyIdentifier');
-  return keyIdentifier?.contents;
+  if (!issuer !== !serial) throw new CertificateParseError('authorityKeyIdentifier: authorityCertIssuer and authorityCertSerialNumber must come together');
+  if (issuer) {
+    const names = new DerReader(issuer.contents);
+    if (names.atEnd) throw new CertificateParseError('authorityKeyIdentifier: empty authorityCertIssuer');
+    while (!names.atEnd) parseGeneralName(names.read('authorityCertIssuer'), 'authorityCertIssuer', false);
+  }
+  if (keyIdentifier && keyIdentifier.contents.length === 0) throw new CertificateParseError('authorityKeyIdentifier: empty keyIdentifier');
+  return { ...(keyIdentifier && { keyIdentifier: keyIdentifier.contents }), namesIssuer: issuer !== undefined };
+}
+
+/** authorityInfoAccess (RFC 5280 section 4.2.2.1): one or more (accessMethod, accessLocation) pairs. */
+function parseAuthorityInformationAccess(value: Uint8Array): AccessDescription[] {
+  const outer = DerReader.single(value, 'authorityInfoAccess');
+  if (outer.tag !== Tag.SEQUENCE) throw new CertificateParseError('authorityInfoAccess: expected SEQUENCE');
+  const reader = new DerReader(outer.contents);
+  const descriptions: AccessDescription[] = [];
+  while (!reader.atEnd) {
+    const description = reader.enter(Tag.SEQUENCE, 'AccessDescription');
+    const method = decodeOid(description.read('accessMethod'), 'accessMethod');
+    const location = parseGeneralName(description.read('accessLocation'), 'accessLocation', false) as GeneralName;
+    description.expectEnd('AccessDescription');
+    descriptions.push({ method, location });
+  }
+  if (descriptions.length === 0) throw new CertificateParseError('authorityInfoAccess must not be empty');
+  return descriptions;
 }
 
 function parseSubjectKeyIdentifier(value: Uint8Array): Uint8Array {
   return decodeOctetString(DerReader.single(value, 'subjectKeyIdentifier'), 'subjectKeyIdentifier');
+}
+
+/** The extension with `oid`, as encoded, or undefined when absent. */
+export function findExtension(extensions: CertificateExtensions, oid: string): RawExtension | undefined {
+  return extensions.all.find((extension) => extension.oid === oid);
 }
 
 /** Decodes the contents of the `[3] EXPLICIT Extensions` field. */
@@ -227,10 +268,12 @@ export function parseExtensions(contents: Uint8Array): CertificateExtensions {
       case ExtensionOid.extendedKeyUsage: decoded.extendedKeyUsage = parseExtendedKeyUsage(value); break;
       case ExtensionOid.nameConstraints: decoded.nameConstraints = parseNameConstraints(value); break;
       case ExtensionOid.authorityKeyIdentifier: {
-        const keyIdentifier = parseAuthorityKeyIdentifier(value);
+        const { keyIdentifier, namesIssuer } = parseAuthorityKeyIdentifier(value);
         if (keyIdentifier) decoded.authorityKeyIdentifier = keyIdentifier;
+        decoded.authorityKeyIdentifierNamesIssuer = namesIssuer;
         break;
       }
+      case ExtensionOid.authorityInformationAccess: decoded.authorityInformationAccess = parseAuthorityInformationAccess(value); break;
       case ExtensionOid.subjectKeyIdentifier: decoded.subjectKeyIdentifier = parseSubjectKeyIdentifier(value); break;
       default:
         if (critical) unhandledCritical.push(oid);

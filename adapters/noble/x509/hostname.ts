@@ -73,6 +73,28 @@ export function parseIPAddress(text: string): Uint8Array | undefined {
   return text.includes(':') ? parseIPv6(text) : parseIPv4(text);
 }
 
+/** An address as text in its canonical form: dotted quad, or RFC 5952 IPv6 (lower case, longest zero run as `::`). */
+export function formatIPAddress(address: Uint8Array): string {
+  if (address.length === 4) return address.join('.');
+  const groups: number[] = [];
+  for (let i = 0; i < address.length; i += 2) groups.push((address[i]! << 8) | address[i + 1]!);
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < groups.length; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let end = i;
+    while (end < groups.length && groups[end] === 0) end++;
+    if (end - i > bestLength) [bestStart, bestLength] = [i, end - i];
+    i = end;
+  }
+  const hex = (part: number[]) => part.map((group) => group.toString(16)).join(':');
+  if (bestStart < 0) return hex(groups);
+  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLength))}`;
+}
+
 function asciiLower(text: string): string {
   return text.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
 }

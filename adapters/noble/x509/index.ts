@@ -22,11 +22,17 @@ export {
   type CertificateChainVerification, type CertificateSource, type VerifiedChain, alertForCertificateError, verifyCertificateChain,
   verifyCertificateChainSync, verifyHostname,
 } from './verify.js';
-export { parseCertificateChain, trustAnchorsFrom } from './certificate-input.js';
+export { parseCertificateChain, revocationListsFrom, trustAnchorsFrom } from './certificate-input.js';
+export {
+  type CertificateRevocationList, type RevocationReason, type RevokedCertificate, parseCertificateRevocationList, revocationReasons,
+} from './crl.js';
+export { type CrlOptions, type DevelopmentCrl, type RevocationEntryOptions, issueCertificateRevocationList } from './development-crl.js';
+export { type CertificateRole, type ProfileContext, profileFailure } from './profile.js';
+export { isWildcardForPublicSuffix } from './dns-names.js';
 export { nodeRootTrustAnchors } from './node-roots.js';
 export { type GeneratedKeyType, encodePkcs8, encodeSubjectPublicKeyInfo, parsePrivateKey, publicKeyOf } from './keys.js';
 export { toPem } from './pem.js';
 export {
   type CertificateIssuer, type CertificateOptions, type DevelopmentCertificate, type ExtraExtension,
-  type NameConstraintOptions, createDevelopmentCA, issueCertificate,
+  type NameAttributeOption, type NameConstraintOptions, type SubtreeOption, createDevelopmentCA, issueCertificate,
 } from './development.js';

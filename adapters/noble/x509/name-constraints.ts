@@ -1,13 +1,17 @@
 /**
- * Name constraints (RFC 5280 section 4.2.1.10) for DNS names, IP addresses and
- * directory names. A constraint on a name form we do not evaluate (e-mail, URI, other)
- * rejects any certificate that carries a name of that form, as RFC 5280 requires.
+ * Name constraints (RFC 5280 section 4.2.1.10) for DNS names, IP addresses, e-mail
+ * addresses (rfc822Name: a mailbox, a host, or a domain) and directory names (compared
+ * as RFC 5280 section 7.1 asks: case and insignificant spaces folded). A constraint on
+ * a name form we do not evaluate (URI, other) rejects any certificate that carries a
+ * name of that form, as RFC 5280 requires.
  */
 
 import type { Certificate } from './certificate.js';
 import { bytesEqual } from './der.js';
-import type { DistinguishedName } from './distinguished-name.js';
+import type { DistinguishedName, RelativeDistinguishedName } from './distinguished-name.js';
+import { AttributeOid } from './oids.js';
 import type { GeneralName, GeneralSubtree, NameConstraints } from './extensions.js';
+import { formatIPAddress } from './hostname.js';
 
 /** The most name-against-subtree comparisons one check may make before giving up. */
 export const MAX_NAME_CONSTRAINT_COMPARISONS = 1 << 20;
@@ -47,10 +51,42 @@ export function ipAddressWithin(address: Uint8Array, subtree: { address: Uint8Ar
   return true;
 }
 
-/** True when directory name `name` lies under `base` (its RDNs are a prefix of the name's). */
+/** An attribute value as RFC 4518 string preparation leaves it, approximately: spaces folded, case folded. */
+function preparedValue(value: string): string {
+  return value.startsWith('#') ? value : value.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+function sameRdn(a: RelativeDistinguishedName, b: RelativeDistinguishedName): boolean {
+  if (a.attributes.length !== b.attributes.length) return false;
+  const key = (attribute: { type: string; value: string }) => `${attribute.type}=${preparedValue(attribute.value)}`;
+  const left = a.attributes.map(key).sort();
+  const right = b.attributes.map(key).sort();
+  return left.every((entry, i) => entry === right[i]);
+}
+
+/** True when directory name `name` lies under `base`: its RDNs begin with base's, compared as RFC 5280 section 7.1 asks. */
 export function directoryNameWithin(name: DistinguishedName, base: DistinguishedName): boolean {
   if (base.rdns.length > name.rdns.length) return false;
-  return base.rdns.every((rdn, i) => bytesEqual(rdn.encoded, name.rdns[i]!.encoded));
+  return base.rdns.every((rdn, i) => bytesEqual(rdn.encoded, name.rdns[i]!.encoded) || sameRdn(rdn, name.rdns[i]!));
+}
+
+/**
+ * True when mailbox `address` lies in an rfc822Name constraint: `local@host` is that
+ * mailbox exactly (the host without case), `host` every mailbox on that host, `.domain`
+ * every mailbox on a host under that domain (RFC 5280 section 4.2.1.10).
+ */
+export function emailAddressWithin(address: string, constraint: string): boolean {
+  const at = address.lastIndexOf('@');
+  if (at <= 0) return false;
+  const local = address.slice(0, at);
+  const host = address.slice(at + 1).toLowerCase();
+  const c = constraint.toLowerCase();
+  if (constraint.includes('@')) {
+    const constraintAt = constraint.lastIndexOf('@');
+    return local === constraint.slice(0, constraintAt) && host === c.slice(constraintAt + 1);
+  }
+  if (c.startsWith('.')) return host.endsWith(c);
+  return host === c;
 }
 
 type Match = 'within' | 'outside' | 'unsupported';
@@ -64,6 +100,8 @@ function compare(name: GeneralName, subtree: GeneralSubtree, excluded: boolean):
     }
     case 'ip':
       return ipAddressWithin(name.value, subtree as { address: Uint8Array; mask: Uint8Array }) ? 'within' : 'outside';
+    case 'email':
+      return emailAddressWithin(name.value, (subtree as { value: string }).value) ? 'within' : 'outside';
     case 'directory':
       return directoryNameWithin(name.value, (subtree as { value: DistinguishedName }).value) ? 'within' : 'outside';
     case 'other':
@@ -71,14 +109,6 @@ function compare(name: GeneralName, subtree: GeneralSubtree, excluded: boolean):
     default:
       return 'unsupported';
   }
-}
-
-/** IPv4 dotted quad or uncompressed IPv6 hex groups, for messages. */
-function formatIPAddress(address: Uint8Array): string {
-  if (address.length === 4) return address.join('.');
-  const groups: string[] = [];
-  for (let i = 0; i < address.length; i += 2) groups.push(((address[i]! << 8) | address[i + 1]!).toString(16));
-  return groups.join(':');
 }
 
 function describe(name: GeneralName): string {
@@ -90,10 +120,20 @@ function describe(name: GeneralName): string {
   }
 }
 
-/** The names of a certificate that name constraints apply to: its non-empty subject and its subjectAltName entries. */
+/**
+ * The names of a certificate that name constraints apply to: its non-empty subject, its
+ * subjectAltName entries, and, when it has no subjectAltName, the emailAddress
+ * attributes of its subject (RFC 5280 section 4.2.1.10).
+ */
 export function constrainedNames(certificate: Certificate): GeneralName[] {
-  const names: GeneralName[] = [...(certificate.extensions.subjectAltNames ?? [])];
+  const altNames = certificate.extensions.subjectAltNames;
+  const names: GeneralName[] = [...(altNames ?? [])];
   if (certificate.subject.rdns.length > 0) names.push({ kind: 'directory', value: certificate.subject });
+  if (!altNames) {
+    for (const rdn of certificate.subject.rdns) {
+      for (const attribute of rdn.attributes) if (attribute.type === AttributeOid.emailAddress) names.push({ kind: 'email', value: attribute.value });
+    }
+  }
   return names;
 }
 

@@ -38,7 +38,34 @@ export const ExtensionOid = {
   nameConstraints: '2.5.29.30',
   authorityKeyIdentifier: '2.5.29.35',
   extendedKeyUsage: '2.5.29.37',
+  authorityInformationAccess: '1.3.6.1.5.5.7.1.1',
 } as const;
+
+/** CRL and CRL-entry extensions (RFC 5280 sections 5.2 and 5.3). */
+export const CrlExtensionOid = {
+  authorityKeyIdentifier: '2.5.29.35',
+  cRLNumber: '2.5.29.20',
+  deltaCRLIndicator: '2.5.29.27',
+  issuingDistributionPoint: '2.5.29.28',
+  freshestCRL: '2.5.29.46',
+  reasonCode: '2.5.29.21',
+  invalidityDate: '2.5.29.24',
+  certificateIssuer: '2.5.29.29',
+} as const;
+
+/** Key algorithms we recognise only to name them in errors (RFC 3279, 5480, 5639). */
+export const unsupportedKeyNames: ReadonlyMap<string, string> = new Map([
+  ['1.2.840.10040.4.1', 'DSA'],
+  ['1.2.840.10046.2.1', 'Diffie-Hellman'],
+  ['1.3.132.0.10', 'secp256k1'],
+  ['1.2.840.10045.3.1.1', 'P-192'],
+  ['1.3.132.0.33', 'P-224'],
+  ['1.3.36.3.3.2.8.1.1.7', 'brainpoolP256r1'],
+  ['1.3.36.3.3.2.8.1.1.11', 'brainpoolP384r1'],
+  ['1.3.36.3.3.2.8.1.1.13', 'brainpoolP512r1'],
+  ['1.3.101.110', 'X25519'],
+  ['1.3.101.111', 'X448'],
+]);
 
 /** Extended key usage purposes (RFC 5280 section 4.2.1.12). */
 export const ExtendedKeyUsageOid = {
@@ -57,6 +84,7 @@ export const AttributeOid = {
   stateOrProvinceName: '2.5.4.8',
   organizationName: '2.5.4.10',
   organizationalUnitName: '2.5.4.11',
+  emailAddress: '1.2.840.113549.1.9.1',
 } as const;
 
 /** Short labels (RFC 4514) for attribute types, used when printing names. */
@@ -69,5 +97,5 @@ export const attributeLabels: ReadonlyMap<string, string> = new Map([
   [AttributeOid.organizationalUnitName, 'OU'],
   ['0.9.2342.19200300.100.1.25', 'DC'],
   ['2.5.4.5', 'serialNumber'],
-  ['1.2.840.113549.1.9.1', 'emailAddress'],
+  [AttributeOid.emailAddress, 'emailAddress'],
 ]);

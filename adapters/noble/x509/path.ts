@@ -6,17 +6,15 @@
  * Called by verify.ts with parsed certificates.
  */
 
-import { CertificateVerificationError } from '../../../src/errors.js';
+import { CertificateVerificationError, type CertificateRejectionReason } from '../../../src/errors.js';
 import type { CryptoProvider } from '../crypto/provider.js';
-import {
-  type Certificate, type SignatureCheck, checkCertificateSignature, isSelfIssued, isWithinValidity, subjectPublicKeyOf,
-} from './certificate.js';
+import { type Certificate, type SignatureCheck, checkCertificateSignature, isSelfIssued, subjectPublicKeyOf } from './certificate.js';
+import { type CertificateRevocationList, revocationFailure } from './crl.js';
 import { bytesEqual } from './der.js';
 import { nameConstraintViolation } from './name-constraints.js';
-import { ExtendedKeyUsageOid } from './oids.js';
+import { type Purpose, describeCertificate as describe, profileFailure } from './profile.js';
 
-/** What the end-entity certificate is being accepted for. */
-export type Purpose = 'serverAuth' | 'clientAuth';
+export type { Purpose } from './profile.js';
 
 /** Default longest path, in certificates, counting the leaf and the anchor. */
 export const DEFAULT_MAX_CHAIN_LENGTH = 8;
@@ -35,46 +33,35 @@ export interface PathValidationInput {
   readonly provider: CryptoProvider;
   /** Longest path in certificates, leaf and anchor included (default 8). */
   readonly maxChainLength?: number;
+  /** Most intermediates between the leaf and the anchor (OpenSSL's verify depth); unlimited when absent. */
+  readonly maxDepth?: number;
   /** Signature verification budget (default 100). */
   readonly maxSignatureChecks?: number;
   /** Candidate-issuer budget (default 2000). */
   readonly maxCandidates?: number;
   /** Smallest RSA modulus accepted in a certificate signature (default 2048). */
   readonly minimumRsaModulusBits?: number;
+  /** When given, every certificate below the anchor must be covered, unrevoked, by a CRL from its issuer. */
+  readonly crls?: readonly CertificateRevocationList[];
 }
 
 class WorkLimitReached extends Error {}
 
-function failure(reason: string, message: string): CertificateVerificationError {
-  return new CertificateVerificationError(reason, message);
+function failure(reason: CertificateRejectionReason, message: string, code?: string): CertificateVerificationError {
+  return new CertificateVerificationError(reason, message, code === undefined ? undefined : { code });
 }
 
-function describe(certificate: Certificate): string {
-  return `"${certificate.subject.text || '(empty subject)'}"`;
+/** Checks the end-entity certificate on its own (profile.ts leaf rules). */
+export function leafFailure(input: PathValidationInput, pinned: boolean): CertificateVerificationError | undefined {
+  return profileFailure(input.leaf, 'leaf', { at: input.at, purpose: input.purpose, minimumRsaModulusBits: input.minimumRsaModulusBits, pinned });
 }
 
-function validityFailure(certificate: Certificate, at: Date): CertificateVerificationError | undefined {
-  const state = isWithinValidity(certificate, at);
-  if (state === 'expired') return failure('expired', `certificate ${describe(certificate)} expired at ${certificate.notAfter.toISOString()}`);
-  if (state === 'not_yet_valid') return failure('not_yet_valid', `certificate ${describe(certificate)} is not valid before ${certificate.notBefore.toISOString()}`);
-  return undefined;
-}
-
-function extendedKeyUsageFailure(certificate: Certificate, purpose: Purpose): CertificateVerificationError | undefined {
-  const purposes = certificate.extensions.extendedKeyUsage;
-  if (!purposes || purposes.includes(ExtendedKeyUsageOid[purpose]) || purposes.includes(ExtendedKeyUsageOid.any)) return undefined;
-  return failure('extended_key_usage', `certificate ${describe(certificate)} is not valid for ${purpose}`);
-}
-
-function unknownCriticalFailure(certificate: Certificate): CertificateVerificationError | undefined {
-  const unhandled = certificate.extensions.unhandledCritical;
-  if (unhandled.length === 0) return undefined;
-  return failure('unknown_critical_extension', `certificate ${describe(certificate)} has unknown critical extension ${unhandled.join(', ')}`);
-}
-
-/** Checks the end-entity certificate on its own: extensions, validity and purpose. */
-export function leafFailure(leaf: Certificate, at: Date, purpose: Purpose): CertificateVerificationError | undefined {
-  return unknownCriticalFailure(leaf) ?? validityFailure(leaf, at) ?? extendedKeyUsageFailure(leaf, purpose);
+/** Self-issued and naming its own key: a root, whether trusted or not. */
+function looksSelfSigned(certificate: Certificate): boolean {
+  if (!isSelfIssued(certificate)) return false;
+  const authority = certificate.extensions.authorityKeyIdentifier;
+  const own = certificate.extensions.subjectKeyIdentifier;
+  return !authority || !own || bytesEqual(authority, own);
 }
 
 /** The same subject with the same key: a path must not pass through it twice. */
@@ -100,6 +87,7 @@ class PathSearch {
   private signatureChecks = 0;
   private candidates = 0;
   private readonly signatureResults = new Map<Certificate, Map<Certificate, SignatureCheck>>();
+  private readonly profiles = new Map<Certificate, CertificateVerificationError | null>();
   private readonly anchors: Certificate[];
   private readonly intermediates: Certificate[];
   /** The failure reported when no path is found (see `record`). */
@@ -112,6 +100,10 @@ class PathSearch {
 
   run(): Certificate[] {
     const { leaf } = this.input;
+    // Pinned: the leaf itself (or a re-issue of it: same name, same key) is a trust anchor.
+    const pinned = this.anchors.some((anchor) => sameEntity(anchor, leaf));
+    const problem = leafFailure(this.input, pinned);
+    if (problem) throw problem;
     if (this.anchors.some((anchor) => bytesEqual(anchor.der, leaf.der))) return [leaf];
     let path: Certificate[] | undefined;
     try {
@@ -123,13 +115,24 @@ class PathSearch {
       throw error;
     }
     if (path) return path;
-    throw this.reportedFailure?.error ?? failure('unknown_issuer', `no trusted issuer for ${describe(leaf)}`);
+    throw this.reportedFailure?.error ?? this.untrusted(leaf, 1);
+  }
+
+  /** The failure for a certificate whose issuer is nowhere: self-signed or unknown, with OpenSSL's code for its depth. */
+  private untrusted(child: Certificate, depth: number): CertificateVerificationError {
+    const hint = 'add the issuing CA certificate to the `ca` option (or have the peer send its intermediate certificates)';
+    if (looksSelfSigned(child)) {
+      const code = depth === 1 ? 'DEPTH_ZERO_SELF_SIGNED_CERT' : 'SELF_SIGNED_CERT_IN_CHAIN';
+      return failure('self_signed', `certificate ${describe(child)} is self-signed and not trusted: to trust it, add it to the \`ca\` option`, code);
+    }
+    const code = depth === 1 ? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' : 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY';
+    return failure('unknown_issuer', `no trusted issuer for ${describe(child)} (issuer "${child.issuer.text}"): ${hint}`, code);
   }
 
   /** Keeps the most telling failure: any specific one over unknown_issuer, then the deepest. */
   private record(depth: number, error: CertificateVerificationError): void {
     const current = this.reportedFailure;
-    const vague = (e: CertificateVerificationError) => e.reason === 'unknown_issuer';
+    const vague = (e: CertificateVerificationError) => e.reason === 'unknown_issuer' || e.reason === 'self_signed';
     if (!current || (vague(current.error) && !vague(error)) || (vague(current.error) === vague(error) && depth > current.depth)) {
       this.reportedFailure = { depth, error };
     }
@@ -140,15 +143,21 @@ class PathSearch {
     const depth = path.length;
     let found = false;
     for (const [candidate, isAnchor] of this.issuersOf(child)) {
-      found = true;
       if (++this.candidates > (this.input.maxCandidates ?? DEFAULT_MAX_CANDIDATES)) throw new WorkLimitReached();
       // An anchor ends the path, so only an intermediate can close a loop.
       if (!isAnchor && path.some((member) => sameEntity(member, candidate))) continue;
+      found = true;
       if (depth + 1 > (this.input.maxChainLength ?? DEFAULT_MAX_CHAIN_LENGTH)) {
         this.record(depth, failure('too_deep', `certificate path from ${describe(path[0]!)} is longer than ${depth} certificates`));
         continue;
       }
-      const problem = this.issuerFailure(candidate, isAnchor, path) ?? this.signatureFailure(child, candidate);
+      // With the candidate, the path holds depth - 1 intermediates below an anchor, or depth below an intermediate.
+      const maxDepth = this.input.maxDepth;
+      if (maxDepth !== undefined && (isAnchor ? depth - 1 : depth) > maxDepth) {
+        this.record(depth, failure('too_deep', `certificate path from ${describe(path[0]!)} needs more than the ${maxDepth} intermediate certificates maxDepth allows`));
+        continue;
+      }
+      const problem = this.issuerFailure(candidate, isAnchor, path) ?? this.signatureFailure(child, candidate) ?? this.revocation(child, candidate);
       if (problem) {
         this.record(depth, problem);
         continue;
@@ -157,8 +166,24 @@ class PathSearch {
       const completed = this.extend([...path, candidate]);
       if (completed) return completed;
     }
-    if (!found) this.record(depth, failure('unknown_issuer', `no trusted issuer for ${describe(child)} (issuer ${child.issuer.text})`));
+    if (!found) this.record(depth, this.untrusted(child, depth));
     return undefined;
+  }
+
+  private revocation(child: Certificate, issuer: Certificate): CertificateVerificationError | undefined {
+    const { crls, at, provider } = this.input;
+    return crls ? revocationFailure(child, issuer, crls, at, provider) : undefined;
+  }
+
+  /** The profile failure of a would-be issuer in its role, computed once per certificate. */
+  private profile(issuer: Certificate, isAnchor: boolean): CertificateVerificationError | undefined {
+    let result = this.profiles.get(issuer);
+    if (result === undefined) {
+      const { at, purpose, minimumRsaModulusBits } = this.input;
+      result = profileFailure(issuer, isAnchor ? 'anchor' : 'intermediate', { at, purpose, minimumRsaModulusBits }) ?? null;
+      this.profiles.set(issuer, result);
+    }
+    return result ?? undefined;
   }
 
   private *issuersOf(child: Certificate): Generator<[Certificate, boolean]> {
@@ -168,19 +193,9 @@ class PathSearch {
 
   /** Checks a would-be issuer's own properties against the path below it. */
   private issuerFailure(issuer: Certificate, isAnchor: boolean, below: readonly Certificate[]): CertificateVerificationError | undefined {
-    const { at, purpose } = this.input;
+    const ownProblem = this.profile(issuer, isAnchor);
+    if (ownProblem) return ownProblem;
     const constraints = issuer.extensions.basicConstraints;
-    if (!isAnchor) {
-      const early = unknownCriticalFailure(issuer) ?? validityFailure(issuer, at);
-      if (early) return early;
-      if (!constraints?.cA) return failure('not_a_ca', `certificate ${describe(issuer)} is not a CA but issued ${describe(below[below.length - 1]!)}`);
-      const eku = extendedKeyUsageFailure(issuer, purpose);
-      if (eku) return eku;
-    } else if (constraints && !constraints.cA) {
-      return failure('not_a_ca', `trust anchor ${describe(issuer)} is marked as not a CA`);
-    }
-    const usage = issuer.extensions.keyUsage;
-    if (usage && !usage.has('keyCertSign')) return failure('key_usage', `CA ${describe(issuer)} may not sign certificates (keyUsage lacks keyCertSign)`);
     if (constraints?.pathLength !== undefined) {
       const intermediatesBelow = below.slice(1).filter((certificate) => !isSelfIssued(certificate)).length;
       if (intermediatesBelow > constraints.pathLength) {
@@ -216,7 +231,5 @@ class PathSearch {
 
 /** Finds and validates a path from `leaf` to one of `trustAnchors`; returns it leaf first, anchor last, or throws `CertificateVerificationError`. */
 export function buildCertificatePath(input: PathValidationInput): Certificate[] {
-  const problem = leafFailure(input.leaf, input.at, input.purpose);
-  if (problem) throw problem;
   return new PathSearch(input).run();
 }

@@ -1,15 +1,19 @@
 /**
  * The verifier's entry points: parse the peer's DER certificates, build and validate a
- * path to a trust anchor (path.ts), then check the host name (hostname.ts). The engine
+ * path to a trust anchor (path.ts, with the profile rules of profile.ts and, when CRLs
+ * are given, revocation by crl.ts), then check the host name (hostname.ts). The engine
  * calls `verifyCertificateChainSync`; applications may await `verifyCertificateChain`.
  */
 
+import type { CertificateInput } from '../../../src/configuration.js';
 import { type AlertName, CertificateVerificationError, ConfigurationError, alertForCertificateReason } from '../../../src/errors.js';
 import { nobleCryptoProvider } from '../crypto/noble.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { type Certificate, parseCertificate } from './certificate.js';
+import { revocationListsFrom } from './certificate-input.js';
+import type { CertificateRevocationList } from './crl.js';
 import { CertificateParseError } from './der.js';
-import { certificateMatchesHostname, parseReferenceIdentity } from './hostname.js';
+import { certificateMatchesHostname, formatIPAddress, parseReferenceIdentity } from './hostname.js';
 import { nodeRootTrustAnchors } from './node-roots.js';
 import { type Purpose, buildCertificatePath } from './path.js';
 
@@ -34,6 +38,13 @@ export interface CertificateChainVerification {
   readonly provider?: CryptoProvider;
   /** Longest path in certificates, leaf and anchor included (default 8). */
   readonly maxChainLength?: number;
+  /** Most intermediate certificates between the leaf and the anchor (OpenSSL's verify depth); unlimited when absent. */
+  readonly maxDepth?: number;
+  /**
+   * Certificate revocation lists (node:tls's `crl`: PEM "X509 CRL", DER, or parsed). When
+   * given, every certificate below the trust anchor needs a current CRL from its issuer.
+   */
+  readonly crl?: CertificateInput | readonly CertificateRevocationList[];
   /** Signature verification budget per call (default 100). */
   readonly maxSignatureChecks?: number;
   /** Candidate-issuer budget per call (default 2000). */
@@ -55,30 +66,45 @@ function parseLeaf(source: CertificateSource): Certificate {
     return parseCertificate(source);
   } catch (error) {
     if (!(error instanceof CertificateParseError)) throw error;
-    const reason = error.kind === 'unsupported' ? 'unsupported_certificate' : 'malformed';
-    throw new CertificateVerificationError(reason, `leaf certificate: ${error.message}`, { cause: error });
+    throw new CertificateVerificationError(unsupportedReason(error), `leaf certificate: ${error.message}`, { cause: error });
   }
 }
 
 /** The most intermediates one verification will look at; a longer bundle is refused outright. */
 export const MAX_INTERMEDIATES = 64;
 
-function parseIntermediates(sources: readonly CertificateSource[]): Certificate[] {
+/** `unsupported_key` for a key algorithm or curve we do not support, `unsupported_certificate` for other unsupported content, else `malformed`. */
+function unsupportedReason(error: CertificateParseError): 'unsupported_key' | 'unsupported_certificate' | 'malformed' {
+  if (error.kind !== 'unsupported') return 'malformed';
+  return /public key|curve|EC point/i.test(error.message) ? 'unsupported_key' : 'unsupported_certificate';
+}
+
+function parseIntermediates(sources: readonly CertificateSource[], skipped: CertificateParseError[]): Certificate[] {
   if (sources.length > MAX_INTERMEDIATES) {
     throw new CertificateVerificationError('work_limit', `${sources.length} intermediate certificates is more than the ${MAX_INTERMEDIATES} accepted`);
   }
-  return parseAll(sources, (error) =>
+  return parseAll(sources, skipped, (error) =>
     new CertificateVerificationError('malformed', `intermediate certificate: ${error.message}`, { cause: error }),
   );
 }
 
 function parseAnchors(sources: readonly CertificateSource[] | undefined): readonly Certificate[] {
   if (sources === undefined) return nodeRootTrustAnchors();
-  return parseAll(sources, (error) => new ConfigurationError(`malformed trust anchor: ${error.message}`, { cause: error }));
+  return parseAll(sources, [], (error) => new ConfigurationError(`malformed trust anchor: ${error.message}`, { cause: error }));
 }
 
-/** Parses each source; unsupported certificates are skipped, malformed ones become `malformed(error)`. */
-function parseAll(sources: readonly CertificateSource[], malformed: (error: CertificateParseError) => Error): Certificate[] {
+/** The CRLs to check against; none (absent or an empty list) means no revocation checking, as in node:tls. */
+function parseCrls(input: CertificateChainVerification['crl']): readonly CertificateRevocationList[] | undefined {
+  if (input === undefined) return undefined;
+  const lists =
+    Array.isArray(input) && input.every((item) => typeof item === 'object' && 'revoked' in item)
+      ? (input as CertificateRevocationList[])
+      : revocationListsFrom(input as CertificateInput);
+  return lists.length > 0 ? lists : undefined;
+}
+
+/** Parses each source; unsupported certificates are skipped (and listed in `skipped`), malformed ones become `malformed(error)`. */
+function parseAll(sources: readonly CertificateSource[], skipped: CertificateParseError[], malformed: (error: CertificateParseError) => Error): Certificate[] {
   const parsed: Certificate[] = [];
   for (const source of sources) {
     if (isParsed(source)) {
@@ -89,7 +115,10 @@ function parseAll(sources: readonly CertificateSource[], malformed: (error: Cert
       parsed.push(parseCertificate(source));
     } catch (error) {
       if (!(error instanceof CertificateParseError)) throw error;
-      if (error.kind === 'unsupported') continue;
+      if (error.kind === 'unsupported') {
+        skipped.push(error);
+        continue;
+      }
       throw malformed(error);
     }
   }
@@ -102,7 +131,11 @@ export function verifyHostname(leaf: Certificate, hostname: string): void {
     throw new CertificateVerificationError('hostname_mismatch', `${JSON.stringify(hostname)} is neither a valid DNS name nor an IP address`);
   }
   if (!certificateMatchesHostname(leaf.extensions.subjectAltNames, hostname)) {
-    throw new CertificateVerificationError('hostname_mismatch', `certificate "${leaf.subject.text}" is not valid for ${hostname}`);
+    const names = (leaf.extensions.subjectAltNames ?? []).flatMap((name) =>
+      name.kind === 'dns' ? [`DNS:${name.value}`] : name.kind === 'ip' ? [`IP:${formatIPAddress(name.value)}`] : [],
+    );
+    const carries = names.length > 0 ? `it is valid for ${names.join(', ')}` : 'it carries no DNS or IP subjectAltName';
+    throw new CertificateVerificationError('hostname_mismatch', `certificate "${leaf.subject.text}" is not valid for ${hostname}: ${carries}`);
   }
 }
 
@@ -112,19 +145,36 @@ export function verifyCertificateChainSync(options: CertificateChainVerification
   const purpose = options.purpose ?? 'serverAuth';
   if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new ConfigurationError('verification time `at` is not a valid Date');
   if (purpose !== 'serverAuth' && purpose !== 'clientAuth') throw new ConfigurationError(`unknown purpose ${String(purpose)}`);
+  if (options.maxDepth !== undefined && !(Number.isInteger(options.maxDepth) && options.maxDepth >= 0)) {
+    throw new ConfigurationError('maxDepth must be a whole number of intermediate certificates, 0 or more');
+  }
   const leaf = parseLeaf(options.leaf);
-  const chain = buildCertificatePath({
-    leaf,
-    intermediates: parseIntermediates(options.intermediates ?? []),
-    trustAnchors: parseAnchors(options.trustAnchors),
-    at,
-    purpose,
-    provider: options.provider ?? nobleCryptoProvider,
-    maxChainLength: options.maxChainLength,
-    maxSignatureChecks: options.maxSignatureChecks,
-    maxCandidates: options.maxCandidates,
-    minimumRsaModulusBits: options.minimumRsaModulusBits,
-  });
+  const skipped: CertificateParseError[] = [];
+  const intermediates = parseIntermediates(options.intermediates ?? [], skipped);
+  let chain: VerifiedChain;
+  try {
+    chain = buildCertificatePath({
+      leaf,
+      intermediates,
+      trustAnchors: parseAnchors(options.trustAnchors),
+      at,
+      purpose,
+      provider: options.provider ?? nobleCryptoProvider,
+      maxChainLength: options.maxChainLength,
+      maxDepth: options.maxDepth,
+      maxSignatureChecks: options.maxSignatureChecks,
+      maxCandidates: options.maxCandidates,
+      minimumRsaModulusBits: options.minimumRsaModulusBits,
+      crls: parseCrls(options.crl),
+    });
+  } catch (error) {
+    // An issuer we could not read is the likelier cause than a missing one: say so.
+    if (error instanceof CertificateVerificationError && error.reason === 'unknown_issuer' && skipped.length > 0) {
+      const reason = unsupportedReason(skipped[0]!);
+      throw new CertificateVerificationError(reason, `${error.message}; the peer sent intermediate certificates we cannot use: ${skipped.map((e) => e.message).join('; ')}`, { cause: error });
+    }
+    throw error;
+  }
   if (options.hostname !== undefined) verifyHostname(leaf, options.hostname);
   return chain;
 }
