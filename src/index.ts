@@ -12,6 +12,7 @@ export { Connection, type ClientConnectionConfiguration, type ServerConnectionCo
 export { Listener, type ListenerOptions } from './listener.js';
 export { TCPRawConnection, connectTCP, type TCPAddress } from './raw/tcp.js';
 export { memoryPair, type MemoryPairOptions } from './raw/memory.js';
+export { WebSocketRawConnection, openWebSocket, type WebSocketLike, type WebSocketConstructor } from './raw/websocket.js';
 export { CountingRawConnection, type IORecord, type ReadRecord, type WriteRecord } from './raw/counting.js';
 export { TOKENS } from './di/tokens.js';
 export {

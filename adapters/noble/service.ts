@@ -178,7 +178,8 @@ export class NobleTLSService implements TLSService {
     if (!this.engine?.hasOutgoing || this.heldFlushScheduled) return;
     this.finishedHeld = true;
     this.heldFlushScheduled = true;
-    setImmediate(() => {
+    // setImmediate where it exists (Node); browsers and workers have only setTimeout.
+    (globalThis.setImmediate ?? setTimeout)(() => {
       this.heldFlushScheduled = false;
       if (this.failure || this.released || !this.engine?.hasOutgoing) return;
       this.flush().catch((e) => void this.abort(e));
