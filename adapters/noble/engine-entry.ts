@@ -28,4 +28,7 @@ export type { ClientConfiguration, ServerConfiguration, CertificateInput } from 
 export type { NegotiatedParameters, TLSService } from '../../src/tls-service.js';
 export { type ByteSource, type RawConnection, byteLength } from '../../src/raw-connection.js';
 export { CountingRawConnection, traceLine, type IORecord } from '../../src/raw/counting.js';
-export { WebSocketRawConnection, openWebSocket, WEBSOCKET_MAX_QUEUED_BYTES, WEBSOCKET_READ_HIGH_WATER_MARK, WEBSOCKET_SEND_HIGH_WATER_MARK, type WebSocketConstructor, type WebSocketLike } from '../../src/raw/websocket.js';
+export {
+  WebSocketRawConnection, openWebSocket, WEBSOCKET_MAX_MESSAGE_BYTES, WEBSOCKET_MAX_QUEUED_BYTES, WEBSOCKET_READ_HIGH_WATER_MARK,
+  WEBSOCKET_SEND_HIGH_WATER_MARK, type WebSocketConstructor, type WebSocketLike,
+} from '../../src/raw/websocket.js';

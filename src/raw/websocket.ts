@@ -2,7 +2,7 @@
  * `WebSocketRawConnection`: a RawConnection over an open WebSocket (the browser's, a
  * Worker's, or the `ws` package's in Node), carrying TLS records as binary messages.
  * Same discipline as TCP: one `sendBytes` (an iovec too) is ONE message, as one writev
- * is one TCP write; reads take up to `max` bytes from every message queued so far.
+ * is one TCP write (split only above WEBSOCKET_MAX_MESSAGE_BYTES); reads take up to `max` bytes from every message queued so far.
  * The socket is passed in, so this file imports nothing and runs in browsers.
  */
 import { ConnectionClosedError } from '../errors.js';
@@ -39,6 +39,8 @@ export const WEBSOCKET_READ_HIGH_WATER_MARK = 256 * 1024;
 export const WEBSOCKET_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 /** `sendBytes` resolves only once the socket's own send buffer is below this. */
 export const WEBSOCKET_SEND_HIGH_WATER_MARK = 1024 * 1024;
+/** One message carries at most this many bytes; a larger send is split (the relay's message cap). */
+export const WEBSOCKET_MAX_MESSAGE_BYTES = 1024 * 1024;
 /** How often a full send buffer is polled (the WebSocket API has no drain event). */
 const DRAIN_POLL_MS = 5;
 
@@ -75,13 +77,19 @@ export class WebSocketRawConnection implements RawConnection {
     socket.addEventListener('error', () => this.fail(new ConnectionClosedError('WebSocket failed')));
   }
 
+  /** Bytes received and not yet read. */
+  get buffered(): number {
+    return this.queue.length;
+  }
+
   /** Sends the bytes (an iovec joined) as one binary message; resolves once the socket's send buffer is below the high-water mark. */
   async sendBytes(data: ByteSource): Promise<void> {
     if (this.failure) throw this.failure;
     if (this.closing || this.socket.readyState !== OPEN) throw new ConnectionClosedError('sendBytes after close');
     const message = concatBytes(data);
-    if (message.length === 0) return;
-    this.socket.send(message);
+    for (let offset = 0; offset < message.length; offset += WEBSOCKET_MAX_MESSAGE_BYTES) {
+      this.socket.send(message.subarray(offset, offset + WEBSOCKET_MAX_MESSAGE_BYTES));
+    }
     while (this.socket.bufferedAmount > WEBSOCKET_SEND_HIGH_WATER_MARK) {
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
       if (this.failure) throw this.failure;
