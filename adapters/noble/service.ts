@@ -179,7 +179,8 @@ export class NobleTLSService implements TLSService {
     this.finishedHeld = true;
     this.heldFlushScheduled = true;
     // setImmediate where it exists (Node); browsers and workers have only setTimeout.
-    (globalThis.setImmediate ?? setTimeout)(() => {
+    const nextTurn = (globalThis as { setImmediate?: (run: () => void) => unknown }).setImmediate ?? setTimeout;
+    nextTurn(() => {
       this.heldFlushScheduled = false;
       if (this.failure || this.released || !this.engine?.hasOutgoing) return;
       this.flush().catch((e) => void this.abort(e));
