@@ -34,11 +34,16 @@ export interface ServerPolicy {
 
 /** What the first ClientHello fixed, carried into the retried one. */
 export interface RetryState {
+  /** The first ClientHello: the second must repeat it except where section 4.1.2 allows changes. */
+  readonly firstHello: ReceivedClientHello;
   readonly suite: CipherSuite;
   readonly group: NamedGroupName;
   readonly cookie: Uint8Array | undefined;
   readonly ccsSent: boolean;
 }
+
+/** A decoded ClientHello with its legacy_version. */
+export type ReceivedClientHello = ClientHello & { readonly legacyVersion: number };
 
 /** The parameters chosen from a ClientHello. */
 export interface ChosenParameters {
@@ -55,9 +60,14 @@ export function chooseParameters(
   ctx: HandshakeContext,
   policy: ServerPolicy,
   retry: RetryState | undefined,
-  hello: ClientHello,
+  hello: ReceivedClientHello,
 ): ChosenParameters {
   const ext = hello.extensions;
+  // Appendix D.5: a legacy_version of SSL 3.0 or older is refused outright.
+  if (hello.legacyVersion <= 0x0300) {
+    throw TLSAlertError.sent('protocol_version', `ClientHello.legacy_version 0x${hello.legacyVersion.toString(16).padStart(4, '0')} is SSL 3.0 or older`);
+  }
+  if (retry) checkRetriedHello(retry, hello);
   const versionsBody = findExtension(ext, ExtensionType.supported_versions);
   if (!versionsBody || !decodeSupportedVersionsList(versionsBody).includes(TLS13)) {
     throw TLSAlertError.sent('protocol_version', 'client does not offer TLS 1.3');
@@ -95,10 +105,6 @@ export function chooseParameters(
     if (!clientShare || shares.length !== 1) {
       throw TLSAlertError.sent('illegal_parameter', 'second ClientHello lacks exactly one share for the requested group');
     }
-    const cookieBody = findExtension(ext, ExtensionType.cookie);
-    if (retry.cookie && (!cookieBody || !bytesEqual(decodeCookie(cookieBody), retry.cookie))) {
-      throw TLSAlertError.sent('illegal_parameter', 'second ClientHello does not echo the cookie');
-    }
   }
 
   const scheme = chooseSigningScheme(
@@ -122,4 +128,50 @@ export function chooseParameters(
   const sniBody = findExtension(ext, ExtensionType.server_name);
   const serverName = sniBody ? decodeServerName(sniBody) : undefined;
   return { suite, group, clientShare, scheme, alpn, serverName };
+}
+
+/** Extensions the second ClientHello may change (section 4.1.2); everything else must repeat the first. */
+const CHANGEABLE_ON_RETRY: ReadonlySet<number> = new Set([
+  ExtensionType.key_share,
+  ExtensionType.early_data,
+  ExtensionType.cookie,
+  ExtensionType.pre_shared_key,
+  ExtensionType.padding,
+]);
+
+/**
+ * The second ClientHello after a HelloRetryRequest (section 4.1.2) repeats the first
+ * except: key_share replaced, early_data removed, the cookie echoed, pre_shared_key
+ * updated, padding changed. Anything else is illegal_parameter.
+ */
+function checkRetriedHello(retry: RetryState, second: ReceivedClientHello): void {
+  const first = retry.firstHello;
+  const differs = (what: string) => TLSAlertError.sent('illegal_parameter', `second ClientHello changes ${what}`);
+  if (second.legacyVersion !== first.legacyVersion) throw differs('legacy_version');
+  if (!bytesEqual(second.random, first.random)) throw differs('random');
+  if (!bytesEqual(second.legacySessionId, first.legacySessionId)) throw differs('legacy_session_id');
+  if (second.cipherSuites.length !== first.cipherSuites.length || second.cipherSuites.some((c, i) => c !== first.cipherSuites[i])) {
+    throw differs('cipher_suites');
+  }
+  if (!bytesEqual(second.legacyCompressionMethods, first.legacyCompressionMethods)) throw differs('legacy_compression_methods');
+  if (findExtension(second.extensions, ExtensionType.early_data)) {
+    throw TLSAlertError.sent('illegal_parameter', 'second ClientHello still offers early_data');
+  }
+  const fixed = (hello: ClientHello) => hello.extensions.filter((e) => !CHANGEABLE_ON_RETRY.has(e.type));
+  const a = fixed(first);
+  const b = fixed(second);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i];
+    const y = b[i];
+    if (!x || !y || x.type !== y.type) throw differs('its extension list');
+    if (!bytesEqual(x.data, y.data)) throw differs(`extension ${x.type}`);
+  }
+  const cookieBody = findExtension(second.extensions, ExtensionType.cookie);
+  if (retry.cookie) {
+    if (!cookieBody || !bytesEqual(decodeCookie(cookieBody), retry.cookie)) {
+      throw TLSAlertError.sent('illegal_parameter', 'second ClientHello does not echo the cookie');
+    }
+  } else if (cookieBody) {
+    throw TLSAlertError.sent('illegal_parameter', 'second ClientHello carries a cookie the HelloRetryRequest did not send');
+  }
 }

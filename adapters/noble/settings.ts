@@ -32,7 +32,7 @@ export interface CommonEngineSettings {
   readonly privateKey?: PrivateKey;
   /** Produces CertificateVerify signatures instead of `provider.sign` (hardware keys; known-answer tests of randomised RSA-PSS). */
   readonly signer?: (scheme: SignatureSchemeName, content: Uint8Array) => Uint8Array;
-  /** Cap on one handshake message (default 64 KiB). */
+  /** Cap on one handshake message (default 64 KiB; a ClientHello may be up to 128 KiB). */
   readonly maxHandshakeMessageLength?: number;
   /** Receives NSS key-log lines (SSLKEYLOGFILE format). */
   readonly keylog?: (line: string) => void;
@@ -73,6 +73,6 @@ export interface ServerEngineSettings extends CommonEngineSettings {
   readonly issueTicket?: (index: number) => NewSessionTicket;
   /** Lifetime announced in tickets, seconds; default 7200. */
   readonly ticketLifetimeSeconds?: number;
-  /** Put a cookie in HelloRetryRequest (and require it echoed); default true. */
+  /** Put a cookie in HelloRetryRequest (and require it echoed); default false: over a stream transport the server keeps the first ClientHello itself. */
   readonly retryCookie?: boolean;
 }

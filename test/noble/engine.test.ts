@@ -184,7 +184,7 @@ test('keylog lines in NSS format', (t) => {
 
 test('a flood of KeyUpdate requests queues one answer, not one per request', (t) => {
   const { client, server } = connect(TLSEngine.client(testClientSettings()), TLSEngine.server(testServerSettings()));
-  for (let i = 0; i < 50; i++) client.updateKeys(true);
+  for (let i = 0; i < 32; i++) client.updateKeys(true); // 32 in a row is the limit that must still work
   server.feed(concat(client.takeOutgoing()));
   const answer = server.takeOutgoing();
   t.is(answer.length, 1);
