@@ -88,6 +88,9 @@ test('page client: TLS 1.3 through the relay to our Node server (noble), verifie
   t.teardown(() => server.close());
   const relay = await startRelayProcess(['--to', `127.0.0.1:${server.port}`]);
   t.teardown(() => relay.stop());
+  // The first connection warms the Node server (its noble code is not yet optimised); the second is the one shown.
+  const first = await runClientPage(relay.url, 'ca.pem');
+  t.true(first.ok, JSON.stringify(first.error));
   const result = await runClientPage(relay.url, 'ca.pem', 'browser-client-handshake.png');
   t.true(result.ok, JSON.stringify(result.error));
   t.is(result.negotiated!.protocol, 'TLSv1.3');
@@ -102,7 +105,7 @@ test('page client: TLS 1.3 through the relay to our Node server (noble), verifie
     t.true(names.includes(step), `${step} in ${names.join(', ')}`);
   }
   t.true(result.handshakeMs! > 0);
-  t.log(`in-browser client handshake: ${result.handshakeMs!.toFixed(1)} ms; ${result.events.length} IO calls`);
+  t.log(`in-browser client handshake: first ${first.handshakeMs!.toFixed(1)} ms, second ${result.handshakeMs!.toFixed(1)} ms; ${result.events.length} IO calls`);
 });
 
 test('page client: TLS 1.3 through the relay to openssl s_server -www', async (t) => {
@@ -133,6 +136,7 @@ test('page client: TLS 1.3 through the relay to openssl s_server -www', async (t
   t.is(result.negotiated!.protocol, 'TLSv1.3');
   t.regex(result.response!, /^HTTP\/1\.0 200 ok/);
   t.regex(result.response!, /TLSv1\.3/);
+  t.log(`in-browser client handshake against openssl: ${result.handshakeMs!.toFixed(1)} ms`);
 });
 
 test('page client with the wrong CA: the page sends unknown_ca and our server receives it (RFC 8446 section 6.2)', async (t) => {

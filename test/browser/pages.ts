@@ -63,7 +63,7 @@ export interface PageServer {
 }
 
 /** Serves the example's HTML and CSS, the bundles, and files put later. */
-export async function servePages(bundles: Map<string, Uint8Array>): Promise<PageServer> {
+export async function servePages(bundles: Map<string, Uint8Array>, port = 0): Promise<PageServer> {
   const files = new Map<string, string | Uint8Array>(bundles);
   for (const name of ['client.html', 'server.html', 'style.css']) files.set(name, readFileSync(`${EXAMPLE}${name}`));
   const server = http.createServer((request, response) => {
@@ -80,7 +80,7 @@ export async function servePages(bundles: Map<string, Uint8Array>): Promise<Page
     response.writeHead(200, { 'content-type': TYPES[name.split('.').pop()!] ?? 'application/octet-stream', 'cache-control': 'no-store' });
     response.end(body);
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(port, '127.0.0.1');
   await once(server, 'listening');
   return {
     origin: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
