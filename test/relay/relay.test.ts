@@ -236,3 +236,21 @@ test('WebSocketRawConnection over the relay sees the TCP end of stream as a clea
   for (let bytes = await raw.receiveBytes(100); bytes.length > 0; bytes = await raw.receiveBytes(100)) got += str(bytes);
   t.is(got, 'last words');
 });
+
+test('tlsservice relay: exactly one of --to and --expose, and a port to listen on', async (t) => {
+  const { main } = await import('../../src/cli/main.js');
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void errors.push(args.join(' '));
+  try {
+    t.is(await main(['relay', '--listen', '0']), 1);
+    t.is(await main(['relay', '--listen', '0', '--to', '127.0.0.1:1', '--expose', '2']), 1);
+    t.is(await main(['relay', '--to', '127.0.0.1:1']), 1);
+    t.is(await main(['relay', '--listen', '0', '--to', 'nowhere']), 1);
+  } finally {
+    console.error = original;
+  }
+  t.regex(errors[0]!, /exactly one of --to and --expose/);
+  t.regex(errors[2]!, /bad --listen/);
+  t.regex(errors[3]!, /bad target/);
+});
