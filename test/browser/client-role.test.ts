@@ -8,7 +8,8 @@
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import type net from 'node:net';
+import net from 'node:net';
+import { once } from 'node:events';
 import { createContainer } from '../../src/di/container.js';
 import { createServer } from '../../src/http/server.js';
 import { TLSAlertError } from '../../src/errors.js';
@@ -51,6 +52,7 @@ async function runClientPage(relay: string, ca: string, screenshot?: string): Pr
     const result = await page.evaluate(() => (globalThis as unknown as { tlsResult: unknown }).tlsResult) as ClientResult;
     if (screenshot) {
       mkdirSync(`${ROOT}docs/images`, { recursive: true });
+      await page.bringToFront(); // a background tab paints no frames, and a screenshot waits for one
       const diagram = await page.$('body');
       await diagram!.screenshot({ path: `${ROOT}docs/images/${screenshot}` as `${string}.png` });
     }
@@ -80,10 +82,47 @@ async function ourServer(): Promise<{ port: number; failures: Error[]; close(): 
   };
 }
 
+/** A free loopback port (the listener is closed again; s_server takes it next). */
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts `openssl s_server -www` on loopback for one connection; retries when another process took the port first. */
+async function startOpenSSLServer(t: { teardown(f: () => unknown): void }): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const openssl = spawn('openssl', [
+      's_server', '-tls1_3', '-www', '-accept', `127.0.0.1:${port}`, '-naccept', '1',
+      '-cert', `${ROOT}test/fixtures/certs/localhost-ecdsa.pem`, '-key', `${ROOT}test/fixtures/certs/localhost-ecdsa.key.pem`,
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    t.teardown(() => void openssl.kill());
+    let output = '';
+    const started = await new Promise<boolean>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`s_server did not start: ${output}`)), 20_000);
+      const onData = (chunk: Buffer): void => {
+        output += chunk.toString();
+        if (output.includes('ACCEPT') || output.includes('unable to bind')) {
+          clearTimeout(timer);
+          resolve(output.includes('ACCEPT'));
+        }
+      };
+      openssl.stdout.on('data', onData);
+      openssl.stderr.on('data', onData);
+    });
+    if (started) return port;
+    openssl.kill();
+    if (attempt === 3) throw new Error(`s_server could not bind: ${output}`);
+  }
+}
+
 const handshakeNames = (result: ClientResult): string[] =>
   result.events.flatMap((e) => e.records.flatMap((r) => r.contents.map((c) => `${e.direction} ${c.split(' (')[0]}`)));
 
-test('page client: TLS 1.3 through the relay to our Node server (noble), verified against the given CA, HTTP/1.1 GET', async (t) => {
+test.serial('page client: TLS 1.3 through the relay to our Node server (noble), verified against the given CA, HTTP/1.1 GET', async (t) => {
   const server = await ourServer();
   t.teardown(() => server.close());
   const relay = await startRelayProcess(['--to', `127.0.0.1:${server.port}`]);
@@ -108,27 +147,9 @@ test('page client: TLS 1.3 through the relay to our Node server (noble), verifie
   t.log(`in-browser client handshake: first ${first.handshakeMs!.toFixed(1)} ms, second ${result.handshakeMs!.toFixed(1)} ms; ${result.events.length} IO calls`);
 });
 
-test('page client: TLS 1.3 through the relay to openssl s_server -www', async (t) => {
+test.serial('page client: TLS 1.3 through the relay to openssl s_server -www', async (t) => {
   if (spawnSync('openssl', ['version']).status !== 0) t.fail('openssl is missing: apt-get install openssl');
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const openssl = spawn('openssl', [
-    's_server', '-tls1_3', '-www', '-accept', String(port), '-naccept', '1',
-    '-cert', `${ROOT}test/fixtures/certs/localhost-ecdsa.pem`, '-key', `${ROOT}test/fixtures/certs/localhost-ecdsa.key.pem`,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => void openssl.kill());
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`s_server did not start: ${output}`)), 20_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      if (output.includes('ACCEPT')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    openssl.stdout.on('data', onData);
-    openssl.stderr.on('data', onData);
-  });
+  const port = await startOpenSSLServer(t);
   const relay = await startRelayProcess(['--to', `127.0.0.1:${port}`]);
   t.teardown(() => relay.stop());
   const result = await runClientPage(relay.url, 'ca.pem');
@@ -139,7 +160,7 @@ test('page client: TLS 1.3 through the relay to openssl s_server -www', async (t
   t.log(`in-browser client handshake against openssl: ${result.handshakeMs!.toFixed(1)} ms`);
 });
 
-test('page client with the wrong CA: the page sends unknown_ca and our server receives it (RFC 8446 section 6.2)', async (t) => {
+test.serial('page client with the wrong CA: the page sends unknown_ca and our server receives it (RFC 8446 section 6.2)', async (t) => {
   const server = await ourServer();
   t.teardown(() => server.close());
   const relay = await startRelayProcess(['--to', `127.0.0.1:${server.port}`]);

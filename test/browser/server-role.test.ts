@@ -114,7 +114,7 @@ const curlArgs = (server: WorkerServer, ca: string) => [
   '-sS', '--max-time', '60', '--tlsv1.3', '--cacert', ca, '--resolve', `localhost:${server.port}:127.0.0.1`, `https://localhost:${server.port}/`,
 ];
 
-test('Worker server: curl reaches it through the relay (--expose) and gets an HTTP/1.1 answer', async (t) => {
+test.serial('Worker server: curl reaches it through the relay (--expose) and gets an HTTP/1.1 answer', async (t) => {
   requireTool(t, 'curl', ['--version'], 'curl');
   const server = await startWorkerServer(t, 'curl');
   const { status, output } = await run('curl', curlArgs(server, server.caFile));
@@ -125,10 +125,11 @@ test('Worker server: curl reaches it through the relay (--expose) and gets an HT
   t.is(result.response, 'GET / HTTP/1.1');
   t.is(result.negotiated!.cryptoProvider, 'noble');
   t.log(`certificate made in the Worker in ${server.certificateMs.toFixed(0)} ms; in-browser server handshake ${result.handshakeMs!.toFixed(1)} ms`);
+  await server.page.bringToFront(); // a background tab paints no frames, and a screenshot waits for one
   await server.page.screenshot({ path: `${ROOT}docs/images/browser-worker-server.png`, fullPage: true });
 });
 
-test('Worker server: openssl s_client verifies the Worker\'s certificate and gets an HTTP/1.1 answer', async (t) => {
+test.serial('Worker server: openssl s_client verifies the Worker\'s certificate and gets an HTTP/1.1 answer', async (t) => {
   requireTool(t, 'openssl', ['version'], 'openssl');
   const server = await startWorkerServer(t, 's_client');
   const { output } = await run(
@@ -150,7 +151,7 @@ test('Worker server: openssl s_client verifies the Worker\'s certificate and get
   }
 });
 
-test('Worker server: a client with the wrong CA sends unknown_ca and the Worker receives it (RFC 8446 section 6.2)', async (t) => {
+test.serial('Worker server: a client with the wrong CA sends unknown_ca and the Worker receives it (RFC 8446 section 6.2)', async (t) => {
   requireTool(t, 'curl', ['--version'], 'curl');
   const server = await startWorkerServer(t, 'wrong-ca');
   const wrongCA = join(scratch, 'not-the-workers-ca.pem');
