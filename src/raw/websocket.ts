@@ -59,6 +59,7 @@ export class WebSocketRawConnection implements RawConnection {
   private released = false;
   private paused = false;
   private closing: Promise<void> | undefined;
+  private writeShutdown: Promise<void> | undefined;
 
   /** Wraps `socket`, which must be open already (see `openWebSocket`). */
   constructor(
@@ -85,7 +86,7 @@ export class WebSocketRawConnection implements RawConnection {
   /** Sends the bytes (an iovec joined) as one binary message; resolves once the socket's send buffer is below the high-water mark. */
   async sendBytes(data: ByteSource): Promise<void> {
     if (this.failure) throw this.failure;
-    if (this.closing || this.socket.readyState !== OPEN) throw new ConnectionClosedError('sendBytes after close');
+    if (this.closing || this.writeShutdown || this.socket.readyState !== OPEN) throw new ConnectionClosedError('sendBytes after close');
     const message = concatBytes(data);
     for (let offset = 0; offset < message.length; offset += WEBSOCKET_MAX_MESSAGE_BYTES) {
       this.socket.send(message.subarray(offset, offset + WEBSOCKET_MAX_MESSAGE_BYTES));
@@ -115,11 +116,23 @@ export class WebSocketRawConnection implements RawConnection {
     return new Promise((resolve, reject) => this.pending.push({ max, resolve, reject }));
   }
 
+  /**
+   * Starts the closing handshake (code 1000) and keeps reading what arrives before the
+   * peer's Close. A WebSocket has no half-close (RFC 6455 section 5.5.1): the peer answers
+   * our Close with its own, so what it would send after that is lost. Idempotent.
+   */
+  shutdownWrite(): Promise<void> {
+    this.writeShutdown ??= (async () => {
+      if (this.socket.readyState === OPEN) this.socket.close(NORMAL_CLOSURE);
+    })();
+    return this.writeShutdown;
+  }
+
   /** Starts the closing handshake (code 1000) and resolves once it is sent; later incoming data is discarded. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.release();
-      if (this.socket.readyState === OPEN) this.socket.close(NORMAL_CLOSURE);
+      await this.shutdownWrite();
     })();
     return this.closing;
   }

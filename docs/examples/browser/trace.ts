@@ -76,6 +76,10 @@ export class TracingRawConnection implements RawConnection {
     return bytes;
   }
 
+  shutdownWrite(): Promise<void> {
+    return this.inner.shutdownWrite();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }
