@@ -14,6 +14,7 @@ export {
 export { Listener, type ListenerOptions } from './listener.js';
 export { TCPRawConnection, connectTCP, type TCPAddress } from './raw/tcp.js';
 export { memoryPair, type MemoryPairOptions } from './raw/memory.js';
+export { WebSocketRawConnection, openWebSocket, type WebSocketLike, type WebSocketConstructor } from './raw/websocket.js';
 export { lingeringClose, LINGER_BYTES, LINGER_MS, type LingerLimits } from './raw/lingering-close.js';
 export { CountingRawConnection, type IORecord, type ReadRecord, type WriteRecord } from './raw/counting.js';
 export { TOKENS } from './di/tokens.js';

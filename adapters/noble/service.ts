@@ -201,7 +201,9 @@ export class NobleTLSService implements TLSService {
     this.outgoingHeld = true;
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
+    // setImmediate where it exists (Node); browsers and workers have only setTimeout.
+    const nextTurn = (globalThis as { setImmediate?: (run: () => void) => unknown }).setImmediate ?? setTimeout;
+    nextTurn(() => {
       this.flushScheduled = false;
       if (this.failure || this.released || this.closedByUs || !this.outgoingHeld || !this.engine?.hasOutgoing) return;
       this.flush().catch((e) => void this.abort(e));

@@ -82,6 +82,7 @@ Usage:
   tlsservice client <host:port> --backend <name> [--servername <n>] [--ca <pem>] [--alpn ...]
                     [--cert <pem> --key <pem>] [--insecure] [--trace]
   tlsservice bench [--quick] [--only io,rate,bulk,memory,crypto] [--out <file.json>]
+  tlsservice relay --listen <port> (--to <host:port> | --expose <tcp-port>)   WebSocket <-> TCP, see docs/browser.md
 
 Common: --ciphersuites TLS_AES_128_GCM_SHA256,...  --groups X25519,P-256,...
 Backends: node-tls, noble, plaintext. With noble: --crypto noble|node.

@@ -20,6 +20,10 @@ export async function main(argv: string[]): Promise<number> {
         return await runServer(rest);
       case 'client':
         return await runClient(rest);
+      case 'relay': {
+        const { runRelay } = await import('../relay/command.js');
+        return await runRelay(rest);
+      }
       case 'bench': {
         const { runBenchCommand } = await import('./bench.js');
         return await runBenchCommand(rest);
