@@ -59,6 +59,7 @@ export class TLSEngine {
     peerCertificates: [],
     helloRetried: false,
     signatureScheme: undefined,
+    resumed: false,
   };
   /** Session tickets received (client role). */
   readonly tickets: ReceivedTicket[] = [];

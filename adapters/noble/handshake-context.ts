@@ -22,6 +22,7 @@ import type { Extension } from './codec/extensions.js';
 import type { CipherSuite } from './suites.js';
 import type { Transcript } from './transcript.js';
 import type { KeySchedule } from './key-schedule.js';
+import type { ResumableSession } from './session.js';
 
 /** Checks a peer's chain (leaf first) and returns the leaf's public key; throws CertificateVerificationError. */
 export type PeerVerifier = (chain: readonly Uint8Array[], context: PeerVerificationContext) => PublicKey;
@@ -37,16 +38,8 @@ export interface PeerVerificationContext {
 /** Which handshake message's extension list an `editExtensions` hook is shaping. */
 export type ShapedMessage = 'client_hello' | 'encrypted_extensions';
 
-/** A session ticket the client received (kept for resumption, which comes later). */
-export interface ReceivedTicket {
-  readonly ticket: Uint8Array;
-  readonly psk: Uint8Array;
-  readonly lifetimeSeconds: number;
-  readonly ageAdd: number;
-  readonly receivedAt: number;
-  readonly suite: CipherSuite;
-  readonly serverName: string | undefined;
-}
+/** A session ticket the client received, kept for resumption (the shared session type). */
+export type ReceivedTicket = ResumableSession;
 
 /** What the handshake agreed, filled in as it advances. */
 export interface HandshakeOutcome {
@@ -57,6 +50,8 @@ export interface HandshakeOutcome {
   peerCertificates: readonly Uint8Array[];
   helloRetried: boolean;
   signatureScheme: SignatureSchemeName | undefined;
+  /** True when a PSK (a session ticket) was accepted (RFC 8446 section 2.2). */
+  resumed: boolean;
 }
 
 /** The engine services a handshake state uses. */

@@ -281,7 +281,7 @@ export class NobleTLSService implements TLSService {
       alpnProtocol: o.alpnProtocol,
       servername: o.serverName,
       peerCertificates: o.peerCertificates,
-      resumed: false,
+      resumed: o.resumed,
       cryptoProvider: this.provider.name,
     };
   }
