@@ -382,6 +382,7 @@ export class TLSEngine {
       keepTicket(ticket: ReceivedTicket) {
         engine.tickets.push(ticket);
         if (engine.tickets.length > MAX_KEPT_TICKETS) engine.tickets.shift();
+        (settings as ClientEngineSettings).onTicket?.(ticket);
       },
       get canWrite() {
         return engine.writeOpen;

@@ -19,6 +19,7 @@ import { nobleCryptoProvider } from './crypto/noble.js';
 import { TLSEngine } from './engine.js';
 import { clientEngineSettings, GROUP_DISPLAY_NAMES, serverEngineSettings } from './config.js';
 import type { ClientEngineSettings, ServerEngineSettings } from './settings.js';
+import { encodeSession } from './session.js';
 
 /** The most bytes one raw read asks for. */
 export const READ_BUFFER_SIZE = 65536;
@@ -62,7 +63,7 @@ export class NobleTLSService implements TLSService {
 
   /** Runs a client handshake over `via`. */
   async negotiateAsClient(via: RawConnection, options: ClientConfiguration = {}): Promise<void> {
-    let settings = { ...clientEngineSettings(options, this.provider), ...this.injected() };
+    let settings = this.announceSessions({ ...clientEngineSettings(options, this.provider), ...this.injected() });
     if (this.options.editClientSettings) settings = this.options.editClientSettings(settings);
     this.begin(via);
     await this.withTimeout(options.handshakeTimeout, () => this.handshake(TLSEngine.client(settings), () => this.engine!.handshakeComplete));
@@ -289,6 +290,39 @@ export class NobleTLSService implements TLSService {
   /** The session tickets received so far (client role). */
   get tickets(): TLSEngine['tickets'] {
     return this.engine?.tickets ?? [];
+  }
+
+  // --- sessions (node:tls's getSession / 'session' / isSessionReused surface) ---
+
+  /** The newest session received, encoded for the `session` option (node:tls `getSession()`); undefined before a ticket arrives. */
+  getSession(): Uint8Array | undefined {
+    const newest = this.engine?.tickets.at(-1);
+    return newest ? encodeSession(newest) : undefined;
+  }
+
+  /** True when the handshake resumed a session (node:tls `isSessionReused()`). */
+  isSessionReused(): boolean {
+    return this.engine?.outcome.resumed ?? false;
+  }
+
+  /** Calls `listener` with each session ticket as it arrives, encoded (node:tls `'session'` event); returns an unsubscribe function. */
+  onSession(listener: (session: Uint8Array) => void): () => void {
+    this.sessionListeners.add(listener);
+    return () => this.sessionListeners.delete(listener);
+  }
+
+  private readonly sessionListeners = new Set<(session: Uint8Array) => void>();
+
+  /** Engine settings hook: each ticket goes to the session listeners. */
+  private announceSessions(settings: ClientEngineSettings): ClientEngineSettings {
+    return {
+      ...settings,
+      onTicket: (ticket) => {
+        if (this.sessionListeners.size === 0) return;
+        const encoded = encodeSession(ticket);
+        for (const listener of this.sessionListeners) listener(encoded);
+      },
+    };
   }
 
   /** Keying material exported from the session (RFC 8446 section 7.5), with node:tls's argument order. */

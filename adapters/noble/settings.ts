@@ -61,6 +61,8 @@ export interface ClientEngineSettings extends CommonEngineSettings {
   readonly session?: ResumableSession;
   /** PSK key exchange modes offered (section 4.2.9); default psk_dhe_ke only. */
   readonly pskModes?: readonly PskModeName[];
+  /** Called with each session ticket as it arrives (after it is kept in `tickets`). */
+  readonly onTicket?: (session: ResumableSession) => void;
 }
 
 /** How a server treats client certificates. */
