@@ -2,11 +2,13 @@
  * Resumption interop with OpenSSL as a real peer (RFC 8446 sections 2.2, 4.2.11, 4.6.1):
  * `openssl s_client -sess_out` then `-sess_in` resumes against our server, and our
  * client resumes against `openssl s_server` with the session its first connection
- * received; psk_ke where both sides are told to allow it. Each child is killed when its
+ * received; psk_ke where both sides are told to allow it; node:tls clients and servers
+ * resume with us both ways. Each child is killed when its
  * test ends.
  */
 import test, { type ExecutionContext } from 'ava';
 import net from 'node:net';
+import tls from 'node:tls';
 import { once } from 'node:events';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -186,3 +188,58 @@ for (const mode of ['psk_dhe_ke', 'psk_ke'] as const) {
     }
   });
 }
+
+// --- node:tls (OpenSSL through Node) as the peer ---
+
+/** A node:tls client exchange: resolves the sessions it received and whether it resumed. */
+async function nodeClientExchange(port: number, session?: Buffer): Promise<{ reused: boolean; sessions: Buffer[]; reply: string }> {
+  const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: caPem, minVersion: 'TLSv1.3', ...(session ? { session } : {}) });
+  const sessions: Buffer[] = [];
+  socket.on('session', (s: Buffer) => sessions.push(s));
+  await once(socket, 'secureConnect');
+  socket.write('node says hi');
+  const [reply] = (await once(socket, 'data')) as [Buffer];
+  const reused = socket.isSessionReused();
+  socket.end();
+  await once(socket, 'close');
+  return { reused, sessions, reply: reply.toString() };
+}
+
+test.serial('node:tls client resumes against the noble server with the session its first connection got', async (t) => {
+  const server = await nobleServer();
+  try {
+    const first = await nodeClientExchange(server.port);
+    t.is(first.reply, 'NODE SAYS HI');
+    t.false(first.reused);
+    t.is(first.sessions.length, 2, 'two tickets by default');
+    const second = await nodeClientExchange(server.port, first.sessions.at(-1));
+    t.true(second.reused);
+    t.deepEqual(server.resumed, [false, true]);
+    t.deepEqual(server.errors, []);
+  } finally {
+    server.close();
+  }
+});
+
+test.serial('noble client resumes against a node:tls server', async (t) => {
+  const reusedOnServer: boolean[] = [];
+  const server = tls.createServer({ cert: readFixture('ecdsa.pem'), key: readFixture('ecdsa-key.pem'), minVersion: 'TLSv1.3' }, (socket) => {
+    reusedOnServer.push(socket.isSessionReused());
+    socket.on('data', (d: Buffer) => socket.write(d.toString().split('').reverse().join('').trim() + '\n'));
+    socket.on('end', () => socket.end());
+    socket.on('error', () => undefined);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as net.AddressInfo).port;
+  try {
+    const first = await nobleClientExchange(port, {});
+    t.false(first.resumed);
+    t.true(first.sessions.length >= 1);
+    const second = await nobleClientExchange(port, { session: first.session });
+    t.true(second.resumed);
+    t.deepEqual(reusedOnServer, [false, true]);
+  } finally {
+    server.close();
+  }
+});
