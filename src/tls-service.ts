@@ -28,6 +28,22 @@ export interface NegotiatedParameters {
   readonly cryptoProvider?: string | undefined;
 }
 
+/** Session resumption as node:tls offers it (`getSession`, `'session'`, `isSessionReused`); backends with resumption implement it. */
+export interface SessionSource {
+  /** The newest session received (client), for the `session` option; undefined when none has arrived. */
+  getSession(): Uint8Array | undefined;
+  /** True when this connection resumed a session. */
+  isSessionReused(): boolean;
+  /** Calls `listener` with each session as it arrives (client); returns an unsubscribe function. */
+  onSession(listener: (session: Uint8Array) => void): () => void;
+}
+
+/** True when `service` implements SessionSource. */
+export function hasSessions(service: object): service is SessionSource {
+  const s = service as Partial<SessionSource>;
+  return typeof s.getSession === 'function' && typeof s.isSessionReused === 'function' && typeof s.onSession === 'function';
+}
+
 /** One backend instance for one connection; never shared, never reused. */
 export interface TLSService {
   /** The backend's name. */
