@@ -51,6 +51,10 @@ export interface ClientHelloState {
   readonly ccsSent: boolean;
   /** The session offered as a PSK, if any (section 4.2.11). */
   readonly psk: PskOffer | undefined;
+  /** True when this hello offers 0-RTT data (section 4.2.10). */
+  readonly earlyData: boolean;
+  /** The framed hello as sent. */
+  readonly raw: Uint8Array;
 }
 
 const isIpAddress = (name: string): boolean => /^[0-9.]+$/.test(name) || name.includes(':');
@@ -66,7 +70,7 @@ export function groupOf(ctx: HandshakeContext, name: NamedGroupName): KeyExchang
 export function sendClientHello(
   ctx: HandshakeContext,
   policy: ClientPolicy,
-  hello: Omit<ClientHelloState, 'extensions'>,
+  hello: Omit<ClientHelloState, 'extensions' | 'raw'>,
   cookie?: Uint8Array,
 ): ClientHelloState {
   const s = policy.settings;
@@ -87,6 +91,7 @@ export function sendClientHello(
   });
   if (cookie) ext.push({ type: ExtensionType.cookie, data: encodeCookie(cookie) });
   const extensions = s.editExtensions ? [...s.editExtensions('client_hello', ext)] : ext;
+  if (hello.earlyData) extensions.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
   // pre_shared_key goes last, after any reshaping (section 4.2.11).
   if (hello.psk) extensions.push(pskExtension(hello.psk, ctx.now()));
   const message = frameHandshake(
@@ -102,10 +107,10 @@ export function sendClientHello(
   if (hello.psk) bindClientHello(hello.psk, message.raw, (partial) => binderHash(ctx, hello, partial));
   ctx.transcript.add(message.raw);
   ctx.send(message);
-  return { ...hello, extensions };
+  return { ...hello, extensions, raw: message.raw };
 }
 
 /** Transcript-Hash(messages before this hello + the truncated hello): after a HelloRetryRequest the transcript holds them. */
-function binderHash(ctx: HandshakeContext, hello: Omit<ClientHelloState, 'extensions'>, partial: Uint8Array): Uint8Array {
+function binderHash(ctx: HandshakeContext, hello: Omit<ClientHelloState, 'extensions' | 'raw'>, partial: Uint8Array): Uint8Array {
   return hello.retried ? ctx.transcript.hashWith(partial) : ctx.provider.hash(hello.psk!.session.suite.hash).digest(partial);
 }

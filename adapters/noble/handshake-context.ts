@@ -23,6 +23,7 @@ import type { CipherSuite } from './suites.js';
 import type { Transcript } from './transcript.js';
 import type { KeySchedule } from './key-schedule.js';
 import type { ResumableSession } from './session.js';
+import type { EarlyDataStatus } from './early-data.js';
 
 /** Checks a peer's chain (leaf first) and returns the leaf's public key; throws CertificateVerificationError. */
 export type PeerVerifier = (chain: readonly Uint8Array[], context: PeerVerificationContext) => PublicKey;
@@ -52,6 +53,8 @@ export interface HandshakeOutcome {
   signatureScheme: SignatureSchemeName | undefined;
   /** True when a PSK (a session ticket) was accepted (RFC 8446 section 2.2). */
   resumed: boolean;
+  /** Whether 0-RTT data was offered and what the server did with it (section 4.2.10). */
+  earlyData: EarlyDataStatus;
 }
 
 /** The engine services a handshake state uses. */
@@ -89,6 +92,14 @@ export interface HandshakeContext {
   noteKeyUpdate(): void;
   /** Skips rejected 0-RTT records (section 4.2.10) until the next read keys or the first record that decrypts. */
   skipEarlyData(mode: EarlyDataSkip): void;
+  /** Server: accepts up to `limit` bytes of 0-RTT application data until `endEarlyData`. */
+  acceptEarlyData(limit: number): void;
+  /** Server: EndOfEarlyData arrived; application data before the handshake completes is an error again. */
+  endEarlyData(): void;
+  /** Client: queues 0-RTT application data under the current (early) write keys. */
+  sendEarlyData(data: Uint8Array): void;
+  /** Client: drops the write keys (the second ClientHello after 0-RTT goes out unprotected). */
+  clearWriteKeys(): void;
 }
 
 /** One state of a handshake state machine: it takes the next message and returns the next state. */

@@ -109,6 +109,8 @@ export interface AcceptedPsk {
   readonly schedule: KeySchedule;
   /** |client's ticket age - ours| in ms: 0-RTT needs it within TICKET_AGE_TOLERANCE_MS. */
   readonly ageSkewMs: number;
+  /** The verified binder: unique to this ClientHello, the anti-replay key (section 8.2). */
+  readonly binder: Uint8Array;
 }
 
 /** What the server checks an offered ticket against. */
@@ -173,7 +175,7 @@ export function acceptPsk(sel: PskSelection, hello: ClientHello, raw: Uint8Array
     }
     const clientAge = (identity.obfuscatedTicketAge - contents.ageAdd + 0x100000000) % 0x100000000;
     const ageSkewMs = Math.abs(clientAge - (sel.now - contents.createdAt));
-    return { index, contents, mode, schedule, ageSkewMs };
+    return { index, contents, mode, schedule, ageSkewMs, binder };
   }
   return undefined;
 }

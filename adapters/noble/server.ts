@@ -56,6 +56,7 @@ import { TrafficState } from './traffic.js';
 import { chooseParameters, type ChosenParameters, type ReceivedClientHello, type RetryState, type ServerPolicy } from './server-parameters.js';
 import { acceptPsk, DEFAULT_PSK_MODES, type AcceptedPsk } from './psk.js';
 import { newSessionTicket } from './tickets.js';
+import { AwaitReplayDecision, earlyDataAcceptable, REPLAY_WINDOW_MS } from './early-data.js';
 
 /** NewSessionTickets sent after each handshake by default (as OpenSSL). */
 export const DEFAULT_TICKET_COUNT = 2;
@@ -93,7 +94,14 @@ class ExpectClientHello implements HandshakeState {
       ctx.transcript.start(ctx.provider.hash(chosen.suite.hash));
       ctx.transcript.add(message.raw);
     }
-    return this.sendServerFlight(ctx, hello, chosen, psk);
+    if (earlyDataAcceptable(hello, psk, chosen.suite, this.policy.settings.maxEarlyData ?? 0, this.retry !== undefined)) {
+      // Section 8.2: 0-RTT only for a ClientHello the anti-replay store has not seen; the caller answers.
+      const clientHelloHash = ctx.transcript.hash();
+      return new AwaitReplayDecision({ key: psk.binder, ttlMs: REPLAY_WINDOW_MS }, (c, fresh) =>
+        this.sendServerFlight(c, hello, chosen, psk, fresh ? clientHelloHash : undefined),
+      );
+    }
+    return this.sendServerFlight(ctx, hello, chosen, psk, undefined);
   }
 
   /** The offered session ticket that resumes this connection, if any (section 4.2.11); see psk.ts. */
@@ -149,7 +157,14 @@ class ExpectClientHello implements HandshakeState {
   }
 
   /** sendServerHello, sendServerParameters, sendServerCertificate, sendServerFinished (section 4); a resumption skips the certificate. */
-  private sendServerFlight(ctx: HandshakeContext, hello: ClientHello, chosen: ChosenParameters, psk: AcceptedPsk | undefined): HandshakeState {
+  private sendServerFlight(
+    ctx: HandshakeContext,
+    hello: ClientHello,
+    chosen: ChosenParameters,
+    psk: AcceptedPsk | undefined,
+    /** Transcript-Hash(ClientHello) when 0-RTT is accepted (the client early traffic secret is derived over it). */
+    acceptEarlyData: Uint8Array | undefined,
+  ): HandshakeState {
     const { suite, group } = chosen;
     const s = this.policy.settings;
     const serverRandom = ctx.random(32);
@@ -189,7 +204,9 @@ class ExpectClientHello implements HandshakeState {
     ctx.keylog('SERVER_HANDSHAKE_TRAFFIC_SECRET', hello.random, hs.server);
     ctx.setWriteSecret(suite, hs.server);
 
-    this.sendEncryptedExtensions(ctx, hello, chosen);
+    const earlyOffered = findExtension(hello.extensions, ExtensionType.early_data) !== undefined;
+    ctx.outcome.earlyData = earlyOffered ? (acceptEarlyData ? 'accepted' : 'rejected') : 'none';
+    this.sendEncryptedExtensions(ctx, hello, chosen, acceptEarlyData !== undefined);
     const auth = psk ? 'none' : (s.clientAuthentication ?? 'none');
     if (auth !== 'none') this.sendCertificateRequest(ctx);
     if (!psk) this.sendServerCertificate(ctx, chosen.scheme);
@@ -206,9 +223,6 @@ class ExpectClientHello implements HandshakeState {
     ctx.setExporterSecret(suite, app.exporter);
     ctx.setWriteSecret(suite, app.server);
     ctx.enableApplicationWrites();
-    ctx.setReadSecret(suite, hs.client);
-    // Section 4.2.10: we do not accept 0-RTT, so records under the client's early keys are skipped.
-    if (findExtension(hello.extensions, ExtensionType.early_data)) ctx.skipEarlyData('undecryptable');
     const keys: ServerFlightKeys = {
       schedule,
       clientRandom: hello.random,
@@ -216,12 +230,26 @@ class ExpectClientHello implements HandshakeState {
       clientApplicationSecret: app.client,
       serverApplicationSecret: app.server,
     };
+    if (psk && acceptEarlyData) return this.readEarlyData(ctx, hello, psk, acceptEarlyData, keys);
+    ctx.setReadSecret(suite, hs.client);
+    // Section 4.2.10: we do not accept 0-RTT, so records under the client's early keys are skipped.
+    if (earlyOffered) ctx.skipEarlyData('undecryptable');
     return auth === 'none' ? new ExpectClientFinished(this.policy, keys) : new ExpectClientCertificate(this.policy, keys);
   }
 
-  /** EncryptedExtensions (section 4.3.1): ALPN, and an empty server_name when SNI was used. */
-  private sendEncryptedExtensions(ctx: HandshakeContext, hello: ClientHello, chosen: ChosenParameters): void {
+  /** 0-RTT accepted (section 4.2.10): read under client_early_traffic_secret until EndOfEarlyData. */
+  private readEarlyData(ctx: HandshakeContext, hello: ClientHello, psk: AcceptedPsk, clientHelloHash: Uint8Array, keys: ServerFlightKeys): HandshakeState {
+    const secret = psk.schedule.clientEarlyTrafficSecret(clientHelloHash);
+    ctx.keylog('CLIENT_EARLY_TRAFFIC_SECRET', hello.random, secret);
+    ctx.setReadSecret(psk.schedule.suite, secret);
+    ctx.acceptEarlyData(psk.contents.maxEarlyData);
+    return new ExpectEndOfEarlyData(this.policy, keys);
+  }
+
+  /** EncryptedExtensions (section 4.3.1): ALPN, an empty server_name when SNI was used, early_data when 0-RTT is accepted. */
+  private sendEncryptedExtensions(ctx: HandshakeContext, hello: ClientHello, chosen: ChosenParameters, earlyData: boolean): void {
     const ext: Extension[] = [];
+    if (earlyData) ext.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
     if (chosen.alpn) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([chosen.alpn]) });
     if (chosen.serverName !== undefined) ext.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
     const edit = this.policy.settings.editExtensions;
@@ -267,6 +295,21 @@ class ExpectClientHello implements HandshakeState {
     const verify = frameHandshake(HandshakeType.certificate_verify, encodeCertificateVerify({ scheme: SignatureScheme[scheme], signature }));
     ctx.transcript.add(verify.raw);
     ctx.send(verify);
+  }
+}
+
+/** Awaits EndOfEarlyData (section 4.5) while accepted 0-RTT data arrives; then the client's handshake keys. */
+class ExpectEndOfEarlyData implements HandshakeState {
+  readonly name = 'ExpectEndOfEarlyData';
+  constructor(private readonly policy: ServerPolicy, private readonly keys: ServerFlightKeys) {}
+
+  handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
+    expectType(message, HandshakeType.end_of_early_data, this.name);
+    if (message.body.length !== 0) throw TLSAlertError.sent('decode_error', 'EndOfEarlyData is not empty');
+    ctx.transcript.add(message.raw);
+    ctx.endEarlyData();
+    ctx.setReadSecret(this.keys.schedule.suite, this.keys.clientHandshakeSecret);
+    return new ExpectClientFinished(this.policy, this.keys);
   }
 }
 
@@ -355,7 +398,7 @@ class ExpectClientFinished implements HandshakeState {
             nonce,
             suite: schedule.suite,
             lifetimeSeconds: s.ticketLifetimeSeconds ?? DEFAULT_TICKET_LIFETIME_SECONDS,
-            maxEarlyData: 0,
+            maxEarlyData: s.maxEarlyData ?? 0,
             serverName: ctx.outcome.serverName,
             alpnProtocol: ctx.outcome.alpnProtocol,
             peerCertificates: ctx.outcome.peerCertificates,

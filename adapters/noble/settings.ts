@@ -63,6 +63,8 @@ export interface ClientEngineSettings extends CommonEngineSettings {
   readonly pskModes?: readonly PskModeName[];
   /** Called with each session ticket as it arrives (after it is kept in `tickets`). */
   readonly onTicket?: (session: ResumableSession) => void;
+  /** 0-RTT: application data sent with the ClientHello when the session allows it (section 2.3); see `outcome.earlyData`. */
+  readonly earlyData?: Uint8Array;
 }
 
 /** How a server treats client certificates. */
@@ -84,6 +86,8 @@ export interface ServerEngineSettings extends CommonEngineSettings {
   readonly issueTicket?: (index: number) => NewSessionTicket;
   /** PSK key exchange modes accepted for resumption (section 4.2.9); default psk_dhe_ke only. */
   readonly pskModes?: readonly PskModeName[];
+  /** 0-RTT: max_early_data_size announced in tickets and accepted on resumption; default 0 (off). */
+  readonly maxEarlyData?: number;
   /** Lifetime announced in tickets, seconds; default 7200. */
   readonly ticketLifetimeSeconds?: number;
   /** Put a cookie in HelloRetryRequest (and require it echoed); default false: over a stream transport the server keeps the first ClientHello itself. */

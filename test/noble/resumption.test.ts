@@ -292,3 +292,103 @@ test('sessions encode and decode (getSession form); other bytes decode to nothin
   t.is(decodeSession(Uint8Array.of(0x30, 0x82, 1, 2)), undefined);
   t.is(decodeSession(encodeSession(session).subarray(0, 40)), undefined);
 });
+
+// --- 0-RTT (RFC 8446 sections 2.3, 4.2.10, 8) ---
+
+/** A ticket from a server that allows `maxEarlyData` bytes of 0-RTT. */
+function earlyTicket(ring: TicketKeyRing, maxEarlyData = 1024) {
+  return run({ server: { ticketKeys: ring }, serverEngine: { maxEarlyData } }).client.tickets[0]!;
+}
+
+/** Client with early data against a 0-RTT server; `fresh` is the anti-replay answer. */
+function earlyRun(ring: TicketKeyRing, session: ResumableSession, fresh: boolean, server: Partial<ServerEngineSettings> = { maxEarlyData: 1024 }) {
+  const client = TLSEngine.client(testClientSettings({}, { session, earlyData: text('GET /early') }));
+  const srv = TLSEngine.server(testServerSettings('ecdsa', { ticketKeys: ring }, server));
+  srv.feed(concat(client.takeOutgoing()));
+  const check = srv.replayCheck;
+  if (check) srv.decideEarlyData(fresh);
+  const beforeFinished = { readable: srv.hasPlaintext, complete: srv.handshakeComplete };
+  pump(client, srv);
+  return { client, server: srv, check, beforeFinished };
+}
+
+test('0-RTT accepted: the early data arrives before the handshake completes, marked as early (RFC 8446 2.3)', (t) => {
+  const ring = ownRing();
+  const session = earlyTicket(ring);
+  t.is(session.maxEarlyData, 1024, 'the ticket carries max_early_data_size (section 4.6.1)');
+  const { client, server, check, beforeFinished } = earlyRun(ring, session, true);
+  t.truthy(check, 'the server asked for an anti-replay decision (section 8.2)');
+  t.deepEqual(beforeFinished, { readable: true, complete: false }, 'readable one round trip before the client Finished');
+  t.true(server.handshakeComplete && client.handshakeComplete);
+  t.is(client.outcome.earlyData, 'accepted');
+  t.is(server.outcome.earlyData, 'accepted');
+  t.is(server.earlyDataReceived, 10);
+  t.is(str(server.readPlaintext()), 'GET /early');
+  client.writePlaintext(text('after'));
+  pump(client, server);
+  t.is(str(server.readPlaintext()), 'after', '1-RTT data follows, in its own read');
+});
+
+test('0-RTT refused by the anti-replay store: full resumption without the early data, which the client must resend (RFC 8446 8.2)', (t) => {
+  const ring = ownRing();
+  const { client, server } = earlyRun(ring, earlyTicket(ring), false);
+  t.true(server.handshakeComplete && client.handshakeComplete);
+  t.true(server.outcome.resumed);
+  t.is(client.outcome.earlyData, 'rejected');
+  t.is(server.outcome.earlyData, 'rejected');
+  t.is(server.earlyDataReceived, 0);
+  t.false(server.hasPlaintext, 'the rejected early records were skipped (section 4.2.10)');
+});
+
+test('0-RTT offered to a server with maxEarlyData 0: rejected, skipped, no decision asked', (t) => {
+  const ring = ownRing();
+  const { client, server, check } = earlyRun(ring, earlyTicket(ring), true, {});
+  t.is(check, undefined);
+  t.is(client.outcome.earlyData, 'rejected');
+  t.true(server.outcome.resumed);
+  t.false(server.hasPlaintext);
+});
+
+test('a ticket without max_early_data: the client sends no early data', (t) => {
+  const ring = ownRing();
+  const session = run({ server: { ticketKeys: ring } }).client.tickets[0]!;
+  t.is(session.maxEarlyData, 0);
+  const { client } = earlyRun(ring, session, true);
+  t.is(client.outcome.earlyData, 'none');
+});
+
+test('0-RTT across a HelloRetryRequest: rejected, the second hello goes out in the clear and resumes (RFC 8446 4.1.4)', (t) => {
+  const ring = ownRing();
+  const session = earlyTicket(ring);
+  const { client, server } = earlyRun(ring, session, true, { maxEarlyData: 1024, groups: ['secp256r1'] });
+  t.true(server.outcome.helloRetried);
+  t.true(server.handshakeComplete && client.handshakeComplete);
+  t.true(server.outcome.resumed);
+  t.is(client.outcome.earlyData, 'rejected');
+  t.false(server.hasPlaintext);
+});
+
+test('early data past max_early_data_size is unexpected_message (RFC 8446 4.2.10)', (t) => {
+  const ring = ownRing();
+  const session = earlyTicket(ring, 4);
+  const client = TLSEngine.client(testClientSettings({}, { session: { ...session, maxEarlyData: 100 }, earlyData: text('more than four') }));
+  const server = TLSEngine.server(testServerSettings('ecdsa', { ticketKeys: ring }, { maxEarlyData: 1024 }));
+  server.feed(concat(client.takeOutgoing()));
+  const error = t.throws(() => server.decideEarlyData(true), { instanceOf: TLSAlertError }) as TLSAlertError;
+  t.is(error.alert, 'unexpected_message');
+});
+
+test('records wait while the anti-replay decision is pending', (t) => {
+  const ring = ownRing();
+  const client = TLSEngine.client(testClientSettings({}, { session: earlyTicket(ring), earlyData: text('held') }));
+  const server = TLSEngine.server(testServerSettings('ecdsa', { ticketKeys: ring }, { maxEarlyData: 1024 }));
+  const bytes = concat(client.takeOutgoing());
+  server.feed(bytes.subarray(0, 200));
+  server.feed(bytes.subarray(200));
+  t.truthy(server.replayCheck);
+  t.is(server.stateName, 'AwaitReplayDecision');
+  t.false(server.hasOutgoing);
+  server.decideEarlyData(true);
+  t.is(str(server.readPlaintext()), 'held');
+  t.true(server.hasOutgoing);
+});
