@@ -5,6 +5,7 @@
  */
 
 import type { TicketKeyRing } from './ticket-keys.js';
+import type { AntiReplayStore } from './anti-replay/store.js';
 
 /** PEM text or DER/PEM bytes; a list for several certificates. */
 export type CertificateInput = string | Uint8Array | readonly (string | Uint8Array)[];
@@ -49,6 +50,12 @@ export interface ClientConfiguration extends CommonConfiguration {
   rejectUnauthorized?: boolean;
   /** A session to resume, as `getSession()` or the `'session'` event gave it (node:tls `session`); one of another backend means a full handshake. */
   session?: Uint8Array;
+  /**
+   * Data to send as 0-RTT early data when `session` allows it (RFC 8446 section 2.3; replayable
+   * by an attacker, so only idempotent requests). Always delivered: what the server rejects
+   * (or what did not fit) is sent as ordinary data after the handshake. noble only.
+   */
+  earlyData?: Uint8Array;
 }
 
 /** Server-role configuration (we accept a client). */
@@ -66,6 +73,10 @@ export interface ServerConfiguration extends CommonConfiguration {
   ticketCount?: number;
   /** Ticket lifetime in seconds (node:tls `sessionTimeout`); default 7200, at most 604800. */
   sessionTimeout?: number;
+  /** 0-RTT: bytes of early data accepted per resumed connection and announced in tickets; default 0 (off). noble only. */
+  maxEarlyData?: number;
+  /** Where accepted 0-RTT ClientHellos are recorded against replay (RFC 8446 section 8.2); default one store per process. */
+  antiReplay?: AntiReplayStore;
 }
 
 /** The default handshake timeout in milliseconds. */

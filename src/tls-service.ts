@@ -24,6 +24,8 @@ export interface NegotiatedParameters {
   readonly peerCertificates: readonly Uint8Array[];
   /** True when the session was resumed. */
   readonly resumed: boolean;
+  /** 0-RTT (RFC 8446 section 2.3): `accepted` or `rejected` when early data was offered; absent otherwise. */
+  readonly earlyData?: 'accepted' | 'rejected';
   /** The crypto provider, where the backend has a choice of them. */
   readonly cryptoProvider?: string | undefined;
 }

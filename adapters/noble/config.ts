@@ -164,6 +164,7 @@ export function clientEngineSettings(options: ClientConfiguration, provider: Cry
     verifyServer,
     ...pskModesOf(options),
     ...(options.session ? { session: decodeSession(options.session) } : {}),
+    ...(options.earlyData ? { earlyData: options.earlyData } : {}),
     ...(identity ? { certificateChain: identity.chain, privateKey: identity.key } : {}),
   };
 }
@@ -183,12 +184,23 @@ export function serverEngineSettings(options: ServerConfiguration, provider: Cry
     ...(options.ticketCount !== undefined ? { ticketCount: ticketCountOf(options.ticketCount) } : {}),
     ...(options.sessionTimeout !== undefined ? { ticketLifetimeSeconds: Math.min(Math.max(0, Math.floor(options.sessionTimeout)), 604800) } : {}),
     ...pskModesOf(options),
+    ...(options.maxEarlyData !== undefined ? { maxEarlyData: maxEarlyDataOf(options.maxEarlyData) } : {}),
     verifyClient: requested
       ? strict
         ? certificateVerifier({ trustAnchors: trustAnchorsOf(options), purpose: 'clientAuth', provider })
         : acceptAnyCertificate
       : undefined,
   };
+}
+
+/** The largest `maxEarlyData` accepted: 1 MiB of early data per connection. */
+export const MAX_EARLY_DATA_LIMIT = 1 << 20;
+
+function maxEarlyDataOf(size: number): number {
+  if (!Number.isInteger(size) || size < 0 || size > MAX_EARLY_DATA_LIMIT) {
+    throw new ConfigurationError(`maxEarlyData must be an integer from 0 to ${MAX_EARLY_DATA_LIMIT}`);
+  }
+  return size;
 }
 
 /** The most NewSessionTickets one handshake may send. */

@@ -20,6 +20,7 @@ import { TLSEngine } from './engine.js';
 import { clientEngineSettings, GROUP_DISPLAY_NAMES, serverEngineSettings } from './config.js';
 import type { ClientEngineSettings, ServerEngineSettings } from './settings.js';
 import { encodeSession } from './session.js';
+import { defaultReplayStore, type AntiReplayStore } from '../../src/anti-replay/store.js';
 
 /** The most bytes one raw read asks for. */
 export const READ_BUFFER_SIZE = 65536;
@@ -67,7 +68,21 @@ export class NobleTLSService implements TLSService {
     if (this.options.editClientSettings) settings = this.options.editClientSettings(settings);
     this.begin(via);
     await this.withTimeout(options.handshakeTimeout, () => this.handshake(TLSEngine.client(settings), () => this.engine!.handshakeComplete));
+    this.sendEarlyDataRemainder(settings);
     this.scheduleHeldFlush();
+  }
+
+  /**
+   * `earlyData` is always delivered: what 0-RTT carried (RFC 8446 section 2.3) is not sent
+   * again; the rest, or all of it when the server rejected or was not offered 0-RTT,
+   * follows as ordinary data with our Finished.
+   */
+  private sendEarlyDataRemainder(settings: ClientEngineSettings): void {
+    const data = settings.earlyData;
+    const engine = this.engine!;
+    if (!data || data.length === 0) return;
+    const carried = engine.outcome.earlyData === 'accepted' ? Math.min(data.length, settings.session?.maxEarlyData ?? 0) : 0;
+    if (carried < data.length) engine.writePlaintext(data.subarray(carried));
   }
 
   /** Runs a server handshake over `via`; it completes when the client's Finished is verified. */
@@ -75,7 +90,36 @@ export class NobleTLSService implements TLSService {
     let settings = { ...serverEngineSettings(options, this.provider), ...this.injected() };
     if (this.options.editServerSettings) settings = this.options.editServerSettings(settings);
     this.begin(via);
-    await this.withTimeout(options.handshakeTimeout, () => this.handshake(TLSEngine.server(settings), () => this.engine!.handshakeComplete));
+    this.replayStore = options.antiReplay ?? defaultReplayStore;
+    // With 0-RTT accepted the connection is usable at once (0.5-RTT); the client's Finished is read with the data.
+    const usable = () => this.engine!.handshakeComplete || this.engine!.outcome.earlyData === 'accepted';
+    await this.withTimeout(options.handshakeTimeout, () => this.handshake(TLSEngine.server(settings), usable));
+  }
+
+  private replayStore: AntiReplayStore = defaultReplayStore;
+
+  /** Answers the engine's anti-replay question (RFC 8446 section 8.2) from the store; a failing store means no 0-RTT. */
+  private async settleReplayCheck(engine: TLSEngine): Promise<void> {
+    const check = engine.replayCheck;
+    if (!check) return;
+    let fresh = false;
+    try {
+      fresh = await this.replayStore.recordFirstUse(check.key, check.ttlMs);
+    } catch {
+      fresh = false;
+    }
+    if (this.failure) throw this.failure;
+    engine.decideEarlyData(fresh);
+  }
+
+  /** Server: bytes of accepted 0-RTT data; the first this many bytes `receiveBytes` returns were early data (RFC 8470). */
+  get earlyDataReceived(): number {
+    return this.engine?.earlyDataReceived ?? 0;
+  }
+
+  /** True once both Finished messages are verified (false during a 0-RTT connection's first round trip). */
+  get handshakeConfirmed(): boolean {
+    return this.engine?.handshakeComplete ?? false;
   }
 
   private injected(): { random?: RandomSource; now?: () => number } {
@@ -118,6 +162,7 @@ export class NobleTLSService implements TLSService {
         if (this.failure) throw this.failure;
         if (bytes.length === 0) throw new ConnectionClosedError('the peer closed the connection during the handshake');
         this.feed(bytes);
+        await this.settleReplayCheck(engine);
         if (!engine.readOpen && !done()) throw new ConnectionClosedError('the peer sent close_notify during the handshake');
         // A flight goes out at once; what follows the handshake (the client's Finished,
         // the server's tickets) waits to leave with the first application write.
@@ -283,6 +328,7 @@ export class NobleTLSService implements TLSService {
       servername: o.serverName,
       peerCertificates: o.peerCertificates,
       resumed: o.resumed,
+      ...(o.earlyData !== 'none' ? { earlyData: o.earlyData } : {}),
       cryptoProvider: this.provider.name,
     };
   }

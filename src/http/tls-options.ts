@@ -34,6 +34,8 @@ const serverKeys: readonly (keyof ServerConfiguration)[] = [
   'ticketKeys',
   'ticketCount',
   'sessionTimeout',
+  'maxEarlyData',
+  'antiReplay',
 ];
 
 function pick<T extends object>(source: object, keys: readonly (keyof T)[]): T {
