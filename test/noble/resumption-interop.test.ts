@@ -12,7 +12,7 @@ import tls from 'node:tls';
 import { once } from 'node:events';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { NobleTLSService } from '../../adapters/noble/service.js';
 import { connectTCP, TCPRawConnection } from '../../src/raw/tcp.js';
@@ -241,5 +241,86 @@ test.serial('noble client resumes against a node:tls server', async (t) => {
     t.deepEqual(reusedOnServer, [false, true]);
   } finally {
     server.close();
+  }
+});
+
+// --- 0-RTT with OpenSSL (RFC 8446 sections 2.3, 4.2.10) ---
+
+test.serial('openssl s_client -sess_in -early_data: the noble server accepts and serves the early data', async (t) => {
+  if (!requireOpenssl(t)) return;
+  const server = await nobleServer({ maxEarlyData: 16384 });
+  const session = `${tmpdir()}/noble-early-${server.port}.pem`;
+  const early = `${tmpdir()}/noble-early-${server.port}.txt`;
+  try {
+    await sClient(server.port, ['-sess_out', session], 'first');
+    writeFileSync(early, 'early words\n');
+    const second = await sClient(server.port, ['-sess_in', session, '-early_data', early], 'late words');
+    t.regex(second, /Reused, TLSv1\.3/);
+    t.regex(second, /Early data was accepted/);
+    t.regex(second, /EARLY WORDS/, 'the server answered what arrived as early data');
+    t.deepEqual(server.resumed, [false, true]);
+    t.deepEqual(server.errors, []);
+  } finally {
+    server.close();
+    rmSync(session, { force: true });
+    rmSync(early, { force: true });
+  }
+});
+
+test.serial('openssl s_client -early_data to a noble server without maxEarlyData: rejected, resumed anyway', async (t) => {
+  if (!requireOpenssl(t)) return;
+  const keys = new Uint8Array(48).fill(5);
+  const allowing = await nobleServer({ maxEarlyData: 16384, ticketKeys: keys });
+  const refusing = await nobleServer({ ticketKeys: keys });
+  const session = `${tmpdir()}/noble-early-refused-${allowing.port}.pem`;
+  const early = `${tmpdir()}/noble-early-refused-${allowing.port}.txt`;
+  try {
+    await sClient(allowing.port, ['-sess_out', session], 'first');
+    writeFileSync(early, 'early words\n');
+    const second = await sClient(refusing.port, ['-sess_in', session, '-early_data', early], 'late words');
+    t.regex(second, /Reused, TLSv1\.3/);
+    t.regex(second, /Early data was rejected/);
+    t.regex(second, /LATE WORDS/);
+    t.deepEqual(refusing.errors, [], 'the rejected early records were skipped, not an error');
+  } finally {
+    allowing.close();
+    refusing.close();
+    rmSync(session, { force: true });
+    rmSync(early, { force: true });
+  }
+});
+
+test.serial('noble client sends 0-RTT that openssl s_server -early_data accepts', async (t) => {
+  if (!requireOpenssl(t)) return;
+  const port = await freePort();
+  const server = openssl([
+    's_server', '-tls1_3', '-accept', String(port), '-naccept', '2', '-early_data', '-max_early_data', '16384',
+    '-cert', `${fixtures}ecdsa.pem`, '-key', `${fixtures}ecdsa-key.pem`,
+  ]);
+  try {
+    await waitFor(server.output, /ACCEPT/);
+    const first = new NobleTLSService();
+    const arrived = new Promise<void>((resolve) => first.onSession(() => resolve()));
+    await first.negotiateAsClient(await connectTCP({ host: '127.0.0.1', port }), { ca: caPem, servername: 'localhost' });
+    await first.sendBytes(text('first hello\n'));
+    void first.receiveBytes(100).catch(() => undefined);
+    await arrived;
+    const session = first.getSession();
+    await first.close();
+    const second = new NobleTLSService();
+    await second.negotiateAsClient(await connectTCP({ host: '127.0.0.1', port }), {
+      ca: caPem,
+      servername: 'localhost',
+      session,
+      earlyData: text('zero round trip\n'),
+    });
+    t.true(second.isSessionReused());
+    t.is(second.negotiated.earlyData, 'accepted');
+    // s_server prints the early data on stdout and its markers on stderr, so their order in our capture varies.
+    await waitFor(server.output, /Early data received:/);
+    await waitFor(server.output, /zero round trip/);
+    await second.close();
+  } finally {
+    kill(server.child);
   }
 });
