@@ -31,4 +31,5 @@ export {
 } from './ticket-keys.js';
 export { ticketKeysFromFile, rotateTicketKeyFile, parseTicketKeyFile, formatTicketKeyFile, type TicketKeyFile, type WatchedTicketKeys } from './ticket-key-file.js';
 export type { SessionSource } from './tls-service.js';
-export { SessionCache, DEFAULT_MAX_CACHED_SESSIONS } from './http/session-cache.js';
+export { InProcessReplayStore, MAX_RECORDED_CLIENT_HELLOS, type AntiReplayStore } from './anti-replay/store.js';
+export { RedisReplayStore } from './anti-replay/redis.js';
