@@ -26,6 +26,10 @@ export const serverOptions = {
   host: { type: 'string', default: '127.0.0.1' },
   www: { type: 'boolean', default: false },
   'request-cert': { type: 'boolean', default: false },
+  'ticket-keys': { type: 'string' },
+  'early-data': { type: 'string' },
+  'anti-replay': { type: 'string' },
+  workers: { type: 'string' },
 } as const;
 
 /** `tlsservice client` options. */
@@ -33,6 +37,17 @@ export const clientOptions = {
   ...common,
   servername: { type: 'string' },
   insecure: { type: 'boolean', short: 'k', default: false },
+  'sess-in': { type: 'string' },
+  'sess-out': { type: 'string' },
+  'early-data': { type: 'string' },
+} as const;
+
+/** `tlsservice ticket-keys` options. */
+export const ticketKeyOptions = {
+  out: { type: 'string' },
+  'encrypt-lifetime': { type: 'string' },
+  'decrypt-lifetime': { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
 /** `tlsservice bench` options. */
@@ -77,8 +92,12 @@ export const usage = `tlsservice — a protocol-oriented TLS layer with swappabl
 Usage:
   tlsservice server --backend <name> --port <p> [--host 127.0.0.1] --cert <pem> --key <pem>
                     [--alpn h2,http/1.1] [--www] [--ca <pem> --request-cert] [--trace]
+                    [--ticket-keys <file>] [--early-data <bytes>] [--anti-replay redis://host:port]
+                    [--workers <n>]
   tlsservice client <host:port> --backend <name> [--servername <n>] [--ca <pem>] [--alpn ...]
                     [--cert <pem> --key <pem>] [--insecure] [--trace]
+                    [--sess-in <file>] [--sess-out <file>] [--early-data <file>]
+  tlsservice ticket-keys --out <file> [--encrypt-lifetime <s>] [--decrypt-lifetime <s>]
   tlsservice bench [--quick] [--only io,rate,bulk,memory,crypto] [--out <file.json>]
 
 Common: --ciphersuites TLS_AES_128_GCM_SHA256,...  --groups X25519,P-256,...
@@ -86,4 +105,10 @@ Backends: node-tls, noble, plaintext. With noble: --crypto noble|node.
 server echoes what it receives; with --www it answers HTTP requests with a page of the
 negotiated parameters. client prints the negotiated parameters and the peer's chain,
 then relays stdin to the server and the server's bytes to stdout; --trace prints every
-IO call of the raw connection on exit.`;
+IO call of the raw connection on exit.
+Resumption: --ticket-keys loads (and watches) a key file shared by a fleet (JSON from
+\`tlsservice ticket-keys --out\`, which adds a key to an existing file to rotate it, or
+48 raw bytes, node:tls's form); --workers forks that many processes with node:cluster,
+all sharing one ticket key ring. --early-data on the server accepts that many bytes of
+0-RTT (noble); on the client it sends a file as 0-RTT data. --sess-out / --sess-in save
+and reuse a session, as openssl s_client.`;

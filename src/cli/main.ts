@@ -20,6 +20,10 @@ export async function main(argv: string[]): Promise<number> {
         return await runServer(rest);
       case 'client':
         return await runClient(rest);
+      case 'ticket-keys': {
+        const { runTicketKeys } = await import('./resumption.js');
+        return runTicketKeys(rest);
+      }
       case 'bench': {
         const { runBenchCommand } = await import('./bench.js');
         return await runBenchCommand(rest);
