@@ -14,7 +14,7 @@ import { serverOptions, parse, usage } from './args.js';
 import { commonConfiguration, containerFor } from './backend.js';
 import { describeParameters } from './describe.js';
 import { serverResumption } from './resumption.js';
-import { isWorker, keysFromPrimary, reportListening, runPrimary, workerCount } from './workers.js';
+import { isWorker, keysFromPrimary, leaveCluster, reportListening, runPrimary, workerCount } from './workers.js';
 
 /** Runs `tlsservice server ...`; resolves when the server is closed (SIGINT/SIGTERM). */
 export async function runServer(argv: string[]): Promise<number> {
@@ -51,6 +51,7 @@ export async function runServer(argv: string[]): Promise<number> {
   const address = listener.address();
   reportListening(`listening on ${address.address}:${address.port} (backend ${values.backend})`);
   await closeOnSignal(() => listener.close());
+  leaveCluster();
   return 0;
 }
 

@@ -89,3 +89,8 @@ export function reportListening(line: string): void {
   if (process.send) process.send({ listening: line });
   else console.log(line);
 }
+
+/** A worker whose server has closed leaves the cluster (its IPC channel would keep it alive). */
+export function leaveCluster(): void {
+  if (cluster.isWorker) cluster.worker?.disconnect();
+}
