@@ -4,11 +4,17 @@
  * user already knows them; every backend reads the same objects.
  */
 
+import type { TicketKeyRing } from './ticket-keys.js';
+import type { AntiReplayStore } from './anti-replay/store.js';
+
 /** PEM text or DER/PEM bytes; a list for several certificates. */
 export type CertificateInput = string | Uint8Array | readonly (string | Uint8Array)[];
 
 /** TLS protocol versions, spelled as node:tls spells them. */
 export type TLSVersion = 'TLSv1.2' | 'TLSv1.3';
+
+/** A PSK key exchange mode (RFC 8446 section 4.2.9): `psk_dhe_ke` keeps forward secrecy, `psk_ke` skips (EC)DHE. */
+export type PskKeyExchangeMode = 'psk_ke' | 'psk_dhe_ke';
 
 /** Options both roles share. */
 export interface CommonConfiguration {
@@ -40,6 +46,8 @@ export interface CommonConfiguration {
   handshakeTimeout?: number;
   /** Called with each NSS key-log line (SSLKEYLOGFILE format); off by default. */
   keylog?: (line: string) => void;
+  /** PSK key exchange modes offered (client) or accepted (server) for resumption; default `['psk_dhe_ke']`. */
+  pskKeyExchangeModes?: readonly PskKeyExchangeMode[];
 }
 
 /** Client-role configuration (we connect to a server). */
@@ -48,6 +56,14 @@ export interface ClientConfiguration extends CommonConfiguration {
   servername?: string;
   /** Verify the server's chain and name (default true). */
   rejectUnauthorized?: boolean;
+  /** A session to resume, as `getSession()` or the `'session'` event gave it (node:tls `session`); one of another backend means a full handshake. */
+  session?: Uint8Array;
+  /**
+   * Data to send as 0-RTT early data when `session` allows it (RFC 8446 section 2.3; replayable
+   * by an attacker, so only idempotent requests). Always delivered: what the server rejects
+   * (or what did not fit) is sent as ordinary data after the handshake. noble only.
+   */
+  earlyData?: Uint8Array;
 }
 
 /** Server-role configuration (we accept a client). */
@@ -56,6 +72,19 @@ export interface ServerConfiguration extends CommonConfiguration {
   requestCert?: boolean;
   /** With `requestCert`: reject clients without a valid certificate (default true, as node:tls). */
   rejectUnauthorized?: boolean;
+  /**
+   * Session-ticket keys: node:tls's 48-byte `ticketKeys` form (one key that never expires), or a
+   * `TicketKeyRing` (rotating keys shared by a fleet). Default: random keys per server identity, rotating.
+   */
+  ticketKeys?: Uint8Array | TicketKeyRing;
+  /** NewSessionTickets sent after each handshake; default 2 (as OpenSSL); 0 disables resumption. */
+  ticketCount?: number;
+  /** Ticket lifetime in seconds (node:tls `sessionTimeout`); default 7200, at most 604800. */
+  sessionTimeout?: number;
+  /** 0-RTT: bytes of early data accepted per resumed connection and announced in tickets; default 0 (off). noble only. */
+  maxEarlyData?: number;
+  /** Where accepted 0-RTT ClientHellos are recorded against replay (RFC 8446 section 8.2); default one store per process. */
+  antiReplay?: AntiReplayStore;
 }
 
 /** The default handshake timeout in milliseconds. */

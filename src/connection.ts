@@ -9,7 +9,7 @@ import { Duplex } from 'node:stream';
 import { DEFAULT_HANDSHAKE_TIMEOUT, type ClientConfiguration, type ServerConfiguration } from './configuration.js';
 import { ConnectionClosedError, HandshakeTimeoutError, TruncationError } from './errors.js';
 import type { ByteSource, RawConnection } from './raw-connection.js';
-import type { NegotiatedParameters, TLSService } from './tls-service.js';
+import { hasSessions, type NegotiatedParameters, type SessionSource, type TLSService } from './tls-service.js';
 
 /** Client-side configuration of a Connection: the service to use plus its options. */
 export type ClientConnectionConfiguration = { service: TLSService } & ClientConfiguration;
@@ -77,6 +77,13 @@ export class Connection {
   /** What the two ends agreed on. */
   get negotiated(): NegotiatedParameters {
     return this.tlsService.negotiated;
+  }
+
+  /** Session resumption of this connection (node:tls's getSession / 'session' / isSessionReused); a backend without it has none. */
+  get sessions(): SessionSource {
+    const service = this.tlsService;
+    if (hasSessions(service)) return service;
+    return { getSession: () => undefined, isSessionReused: () => service.negotiated.resumed, onSession: () => () => undefined };
   }
 
   /** Sends one buffer. */

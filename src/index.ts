@@ -29,3 +29,11 @@ export {
   type CertificateChainVerification, type VerifiedChain, type Certificate, type DevelopmentCertificate,
   type CertificateOptions, type Purpose,
 } from '../adapters/noble/x509/index.js';
+export {
+  TicketKeyRing, TICKET_KEY_LENGTH, DEFAULT_ENCRYPT_LIFETIME_MS, DEFAULT_DECRYPT_ONLY_LIFETIME_MS, type TicketKey,
+  type TicketKeyRingOptions,
+} from './ticket-keys.js';
+export { ticketKeysFromFile, rotateTicketKeyFile, parseTicketKeyFile, formatTicketKeyFile, type TicketKeyFile, type WatchedTicketKeys } from './ticket-key-file.js';
+export type { SessionSource } from './tls-service.js';
+export { InProcessReplayStore, MAX_RECORDED_CLIENT_HELLOS, type AntiReplayStore } from './anti-replay/store.js';
+export { RedisReplayStore } from './anti-replay/redis.js';

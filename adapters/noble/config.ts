@@ -22,6 +22,8 @@ import {
 import type { PeerVerifier } from './handshake-context.js';
 import type { ClientEngineSettings, CommonEngineSettings, ServerEngineSettings } from './settings.js';
 import { cipherSuiteByName, DEFAULT_GROUPS, type CipherSuite } from './suites.js';
+import { decodeSession } from './session.js';
+import { TicketKeyRing } from '../../src/ticket-keys.js';
 
 /** Group names accepted in `groups` (node:tls `ecdhCurve` spellings and IANA names). */
 const GROUP_NAMES: Readonly<Record<string, NamedGroupName>> = {
@@ -102,6 +104,20 @@ interface ParsedIdentity {
 const identities = new ContentCache<ParsedIdentity | null>();
 const anchors = new ContentCache<readonly Certificate[]>();
 const revocationLists = new ContentCache<readonly CertificateRevocationList[]>();
+/** Default ticket keys: one self-rotating random ring per server identity, so servers with other certificates never resume each other's tickets. */
+const defaultTicketKeys = new ContentCache<TicketKeyRing>();
+/** Rings made from 48-byte `ticketKeys`, by content. */
+const fixedTicketKeys = new ContentCache<TicketKeyRing>();
+
+function ticketKeysOf(options: ServerConfiguration, provider: CryptoProvider): TicketKeyRing {
+  const given = options.ticketKeys;
+  if (given instanceof TicketKeyRing) return given;
+  if (given !== undefined) {
+    if (given.length !== 48) throw new ConfigurationError(`ticketKeys must be 48 bytes, not ${given.length}`);
+    return fixedTicketKeys.get([given], () => TicketKeyRing.fixed(given));
+  }
+  return defaultTicketKeys.get([certificateList(options.cert), options.key], () => TicketKeyRing.generated(provider.random));
+}
 let defaultAnchors: readonly Certificate[] | undefined;
 
 function identityOf(options: CommonConfiguration): ParsedIdentity | null {
@@ -159,6 +175,14 @@ function commonSettings(options: CommonConfiguration, provider: CryptoProvider):
   };
 }
 
+function pskModesOf(options: CommonConfiguration) {
+  const modes = options.pskKeyExchangeModes;
+  if (modes && (modes.length === 0 || modes.some((m) => m !== 'psk_ke' && m !== 'psk_dhe_ke'))) {
+    throw new ConfigurationError('pskKeyExchangeModes lists psk_ke and/or psk_dhe_ke');
+  }
+  return modes ? { pskModes: modes } : {};
+}
+
 /** Engine settings for a client. */
 export function clientEngineSettings(options: ClientConfiguration, provider: CryptoProvider): ClientEngineSettings {
   const identity = identityOf(options);
@@ -170,6 +194,9 @@ export function clientEngineSettings(options: ClientConfiguration, provider: Cry
     ...commonSettings(options, provider),
     serverName: options.servername,
     verifyServer,
+    ...pskModesOf(options),
+    ...(options.session ? { session: decodeSession(options.session) } : {}),
+    ...(options.earlyData ? { earlyData: options.earlyData } : {}),
     ...(identity ? { certificateChain: identity.chain, privateKey: identity.key } : {}),
   };
 }
@@ -185,10 +212,35 @@ export function serverEngineSettings(options: ServerConfiguration, provider: Cry
     certificateChain: identity.chain,
     privateKey: identity.key,
     clientAuthentication: requested ? (strict ? 'require' : 'request') : 'none',
+    ticketKeys: ticketKeysOf(options, provider),
+    ...(options.ticketCount !== undefined ? { ticketCount: ticketCountOf(options.ticketCount) } : {}),
+    ...(options.sessionTimeout !== undefined ? { ticketLifetimeSeconds: Math.min(Math.max(0, Math.floor(options.sessionTimeout)), 604800) } : {}),
+    ...pskModesOf(options),
+    ...(options.maxEarlyData !== undefined ? { maxEarlyData: maxEarlyDataOf(options.maxEarlyData) } : {}),
     verifyClient: requested
       ? strict
         ? peerVerifier(options, 'clientAuth', provider)
         : acceptAnyCertificate
       : undefined,
   };
+}
+
+/** The largest `maxEarlyData` accepted: 1 MiB of early data per connection. */
+export const MAX_EARLY_DATA_LIMIT = 1 << 20;
+
+function maxEarlyDataOf(size: number): number {
+  if (!Number.isInteger(size) || size < 0 || size > MAX_EARLY_DATA_LIMIT) {
+    throw new ConfigurationError(`maxEarlyData must be an integer from 0 to ${MAX_EARLY_DATA_LIMIT}`);
+  }
+  return size;
+}
+
+/** The most NewSessionTickets one handshake may send. */
+export const MAX_TICKET_COUNT = 16;
+
+function ticketCountOf(count: number): number {
+  if (!Number.isInteger(count) || count < 0 || count > MAX_TICKET_COUNT) {
+    throw new ConfigurationError(`ticketCount must be an integer from 0 to ${MAX_TICKET_COUNT}`);
+  }
+  return count;
 }

@@ -24,6 +24,7 @@ import { startClient, type ClientPolicy } from './client.js';
 import { startServer } from './server.js';
 import type { ServerPolicy } from './server-parameters.js';
 import { TrafficState } from './traffic.js';
+import { AwaitReplayDecision, EarlyDataReceiver, type ReplayCheck } from './early-data.js';
 import {
   ALL_CIPHER_SUITES,
   DEFAULT_CERTIFICATE_SIGNATURE_SCHEMES,
@@ -59,6 +60,8 @@ export class TLSEngine {
     peerCertificates: [],
     helloRetried: false,
     signatureScheme: undefined,
+    resumed: false,
+    earlyData: 'none',
   };
   /** Session tickets received (client role). */
   readonly tickets: ReceivedTicket[] = [];
@@ -71,6 +74,8 @@ export class TLSEngine {
   private outgoing: Uint8Array[] = [];
   private pendingHandshake: Uint8Array[] = [];
   private readonly plaintext = new ByteQueue();
+  /** 0-RTT data a server accepted, kept apart from 1-RTT data. */
+  private readonly early = new EarlyDataReceiver();
   private changeCipherSpecAllowed = false;
   private changeCipherSpecsSeen = 0;
   private emptyRecordsInARow = 0;
@@ -141,7 +146,7 @@ export class TLSEngine {
   }
   /** True when progress needs more received bytes (the handshake awaits the peer, or no plaintext is buffered). */
   get wantsRead(): boolean {
-    return this.readOpen && this.plaintext.length === 0;
+    return this.readOpen && this.plaintext.length === 0 && this.early.buffered === 0;
   }
   /** True when TLS bytes are waiting in `takeOutgoing()`. */
   get hasOutgoing(): boolean {
@@ -149,11 +154,11 @@ export class TLSEngine {
   }
   /** True when decrypted application data is waiting in `readPlaintext()`. */
   get hasPlaintext(): boolean {
-    return this.plaintext.length > 0;
+    return this.plaintext.length > 0 || this.early.buffered > 0;
   }
   /** Bytes of buffered plaintext. */
   get plaintextBuffered(): number {
-    return this.plaintext.length;
+    return this.plaintext.length + this.early.buffered;
   }
   /** The error that ended the connection, if any (its alert, when sent, is queued). */
   get error(): TLSAlertError | CertificateVerificationError | undefined {
@@ -172,9 +177,10 @@ export class TLSEngine {
     if (!this.readOpenFlag) return;
     this.guard(() => {
       this.reader.feed(bytes);
-      for (let record = this.reader.next(); record; record = this.reader.next()) {
+      // While an early-data decision is pending, received records wait in the reader.
+      for (let record = this.replayCheck ? undefined : this.reader.next(); record; record = this.reader.next()) {
         this.processRecord(record);
-        if (!this.readOpenFlag) break;
+        if (!this.readOpenFlag || this.replayCheck) break;
       }
     });
     this.flushHandshake();
@@ -189,9 +195,32 @@ export class TLSEngine {
     return out;
   }
 
-  /** Up to `max` bytes of received application data (empty when none is buffered). */
+  /** Up to `max` bytes of received application data (empty when none is buffered); 0-RTT bytes come first, never in the same buffer as later ones. */
   readPlaintext(max = Infinity): Uint8Array {
+    if (this.early.buffered > 0) return this.early.take(max);
     return this.plaintext.take(max);
+  }
+
+  // --- 0-RTT (RFC 8446 sections 2.3, 4.2.10, 8) ---
+
+  /** Server: the anti-replay lookup the handshake waits for before it can go on (section 8.2); answer with `decideEarlyData`. */
+  get replayCheck(): ReplayCheck | undefined {
+    return this.state instanceof AwaitReplayDecision ? this.state.replayCheck : undefined;
+  }
+
+  /** Server: reports whether the ClientHello of `replayCheck` was fresh (first seen), then goes on with the handshake and any bytes held. */
+  decideEarlyData(fresh: boolean): void {
+    const waiting = this.state;
+    if (!(waiting instanceof AwaitReplayDecision)) throw new Error('TLSEngine: no early-data decision is pending');
+    if (this.failure) throw this.failure;
+    this.state = this.guard(() => waiting.decide(this.context, fresh));
+    this.flushHandshake();
+    this.feed(new Uint8Array(0));
+  }
+
+  /** Server: bytes of 0-RTT data accepted so far (the first this many bytes read were early data). */
+  get earlyDataReceived(): number {
+    return this.early.total;
   }
 
   /** Encrypts application data, packing the iovec into full 2^14-byte records. */
@@ -281,6 +310,7 @@ export class TLSEngine {
         for (let m = this.reassembler.next(); m; m = this.reassembler.next()) this.state = this.state.handle(this.context, m);
         return;
       case ContentType.application_data:
+        if (!this.complete && this.early.accepting) return this.early.receive(record.fragment);
         if (!this.complete) throw TLSAlertError.sent('unexpected_message', 'application data before the handshake completed');
         if (record.fragment.length === 0) {
           if (++this.emptyRecordsInARow > MAX_EMPTY_RECORDS) {
@@ -381,6 +411,7 @@ export class TLSEngine {
       keepTicket(ticket: ReceivedTicket) {
         engine.tickets.push(ticket);
         if (engine.tickets.length > MAX_KEPT_TICKETS) engine.tickets.shift();
+        (settings as ClientEngineSettings).onTicket?.(ticket);
       },
       get canWrite() {
         return engine.writeOpen;
@@ -392,6 +423,22 @@ export class TLSEngine {
       },
       skipEarlyData(mode: EarlyDataSkip) {
         engine.reader.skipEarlyData(mode);
+      },
+      acceptEarlyData(limit: number) {
+        engine.early.accept(limit);
+      },
+      endEarlyData() {
+        engine.early.end();
+      },
+      sendEarlyData(data: Uint8Array) {
+        engine.flushHandshake();
+        for (let offset = 0; offset < data.length; offset += MAX_PLAINTEXT) {
+          engine.outgoing.push(engine.writer.record(ContentType.application_data, data.subarray(offset, offset + MAX_PLAINTEXT)));
+        }
+      },
+      clearWriteKeys() {
+        engine.flushHandshake();
+        engine.writer.clearProtection();
       },
       keyUpdateUnsent: false,
     };

@@ -22,6 +22,8 @@ import type { Extension } from './codec/extensions.js';
 import type { CipherSuite } from './suites.js';
 import type { Transcript } from './transcript.js';
 import type { KeySchedule } from './key-schedule.js';
+import type { ResumableSession } from './session.js';
+import type { EarlyDataStatus } from './early-data.js';
 
 /** Checks a peer's chain (leaf first) and returns the leaf's public key; throws CertificateVerificationError. */
 export type PeerVerifier = (chain: readonly Uint8Array[], context: PeerVerificationContext) => PublicKey;
@@ -37,16 +39,8 @@ export interface PeerVerificationContext {
 /** Which handshake message's extension list an `editExtensions` hook is shaping. */
 export type ShapedMessage = 'client_hello' | 'encrypted_extensions';
 
-/** A session ticket the client received (kept for resumption, which comes later). */
-export interface ReceivedTicket {
-  readonly ticket: Uint8Array;
-  readonly psk: Uint8Array;
-  readonly lifetimeSeconds: number;
-  readonly ageAdd: number;
-  readonly receivedAt: number;
-  readonly suite: CipherSuite;
-  readonly serverName: string | undefined;
-}
+/** A session ticket the client received, kept for resumption (the shared session type). */
+export type ReceivedTicket = ResumableSession;
 
 /** What the handshake agreed, filled in as it advances. */
 export interface HandshakeOutcome {
@@ -57,6 +51,10 @@ export interface HandshakeOutcome {
   peerCertificates: readonly Uint8Array[];
   helloRetried: boolean;
   signatureScheme: SignatureSchemeName | undefined;
+  /** True when a PSK (a session ticket) was accepted (RFC 8446 section 2.2). */
+  resumed: boolean;
+  /** Whether 0-RTT data was offered and what the server did with it (section 4.2.10). */
+  earlyData: EarlyDataStatus;
 }
 
 /** The engine services a handshake state uses. */
@@ -94,6 +92,14 @@ export interface HandshakeContext {
   noteKeyUpdate(): void;
   /** Skips rejected 0-RTT records (section 4.2.10) until the next read keys or the first record that decrypts. */
   skipEarlyData(mode: EarlyDataSkip): void;
+  /** Server: accepts up to `limit` bytes of 0-RTT application data until `endEarlyData`. */
+  acceptEarlyData(limit: number): void;
+  /** Server: EndOfEarlyData arrived; application data before the handshake completes is an error again. */
+  endEarlyData(): void;
+  /** Client: queues 0-RTT application data under the current (early) write keys. */
+  sendEarlyData(data: Uint8Array): void;
+  /** Client: drops the write keys (the second ClientHello after 0-RTT goes out unprotected). */
+  clearWriteKeys(): void;
 }
 
 /** One state of a handshake state machine: it takes the next message and returns the next state. */

@@ -72,6 +72,16 @@ export class KeySchedule {
     return hkdfExpandLabel(this.provider, this.suite, secret, label, context, length);
   }
 
+  /** binder_key = Derive-Secret(Early Secret, "res binder", "") (resumption PSKs, section 7.1). */
+  resumptionBinderKey(): Uint8Array {
+    return this.derive(this.earlySecret, 'res binder', this.emptyHash);
+  }
+
+  /** client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic", ClientHello) (section 7.1). */
+  clientEarlyTrafficSecret(clientHelloHash: Uint8Array): Uint8Array {
+    return this.derive(this.earlySecret, 'c e traffic', clientHelloHash);
+  }
+
   /** Handshake Secret = HKDF-Extract(Derive-Secret(Early Secret, "derived", ""), (EC)DHE). */
   deriveHandshakeSecret(sharedSecret: Uint8Array): Uint8Array {
     const salt = this.derive(this.earlySecret, 'derived', this.emptyHash);

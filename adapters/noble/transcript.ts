@@ -42,6 +42,14 @@ export class Transcript {
     return this.context!.digest();
   }
 
+  /** Transcript-Hash of the messages so far followed by `partial` (a truncated ClientHello for PSK binders, section 4.2.11.2); nothing is added. */
+  hashWith(partial: Uint8Array): Uint8Array {
+    this.required();
+    const copy = this.context!.clone();
+    copy.update(partial);
+    return copy.digest();
+  }
+
   private required(): Hash {
     if (!this.hashFunction) throw new Error('transcript: the hash is not chosen yet');
     return this.hashFunction;

@@ -14,19 +14,21 @@ import { ConfigurationError, ConnectionClosedError, TruncationError, alertForCer
 import { asIovec, type ByteSource, type RawConnection } from '../../src/raw-connection.js';
 import { StreamReader } from '../../src/raw/stream-reader.js';
 import { writeVectored } from '../../src/raw/stream-writer.js';
-import type { NegotiatedParameters, TLSService } from '../../src/tls-service.js';
+import type { NegotiatedParameters, SessionSource, TLSService } from '../../src/tls-service.js';
 import { parseKeylogLine, plaintextAlertRecord, protectedAlertRecord } from './abort-alert.js';
 import { certificateError, mapNodeTLSError } from './error-mapping.js';
 import { RawConnectionDuplex } from './raw-duplex.js';
 import { checkMaxDepth, crlForOpenSSL, depthFailure } from './verification.js';
 import { ContentCache } from '../../src/content-cache.js';
+import { checkTicketOptions, isNodeSession, nodeTicketKey, SocketSessions } from './sessions.js';
 
 /** OpenSSL group names to the names this library reports. */
 const groupNames: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
 
 /** A TLSService backed by node:tls (OpenSSL). */
-export class NodeTLSService implements TLSService {
+export class NodeTLSService implements TLSService, SessionSource {
   readonly backend = 'node-tls';
+  private readonly sessions = new SocketSessions();
   private socket: tls.TLSSocket | undefined;
   private duplex: RawConnectionDuplex | undefined;
   private reader: StreamReader | undefined;
@@ -53,9 +55,11 @@ export class NodeTLSService implements TLSService {
       // We verify ourselves (see abortIfUntrusted): node:tls would only close the socket.
       rejectUnauthorized: false,
       ALPNProtocols: options.ALPNProtocols ? [...options.ALPNProtocols] : undefined,
+      ...(isNodeSession(options.session) ? { session: Buffer.from(options.session) } : {}),
     } as tls.ConnectionOptions);
     this.socket = socket;
     this.lingerAfterErrors(socket, duplex);
+    this.sessions.watch(socket);
     const secrets = new Map<string, Uint8Array>();
     if (options.keylog || rejectUnauthorized) {
       socket.on('keylog', (line: Buffer) => {
@@ -86,7 +90,8 @@ export class NodeTLSService implements TLSService {
     }
     let secureContext: tls.SecureContext;
     try {
-      secureContext = createContext(options);
+      checkTicketOptions(options);
+      secureContext = createContext(options, nodeTicketKey(options));
     } catch (error) {
       via.destroy?.();
       throw error;
@@ -119,6 +124,21 @@ export class NodeTLSService implements TLSService {
   get negotiated(): NegotiatedParameters {
     if (!this.parameters) throw new ConnectionClosedError('node-tls: not negotiated yet');
     return this.parameters;
+  }
+
+  /** The newest session node:tls announced (client), for the `session` option. */
+  getSession(): Uint8Array | undefined {
+    return this.sessions.getSession();
+  }
+
+  /** True when the handshake resumed a session. */
+  isSessionReused(): boolean {
+    return this.parameters?.resumed ?? false;
+  }
+
+  /** Calls `listener` with each session node:tls announces (client). */
+  onSession(listener: (session: Uint8Array) => void): () => void {
+    return this.sessions.onSession(listener);
   }
 
   sendBytes(data: Uint8Array): Promise<void>;
@@ -322,16 +342,19 @@ function peerChain(socket: tls.TLSSocket): Uint8Array[] {
 /** SecureContexts by configuration content: building one costs milliseconds, so connections share it. */
 const contexts = new ContentCache<tls.SecureContext>();
 
-/** The (shared) SecureContext for our configuration; bad input becomes ConfigurationError. */
-function createContext(options: CommonConfiguration): tls.SecureContext {
-  const { ca, cert, key, crl, minVersion, maxVersion, cipherSuites, groups } = options;
+/** The (shared) SecureContext for our configuration and ticket key; bad input becomes ConfigurationError. */
+function createContext(options: CommonConfiguration & { sessionTimeout?: number }, ticketKey?: Uint8Array): tls.SecureContext {
+  const { ca, cert, key, crl, minVersion, maxVersion, cipherSuites, groups, sessionTimeout } = options;
   checkMaxDepth(options.maxDepth);
-  return contexts.get([certificateList(ca), certificateList(cert), key, certificateList(crl), minVersion, maxVersion, cipherSuites, groups], () =>
-    buildContext(options),
-  );
+  const parts = [certificateList(ca), certificateList(cert), key, certificateList(crl), minVersion, maxVersion, cipherSuites, groups, sessionTimeout, ticketKey];
+  return contexts.get(parts, () => {
+    const context = buildContext(options);
+    if (ticketKey) (context as unknown as { context: { setTicketKeys(keys: Buffer): void } }).context.setTicketKeys(Buffer.from(ticketKey));
+    return context;
+  });
 }
 
-function buildContext(options: CommonConfiguration): tls.SecureContext {
+function buildContext(options: CommonConfiguration & { sessionTimeout?: number }): tls.SecureContext {
   const ca = certificateList(options.ca).map(toNodeInput);
   const cert = certificateList(options.cert).map(toNodeInput);
   try {
@@ -344,6 +367,7 @@ function buildContext(options: CommonConfiguration): tls.SecureContext {
       maxVersion: options.maxVersion,
       ciphers: options.cipherSuites ? cipherString(options.cipherSuites) : undefined,
       ecdhCurve: options.groups?.join(':'),
+      sessionTimeout: (options as { sessionTimeout?: number }).sessionTimeout,
     } as tls.SecureContextOptions);
   } catch (error) {
     throw new ConfigurationError(`node-tls: invalid configuration: ${(error as Error).message}`, { cause: error });

@@ -27,6 +27,10 @@ export const serverOptions = {
   www: { type: 'boolean', default: false },
   'request-cert': { type: 'boolean', default: false },
   'handshake-timeout': { type: 'string' },
+  'ticket-keys': { type: 'string' },
+  'early-data': { type: 'string' },
+  'anti-replay': { type: 'string' },
+  workers: { type: 'string' },
 } as const;
 
 /** `tlsservice client` options. */
@@ -34,6 +38,17 @@ export const clientOptions = {
   ...common,
   servername: { type: 'string' },
   insecure: { type: 'boolean', short: 'k', default: false },
+  'sess-in': { type: 'string' },
+  'sess-out': { type: 'string' },
+  'early-data': { type: 'string' },
+} as const;
+
+/** `tlsservice ticket-keys` options. */
+export const ticketKeyOptions = {
+  out: { type: 'string' },
+  'encrypt-lifetime': { type: 'string' },
+  'decrypt-lifetime': { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
 /** `tlsservice bench` options. */
@@ -79,8 +94,12 @@ Usage:
   tlsservice server --backend <name> --port <p> [--host 127.0.0.1] --cert <pem> --key <pem>
                     [--alpn h2,http/1.1] [--www] [--ca <pem> --request-cert] [--trace]
                     [--handshake-timeout <ms>]
+                    [--ticket-keys <file>] [--early-data <bytes>] [--anti-replay redis://host:port]
+                    [--workers <n>]
   tlsservice client <host:port> --backend <name> [--servername <n>] [--ca <pem>] [--alpn ...]
                     [--cert <pem> --key <pem>] [--insecure] [--trace]
+                    [--sess-in <file>] [--sess-out <file>] [--early-data <file>]
+  tlsservice ticket-keys --out <file> [--encrypt-lifetime <s>] [--decrypt-lifetime <s>]
   tlsservice bench [--quick] [--only io,rate,bulk,memory,crypto] [--out <file.json>]
   tlsservice relay --listen <port> (--to <host:port> | --expose <tcp-port>)   WebSocket <-> TCP, see docs/browser.md
 
@@ -92,4 +111,10 @@ negotiated parameters; --handshake-timeout drops a client whose handshake takes 
 relays stdin to the server and the server's bytes to stdout; at the end of stdin it sends
 close_notify and reads on. It exits 0 when the server ends with close_notify (even while
 stdin is open) and 1 with a "truncated" message when the server ends without it.
---trace prints every IO call of the raw connection on exit.`;
+--trace prints every IO call of the raw connection on exit.
+Resumption: --ticket-keys loads (and watches) a key file shared by a fleet (JSON from
+\`tlsservice ticket-keys --out\`, which adds a key to an existing file to rotate it, or
+48 raw bytes, node:tls's form); --workers forks that many processes with node:cluster,
+all sharing one ticket key ring. --early-data on the server accepts that many bytes of
+0-RTT (noble); on the client it sends a file as 0-RTT data. --sess-out / --sess-in save
+and reuse a session, as openssl s_client.`;

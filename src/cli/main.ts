@@ -24,6 +24,10 @@ export async function main(argv: string[]): Promise<number> {
         const { runRelay } = await import('../relay/command.js');
         return await runRelay(rest);
       }
+      case 'ticket-keys': {
+        const { runTicketKeys } = await import('./resumption.js');
+        return runTicketKeys(rest);
+      }
       case 'bench': {
         const { runBenchCommand } = await import('./bench.js');
         return await runBenchCommand(rest);

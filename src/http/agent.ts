@@ -8,11 +8,14 @@ import type { Duplex } from 'node:stream';
 import type { ClientConfiguration } from '../configuration.js';
 import { openClientSocket } from './client-socket.js';
 import { clientConfigurationFrom, type ContainerOption } from './tls-options.js';
+import { DEFAULT_MAX_CACHED_SESSIONS, SessionCache } from './session-cache.js';
 
 /** Options of a TLSServiceAgent: http.Agent options, TLS client options, and the container. */
 export interface TLSServiceAgentOptions extends http.AgentOptions, ClientConfiguration, ContainerOption {
   /** The URL scheme this agent serves (default `https:`; `http:` for a plaintext backend behind `http.request`). */
   readonly protocol?: 'https:' | 'http:';
+  /** Origins whose TLS sessions are kept for resumption (node's `https.Agent` option); default 100, 0 disables. */
+  readonly maxCachedSessions?: number;
 }
 
 /** An http.Agent that connects through the container's TLSService (keep-alive on by default). */
@@ -23,6 +26,8 @@ export class TLSServiceAgent extends http.Agent {
   readonly defaultPort: number;
   private readonly options: TLSServiceAgentOptions;
   private readonly configuration: ClientConfiguration;
+  /** The TLS sessions kept to resume later connections, per origin. */
+  readonly sessions: SessionCache;
 
   constructor(options: TLSServiceAgentOptions) {
     super({ keepAlive: true, ...options });
@@ -30,6 +35,7 @@ export class TLSServiceAgent extends http.Agent {
     this.protocol = options.protocol ?? 'https:';
     this.defaultPort = this.protocol === 'https:' ? 443 : 80;
     this.configuration = { ALPNProtocols: ['http/1.1'], ...clientConfigurationFrom(options.container, options) };
+    this.sessions = new SessionCache(options.maxCachedSessions ?? DEFAULT_MAX_CACHED_SESSIONS);
   }
 
   /** Opens and negotiates a connection, then calls back with its Duplex (Node's asynchronous form). */
@@ -40,7 +46,7 @@ export class TLSServiceAgent extends http.Agent {
     const host = options.host ?? options.hostname ?? 'localhost';
     const port = Number(options.port ?? this.defaultPort);
     const servername = (options as { servername?: string }).servername;
-    openClientSocket({ host, port, servername }, this.options.container, this.configuration).then(
+    openClientSocket({ host, port, servername }, this.options.container, this.configuration, this.sessions).then(
       (socket) => callback?.(null, socket),
       (error: Error) => callback?.(error, undefined as unknown as Duplex),
     );

@@ -10,3 +10,5 @@ export { undiciConnector, type UndiciConnectorOptions } from './undici-connector
 export { openClientSocket, type ClientTarget } from './client-socket.js';
 export { socketView, endpointsOf, type SocketView, type SocketProperties, type ConnectionEndpoints } from './socket-view.js';
 export type { ContainerOption } from './tls-options.js';
+export { isEarlyDataRequest, IDEMPOTENT_METHODS } from './early-data.js';
+export { SessionCache, DEFAULT_MAX_CACHED_SESSIONS, MAX_SESSIONS_PER_ORIGIN, type SessionKey } from './session-cache.js';

@@ -16,6 +16,7 @@ import { Listener } from '../listener.js';
 import { endpointsOf, socketView, type SocketView } from './socket-view.js';
 import { guardWritesDuringShutdown } from './http2-stream-guard.js';
 import { serverConfigurationFrom, type ContainerOption } from './tls-options.js';
+import { screenEarlyRequest, trackEarlyData } from './early-data.js';
 
 /** Options of createServer: TLS server options, node:http server options, and the container. */
 export interface TLSServiceServerOptions extends ServerConfiguration, http.ServerOptions, ContainerOption {
@@ -108,6 +109,7 @@ export class TLSServiceServer extends http.Server {
   /** Hands a negotiated Connection to HTTP/1.1 or HTTP/2 (by its ALPN protocol); for servers that accept by other means. */
   serveConnection(connection: Connection): SocketView {
     const socket = socketView(connection.toStream(), connection.negotiated, endpointsOf(connection.rawConnection));
+    if (connection.negotiated.earlyData === 'accepted') trackEarlyData(socket, connection.tlsService);
     this.sockets.add(socket);
     socket.once('close', () => {
       this.sockets.delete(socket);
@@ -126,6 +128,12 @@ export class TLSServiceServer extends http.Server {
       if (this.state === 'draining') endWhenIdle(socket);
     }
     return socket;
+  }
+
+  /** RFC 8470: a request from 0-RTT data with a method that is not idempotent is answered 425 here and never reaches 'request' listeners. */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'request' && screenEarlyRequest(args[0] as http.IncomingMessage, args[1] as http.ServerResponse)) return true;
+    return super.emit(event as string, ...args);
   }
 
   /** `{ address, family, port }` the Listener is bound to, or null when not listening. */

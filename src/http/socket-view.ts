@@ -7,7 +7,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RawConnection } from '../raw-connection.js';
-import type { NegotiatedParameters } from '../tls-service.js';
+import type { NegotiatedParameters, SessionSource } from '../tls-service.js';
 
 /** Where a connection runs: the TCP socket underneath (when there is one) and the peer. */
 export interface ConnectionEndpoints {
@@ -67,6 +67,10 @@ export interface SocketProperties {
   getProtocol(): string | null;
   /** `{ address, family, port }` of our end. */
   address(): net.AddressInfo | Record<string, never>;
+  /** The newest session received, for the `session` option (as `tls.TLSSocket.getSession()`). */
+  getSession(): Buffer | undefined;
+  /** True when the connection resumed a session (as `tls.TLSSocket.isSessionReused()`). */
+  isSessionReused(): boolean;
 }
 
 /** A Duplex that node:http, node:http2 and undici accept as their socket. */
@@ -110,8 +114,13 @@ function tcpSocketUnder(raw: unknown): net.Socket | undefined {
   return undefined;
 }
 
-/** Adds the socket-shaped surface to `stream` in place and returns it. */
-export function socketView(stream: Duplex, negotiated: NegotiatedParameters, endpoints: ConnectionEndpoints): SocketView {
+/** Adds the socket-shaped surface to `stream` in place and returns it; `sessions` also makes it emit `'session'` (a Buffer) per ticket. */
+export function socketView(
+  stream: Duplex,
+  negotiated: NegotiatedParameters,
+  endpoints: ConnectionEndpoints,
+  sessions?: SessionSource,
+): SocketView {
   const view = stream as SocketView;
   const { tcp } = endpoints;
   let timeoutMs = 0;
@@ -138,6 +147,10 @@ export function socketView(stream: Duplex, negotiated: NegotiatedParameters, end
     return (write as (...a: unknown[]) => boolean).apply(this, args);
   } as Duplex['write'];
   stream.once('close', stopTimer);
+  if (sessions) {
+    const stop = sessions.onSession((session) => view.emit('session', Buffer.from(session)));
+    stream.once('close', stop);
+  }
 
   const encrypted = negotiated.protocol !== 'none';
   const surface: Omit<SocketProperties, 'timeout'> = {
@@ -198,6 +211,13 @@ export function socketView(stream: Duplex, negotiated: NegotiatedParameters, end
     },
     getProtocol() {
       return encrypted ? negotiated.protocol : null;
+    },
+    getSession() {
+      const session = sessions?.getSession();
+      return session ? Buffer.from(session) : undefined;
+    },
+    isSessionReused() {
+      return sessions?.isSessionReused() ?? negotiated.resumed;
     },
     address(): net.AddressInfo | Record<string, never> {
       if (endpoints.localAddress === undefined || endpoints.localPort === undefined) return {};

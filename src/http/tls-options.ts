@@ -24,9 +24,19 @@ const commonKeys: readonly (keyof CommonConfiguration)[] = [
   'groups',
   'handshakeTimeout',
   'keylog',
+  'pskKeyExchangeModes',
 ];
-const clientKeys: readonly (keyof ClientConfiguration)[] = [...commonKeys, 'servername', 'rejectUnauthorized'];
-const serverKeys: readonly (keyof ServerConfiguration)[] = [...commonKeys, 'requestCert', 'rejectUnauthorized'];
+const clientKeys: readonly (keyof ClientConfiguration)[] = [...commonKeys, 'servername', 'rejectUnauthorized', 'session'];
+const serverKeys: readonly (keyof ServerConfiguration)[] = [
+  ...commonKeys,
+  'requestCert',
+  'rejectUnauthorized',
+  'ticketKeys',
+  'ticketCount',
+  'sessionTimeout',
+  'maxEarlyData',
+  'antiReplay',
+];
 
 function pick<T extends object>(source: object, keys: readonly (keyof T)[]): T {
   const out: Partial<T> = {};

@@ -100,6 +100,7 @@ test('server: ServerHello, encrypted flight, ticket, application data and close_
       return unhex(v.Server_MessageSignature);
     },
     issueTicket: () => rfcTicket,
+    ticketCount: 1,
     editExtensions: (message, generated) =>
       message === 'encrypted_extensions' ? shapeLike(rfcEncryptedExtensions, generated, [ExtensionType.server_name]) : generated,
   });

@@ -244,6 +244,11 @@ export class RecordWriter {
     this.protection = protection;
   }
 
+  /** Drops the write keys: a client's second ClientHello after 0-RTT under early keys goes out unprotected (RFC 8446 section 4.1.4). */
+  clearProtection(): void {
+    this.protection = undefined;
+  }
+
   /** Wire records carrying `content` of `type`, split into 2^14-byte fragments. */
   records(type: number, content: Uint8Array, out: Uint8Array[]): void {
     let offset = 0;
