@@ -164,6 +164,9 @@ async function negotiate(
     await Promise.race([handshake, expiry]);
   } catch (error) {
     if (!(error instanceof HandshakeTimeoutError)) service.willDeinitConnection();
+    // A failed handshake never leaves its connection open, even when the service never took it (bad configuration).
+    if (raw.destroy) raw.destroy();
+    else raw.close().catch(() => undefined);
     throw error;
   } finally {
     clearTimeout(timer);

@@ -4,8 +4,8 @@
  * peer verifier, server name, ALPN, cipher suites and groups. Parsed inputs are cached
  * per configuration object, so a server does not re-parse its PEMs per connection.
  */
-import { ConfigurationError } from '../../src/errors.js';
-import { certificateList, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
+import { CertificateVerificationError, ConfigurationError } from '../../src/errors.js';
+import { certificateList, nameList, tls13SuitesIn, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
 import { ContentCache } from '../../src/content-cache.js';
 import type { CryptoProvider, NamedGroupName, PrivateKey } from './crypto/provider.js';
 import {
@@ -47,22 +47,30 @@ export interface VerifierOptions {
   readonly provider: CryptoProvider;
   /** Smallest RSA modulus accepted in certificate signatures (the X.509 default is 2048). */
   readonly minimumRsaModulusBits?: number;
+  /** Replaces the host-name check (servers only): returns an Error to reject the leaf (DER). */
+  readonly checkServerIdentity?: ((hostname: string, leaf: Uint8Array) => Error | undefined) | undefined;
 }
 
 /** A PeerVerifier that builds a path to a trust anchor, checks validity at the engine clock and, for servers, the host name. */
 export function certificateVerifier(options: VerifierOptions): PeerVerifier {
   return (chain, context) => {
+    // As node:tls: a client without a servername checks the name 'localhost'; never no name at all.
+    const hostname = options.purpose === 'serverAuth' ? (context.serverName ?? 'localhost') : undefined;
+    const custom = hostname === undefined ? undefined : options.checkServerIdentity;
     const path = verifyCertificateChainSync({
       leaf: chain[0]!,
       intermediates: chain.slice(1),
       trustAnchors: options.trustAnchors,
-      // As node:tls: a client without a servername checks the name 'localhost'; never no name at all.
-      hostname: options.purpose === 'serverAuth' ? (context.serverName ?? 'localhost') : undefined,
+      hostname: custom ? undefined : hostname,
       at: new Date(context.now),
       purpose: options.purpose,
       provider: options.provider,
       minimumRsaModulusBits: options.minimumRsaModulusBits,
     });
+    const rejection = custom?.(hostname!, chain[0]!);
+    if (rejection) {
+      throw new CertificateVerificationError('hostname_mismatch', `checkServerIdentity rejected the certificate: ${rejection.message}`, { cause: rejection });
+    }
     return path[0]!.publicKey;
   };
 }
@@ -100,8 +108,10 @@ function trustAnchorsOf(options: CommonConfiguration): readonly Certificate[] {
 function commonSettings(options: CommonConfiguration, provider: CryptoProvider): Omit<CommonEngineSettings, 'certificateChain' | 'privateKey'> {
   if (options.maxVersion === 'TLSv1.2') throw new ConfigurationError('the noble backend speaks TLS 1.3 only (maxVersion is TLSv1.2)');
   let cipherSuites: CipherSuite[] | undefined;
-  if (options.cipherSuites) {
-    cipherSuites = options.cipherSuites.map((name) => {
+  const ciphersSuites = options.ciphers === undefined ? [] : tls13SuitesIn(options.ciphers);
+  const suiteNames = nameList(options.cipherSuites) ?? (ciphersSuites.length > 0 ? ciphersSuites : undefined);
+  if (suiteNames) {
+    cipherSuites = suiteNames.map((name) => {
       const suite = cipherSuiteByName(name);
       if (!suite) throw new ConfigurationError(`unsupported cipher suite ${name}`);
       return suite;
@@ -133,7 +143,12 @@ export function clientEngineSettings(options: ClientConfiguration, provider: Cry
   const verifyServer =
     options.rejectUnauthorized === false
       ? acceptAnyCertificate
-      : certificateVerifier({ trustAnchors: trustAnchorsOf(options), purpose: 'serverAuth', provider });
+      : certificateVerifier({
+          trustAnchors: trustAnchorsOf(options),
+          purpose: 'serverAuth',
+          provider,
+          checkServerIdentity: options.checkServerIdentity,
+        });
   return {
     ...commonSettings(options, provider),
     serverName: options.servername,

@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { certificateList, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
+import { certificateList, nameList, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
 import { ConfigurationError, ConnectionClosedError, alertForCertificateReason } from '../../src/errors.js';
 import { asIovec, type ByteSource, type RawConnection } from '../../src/raw-connection.js';
 import { StreamReader } from '../../src/raw/stream-reader.js';
@@ -59,7 +59,7 @@ export class NodeTLSService implements TLSService {
     }
     let decided = !rejectUnauthorized;
     const verify = (): void => {
-      if (!decided) decided = this.abortIfUntrusted(socket, duplex, verifyName, secrets);
+      if (!decided) decided = this.abortIfUntrusted(socket, duplex, verifyName, secrets, options.checkServerIdentity);
     };
     duplex.beforeWrite = verify;
     socket.prependListener('secureConnect', verify);
@@ -103,6 +103,14 @@ export class NodeTLSService implements TLSService {
       }
     }
     this.settle(socket, undefined, false);
+  }
+
+  /** Keying material (RFC 5705; RFC 8446 section 7.5), as `tls.TLSSocket.exportKeyingMaterial`. */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
+    const socket = this.open('exportKeyingMaterial');
+    const exportMaterial = socket.exportKeyingMaterial as (length: number, label: string, context?: Buffer) => Buffer;
+    const material = exportMaterial.call(socket, length, label, context ? Buffer.from(context) : undefined);
+    return new Uint8Array(material.buffer, material.byteOffset, material.byteLength);
   }
 
   get negotiated(): NegotiatedParameters {
@@ -192,11 +200,12 @@ export class NodeTLSService implements TLSService {
     duplex: RawConnectionDuplex,
     verifyName: string,
     secrets: ReadonlyMap<string, Uint8Array>,
+    checkIdentity?: ClientConfiguration['checkServerIdentity'],
   ): boolean {
     const handle = (socket as unknown as { _handle?: { verifyError(): (Error & { code?: string }) | null } })._handle;
     const certificate = handle ? socket.getPeerCertificate(true) : undefined;
     if (!handle || !certificate?.raw) return false;
-    const failure = handle.verifyError() ?? tls.checkServerIdentity(verifyName, certificate);
+    const failure = handle.verifyError() ?? checkedIdentity(verifyName, certificate, checkIdentity);
     if (!failure) return true;
     const error = certificateError(failure as Error & { code?: string });
     const alert = alertForCertificateReason(error.reason);
@@ -251,6 +260,17 @@ export class NodeTLSService implements TLSService {
   }
 }
 
+/** The host-name check: the configured `checkServerIdentity` (given the leaf's DER) or node:tls's own. */
+function checkedIdentity(
+  hostname: string,
+  certificate: tls.PeerCertificate,
+  custom: ClientConfiguration['checkServerIdentity'],
+): Error | undefined {
+  if (!custom) return tls.checkServerIdentity(hostname, certificate);
+  const rejection = custom(hostname, new Uint8Array(certificate.raw));
+  return rejection ? Object.assign(new Error(rejection.message, { cause: rejection }), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }) : undefined;
+}
+
 /** The peer's chain as DER, leaf first, following issuers until a self-issued one. */
 function peerChain(socket: tls.TLSSocket): Uint8Array[] {
   const chain: Uint8Array[] = [];
@@ -269,8 +289,9 @@ const contexts = new ContentCache<tls.SecureContext>();
 
 /** The (shared) SecureContext for our configuration; bad input becomes ConfigurationError. */
 function createContext(options: CommonConfiguration): tls.SecureContext {
-  const { ca, cert, key, minVersion, maxVersion, cipherSuites, groups } = options;
-  return contexts.get([certificateList(ca), certificateList(cert), key, minVersion, maxVersion, cipherSuites, groups], () =>
+  const { ca, cert, key, minVersion, maxVersion, groups, ciphers } = options;
+  const cipherSuites = nameList(options.cipherSuites);
+  return contexts.get([certificateList(ca), certificateList(cert), key, minVersion, maxVersion, cipherSuites, groups, ciphers], () =>
     buildContext(options),
   );
 }
@@ -285,7 +306,7 @@ function buildContext(options: CommonConfiguration): tls.SecureContext {
       key: options.key === undefined ? undefined : toNodeInput(options.key),
       minVersion: options.minVersion,
       maxVersion: options.maxVersion,
-      ciphers: options.cipherSuites ? cipherString(options.cipherSuites) : undefined,
+      ciphers: options.ciphers ?? (options.cipherSuites ? cipherString(nameList(options.cipherSuites)!) : undefined),
       ecdhCurve: options.groups?.join(':'),
     } as tls.SecureContextOptions);
   } catch (error) {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Container } from 'inversify';
 import type { ClientConfiguration, CommonConfiguration, ServerConfiguration } from '../configuration.js';
 import { ConfigurationError } from '../errors.js';
-import { createContainer } from '../di/container.js';
+import { createContainer, type BackendName, type CryptoProviderName } from '../di/container.js';
 import { list } from './args.js';
 
 /** Raw option values both commands share. */
@@ -62,7 +62,8 @@ export function containerFor(
   values: CommonValues,
   roles: { client?: ClientConfiguration; server?: ServerConfiguration },
 ): Container {
-  const backend = typeof values.backend === 'string' ? values.backend : 'node-tls';
-  const crypto = typeof values.crypto === 'string' ? values.crypto : undefined;
+  // Names are checked by moduleFor (ConfigurationError listing the known ones).
+  const backend = (typeof values.backend === 'string' ? values.backend : 'node-tls') as BackendName;
+  const crypto = (typeof values.crypto === 'string' ? values.crypto : undefined) as CryptoProviderName | undefined;
   return createContainer(backend, { ...roles, ...(crypto ? { crypto } : {}) });
 }

@@ -10,6 +10,7 @@ import { serviceFrom } from '../di/container.js';
 import { connectTCP } from '../raw/tcp.js';
 import { endpointsOf, socketView, type SocketView } from './socket-view.js';
 import { servernameFor } from './tls-options.js';
+import { authorizationOf } from '../node-api/authorization.js';
 
 /** Where to connect and what to ask for. */
 export interface ClientTarget {
@@ -36,7 +37,17 @@ export async function openClientSocket(
       ...configuration,
       ...(servername ? { servername } : {}),
     });
-    return socketView(connection.toStream(), connection.negotiated, endpointsOf(raw));
+    return socketView(connection.toStream(), connection.negotiated, endpointsOf(raw), {
+      isServer: false,
+      authorization: authorizationOf({
+        peerCertificates: connection.negotiated.peerCertificates,
+        enforced: configuration.rejectUnauthorized !== false,
+        ca: configuration.ca,
+        purpose: 'serverAuth',
+        hostname: servername,
+      }),
+      exportKeyingMaterial: connection.tlsService.exportKeyingMaterial?.bind(connection.tlsService),
+    });
   } catch (error) {
     raw.destroy();
     throw error;
