@@ -4,7 +4,7 @@
  * 'connection' listener; a failed handshake is reported and never stops the listener.
  */
 import { EventEmitter } from 'node:events';
-import net from 'node:net';
+import * as net from 'node:net';
 import type { ServerConfiguration } from './configuration.js';
 import { Connection } from './connection.js';
 import { ConnectionClosedError } from './errors.js';

@@ -71,8 +71,12 @@ export interface SocketProperties {
   readonly authorized: boolean;
   /** Why the peer is not authorized (an Error with node:tls's `code`), or null. */
   readonly authorizationError: (Error & { code?: string }) | null;
-  /** The peer's certificate in node:tls's object shape (`detailed`: linked `issuerCertificate`s), or `{}`. */
-  getPeerCertificate(detailed?: boolean): tls.PeerCertificate | tls.DetailedPeerCertificate | Record<string, never>;
+  /** The peer's certificate in node:tls's object shape with linked `issuerCertificate`s (`{}` without one, as node:tls). */
+  getPeerCertificate(detailed: true): tls.DetailedPeerCertificate;
+  /** The peer's certificate in node:tls's object shape (`{}` without one, as node:tls). */
+  getPeerCertificate(detailed?: false): tls.PeerCertificate;
+  /** The peer's certificate in node:tls's object shape (`detailed`: linked `issuerCertificate`s). */
+  getPeerCertificate(detailed?: boolean): tls.PeerCertificate | tls.DetailedPeerCertificate;
   /** The peer's leaf as a node:crypto X509Certificate, or undefined. */
   getPeerX509Certificate(): X509Certificate | undefined;
   /** The protocol version (`TLSv1.3`), or null when not encrypted. */
@@ -244,9 +248,8 @@ export function socketView(
       else view.once('finish', () => view.destroy());
     },
     _unrefTimer: touch,
-    getPeerCertificate(detailed = false) {
-      return peerCertificateObject(negotiated.peerCertificates, detailed, details.ca);
-    },
+    getPeerCertificate: ((detailed = false) =>
+      peerCertificateObject(negotiated.peerCertificates, detailed, details.ca)) as SocketProperties['getPeerCertificate'],
     getPeerX509Certificate() {
       const leaf = negotiated.peerCertificates[0];
       return leaf ? new X509Certificate(leaf) : undefined;

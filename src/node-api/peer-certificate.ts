@@ -5,7 +5,7 @@
  * then to a trust anchor that issued its last certificate; a self-signed end links to itself.
  */
 import { X509Certificate } from 'node:crypto';
-import tls from 'node:tls';
+import * as tls from 'node:tls';
 
 /** The certificate object node:tls gives for one DER certificate. */
 export function peerCertificateOf(der: Uint8Array): tls.PeerCertificate {

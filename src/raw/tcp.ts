@@ -3,7 +3,7 @@
  * writev (cork, write each, uncork); reads are served from queued 'data' chunks with
  * bounded buffering; `close()` sends FIN.
  */
-import net from 'node:net';
+import * as net from 'node:net';
 import { ConnectionClosedError } from '../errors.js';
 import { asIovec, type ByteSource, type RawConnection } from '../raw-connection.js';
 import { describe, StreamReader } from './stream-reader.js';
