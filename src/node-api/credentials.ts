@@ -128,6 +128,10 @@ function privateKeyFrom(option: string, entry: PemInput | KeyEntry, sharedPassph
   const input = isEntry ? (entry as KeyEntry).pem : (entry as PemInput);
   const passphrase = (isEntry ? (entry as KeyEntry).passphrase : undefined) ?? sharedPassphrase;
   const pem = requirePem(option, input);
+  const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem);
+  if (encrypted && passphrase === undefined) {
+    throw new ConfigurationError(`${option} is encrypted: give its passphrase (option passphrase, or { pem, passphrase })`);
+  }
   try {
     return createPrivateKey({ key: pem, format: 'pem', ...(passphrase !== undefined ? { passphrase } : {}) });
   } catch (error) {
@@ -135,7 +139,7 @@ function privateKeyFrom(option: string, entry: PemInput | KeyEntry, sharedPassph
     if (code === 'ERR_MISSING_PASSPHRASE') {
       throw new ConfigurationError(`${option} is encrypted: give its passphrase (option passphrase, or { pem, passphrase })`, { cause: error });
     }
-    if (passphrase !== undefined && /bad decrypt|wrong password|decrypt/i.test((error as Error).message)) {
+    if (encrypted) {
       throw new ConfigurationError(`${option}: the passphrase does not decrypt the key`, { cause: error });
     }
     throw new ConfigurationError(`${option} cannot be read as a private key: ${(error as Error).message}`, { cause: error });
