@@ -7,6 +7,7 @@ import type {
   BulkThroughputSection,
   ConnectionRateSection,
   CryptoPrimitivesSection,
+  HostileHelloSection,
   IdleMemorySection,
   IOCallsSection,
 } from './report.js';
@@ -126,6 +127,22 @@ export function cryptoPrimitivesTable(section: CryptoPrimitivesSection): string 
   ]);
 }
 
+/** Section 6: server CPU for a ClientHello in one-byte records, with the ratio to node:tls direct. */
+export function hostileHelloTable(section: HostileHelloSection): string {
+  const reference = section.rows[0];
+  const rows = section.rows.map((r) =>
+    r.error
+      ? [r.backend, ...section.sizes.map(() => '—'), `failed: ${r.error}`]
+      : [
+          r.backend,
+          ...r.cpuMs.map((ms, i) => `${ms.toFixed(1)} ms (${r.answers?.[i] ?? '?'})`),
+          reference && !reference.error ? formatRatio(r.cpuMs.at(-1)! / reference.cpuMs.at(-1)!) : '—',
+        ],
+  );
+  const sizes = section.sizes.map((n) => `${n / 1024} KiB in 1-byte records`);
+  return markdownTable(['backend', ...sizes, `vs ${reference?.backend ?? 'reference'} (largest)`], rows);
+}
+
 /** Every section's table with a heading, for the terminal. */
 export function terminalSummary(report: BenchReport, machine: string): string {
   const parts: string[] = [`tlsservice benchmarks (${report.quick ? 'quick' : 'full'} run, ${report.durationSeconds.toFixed(1)} s) on ${machine}`];
@@ -138,6 +155,7 @@ export function terminalSummary(report: BenchReport, machine: string): string {
   if (report.cryptoPrimitives) {
     parts.push('Crypto primitives (* = borrowed from another provider)', cryptoPrimitivesTable(report.cryptoPrimitives));
   }
+  if (report.hostileHello) parts.push('Server CPU for a ClientHello in one-byte records (hostile peer)', hostileHelloTable(report.hostileHello));
   if (report.notes.length > 0) parts.push(`Notes:\n${report.notes.map((n) => `- ${n}`).join('\n')}`);
   return parts.join('\n\n');
 }

@@ -154,6 +154,23 @@ export interface CryptoPrimitivesSection {
   readonly rows: readonly CryptoPrimitiveRow[];
 }
 
+/** One backend's server CPU for a ClientHello of each size sent as one-byte records. */
+export interface HostileHelloRow {
+  readonly backend: string;
+  /** CPU ms per size, in the order of `HostileHelloSection.sizes`. */
+  readonly cpuMs: readonly number[];
+  /** What the server answered for each size (ServerHello, alert, closed). */
+  readonly answers?: readonly string[];
+  readonly error?: string;
+}
+
+/** Section 6: the CPU a hostile fragmentation costs a server. */
+export interface HostileHelloSection {
+  /** ClientHello sizes in bytes (header included). */
+  readonly sizes: readonly number[];
+  readonly rows: readonly HostileHelloRow[];
+}
+
 /** A whole benchmark run. */
 export interface BenchReport {
   readonly formatVersion: 1;
@@ -170,6 +187,7 @@ export interface BenchReport {
   readonly bulkThroughput?: BulkThroughputSection;
   readonly idleMemory?: IdleMemorySection;
   readonly cryptoPrimitives?: CryptoPrimitivesSection;
+  readonly hostileHello?: HostileHelloSection;
 }
 
 /** `value / reference`, or null when either is missing or the reference is zero. */

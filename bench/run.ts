@@ -1,6 +1,6 @@
 /**
  * The benchmark suite's entry point: `runBenchmarks` (also behind `tlsservice bench`)
- * runs the sections (io, rate, bulk, memory, crypto), prints a progress line and the
+ * runs the sections (io, rate, bulk, memory, crypto, hostile), prints a progress line and the
  * summary tables, writes the JSON, and after a full run regenerates `docs/benchmarks.md`
  * and its charts. Run directly: `node dist/bench/run.js [--quick] [--only ...] [--out f]`,
  * or `node dist/bench/run.js --render` to rebuild the docs from `bench/results/latest.json`.
@@ -14,6 +14,7 @@ import { measureBulkThroughput } from './bulk-throughput.js';
 import { measureConnectionRate } from './connection-rate.js';
 import { measureCryptoPrimitives } from './crypto-primitives.js';
 import { writeDocs } from './docs-report.js';
+import { measureHostileHello } from './hostile-hello.js';
 import { measureIdleMemory } from './idle-memory.js';
 import { measureIOCalls } from './io-calls.js';
 import { describeMachine, machineSummary } from './machine.js';
@@ -26,12 +27,12 @@ export interface BenchOptions {
   readonly quick: boolean;
   /** Where to write the JSON (default `bench/results/latest.json`, or `quick.json` for a quick run). */
   readonly out?: string;
-  /** Run only these sections: io, rate, bulk, memory, crypto. */
+  /** Run only these sections: io, rate, bulk, memory, crypto, hostile. */
   readonly only?: readonly string[];
 }
 
 /** The sections, in the order they run. */
-export const SECTIONS = ['io', 'rate', 'bulk', 'memory', 'crypto'] as const;
+export const SECTIONS = ['io', 'rate', 'bulk', 'memory', 'crypto', 'hostile'] as const;
 /** A section name. */
 export type SectionName = (typeof SECTIONS)[number];
 
@@ -125,6 +126,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     measureIdleMemory({ backends, connections: memoryConnections, openConcurrency: plan.memory.openConcurrency }, progress.line),
   );
   const cryptoPrimitives = await section('crypto', () => measureCryptoPrimitives(plan.cryptoSeconds, progress.line));
+  const hostileHello = await section('hostile', () => measureHostileHello(backends, progress.line));
   progress.done();
 
   const report: BenchReport = {
@@ -140,6 +142,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     ...(bulkThroughput ? { bulkThroughput } : {}),
     ...(idleMemory ? { idleMemory } : {}),
     ...(cryptoPrimitives ? { cryptoPrimitives } : {}),
+    ...(hostileHello ? { hostileHello } : {}),
   };
 
   process.stdout.write(`${terminalSummary(report, machineSummary(machine))}\n\n`);

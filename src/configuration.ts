@@ -31,7 +31,7 @@ export interface CommonConfiguration {
    * passes it to OpenSSL as is; noble takes its `TLS_*` names when `cipherSuites` is not given.
    */
   ciphers?: string;
-  /** Key-exchange groups by name (`X25519`, `P-256`, `P-384`, `X25519MLKEM768`), in preference order (node:tls `ecdhCurve`). */
+  /** Key-exchange groups by name (`X25519`, `P-256`, `P-384`, `X448`, `P-521`, `X25519MLKEM768`, `ffdhe2048`..`ffdhe8192`), in preference order (node:tls `ecdhCurve`). */
   groups?: readonly string[];
   /** Milliseconds the handshake may take before `HandshakeTimeoutError` (default 30000). */
   handshakeTimeout?: number;

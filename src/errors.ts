@@ -84,6 +84,20 @@ export class ConnectionClosedError extends TLSServiceError {}
 /** The handshake did not finish within the configured time. */
 export class HandshakeTimeoutError extends TLSServiceError {}
 
+/**
+ * An API was called in a state or with an argument that does not allow it (application
+ * data before the handshake, exporter length out of range). `code` is Node's name:
+ * ERR_TLS_INVALID_STATE or ERR_OUT_OF_RANGE.
+ */
+export class UsageError extends TLSServiceError {
+  /** Node's error code for the same misuse. */
+  readonly code: 'ERR_TLS_INVALID_STATE' | 'ERR_OUT_OF_RANGE';
+  constructor(code: UsageError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
 /** The configuration is invalid or asks for something the backend cannot do. */
 export class ConfigurationError extends TLSServiceError {}
 

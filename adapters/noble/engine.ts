@@ -6,10 +6,10 @@
  * injected through the settings. `service.ts` drives it over a RawConnection.
  */
 import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
-import { AlertDescription, TLSAlertError } from '../../src/errors.js';
+import { AlertDescription, ConfigurationError, TLSAlertError, UsageError } from '../../src/errors.js';
 import { KeyExchangeError, type CryptoProvider, type RandomSource } from './crypto/provider.js';
 import { frameHandshake, type HandshakeMessage } from './codec/handshake.js';
-import { ContentType, MAX_PLAINTEXT, RecordProtection, RecordReader, RecordWriter, type TLSRecord } from './record/record-layer.js';
+import { ContentType, MAX_PLAINTEXT, RecordProtection, RecordReader, RecordWriter, type EarlyDataSkip, type TLSRecord } from './record/record-layer.js';
 import { HandshakeReassembler } from './record/handshake-reassembly.js';
 import { ByteQueue } from '../../src/raw/byte-queue.js';
 import { hkdfExpandLabel } from './key-schedule.js';
@@ -37,6 +37,14 @@ import type { ClientEngineSettings, CommonEngineSettings, ServerEngineSettings }
 const MAX_KEPT_TICKETS = 8;
 /** At most this many unprotected change_cipher_spec records are accepted per handshake. */
 const MAX_CHANGE_CIPHER_SPECS = 1;
+/** Empty application-data records accepted in a row (as OpenSSL and BoringSSL); the next is unexpected_message. */
+export const MAX_EMPTY_RECORDS = 32;
+/** Warning alerts (user_canceled) accepted in a row; the next is unexpected_message. */
+export const MAX_WARNING_ALERTS = 4;
+/** KeyUpdates accepted with no application data between them; the next is unexpected_message. */
+export const MAX_KEY_UPDATES = 32;
+const ALERT_WARNING = 1;
+const ALERT_FATAL = 2;
 
 /** The sans-IO TLS 1.3 engine for one connection, in either role. */
 export class TLSEngine {
@@ -65,6 +73,9 @@ export class TLSEngine {
   private readonly plaintext = new ByteQueue();
   private changeCipherSpecAllowed = false;
   private changeCipherSpecsSeen = 0;
+  private emptyRecordsInARow = 0;
+  private warningAlertsInARow = 0;
+  private keyUpdatesInARow = 0;
   private complete = false;
   private applicationWritable = false;
   private readOpenFlag = true;
@@ -98,6 +109,8 @@ export class TLSEngine {
 
   /** A server engine; it waits for a ClientHello. */
   static server(settings: ServerEngineSettings): TLSEngine {
+    if (!settings.certificateChain?.length) throw new ConfigurationError('TLSEngine: a server needs a certificate chain (cert)');
+    if (!settings.privateKey && !settings.signer) throw new ConfigurationError('TLSEngine: a server needs a private key (key)');
     const policy: ServerPolicy = {
       settings,
       suites: settings.cipherSuites ?? ALL_CIPHER_SUITES,
@@ -184,8 +197,8 @@ export class TLSEngine {
   /** Encrypts application data, packing the iovec into full 2^14-byte records. */
   writePlaintext(data: Uint8Array | readonly Uint8Array[]): void {
     if (this.failure) throw this.failure;
-    if (!this.applicationWritable) throw new Error('TLSEngine: application data before the handshake completed');
-    if (!this.writeOpenFlag) throw new Error('TLSEngine: write side is closed');
+    if (!this.applicationWritable) throw new UsageError('ERR_TLS_INVALID_STATE', 'TLSEngine: application data before the handshake completed');
+    if (!this.writeOpenFlag) throw new UsageError('ERR_TLS_INVALID_STATE', 'TLSEngine: write side is closed');
     this.flushHandshake();
     const pieces = data instanceof Uint8Array ? [data] : data;
     let record: Uint8Array | undefined;
@@ -227,8 +240,16 @@ export class TLSEngine {
    * connection. An absent context and an empty one give the same output in TLS 1.3.
    */
   exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Uint8Array {
-    if (!this.exporter || !this.complete) throw new Error('TLSEngine: keying material is available after the handshake');
+    if (!this.exporter || !this.complete) throw new UsageError('ERR_TLS_INVALID_STATE', 'TLSEngine: keying material is available after the handshake');
     const { suite, secret } = this.exporter;
+    // HKDF-Expand gives at most 255 hash lengths, and HkdfLabel carries the length in 16 bits.
+    const maxLength = Math.min(255 * suite.hashLength, 0xffff);
+    if (!Number.isInteger(length) || length < 1 || length > maxLength) {
+      throw new UsageError('ERR_OUT_OF_RANGE', `exporter length must be an integer from 1 to ${maxLength}, got ${length}`);
+    }
+    // HkdfLabel.label is "tls13 " + label in at most 255 bytes.
+    const labelLength = new TextEncoder().encode(label).length;
+    if (labelLength > 249) throw new UsageError('ERR_OUT_OF_RANGE', `exporter label of ${labelLength} bytes exceeds 249`);
     const provider = this.context.provider;
     const emptyHash = provider.hash(suite.hash).digest(new Uint8Array(0));
     const derived = hkdfExpandLabel(provider, suite, secret, label, emptyHash, suite.hashLength);
@@ -238,7 +259,9 @@ export class TLSEngine {
 
   /** Sends a KeyUpdate (section 4.6.3), optionally asking the peer to update too. */
   updateKeys(requestPeerUpdate: boolean): void {
-    if (!(this.state instanceof TrafficState) || !this.writeOpen) throw new Error('TLSEngine: KeyUpdate needs an open, established connection');
+    if (!(this.state instanceof TrafficState) || !this.writeOpen || !this.complete) {
+      throw new UsageError('ERR_TLS_INVALID_STATE', 'TLSEngine: KeyUpdate needs an open, established connection');
+    }
     this.state.sendKeyUpdate(this.context, requestPeerUpdate);
     this.flushHandshake();
   }
@@ -251,12 +274,23 @@ export class TLSEngine {
     }
     switch (record.type) {
       case ContentType.handshake:
-        if (record.fragment.length === 0) throw TLSAlertError.sent('decode_error', 'zero-length handshake record');
+        if (record.fragment.length === 0) throw TLSAlertError.sent('unexpected_message', 'zero-length handshake record');
+        this.warningAlertsInARow = 0;
+        this.emptyRecordsInARow = 0;
         this.reassembler.push(record.fragment);
         for (let m = this.reassembler.next(); m; m = this.reassembler.next()) this.state = this.state.handle(this.context, m);
         return;
       case ContentType.application_data:
         if (!this.complete) throw TLSAlertError.sent('unexpected_message', 'application data before the handshake completed');
+        if (record.fragment.length === 0) {
+          if (++this.emptyRecordsInARow > MAX_EMPTY_RECORDS) {
+            throw TLSAlertError.sent('unexpected_message', `more than ${MAX_EMPTY_RECORDS} empty records in a row`);
+          }
+          return;
+        }
+        this.emptyRecordsInARow = 0;
+        this.warningAlertsInARow = 0;
+        this.keyUpdatesInARow = 0;
         this.plaintext.push(record.fragment);
         return;
       case ContentType.alert:
@@ -275,14 +309,27 @@ export class TLSEngine {
     }
   }
 
+  /**
+   * Alerts (section 6). close_notify at warning level closes the peer's write side;
+   * user_canceled at warning level is tolerated up to MAX_WARNING_ALERTS in a row; any
+   * other alert, and any alert at fatal level, ends the connection.
+   */
   private processAlert(fragment: Uint8Array): void {
+    if (fragment.length === 0) throw TLSAlertError.sent('unexpected_message', 'zero-length alert record');
     if (fragment.length !== 2) throw TLSAlertError.sent('decode_error', 'alert record is not exactly one alert');
+    const level = fragment[0]!;
     const code = fragment[1]!;
-    if (code === AlertDescription.close_notify) {
+    if (level !== ALERT_WARNING && level !== ALERT_FATAL) throw TLSAlertError.sent('illegal_parameter', `alert level ${level} is not defined`);
+    if (level === ALERT_WARNING && code === AlertDescription.close_notify) {
       this.readOpenFlag = false;
       return;
     }
-    if (code === AlertDescription.user_canceled) return;
+    if (level === ALERT_WARNING && code === AlertDescription.user_canceled) {
+      if (++this.warningAlertsInARow > MAX_WARNING_ALERTS) {
+        throw TLSAlertError.sent('unexpected_message', `more than ${MAX_WARNING_ALERTS} warning alerts in a row`);
+      }
+      return;
+    }
     throw new TLSAlertError(code, 'received');
   }
 
@@ -338,6 +385,14 @@ export class TLSEngine {
       get canWrite() {
         return engine.writeOpen;
       },
+      noteKeyUpdate() {
+        if (++engine.keyUpdatesInARow > MAX_KEY_UPDATES) {
+          throw TLSAlertError.sent('unexpected_message', `more than ${MAX_KEY_UPDATES} KeyUpdates without application data between them`);
+        }
+      },
+      skipEarlyData(mode: EarlyDataSkip) {
+        engine.reader.skipEarlyData(mode);
+      },
       keyUpdateUnsent: false,
     };
   }
@@ -392,7 +447,7 @@ export class TLSEngine {
 function supportedGroups(settings: CommonEngineSettings) {
   const wanted = settings.groups ?? DEFAULT_GROUPS;
   const available = wanted.filter((g) => settings.provider.group(g) !== undefined);
-  if (available.length === 0) throw new Error('TLSEngine: the crypto provider implements none of the configured groups');
+  if (available.length === 0) throw new ConfigurationError('TLSEngine: the crypto provider implements none of the configured groups');
   return available;
 }
 

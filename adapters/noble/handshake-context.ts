@@ -4,6 +4,7 @@
  * interface, and the steps both roles take the same way (CertificateVerify content,
  * Finished, certificate checks and their alerts).
  */
+import type { EarlyDataSkip } from './record/record-layer.js';
 import { equalBytes } from '@noble/curves/utils.js';
 import { CertificateVerificationError, TLSAlertError, alertForCertificateReason } from '../../src/errors.js';
 import type {
@@ -89,6 +90,10 @@ export interface HandshakeContext {
   keyUpdateUnsent: boolean;
   /** True while our write side is open. */
   readonly canWrite: boolean;
+  /** Counts a received KeyUpdate; unexpected_message past MAX_KEY_UPDATES without application data between them. */
+  noteKeyUpdate(): void;
+  /** Skips rejected 0-RTT records (section 4.2.10) until the next read keys or the first record that decrypts. */
+  skipEarlyData(mode: EarlyDataSkip): void;
 }
 
 /** One state of a handshake state machine: it takes the next message and returns the next state. */

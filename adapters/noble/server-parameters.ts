@@ -5,6 +5,7 @@
  */
 import { TLSAlertError } from '../../src/errors.js';
 import { NamedGroup, type NamedGroupName, type SignatureSchemeName } from './crypto/provider.js';
+import { groupNameOf, groupParameters } from './crypto/group-parameters.js';
 import type { ClientHello } from './codec/handshake.js';
 import {
   decodeAlpn,
@@ -34,11 +35,16 @@ export interface ServerPolicy {
 
 /** What the first ClientHello fixed, carried into the retried one. */
 export interface RetryState {
+  /** The first ClientHello: the second must repeat it except where section 4.1.2 allows changes. */
+  readonly firstHello: ReceivedClientHello;
   readonly suite: CipherSuite;
   readonly group: NamedGroupName;
   readonly cookie: Uint8Array | undefined;
   readonly ccsSent: boolean;
 }
+
+/** A decoded ClientHello with its legacy_version. */
+export type ReceivedClientHello = ClientHello & { readonly legacyVersion: number };
 
 /** The parameters chosen from a ClientHello. */
 export interface ChosenParameters {
@@ -50,14 +56,65 @@ export interface ChosenParameters {
   readonly serverName: string | undefined;
 }
 
+/**
+ * RFC 8446 section 4.2.8: a key_exchange has the length its group defines (section 4.2.8.1
+ * for FFDHE, 4.2.8.2 for ECDHE, the hybrid draft for X25519MLKEM768). A share of a group we
+ * know with any other length, an empty one included, is illegal_parameter, before any crypto
+ * runs; an empty share of a group we do not know breaks key_exchange<1..2^16-1> (decode_error).
+ */
+function checkKeyShareLengths(shares: readonly KeyShareEntry[]): void {
+  for (const share of shares) {
+    const name = groupNameOf(share.group);
+    const length = share.keyExchange.length;
+    if (name === undefined) {
+      if (length === 0) throw TLSAlertError.sent('decode_error', `empty key_share for group 0x${share.group.toString(16)}`);
+      continue;
+    }
+    const expected = groupParameters[name].clientShareLength;
+    if (length !== expected) throw TLSAlertError.sent('illegal_parameter', `${name} key_share is ${length} bytes, not ${expected}`);
+  }
+}
+
+/**
+ * The server's key-exchange group for a first ClientHello, or undefined when none is in
+ * common. In order:
+ * 1. X25519MLKEM768 when the client sent a share for it (as Chrome, Go and rustls servers do).
+ * 2. Among our groups the client supports, ECDHE and the hybrid before FFDHE: FFDHE is used
+ *    only when no other group is in common (so an FFDHE-only client still connects, as with
+ *    OpenSSL), and an FFDHE share never wins over an ECDHE group we could retry for.
+ * 3. Within that tier, the first of our groups (in our preference order) for which the client
+ *    sent a share, so no HelloRetryRequest is needed (rustls, Go, OpenSSL).
+ * 4. Otherwise our most preferred group of the tier, which the caller asks for with a
+ *    HelloRetryRequest.
+ * Unlike Go we do not retry to reach the hybrid when the client sent only a classical share:
+ * many clients (ours by default) list it without a share, and a retry costs a round trip.
+ */
+export function chooseGroup(
+  ours: readonly NamedGroupName[],
+  clientGroups: readonly number[],
+  shares: readonly KeyShareEntry[],
+): NamedGroupName | undefined {
+  const common = ours.filter((g) => clientGroups.includes(NamedGroup[g]));
+  const hasShare = (g: NamedGroupName) => shares.some((s) => s.group === NamedGroup[g]);
+  if (common.includes('X25519MLKEM768') && hasShare('X25519MLKEM768')) return 'X25519MLKEM768';
+  const curves = common.filter((g) => groupParameters[g].family !== 'ffdhe');
+  const tier = curves.length > 0 ? curves : common;
+  return tier.find(hasShare) ?? tier[0];
+}
+
 /** readClientHello + chooseParameters (sections 4.1.1, 4.2): version, suite, group, scheme, ALPN. */
 export function chooseParameters(
   ctx: HandshakeContext,
   policy: ServerPolicy,
   retry: RetryState | undefined,
-  hello: ClientHello,
+  hello: ReceivedClientHello,
 ): ChosenParameters {
   const ext = hello.extensions;
+  // Appendix D.5: a legacy_version of SSL 3.0 or older is refused outright.
+  if (hello.legacyVersion <= 0x0300) {
+    throw TLSAlertError.sent('protocol_version', `ClientHello.legacy_version 0x${hello.legacyVersion.toString(16).padStart(4, '0')} is SSL 3.0 or older`);
+  }
+  if (retry) checkRetriedHello(retry, hello);
   const versionsBody = findExtension(ext, ExtensionType.supported_versions);
   if (!versionsBody || !decodeSupportedVersionsList(versionsBody).includes(TLS13)) {
     throw TLSAlertError.sent('protocol_version', 'client does not offer TLS 1.3');
@@ -88,16 +145,13 @@ export function chooseParameters(
   for (const share of shares) {
     if (!clientGroups.includes(share.group)) throw TLSAlertError.sent('illegal_parameter', 'key_share for a group not in supported_groups');
   }
-  const group = retry?.group ?? policy.groups.find((g) => clientGroups.includes(NamedGroup[g]));
+  checkKeyShareLengths(shares);
+  const group = retry?.group ?? chooseGroup(policy.groups, clientGroups, shares);
   if (!group) throw TLSAlertError.sent('handshake_failure', 'no key-exchange group in common');
   const clientShare = shares.find((s) => s.group === NamedGroup[group]);
   if (retry) {
     if (!clientShare || shares.length !== 1) {
       throw TLSAlertError.sent('illegal_parameter', 'second ClientHello lacks exactly one share for the requested group');
-    }
-    const cookieBody = findExtension(ext, ExtensionType.cookie);
-    if (retry.cookie && (!cookieBody || !bytesEqual(decodeCookie(cookieBody), retry.cookie))) {
-      throw TLSAlertError.sent('illegal_parameter', 'second ClientHello does not echo the cookie');
     }
   }
 
@@ -122,4 +176,50 @@ export function chooseParameters(
   const sniBody = findExtension(ext, ExtensionType.server_name);
   const serverName = sniBody ? decodeServerName(sniBody) : undefined;
   return { suite, group, clientShare, scheme, alpn, serverName };
+}
+
+/** Extensions the second ClientHello may change (section 4.1.2); everything else must repeat the first. */
+const CHANGEABLE_ON_RETRY: ReadonlySet<number> = new Set([
+  ExtensionType.key_share,
+  ExtensionType.early_data,
+  ExtensionType.cookie,
+  ExtensionType.pre_shared_key,
+  ExtensionType.padding,
+]);
+
+/**
+ * The second ClientHello after a HelloRetryRequest (section 4.1.2) repeats the first
+ * except: key_share replaced, early_data removed, the cookie echoed, pre_shared_key
+ * updated, padding changed. Anything else is illegal_parameter.
+ */
+function checkRetriedHello(retry: RetryState, second: ReceivedClientHello): void {
+  const first = retry.firstHello;
+  const differs = (what: string) => TLSAlertError.sent('illegal_parameter', `second ClientHello changes ${what}`);
+  if (second.legacyVersion !== first.legacyVersion) throw differs('legacy_version');
+  if (!bytesEqual(second.random, first.random)) throw differs('random');
+  if (!bytesEqual(second.legacySessionId, first.legacySessionId)) throw differs('legacy_session_id');
+  if (second.cipherSuites.length !== first.cipherSuites.length || second.cipherSuites.some((c, i) => c !== first.cipherSuites[i])) {
+    throw differs('cipher_suites');
+  }
+  if (!bytesEqual(second.legacyCompressionMethods, first.legacyCompressionMethods)) throw differs('legacy_compression_methods');
+  if (findExtension(second.extensions, ExtensionType.early_data)) {
+    throw TLSAlertError.sent('illegal_parameter', 'second ClientHello still offers early_data');
+  }
+  const fixed = (hello: ClientHello) => hello.extensions.filter((e) => !CHANGEABLE_ON_RETRY.has(e.type));
+  const a = fixed(first);
+  const b = fixed(second);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i];
+    const y = b[i];
+    if (!x || !y || x.type !== y.type) throw differs('its extension list');
+    if (!bytesEqual(x.data, y.data)) throw differs(`extension ${x.type}`);
+  }
+  const cookieBody = findExtension(second.extensions, ExtensionType.cookie);
+  if (retry.cookie) {
+    if (!cookieBody || !bytesEqual(decodeCookie(cookieBody), retry.cookie)) {
+      throw TLSAlertError.sent('illegal_parameter', 'second ClientHello does not echo the cookie');
+    }
+  } else if (cookieBody) {
+    throw TLSAlertError.sent('illegal_parameter', 'second ClientHello carries a cookie the HelloRetryRequest did not send');
+  }
 }

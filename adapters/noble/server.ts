@@ -37,6 +37,7 @@ import {
   encodeServerKeyShare,
   encodeU16List,
   ExtensionType,
+  findExtension,
   TLS13,
   type Extension,
 } from './codec/extensions.js';
@@ -52,7 +53,7 @@ import {
 import { KeySchedule } from './key-schedule.js';
 import { TrafficState } from './traffic.js';
 
-import { chooseParameters, type ChosenParameters, type RetryState, type ServerPolicy } from './server-parameters.js';
+import { chooseParameters, type ChosenParameters, type ReceivedClientHello, type RetryState, type ServerPolicy } from './server-parameters.js';
 
 /** Keys carried from the server flight to the client's Finished. */
 interface ServerFlightKeys {
@@ -88,12 +89,12 @@ class ExpectClientHello implements HandshakeState {
   }
 
   /** sendHelloRetryRequest (section 4.1.4): ask for a share of our preferred group. */
-  private sendHelloRetryRequest(ctx: HandshakeContext, message: HandshakeMessage, hello: ClientHello, chosen: ChosenParameters): HandshakeState {
+  private sendHelloRetryRequest(ctx: HandshakeContext, message: HandshakeMessage, hello: ReceivedClientHello, chosen: ChosenParameters): HandshakeState {
     if (this.retry) throw TLSAlertError.sent('illegal_parameter', 'second ClientHello still lacks the requested key share');
     ctx.transcript.start(ctx.provider.hash(chosen.suite.hash));
     ctx.transcript.add(message.raw);
     ctx.transcript.replaceWithMessageHash();
-    const cookie = (this.policy.settings.retryCookie ?? true) ? ctx.random(32) : undefined;
+    const cookie = (this.policy.settings.retryCookie ?? false) ? ctx.random(32) : undefined;
     const extensions: Extension[] = [
       { type: ExtensionType.supported_versions, data: encodeSelectedVersion(TLS13) },
       { type: ExtensionType.key_share, data: encodeSelectedGroup(NamedGroup[chosen.group]) },
@@ -114,7 +115,9 @@ class ExpectClientHello implements HandshakeState {
     const ccsSent = hello.legacySessionId.length > 0;
     if (ccsSent) ctx.sendChangeCipherSpec();
     ctx.outcome.helloRetried = true;
-    return new ExpectClientHello(this.policy, { suite: chosen.suite, group: chosen.group, cookie, ccsSent });
+    // Section 4.2.10: 0-RTT records may follow the first ClientHello; skip them until the second.
+    if (findExtension(hello.extensions, ExtensionType.early_data)) ctx.skipEarlyData('application_data');
+    return new ExpectClientHello(this.policy, { firstHello: hello, suite: chosen.suite, group: chosen.group, cookie, ccsSent });
   }
 
   /** sendServerHello, sendServerParameters, sendServerCertificate, sendServerFinished (section 4). */
@@ -173,6 +176,8 @@ class ExpectClientHello implements HandshakeState {
     ctx.setWriteSecret(suite, app.server);
     ctx.enableApplicationWrites();
     ctx.setReadSecret(suite, hs.client);
+    // Section 4.2.10: we do not accept 0-RTT, so records under the client's early keys are skipped.
+    if (findExtension(hello.extensions, ExtensionType.early_data)) ctx.skipEarlyData('undecryptable');
     const keys: ServerFlightKeys = {
       schedule,
       clientRandom: hello.random,

@@ -18,7 +18,7 @@ export interface CommonEngineSettings {
   readonly now?: () => number;
   /** Cipher suites in preference order; default all three. */
   readonly cipherSuites?: readonly CipherSuite[];
-  /** supported_groups in preference order; default x25519, secp256r1, secp384r1, X25519MLKEM768 (those the provider has). */
+  /** supported_groups in preference order; default `DEFAULT_GROUPS` in suites.ts (those the provider has). */
   readonly groups?: readonly NamedGroupName[];
   /** Schemes accepted (and used) in CertificateVerify, in preference order. */
   readonly signatureSchemes?: readonly SignatureSchemeName[];
@@ -32,7 +32,7 @@ export interface CommonEngineSettings {
   readonly privateKey?: PrivateKey;
   /** Produces CertificateVerify signatures instead of `provider.sign` (hardware keys; known-answer tests of randomised RSA-PSS). */
   readonly signer?: (scheme: SignatureSchemeName, content: Uint8Array) => Uint8Array;
-  /** Cap on one handshake message (default 64 KiB). */
+  /** Cap on one handshake message (default 64 KiB; a ClientHello may be up to 128 KiB). */
   readonly maxHandshakeMessageLength?: number;
   /** Receives NSS key-log lines (SSLKEYLOGFILE format). */
   readonly keylog?: (line: string) => void;
@@ -73,6 +73,6 @@ export interface ServerEngineSettings extends CommonEngineSettings {
   readonly issueTicket?: (index: number) => NewSessionTicket;
   /** Lifetime announced in tickets, seconds; default 7200. */
   readonly ticketLifetimeSeconds?: number;
-  /** Put a cookie in HelloRetryRequest (and require it echoed); default true. */
+  /** Put a cookie in HelloRetryRequest (and require it echoed); default false: over a stream transport the server keeps the first ClientHello itself. */
   readonly retryCookie?: boolean;
 }

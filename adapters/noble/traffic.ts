@@ -60,6 +60,7 @@ export class TrafficState implements HandshakeState {
   /** KeyUpdate (section 4.6.3): new read keys; answer a request with our own update. */
   private readKeyUpdate(ctx: HandshakeContext, message: HandshakeMessage): void {
     const requested = decodeKeyUpdate(message.body);
+    ctx.noteKeyUpdate();
     if (this.role === 'client') {
       this.serverSecret = this.schedule.nextApplicationSecret(this.serverSecret);
       ctx.setReadSecret(this.suite, this.serverSecret);

@@ -79,9 +79,9 @@ export function encodeClientHello(m: ClientHello): Uint8Array {
 }
 
 /** Decodes a ClientHello body. */
-export function decodeClientHello(body: Uint8Array): ClientHello {
+export function decodeClientHello(body: Uint8Array): ClientHello & { readonly legacyVersion: number } {
   return parse(body, 'ClientHello', (r) => {
-    r.u16('legacy_version');
+    const legacyVersion = r.u16('legacy_version');
     const random = r.take(32, 'random');
     const legacySessionId = r.vector8('legacy_session_id', 0, 32);
     const suites = r.vector16('cipher_suites', 2, 0xfffe);
@@ -91,7 +91,7 @@ export function decodeClientHello(body: Uint8Array): ClientHello {
     const legacyCompressionMethods = r.vector8('legacy_compression_methods', 1);
     // A TLS 1.3 ClientHello always has extensions; a hello without them is pre-1.3.
     const extensions = r.atEnd ? [] : readExtensions(r, 'ClientHello');
-    return { random, legacySessionId, cipherSuites, legacyCompressionMethods, extensions };
+    return { legacyVersion, random, legacySessionId, cipherSuites, legacyCompressionMethods, extensions };
   });
 }
 

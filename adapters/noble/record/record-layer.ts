@@ -37,11 +37,11 @@ export class RecordProtection {
 
   constructor(private readonly aead: AeadKey, private readonly iv: Uint8Array) {}
 
-  /** The nonce for the next record: the IV XORed with the left-padded sequence number. */
-  private nextNonce(): Uint8Array {
+  /** The nonce for the next record: the IV XORed with the left-padded sequence number (not yet consumed). */
+  private currentNonce(): Uint8Array {
     if (this.sequence >= Number.MAX_SAFE_INTEGER) throw TLSAlertError.sent('internal_error', 'record sequence number exhausted');
     const nonce = this.iv.slice();
-    const s = this.sequence++;
+    const s = this.sequence;
     const low = s >>> 0;
     const high = Math.floor(s / 0x100000000);
     nonce[4]! ^= high >>> 24;
@@ -52,6 +52,12 @@ export class RecordProtection {
     nonce[9]! ^= (low >>> 16) & 0xff;
     nonce[10]! ^= (low >>> 8) & 0xff;
     nonce[11]! ^= low & 0xff;
+    return nonce;
+  }
+
+  private nextNonce(): Uint8Array {
+    const nonce = this.currentNonce();
+    this.sequence++;
     return nonce;
   }
 
@@ -74,8 +80,16 @@ export class RecordProtection {
 
   /** Decrypts a record; bad_record_mac on failure, record_overflow or unexpected_message on a bad inner plaintext. */
   open(header: Uint8Array, fragment: Uint8Array): TLSRecord {
-    const inner = this.aead.open(this.nextNonce(), fragment, header);
-    if (inner === null) throw TLSAlertError.sent('bad_record_mac', 'record failed authentication');
+    const record = this.tryOpen(header, fragment);
+    if (record === null) throw TLSAlertError.sent('bad_record_mac', 'record failed authentication');
+    return record;
+  }
+
+  /** Like `open`, but a record that fails authentication gives null and does not consume a sequence number (trial decryption). */
+  tryOpen(header: Uint8Array, fragment: Uint8Array): TLSRecord | null {
+    const inner = this.aead.open(this.currentNonce(), fragment, header);
+    if (inner === null) return null;
+    this.sequence++;
     if (inner.length > MAX_PLAINTEXT + 1) throw TLSAlertError.sent('record_overflow', 'TLSInnerPlaintext exceeds 2^14 + 1 bytes');
     let end = inner.length - 1;
     while (end >= 0 && inner[end] === 0) end--;
@@ -89,12 +103,25 @@ export function recordHeader(type: number, length: number): Uint8Array {
   return Uint8Array.of(type, 0x03, 0x03, length >>> 8, length & 0xff);
 }
 
+/**
+ * The most bytes of early data a server that rejected 0-RTT skips (RFC 8446 section
+ * 4.2.10): records it cannot decrypt after its ServerHello, or application_data records
+ * before the second ClientHello after a HelloRetryRequest. Past it: the record is an error.
+ */
+export const MAX_SKIPPED_EARLY_DATA = 65536;
+
+/** Which early-data records a server that rejected 0-RTT skips. */
+export type EarlyDataSkip = 'none' | 'undecryptable' | 'application_data';
+
 /** Deframes received bytes into records, decrypting once read keys are installed. */
 export class RecordReader {
   private buffer = new Uint8Array(0);
   private start = 0;
   private end = 0;
   private protection: RecordProtection | undefined;
+  private decryptedAny = false;
+  private skip: EarlyDataSkip = 'none';
+  private skipBudget = 0;
 
   /** Bytes received but not yet returned as records. */
   get buffered(): number {
@@ -106,9 +133,16 @@ export class RecordReader {
     return this.protection !== undefined;
   }
 
-  /** Installs the keys that protect every following record. */
+  /** Installs the keys that protect every following record (and ends any early-data skipping). */
   setProtection(protection: RecordProtection): void {
     this.protection = protection;
+    this.skip = 'none';
+  }
+
+  /** Starts skipping rejected early data (section 4.2.10), up to MAX_SKIPPED_EARLY_DATA bytes. */
+  skipEarlyData(mode: EarlyDataSkip): void {
+    this.skip = mode;
+    this.skipBudget = MAX_SKIPPED_EARLY_DATA;
   }
 
   /** Appends received bytes (copied: the caller may reuse its buffer). */
@@ -133,34 +167,60 @@ export class RecordReader {
 
   /** The next whole record, or undefined until more bytes arrive. Headers are checked as soon as they are complete. */
   next(): TLSRecord | undefined {
-    if (this.end - this.start < HEADER_LENGTH) return undefined;
-    const b = this.buffer;
-    const s = this.start;
-    const type = b[s]!;
-    const length = (b[s + 3]! << 8) | b[s + 4]!;
-    if (type < ContentType.change_cipher_spec || type > ContentType.application_data) {
-      throw TLSAlertError.sent('unexpected_message', `record content type ${type} is not defined`);
+    for (;;) {
+      if (this.end - this.start < HEADER_LENGTH) return undefined;
+      const b = this.buffer;
+      const s = this.start;
+      const type = b[s]!;
+      const length = (b[s + 3]! << 8) | b[s + 4]!;
+      if (type < ContentType.change_cipher_spec || type > ContentType.application_data) {
+        throw TLSAlertError.sent('unexpected_message', `record content type ${type} is not defined`);
+      }
+      if (b[s + 1] !== 0x03) throw TLSAlertError.sent('decode_error', `record version ${b[s + 1]}.${b[s + 2]} is not TLS`);
+      const cap = this.protection && type === ContentType.application_data ? MAX_CIPHERTEXT : MAX_PLAINTEXT;
+      if (length > cap) throw TLSAlertError.sent('record_overflow', `record of ${length} bytes exceeds ${cap}`);
+      if (this.end - s < HEADER_LENGTH + length) return undefined;
+      const header = b.subarray(s, s + HEADER_LENGTH); // only read by the synchronous open() below
+      const fragment = b.subarray(s + HEADER_LENGTH, s + HEADER_LENGTH + length);
+      this.start += HEADER_LENGTH + length;
+      if (this.start === this.end) this.start = this.end = 0;
+      if (type === ContentType.application_data) {
+        if (!this.protection) {
+          if (this.skip === 'application_data' && this.spendSkip(length)) continue;
+          throw TLSAlertError.sent('unexpected_message', 'application data before keys were established');
+        }
+        if (length < TAG_LENGTH + 1) throw TLSAlertError.sent('bad_record_mac', 'encrypted record shorter than its tag');
+        if (this.skip !== 'undecryptable') return this.opened(this.protection.open(header, fragment));
+        const record = this.protection.tryOpen(header, fragment);
+        if (record) {
+          this.skip = 'none';
+          return this.opened(record);
+        }
+        if (this.spendSkip(length)) continue;
+        throw TLSAlertError.sent('bad_record_mac', `record failed authentication after ${MAX_SKIPPED_EARLY_DATA} bytes of skipped early data`);
+      }
+      if (length === 0 && type !== ContentType.change_cipher_spec) {
+        throw TLSAlertError.sent('unexpected_message', 'zero-length handshake or alert record');
+      }
+      // A peer that cannot derive our keys may answer our flight with a plaintext alert
+      // before it sends any protected record; take it as its alert.
+      const plaintextAlert = type === ContentType.alert && !this.decryptedAny;
+      if (this.protection && type !== ContentType.change_cipher_spec && !plaintextAlert) {
+        throw TLSAlertError.sent('unexpected_message', 'unprotected record after keys were established');
+      }
+      return { type, fragment: fragment.slice(), encrypted: false };
     }
-    if (b[s + 1] !== 0x03) throw TLSAlertError.sent('decode_error', `record version ${b[s + 1]}.${b[s + 2]} is not TLS`);
-    const cap = this.protection && type === ContentType.application_data ? MAX_CIPHERTEXT : MAX_PLAINTEXT;
-    if (length > cap) throw TLSAlertError.sent('record_overflow', `record of ${length} bytes exceeds ${cap}`);
-    if (this.end - s < HEADER_LENGTH + length) return undefined;
-    const header = b.subarray(s, s + HEADER_LENGTH); // only read by the synchronous open() below
-    const fragment = b.subarray(s + HEADER_LENGTH, s + HEADER_LENGTH + length);
-    this.start += HEADER_LENGTH + length;
-    if (this.start === this.end) this.start = this.end = 0;
-    if (type === ContentType.application_data) {
-      if (!this.protection) throw TLSAlertError.sent('unexpected_message', 'application data before keys were established');
-      if (length < TAG_LENGTH + 1) throw TLSAlertError.sent('bad_record_mac', 'encrypted record shorter than its tag');
-      return this.protection.open(header, fragment);
-    }
-    if (this.protection && type !== ContentType.change_cipher_spec) {
-      throw TLSAlertError.sent('unexpected_message', 'unprotected record after keys were established');
-    }
-    if (length === 0 && type !== ContentType.change_cipher_spec) {
-      throw TLSAlertError.sent('decode_error', 'zero-length handshake or alert record');
-    }
-    return { type, fragment: fragment.slice(), encrypted: false };
+  }
+
+  private opened(record: TLSRecord): TLSRecord {
+    this.decryptedAny = true;
+    return record;
+  }
+
+  private spendSkip(length: number): boolean {
+    if (length > this.skipBudget) return false;
+    this.skipBudget -= length;
+    return true;
   }
 }
 
