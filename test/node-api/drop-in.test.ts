@@ -64,6 +64,29 @@ for (const backend of BACKENDS) {
     }
   });
 
+  test(`${backend}: https.get with ca reaches https.createServer (node's request machinery, our TLS)`, async (t) => {
+    const server = https.createServer({ backend, key: localhostECDSA.key, cert: localhostECDSA.cert }, (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`hello ${req.url}`);
+    });
+    const port = await listening(server);
+    try {
+      const body = await new Promise<string>((resolve, reject) => {
+        https
+          .get({ hostname: 'localhost', port, path: '/docs', ca: testCA, backend }, (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (text += chunk));
+            res.on('end', () => resolve(text));
+          })
+          .on('error', reject);
+      });
+      t.is(body, 'hello /docs');
+    } finally {
+      await closed(server);
+    }
+  });
+
   test(`${backend}: tls.connect with ca and servername reports authorized (RFC 6125 name check)`, async (t) => {
     const server = tls.createServer({ backend, key: localhostECDSA.key, cert: localhostECDSA.cert }, (socket) => {
       socket.write('welcome!\n');
