@@ -96,6 +96,7 @@ export const kinds = [typeof TLSEngine, typeof verifyHostname, typeof undiciConn
 `;
 
 test.serial('npm pack ships a package that installs and runs from ESM, CommonJS and TypeScript', async (t) => {
+  t.timeout(300_000, 'packing, installing and compiling take a while on a loaded machine');
   const packed = await sh('npm', ['pack', '--ignore-scripts', '--pack-destination', scratch, '--json'], root);
   const [info] = JSON.parse(packed.slice(packed.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   const files = info!.files.map((f) => f.path);

@@ -14,6 +14,7 @@ const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 test('every ```ts snippet in the README type-checks against the package', async (t) => {
+  t.timeout(180_000, 'tsc on a loaded machine');
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const snippets = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
   t.true(snippets.length >= 3, 'the README has its examples');
