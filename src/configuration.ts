@@ -38,8 +38,13 @@ export interface CommonConfiguration {
   minVersion?: TLSVersion;
   /** Highest protocol version offered. */
   maxVersion?: TLSVersion;
-  /** TLS 1.3 cipher suites by IANA name, in preference order (node:tls `ciphersuites`). */
-  cipherSuites?: readonly string[];
+  /** TLS 1.3 cipher suites by IANA name, in preference order: a list or a colon-separated string. */
+  cipherSuites?: string | readonly string[];
+  /**
+   * node:tls's OpenSSL cipher string (TLS 1.2 names and TLS 1.3 `TLS_*` names). node-tls
+   * passes it to OpenSSL as is; noble takes its `TLS_*` names when `cipherSuites` is not given.
+   */
+  ciphers?: string;
   /** Key-exchange groups by name (`X25519`, `P-256`, `P-384`, `X448`, `P-521`, `X25519MLKEM768`, `ffdhe2048`..`ffdhe8192`), in preference order (node:tls `ecdhCurve`). */
   groups?: readonly string[];
   /** Milliseconds the handshake may take before `HandshakeTimeoutError` (default 30000). */
@@ -64,6 +69,11 @@ export interface ClientConfiguration extends CommonConfiguration {
    * (or what did not fit) is sent as ordinary data after the handshake. noble only.
    */
   earlyData?: Uint8Array;
+  /**
+   * Replaces the host-name check (the chain is still verified): called with the name
+   * checked and the leaf certificate (DER); returns an Error to reject the server.
+   */
+  checkServerIdentity?: (hostname: string, leaf: Uint8Array) => Error | undefined;
 }
 
 /** Server-role configuration (we accept a client). */
@@ -95,4 +105,16 @@ export function certificateList(input: CertificateInput | undefined): (string | 
   if (input === undefined) return [];
   if (typeof input === 'string' || input instanceof Uint8Array) return [input];
   return [...input];
+}
+
+/** A list of names from a list or a string separated by colons or commas (undefined stays undefined). */
+export function nameList(value: string | readonly string[] | undefined): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') return value;
+  return value.split(/[:,]/).map((name) => name.trim()).filter((name) => name !== '');
+}
+
+/** The TLS 1.3 suite names (`TLS_*`) in an OpenSSL cipher string. */
+export function tls13SuitesIn(ciphers: string): string[] {
+  return ciphers.split(':').map((name) => name.trim()).filter((name) => name.startsWith('TLS_'));
 }

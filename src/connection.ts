@@ -17,9 +17,8 @@ export type ClientConnectionConfiguration = { service: TLSService } & ClientConf
 /** Server-side configuration of a Connection: the service to use plus its options. */
 export type ServerConnectionConfiguration = { service: TLSService } & ServerConfiguration;
 
-/** `Symbol.asyncDispose`, or its registered stand-in where the runtime lacks it. */
-export const asyncDispose: symbol =
-  (Symbol as unknown as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('nodejs.asyncDispose');
+/** `Symbol.asyncDispose` (Node >= 20.4 has it), typed as the well-known symbol so `await using` compiles. */
+export const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose;
 
 /** Bytes each Duplex-view read asks for. */
 const STREAM_READ_SIZE = 64 * 1024;
@@ -120,7 +119,7 @@ export class Connection {
   }
 
   /** Closes the connection (`await using`). */
-  [asyncDispose](): Promise<void> {
+  [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
 
@@ -224,6 +223,9 @@ async function negotiate(
     await Promise.race([handshake, expiry]);
   } catch (error) {
     if (!(error instanceof HandshakeTimeoutError)) service.willDeinitConnection();
+    // A failed handshake never leaves its connection open, even when the service never took it (bad configuration).
+    if (raw.destroy) raw.destroy();
+    else raw.close().catch(() => undefined);
     throw error;
   } finally {
     clearTimeout(timer);

@@ -76,4 +76,6 @@ export interface TLSService {
   willDeinitConnection(): void;
   /** What was agreed; throws before negotiation completes. */
   readonly negotiated: NegotiatedParameters;
+  /** Keying material exported from the session (RFC 5705; RFC 8446 section 7.5), where the backend can. */
+  exportKeyingMaterial?(length: number, label: string, context?: Uint8Array): Uint8Array;
 }

@@ -4,8 +4,8 @@
  * peer verifier, server name, ALPN, cipher suites and groups. Parsed inputs are cached
  * per configuration object, so a server does not re-parse its PEMs per connection.
  */
-import { ConfigurationError } from '../../src/errors.js';
-import { certificateList, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
+import { CertificateVerificationError, ConfigurationError } from '../../src/errors.js';
+import { certificateList, nameList, tls13SuitesIn, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
 import { ContentCache } from '../../src/content-cache.js';
 import type { CryptoProvider, NamedGroupName, PrivateKey } from './crypto/provider.js';
 import {
@@ -70,17 +70,21 @@ export interface VerifierOptions {
   readonly crls?: readonly CertificateRevocationList[];
   /** Most intermediates between the leaf and the anchor (the `maxDepth` option). */
   readonly maxDepth?: number;
+  /** Replaces the host-name check (servers only): returns an Error to reject the leaf (DER). */
+  readonly checkServerIdentity?: ((hostname: string, leaf: Uint8Array) => Error | undefined) | undefined;
 }
 
 /** A PeerVerifier that builds a path to a trust anchor, checks validity at the engine clock and, for servers, the host name. */
 export function certificateVerifier(options: VerifierOptions): PeerVerifier {
   return (chain, context) => {
+    // As node:tls: a client without a servername checks the name 'localhost'; never no name at all.
+    const hostname = options.purpose === 'serverAuth' ? (context.serverName ?? 'localhost') : undefined;
+    const custom = hostname === undefined ? undefined : options.checkServerIdentity;
     const path = verifyCertificateChainSync({
       leaf: chain[0]!,
       intermediates: chain.slice(1),
       trustAnchors: options.trustAnchors,
-      // As node:tls: a client without a servername checks the name 'localhost'; never no name at all.
-      hostname: options.purpose === 'serverAuth' ? (context.serverName ?? 'localhost') : undefined,
+      hostname: custom ? undefined : hostname,
       at: new Date(context.now),
       purpose: options.purpose,
       provider: options.provider,
@@ -88,6 +92,10 @@ export function certificateVerifier(options: VerifierOptions): PeerVerifier {
       crl: options.crls,
       maxDepth: options.maxDepth,
     });
+    const rejection = custom?.(hostname!, chain[0]!);
+    if (rejection) {
+      throw new CertificateVerificationError('hostname_mismatch', `checkServerIdentity rejected the certificate: ${rejection.message}`, { cause: rejection });
+    }
     return path[0]!.publicKey;
   };
 }
@@ -142,14 +150,17 @@ function peerVerifier(options: CommonConfiguration, purpose: Purpose, provider: 
   const { crl, maxDepth } = options;
   if (maxDepth !== undefined && !(Number.isInteger(maxDepth) && maxDepth >= 0)) throw new ConfigurationError('maxDepth must be a whole number, 0 or more');
   const crls = crl === undefined ? undefined : revocationLists.get([certificateList(crl)], () => revocationListsFrom(crl));
-  return certificateVerifier({ trustAnchors: trustAnchorsOf(options), purpose, provider, crls, maxDepth });
+  const checkServerIdentity = purpose === 'serverAuth' ? (options as ClientConfiguration).checkServerIdentity : undefined;
+  return certificateVerifier({ trustAnchors: trustAnchorsOf(options), purpose, provider, crls, maxDepth, checkServerIdentity });
 }
 
 function commonSettings(options: CommonConfiguration, provider: CryptoProvider): Omit<CommonEngineSettings, 'certificateChain' | 'privateKey'> {
   if (options.maxVersion === 'TLSv1.2') throw new ConfigurationError('the noble backend speaks TLS 1.3 only (maxVersion is TLSv1.2)');
   let cipherSuites: CipherSuite[] | undefined;
-  if (options.cipherSuites) {
-    cipherSuites = options.cipherSuites.map((name) => {
+  const ciphersSuites = options.ciphers === undefined ? [] : tls13SuitesIn(options.ciphers);
+  const suiteNames = nameList(options.cipherSuites) ?? (ciphersSuites.length > 0 ? ciphersSuites : undefined);
+  if (suiteNames) {
+    cipherSuites = suiteNames.map((name) => {
       const suite = cipherSuiteByName(name);
       if (!suite) throw new ConfigurationError(`unsupported cipher suite ${name}`);
       return suite;

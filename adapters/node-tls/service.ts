@@ -9,7 +9,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { certificateList, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
+import { certificateList, nameList, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
 import { ConfigurationError, ConnectionClosedError, TruncationError, alertForCertificateReason } from '../../src/errors.js';
 import { asIovec, type ByteSource, type RawConnection } from '../../src/raw-connection.js';
 import { StreamReader } from '../../src/raw/stream-reader.js';
@@ -71,7 +71,7 @@ export class NodeTLSService implements TLSService, SessionSource {
     }
     let decided = !rejectUnauthorized;
     const verify = (): void => {
-      if (!decided) decided = this.abortIfUntrusted(socket, duplex, verifyName, secrets, options.maxDepth);
+      if (!decided) decided = this.abortIfUntrusted(socket, duplex, verifyName, secrets, options.maxDepth, options.checkServerIdentity);
     };
     duplex.beforeWrite = verify;
     socket.prependListener('secureConnect', verify);
@@ -119,6 +119,14 @@ export class NodeTLSService implements TLSService, SessionSource {
       }
     }
     this.settle(socket, undefined, false);
+  }
+
+  /** Keying material (RFC 5705; RFC 8446 section 7.5), as `tls.TLSSocket.exportKeyingMaterial`. */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
+    const socket = this.open('exportKeyingMaterial');
+    const exportMaterial = socket.exportKeyingMaterial as (length: number, label: string, context?: Buffer) => Buffer;
+    const material = exportMaterial.call(socket, length, label, context ? Buffer.from(context) : undefined);
+    return new Uint8Array(material.buffer, material.byteOffset, material.byteLength);
   }
 
   get negotiated(): NegotiatedParameters {
@@ -250,11 +258,12 @@ export class NodeTLSService implements TLSService, SessionSource {
     verifyName: string,
     secrets: ReadonlyMap<string, Uint8Array>,
     maxDepth: number | undefined,
+    checkIdentity?: ClientConfiguration['checkServerIdentity'],
   ): boolean {
     const handle = (socket as unknown as { _handle?: { verifyError(): (Error & { code?: string }) | null } })._handle;
     const certificate = handle ? socket.getPeerCertificate(true) : undefined;
     if (!handle || !certificate?.raw) return false;
-    const failure = handle.verifyError() ?? tls.checkServerIdentity(verifyName, certificate);
+    const failure = handle.verifyError() ?? checkedIdentity(verifyName, certificate, checkIdentity);
     const tooDeep = failure ? undefined : depthFailure(socket, maxDepth);
     if (!failure && !tooDeep) return true;
     const error = tooDeep ?? certificateError(failure as Error & { code?: string });
@@ -326,6 +335,17 @@ function endWrite(socket: tls.TLSSocket): Promise<void> {
   });
 }
 
+/** The host-name check: the configured `checkServerIdentity` (given the leaf's DER) or node:tls's own. */
+function checkedIdentity(
+  hostname: string,
+  certificate: tls.PeerCertificate,
+  custom: ClientConfiguration['checkServerIdentity'],
+): Error | undefined {
+  if (!custom) return tls.checkServerIdentity(hostname, certificate);
+  const rejection = custom(hostname, new Uint8Array(certificate.raw));
+  return rejection ? Object.assign(new Error(rejection.message, { cause: rejection }), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }) : undefined;
+}
+
 /** The peer's chain as DER, leaf first, following issuers until a self-issued one. */
 function peerChain(socket: tls.TLSSocket): Uint8Array[] {
   const chain: Uint8Array[] = [];
@@ -344,9 +364,10 @@ const contexts = new ContentCache<tls.SecureContext>();
 
 /** The (shared) SecureContext for our configuration and ticket key; bad input becomes ConfigurationError. */
 function createContext(options: CommonConfiguration & { sessionTimeout?: number }, ticketKey?: Uint8Array): tls.SecureContext {
-  const { ca, cert, key, crl, minVersion, maxVersion, cipherSuites, groups, sessionTimeout } = options;
+  const { ca, cert, key, crl, minVersion, maxVersion, groups, ciphers, sessionTimeout } = options;
+  const cipherSuites = nameList(options.cipherSuites);
   checkMaxDepth(options.maxDepth);
-  const parts = [certificateList(ca), certificateList(cert), key, certificateList(crl), minVersion, maxVersion, cipherSuites, groups, sessionTimeout, ticketKey];
+  const parts = [certificateList(ca), certificateList(cert), key, certificateList(crl), minVersion, maxVersion, cipherSuites, groups, ciphers, sessionTimeout, ticketKey];
   return contexts.get(parts, () => {
     const context = buildContext(options);
     if (ticketKey) (context as unknown as { context: { setTicketKeys(keys: Buffer): void } }).context.setTicketKeys(Buffer.from(ticketKey));
@@ -365,7 +386,7 @@ function buildContext(options: CommonConfiguration & { sessionTimeout?: number }
       crl: crlForOpenSSL(options.crl),
       minVersion: options.minVersion,
       maxVersion: options.maxVersion,
-      ciphers: options.cipherSuites ? cipherString(options.cipherSuites) : undefined,
+      ciphers: options.ciphers ?? (options.cipherSuites ? cipherString(nameList(options.cipherSuites)!) : undefined),
       ecdhCurve: options.groups?.join(':'),
       sessionTimeout: (options as { sessionTimeout?: number }).sessionTimeout,
     } as tls.SecureContextOptions);

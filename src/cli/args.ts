@@ -90,7 +90,8 @@ export function hostAndPort(target: string | undefined): { host: string; port: n
 /** The usage text. */
 export const usage = `tlsservice — a protocol-oriented TLS layer with swappable backends
 
-Usage:
+Usage: tlsservice <server|client|bench> [options]   (tlsservice <command> --help; tlsservice --version)
+
   tlsservice server --backend <name> --port <p> [--host 127.0.0.1] --cert <pem> --key <pem>
                     [--alpn h2,http/1.1] [--www] [--ca <pem> --request-cert] [--trace]
                     [--handshake-timeout <ms>]
@@ -118,3 +119,66 @@ Resumption: --ticket-keys loads (and watches) a key file shared by a fleet (JSON
 all sharing one ticket key ring. --early-data on the server accepts that many bytes of
 0-RTT (noble); on the client it sends a file as 0-RTT data. --sess-out / --sess-in save
 and reuse a session, as openssl s_client.`;
+
+/** `tlsservice server --help`. */
+const serverUsage = `Usage: tlsservice server --cert <pem> --key <pem> [options]
+
+Accepts TLS connections and echoes what each client sends (like openssl s_server).
+  --backend <name>       node-tls (default), noble or plaintext
+  --crypto noble|node    noble's crypto provider
+  --port <p>             port to listen on (default 4433; 0 picks one)
+  --host <addr>          address to bind (default 127.0.0.1)
+  --cert <file>          certificate chain (PEM), leaf first
+  --key <file>           private key (PEM)
+  --ca <file>            trust anchors for client certificates
+  --request-cert         ask for (and require) a client certificate
+  --alpn <list>          ALPN protocols, e.g. h2,http/1.1
+  --ciphersuites <list>  TLS 1.3 suites, e.g. TLS_AES_128_GCM_SHA256
+  --groups <list>        key-exchange groups, e.g. X25519,P-256
+  --www                  answer HTTP/1.1 and h2 with a page of the negotiated parameters
+  --trace                print every IO call of each connection
+  --handshake-timeout <ms>  drop a client whose handshake takes longer (default 30000)
+  --ticket-keys <file>   ticket key file shared by a fleet (see tlsservice ticket-keys)
+  --early-data <bytes>   accept that many bytes of 0-RTT data (noble)
+  --anti-replay <url>    0-RTT anti-replay store, e.g. redis://127.0.0.1:6379
+  --workers <n>          fork n processes (node:cluster) sharing one ticket key ring
+SSLKEYLOGFILE=<file>     append TLS secrets for Wireshark (created with mode 0600)`;
+
+/** `tlsservice client --help`. */
+const clientUsage = `Usage: tlsservice client <host:port> [options]
+
+Connects, prints the negotiated parameters and the server's chain, then relays stdin to
+the server and its bytes to stdout (like openssl s_client).
+  --backend <name>       node-tls (default), noble or plaintext
+  --crypto noble|node    noble's crypto provider
+  --servername <name>    SNI and the name the certificate must match (default: the host)
+  --ca <file>            trust anchors (default: Node's bundled roots)
+  --cert <file> --key <file>  a client certificate
+  --alpn <list>          ALPN protocols, e.g. h2,http/1.1
+  --ciphersuites <list>  TLS 1.3 suites
+  --groups <list>        key-exchange groups
+  -k, --insecure         do not verify the server's certificate (prints a warning)
+  --trace                print every IO call on exit
+  --sess-out <file> / --sess-in <file>  save / resume a session, as openssl s_client
+  --early-data <file>    send a file as 0-RTT data when the session allows it
+SSLKEYLOGFILE=<file>     append TLS secrets for Wireshark (created with mode 0600)`;
+
+/** `tlsservice bench --help`. */
+const benchUsage = `Usage: tlsservice bench [--quick] [--only io,rate,bulk,memory,crypto] [--out <file.json>]
+
+Runs the benchmarks (from a checkout of tlsservice: they use its test PKI and write
+bench/results and docs/benchmarks.md). --quick takes under a minute.`;
+
+/** The help text of one command, or the overview for anything else. */
+export function commandUsage(command: string | undefined): string {
+  switch (command) {
+    case 'server':
+      return serverUsage;
+    case 'client':
+      return clientUsage;
+    case 'bench':
+      return benchUsage;
+    default:
+      return usage;
+  }
+}

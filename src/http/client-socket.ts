@@ -11,6 +11,7 @@ import { connectTCP } from '../raw/tcp.js';
 import { endpointsOf, socketView, type SocketView } from './socket-view.js';
 import { servernameFor } from './tls-options.js';
 import type { SessionCache } from './session-cache.js';
+import { authorizationOf } from '../node-api/authorization.js';
 
 /** Where to connect and what to ask for. */
 export interface ClientTarget {
@@ -47,7 +48,18 @@ export async function openClientSocket(
     });
     const source = connection.sessions;
     if (sessions) source.onSession((s) => sessions.put(key, s));
-    return socketView(connection.toStream(), connection.negotiated, endpointsOf(raw), source);
+    return socketView(connection.toStream(), connection.negotiated, endpointsOf(raw), {
+      isServer: false,
+      authorization: authorizationOf({
+        peerCertificates: connection.negotiated.peerCertificates,
+        enforced: configuration.rejectUnauthorized !== false,
+        ca: configuration.ca,
+        purpose: 'serverAuth',
+        hostname: servername,
+      }),
+      exportKeyingMaterial: connection.tlsService.exportKeyingMaterial?.bind(connection.tlsService),
+      sessions: source,
+    });
   } catch (error) {
     raw.destroy();
     throw error;
