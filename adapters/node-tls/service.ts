@@ -154,8 +154,9 @@ export class NodeTLSService implements TLSService, SessionSource {
   sendBytes(data: ByteSource): Promise<void>;
   async sendBytes(data: ByteSource): Promise<void> {
     const socket = this.open('sendBytes');
+    if (this.writeShutdown) throw new ConnectionClosedError('node-tls: sendBytes after shutdownWrite');
     if (socket.destroyed || socket.writableEnded) {
-      throw this.reader?.error ?? new ConnectionClosedError(`node-tls: sendBytes after ${this.writeShutdown ? 'shutdownWrite' : 'the connection closed'}`);
+      throw this.reader?.error ?? new ConnectionClosedError('node-tls: the connection is closed');
     }
     await writeVectored(socket, asIovec(data), (error) => this.reader?.error ?? mapNodeTLSError(error));
   }
@@ -167,7 +168,15 @@ export class NodeTLSService implements TLSService, SessionSource {
 
   /** Write-only shutdown: close_notify, then the raw FIN; receiving goes on until the peer's close_notify. */
   shutdownWrite(): Promise<void> {
-    this.writeShutdown ??= Promise.resolve().then(() => endWrite(this.open('shutdownWrite')));
+    if (!this.writeShutdown) {
+      let socket: tls.TLSSocket;
+      try {
+        socket = this.open('shutdownWrite');
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      this.writeShutdown = endWrite(socket);
+    }
     return this.writeShutdown;
   }
 
