@@ -17,17 +17,20 @@ interface RoleBuild {
   readonly maxGzippedBytes: number;
 }
 
-/** Measured 2026-12-01: client 219,540 B minified / 75,482 B gzipped; server 227,430 / 78,116. */
+/**
+ * Measured 2026-12-01: client 243,121 B minified / 82,445 B gzipped; server 251,242 / 85,132
+ * (before X448, P-521 and the FFDHE groups: 219,540 / 75,482 and 227,430 / 78,116).
+ */
 const ROLE_BUILDS: Readonly<Record<'client' | 'server', RoleBuild>> = {
   client: {
     imports: 'NobleTLSService, openWebSocket',
-    maxMinifiedBytes: 241_000,
-    maxGzippedBytes: 83_000,
+    maxMinifiedBytes: 267_000,
+    maxGzippedBytes: 91_000,
   },
   server: {
     imports: 'NobleTLSService, openWebSocket, createDevelopmentCA, issueCertificate',
-    maxMinifiedBytes: 250_000,
-    maxGzippedBytes: 86_000,
+    maxMinifiedBytes: 276_000,
+    maxGzippedBytes: 94_000,
   },
 };
 
