@@ -86,7 +86,7 @@ export function keysFromPrimary(): Promise<TicketKeyRing | undefined> {
 
 /** A worker tells the primary it listens (the primary prints one line for all). */
 export function reportListening(line: string): void {
-  if (process.send) process.send({ listening: line });
+  if (cluster.isWorker && process.send) process.send({ listening: line });
   else console.log(line);
 }
 
