@@ -59,3 +59,16 @@ test('the record reader reads whole records in place and keeps only the partial 
   t.deepEqual([...reader.next()!.fragment], [3, 4]);
   t.is(reader.buffered, 0);
 });
+
+test('bytes fed without reading are all kept, in order, and read back as records', (t) => {
+  const reader = new RecordReader();
+  const records = 64;
+  for (let i = 0; i < records; i++) {
+    const record = Uint8Array.of(22, 3, 3, 0, 3, i, i, i);
+    for (const byte of record) reader.feed(Uint8Array.of(byte)); // one byte per feed, no next() in between
+  }
+  t.is(reader.buffered, records * 8);
+  for (let i = 0; i < records; i++) t.deepEqual([...reader.next()!.fragment], [i, i, i]);
+  t.is(reader.next(), undefined);
+  t.is(reader.buffered, 0);
+});

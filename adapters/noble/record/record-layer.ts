@@ -189,7 +189,8 @@ export class RecordReader {
   keepUnread(): void {
     const rest = this.input.length - this.inputStart;
     if (rest > 0) {
-      this.reserveHeld(this.heldEnd - this.heldStart + rest);
+      // Geometric growth: a caller that feeds many small pieces without reading stays linear.
+      this.reserveHeld(this.heldEnd - this.heldStart + rest, true);
       this.held.set(this.input.subarray(this.inputStart), this.heldEnd);
       this.heldEnd += rest;
     }
@@ -272,14 +273,17 @@ export class RecordReader {
     return take;
   }
 
-  /** Makes the held buffer able to hold `size` bytes from `heldStart`, at the exact size asked (no slack kept). */
-  private reserveHeld(size: number): void {
+  /**
+   * Makes the held buffer able to hold `size` bytes from `heldStart`: at the exact size asked
+   * (one record's, no slack kept), or with `grow` at least twice the old size.
+   */
+  private reserveHeld(size: number, grow = false): void {
     const live = this.heldEnd - this.heldStart;
     if (this.heldStart + size <= this.held.length) return;
     if (size <= this.held.length) {
       this.held.copyWithin(0, this.heldStart, this.heldEnd);
     } else {
-      const next = new Uint8Array(Math.max(size, live));
+      const next = new Uint8Array(Math.max(size, live, grow ? 2 * this.held.length : 0));
       next.set(this.held.subarray(this.heldStart, this.heldEnd));
       this.held = next;
     }
