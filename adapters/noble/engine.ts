@@ -86,7 +86,6 @@ export class TLSEngine {
   private readOpenFlag = true;
   private writeOpenFlag = true;
   private failure: TLSAlertError | CertificateVerificationError | undefined;
-  private clientRandom: Uint8Array | undefined;
   private exporter: { suite: CipherSuite; secret: Uint8Array } | undefined;
 
   private constructor(role: 'client' | 'server', settings: CommonEngineSettings, start: (ctx: HandshakeContext) => HandshakeState) {
@@ -182,6 +181,8 @@ export class TLSEngine {
         this.processRecord(record);
         if (!this.readOpenFlag || this.replayCheck) break;
       }
+      // The caller may reuse its buffer once feed returns.
+      this.reader.keepUnread();
     });
     this.flushHandshake();
   }
@@ -366,83 +367,104 @@ export class TLSEngine {
   // --- the handshake context ---
 
   private makeContext(settings: CommonEngineSettings): HandshakeContext {
-    const provider: CryptoProvider = settings.provider;
-    const random: RandomSource = settings.random ?? ((n) => provider.random(n));
-    const engine = this;
-    const transcript = new Transcript();
-    return {
-      provider,
-      random,
-      now: settings.now ?? Date.now,
-      transcript,
-      outcome: this.outcome,
-      send(message: HandshakeMessage) {
-        engine.pendingHandshake.push(message.raw);
-      },
-      sendChangeCipherSpec() {
-        engine.flushHandshake();
-        engine.outgoing.push(RecordWriter.changeCipherSpec());
-      },
-      setReadSecret(suite: CipherSuite, secret: Uint8Array) {
-        if (!engine.reassembler.isEmpty) throw TLSAlertError.sent('unexpected_message', 'handshake message spans a key change');
-        engine.reader.setProtection(protectionFor(provider, suite, secret));
-      },
-      setWriteSecret(suite: CipherSuite, secret: Uint8Array) {
-        engine.flushHandshake();
-        engine.writer.setProtection(protectionFor(provider, suite, secret));
-      },
-      allowChangeCipherSpec(allowed: boolean) {
-        engine.changeCipherSpecAllowed = allowed;
-      },
-      setExporterSecret(suite: CipherSuite, secret: Uint8Array) {
-        engine.exporter = { suite, secret };
-      },
-      keylog(label: string, clientRandom: Uint8Array, secret: Uint8Array) {
-        engine.clientRandom = clientRandom;
-        settings.keylog?.(`${label} ${bytesToHex(clientRandom)} ${bytesToHex(secret)}`);
-      },
-      complete() {
-        engine.complete = true;
-        engine.applicationWritable = true;
-      },
-      enableApplicationWrites() {
-        engine.applicationWritable = true;
-      },
-      keepTicket(ticket: ReceivedTicket) {
-        engine.tickets.push(ticket);
-        if (engine.tickets.length > MAX_KEPT_TICKETS) engine.tickets.shift();
-        (settings as ClientEngineSettings).onTicket?.(ticket);
-      },
-      get canWrite() {
-        return engine.writeOpen;
-      },
-      noteKeyUpdate() {
-        if (++engine.keyUpdatesInARow > MAX_KEY_UPDATES) {
-          throw TLSAlertError.sent('unexpected_message', `more than ${MAX_KEY_UPDATES} KeyUpdates without application data between them`);
-        }
-      },
-      skipEarlyData(mode: EarlyDataSkip) {
-        engine.reader.skipEarlyData(mode);
-      },
-      acceptEarlyData(limit: number) {
-        engine.early.accept(limit);
-      },
-      endEarlyData() {
-        engine.early.end();
-      },
-      sendEarlyData(data: Uint8Array) {
-        engine.flushHandshake();
-        for (let offset = 0; offset < data.length; offset += MAX_PLAINTEXT) {
-          engine.outgoing.push(engine.writer.record(ContentType.application_data, data.subarray(offset, offset + MAX_PLAINTEXT)));
-        }
-      },
-      clearWriteKeys() {
-        engine.flushHandshake();
-        engine.writer.clearProtection();
-      },
-      keyUpdateUnsent: false,
-    };
+    return new TLSEngine.Context(this, settings);
   }
+
+  /**
+   * The HandshakeContext of one engine: the engine services a handshake state uses. Its
+   * methods live on one shared prototype, so a connection costs one small object here,
+   * not a closure per service.
+   */
+  private static readonly Context = class EngineContext implements HandshakeContext {
+    readonly provider: CryptoProvider;
+    readonly random: RandomSource;
+    readonly now: () => number;
+    readonly transcript = new Transcript();
+    readonly outcome: HandshakeOutcome;
+    keyUpdateUnsent = false;
+
+    private readonly keylogSink: ((line: string) => void) | undefined;
+    private readonly ticketSink: ((ticket: ReceivedTicket) => void) | undefined;
+
+    constructor(
+      private readonly engine: TLSEngine,
+      settings: CommonEngineSettings,
+    ) {
+      this.keylogSink = settings.keylog;
+      this.ticketSink = (settings as ClientEngineSettings).onTicket;
+      this.provider = settings.provider;
+      this.random = settings.random ?? randomOf(settings.provider);
+      this.now = settings.now ?? Date.now;
+      this.outcome = engine.outcome;
+    }
+
+    send(message: HandshakeMessage): void {
+      this.engine.pendingHandshake.push(message.raw);
+    }
+    sendChangeCipherSpec(): void {
+      this.engine.flushHandshake();
+      this.engine.outgoing.push(RecordWriter.changeCipherSpec());
+    }
+    setReadSecret(suite: CipherSuite, secret: Uint8Array): void {
+      if (!this.engine.reassembler.isEmpty) throw TLSAlertError.sent('unexpected_message', 'handshake message spans a key change');
+      this.engine.reader.setProtection(protectionFor(this.provider, suite, secret));
+    }
+    setWriteSecret(suite: CipherSuite, secret: Uint8Array): void {
+      this.engine.flushHandshake();
+      this.engine.writer.setProtection(protectionFor(this.provider, suite, secret));
+    }
+    allowChangeCipherSpec(allowed: boolean): void {
+      this.engine.changeCipherSpecAllowed = allowed;
+    }
+    setExporterSecret(suite: CipherSuite, secret: Uint8Array): void {
+      this.engine.exporter = { suite, secret };
+    }
+    keylog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void {
+      this.keylogSink?.(`${label} ${bytesToHex(clientRandom)} ${bytesToHex(secret)}`);
+    }
+    complete(): void {
+      this.engine.complete = true;
+      this.engine.applicationWritable = true;
+      // Section 4.4.1: nothing after the handshake is hashed; drop the running hash.
+      this.transcript.discard();
+    }
+    enableApplicationWrites(): void {
+      this.engine.applicationWritable = true;
+    }
+    keepTicket(ticket: ReceivedTicket): void {
+      const tickets = this.engine.tickets;
+      tickets.push(ticket);
+      if (tickets.length > MAX_KEPT_TICKETS) tickets.shift();
+      this.ticketSink?.(ticket);
+    }
+    get canWrite(): boolean {
+      return this.engine.writeOpen;
+    }
+    noteKeyUpdate(): void {
+      if (++this.engine.keyUpdatesInARow > MAX_KEY_UPDATES) {
+        throw TLSAlertError.sent('unexpected_message', `more than ${MAX_KEY_UPDATES} KeyUpdates without application data between them`);
+      }
+    }
+    skipEarlyData(mode: EarlyDataSkip): void {
+      this.engine.reader.skipEarlyData(mode);
+    }
+    acceptEarlyData(limit: number): void {
+      this.engine.early.accept(limit);
+    }
+    endEarlyData(): void {
+      this.engine.early.end();
+    }
+    sendEarlyData(data: Uint8Array): void {
+      this.engine.flushHandshake();
+      for (let offset = 0; offset < data.length; offset += MAX_PLAINTEXT) {
+        this.engine.outgoing.push(this.engine.writer.record(ContentType.application_data, data.subarray(offset, offset + MAX_PLAINTEXT)));
+      }
+    }
+    clearWriteKeys(): void {
+      this.engine.flushHandshake();
+      this.engine.writer.clearProtection();
+    }
+  };
 
   /** Coalesces queued handshake messages into as few records as fit under the current write keys. */
   private flushHandshake(): void {
@@ -485,11 +507,6 @@ export class TLSEngine {
     this.readOpenFlag = false;
     return error;
   }
-
-  /** The client random of this connection (for key logs), once known. */
-  get clientHelloRandom(): Uint8Array | undefined {
-    return this.clientRandom;
-  }
 }
 
 /** The groups to offer: the configured ones (or defaults) that the provider implements. */
@@ -498,6 +515,17 @@ function supportedGroups(settings: CommonEngineSettings) {
   const available = wanted.filter((g) => settings.provider.group(g) !== undefined);
   if (available.length === 0) throw new ConfigurationError('TLSEngine: the crypto provider implements none of the configured groups');
   return available;
+}
+
+/** The provider's random source bound to it, one per provider (not per connection). */
+const boundRandom = new WeakMap<CryptoProvider, RandomSource>();
+function randomOf(provider: CryptoProvider): RandomSource {
+  let random = boundRandom.get(provider);
+  if (!random) {
+    random = (n) => provider.random(n);
+    boundRandom.set(provider, random);
+  }
+  return random;
 }
 
 function protectionFor(provider: CryptoProvider, suite: CipherSuite, secret: Uint8Array): RecordProtection {

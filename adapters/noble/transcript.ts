@@ -12,9 +12,11 @@ export class Transcript {
   private buffered: Uint8Array[] = [];
   private context: HashContext | undefined;
   private hashFunction: Hash | undefined;
+  private discarded = false;
 
   /** Adds a framed handshake message. */
   add(raw: Uint8Array): void {
+    if (this.discarded) throw new Error('transcript: the handshake is over');
     if (this.context) this.context.update(raw);
     else this.buffered.push(raw);
   }
@@ -50,7 +52,16 @@ export class Transcript {
     return copy.digest();
   }
 
+  /** Drops the running hash once the handshake is over; the transcript is unusable afterwards. */
+  discard(): void {
+    this.context = undefined;
+    this.hashFunction = undefined;
+    this.buffered.length = 0;
+    this.discarded = true;
+  }
+
   private required(): Hash {
+    if (this.discarded) throw new Error('transcript: the handshake is over');
     if (!this.hashFunction) throw new Error('transcript: the hash is not chosen yet');
     return this.hashFunction;
   }

@@ -86,29 +86,38 @@ export function checkSealOutput(output: Uint8Array, plaintextLength: number): vo
   if (output.length < plaintextLength + aeadTagLength) throw new RangeError('AEAD seal output is too short');
 }
 
+/** A noble AEAD bound to a copy of its key; methods on the prototype (no closures per key). */
+class NobleAeadKey implements AeadKey {
+  private readonly key: Uint8Array;
+  private readonly cipher: typeof gcm | typeof chacha20poly1305;
+
+  constructor(readonly name: AeadName, key: Uint8Array) {
+    checkAeadKey(name, key);
+    this.key = key.slice();
+    this.cipher = name === 'CHACHA20-POLY1305' ? chacha20poly1305 : gcm;
+  }
+
+  seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, output?: Uint8Array): Uint8Array {
+    if (nonce.length !== aeadNonceLength) throw new Error(`${this.name} nonce must be ${aeadNonceLength} bytes`);
+    if (output !== undefined) checkSealOutput(output, plaintext.length);
+    const sealed = this.cipher(this.key, nonce, aad).encrypt(plaintext);
+    if (output === undefined) return sealed;
+    output.set(sealed);
+    return output.subarray(0, sealed.length);
+  }
+
+  open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null {
+    try {
+      if (nonce.length !== aeadNonceLength || ciphertextAndTag.length < aeadTagLength) return null;
+      return this.cipher(this.key, nonce, aad).decrypt(ciphertextAndTag);
+    } catch {
+      return null;
+    }
+  }
+}
+
 function nobleAead(name: AeadName, key: Uint8Array): AeadKey {
-  checkAeadKey(name, key);
-  const ownKey = key.slice();
-  const cipher = name === 'CHACHA20-POLY1305' ? chacha20poly1305 : gcm;
-  return Object.freeze({
-    name,
-    seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, output?: Uint8Array): Uint8Array {
-      if (nonce.length !== aeadNonceLength) throw new Error(`${name} nonce must be ${aeadNonceLength} bytes`);
-      if (output !== undefined) checkSealOutput(output, plaintext.length);
-      const sealed = cipher(ownKey, nonce, aad).encrypt(plaintext);
-      if (output === undefined) return sealed;
-      output.set(sealed);
-      return output.subarray(0, sealed.length);
-    },
-    open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null {
-      try {
-        if (nonce.length !== aeadNonceLength || ciphertextAndTag.length < aeadTagLength) return null;
-        return cipher(ownKey, nonce, aad).decrypt(ciphertextAndTag);
-      } catch {
-        return null;
-      }
-    },
-  });
+  return new NobleAeadKey(name, key);
 }
 
 /** A noble provider whose `random` is the given source (by default Web Crypto's CSPRNG). */

@@ -17,7 +17,6 @@ import {
   createECDH,
   createHash,
   createHmac,
-  createSecretKey,
   diffieHellman,
   privateDecrypt,
   randomFillSync,
@@ -128,47 +127,56 @@ const nodeAeadNames: Readonly<Record<AeadName, string>> = {
 const aeadOptions = { authTagLength: aeadTagLength } as const;
 
 /**
- * An AEAD whose key is imported once as a KeyObject; each record only creates the cipher
- * for its nonce (node has no rekeying API) and its output is copied once, into `output`.
+ * An AEAD bound to a copy of its key; each record only creates the cipher for its nonce
+ * (node has no rekeying API) and its output is copied once, into `output`. Methods live
+ * on the prototype (no closures per key).
  */
+class NodeAeadKey implements AeadKey {
+  private readonly key: Uint8Array;
+  /** Typed as a GCM name only to pick node's AEAD overload; chacha20-poly1305 has the same API. */
+  private readonly algorithm: 'aes-128-gcm';
+
+  constructor(readonly name: AeadName, key: Uint8Array) {
+    checkAeadKey(name, key);
+    this.key = key.slice();
+    this.algorithm = nodeAeadNames[name] as 'aes-128-gcm';
+  }
+
+  seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, output?: Uint8Array): Uint8Array {
+    if (nonce.length !== aeadNonceLength) throw new Error(`${this.name} nonce must be ${aeadNonceLength} bytes`);
+    const length = plaintext.length;
+    if (output === undefined) output = new Uint8Array(length + aeadTagLength);
+    else checkSealOutput(output, length);
+    const cipher = createCipheriv(this.algorithm, this.key, nonce, aeadOptions);
+    cipher.setAAD(aad, { plaintextLength: length });
+    // update() returns a fresh buffer, so `output` may alias `plaintext`.
+    const body = cipher.update(plaintext);
+    output.set(body);
+    const tail = cipher.final(); // empty for these stream modes
+    if (body.length + tail.length !== length) throw new Error(`${this.name} produced a ciphertext of the wrong length`);
+    if (tail.length > 0) output.set(tail, body.length);
+    output.set(cipher.getAuthTag(), length);
+    return output.length === length + aeadTagLength ? output : output.subarray(0, length + aeadTagLength);
+  }
+
+  open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null {
+    try {
+      if (nonce.length !== aeadNonceLength || ciphertextAndTag.length < aeadTagLength) return null;
+      const split = ciphertextAndTag.length - aeadTagLength;
+      const decipher = createDecipheriv(this.algorithm, this.key, nonce, aeadOptions);
+      decipher.setAAD(aad, { plaintextLength: split });
+      decipher.setAuthTag(ciphertextAndTag.subarray(split));
+      const body = decipher.update(ciphertextAndTag.subarray(0, split));
+      const tail = decipher.final(); // throws when the tag does not authenticate
+      return asUint8Array(tail.length === 0 ? body : Buffer.concat([body, tail]));
+    } catch {
+      return null;
+    }
+  }
+}
+
 function nodeAead(name: AeadName, key: Uint8Array): AeadKey {
-  checkAeadKey(name, key);
-  const secret = createSecretKey(key);
-  // Typed as a GCM name only to pick node's AEAD overload; chacha20-poly1305 has the same API.
-  const algorithm = nodeAeadNames[name] as 'aes-128-gcm';
-  return Object.freeze({
-    name,
-    seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, output?: Uint8Array): Uint8Array {
-      if (nonce.length !== aeadNonceLength) throw new Error(`${name} nonce must be ${aeadNonceLength} bytes`);
-      const length = plaintext.length;
-      if (output === undefined) output = new Uint8Array(length + aeadTagLength);
-      else checkSealOutput(output, length);
-      const cipher = createCipheriv(algorithm, secret, nonce, aeadOptions);
-      cipher.setAAD(aad, { plaintextLength: length });
-      // update() returns a fresh buffer, so `output` may alias `plaintext`.
-      const body = cipher.update(plaintext);
-      output.set(body);
-      const tail = cipher.final(); // empty for these stream modes
-      if (body.length + tail.length !== length) throw new Error(`${name} produced a ciphertext of the wrong length`);
-      if (tail.length > 0) output.set(tail, body.length);
-      output.set(cipher.getAuthTag(), length);
-      return output.length === length + aeadTagLength ? output : output.subarray(0, length + aeadTagLength);
-    },
-    open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null {
-      try {
-        if (nonce.length !== aeadNonceLength || ciphertextAndTag.length < aeadTagLength) return null;
-        const split = ciphertextAndTag.length - aeadTagLength;
-        const decipher = createDecipheriv(algorithm, secret, nonce, aeadOptions);
-        decipher.setAAD(aad, { plaintextLength: split });
-        decipher.setAuthTag(ciphertextAndTag.subarray(split));
-        const body = decipher.update(ciphertextAndTag.subarray(0, split));
-        const tail = decipher.final(); // throws when the tag does not authenticate
-        return asUint8Array(tail.length === 0 ? body : Buffer.concat([body, tail]));
-      } catch {
-        return null;
-      }
-    },
-  });
+  return new NodeAeadKey(name, key);
 }
 
 const montgomeryCurves: Readonly<Record<MontgomeryGroupName, MontgomeryCurve>> = { x25519: 'X25519', x448: 'X448' };
