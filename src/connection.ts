@@ -7,7 +7,7 @@
  */
 import { Duplex } from 'node:stream';
 import { DEFAULT_HANDSHAKE_TIMEOUT, type ClientConfiguration, type ServerConfiguration } from './configuration.js';
-import { ConnectionClosedError, HandshakeTimeoutError, TruncationError } from './errors.js';
+import { CertificateVerificationError, ConnectionClosedError, HandshakeTimeoutError, TLSAlertError, TruncationError } from './errors.js';
 import type { ByteSource, RawConnection } from './raw-connection.js';
 import { hasSessions, type NegotiatedParameters, type SessionSource, type TLSService } from './tls-service.js';
 
@@ -162,8 +162,10 @@ class ConnectionDuplex extends Duplex implements ConnectionStream {
       },
       (error: unknown) => {
         if (this.destroyed) return;
-        if (error instanceof TruncationError) {
-          // Ends as node:tls's stream does; `endedBy` and 'truncated' tell it apart from close_notify.
+        if (error instanceof TruncationError || (error instanceof ConnectionClosedError && !this.connection.hasClosed)) {
+          // Ends as node:tls's stream does when the peer's transport ends without close_notify
+          // (a backend that only sees its socket close reports ConnectionClosedError);
+          // `endedBy` and 'truncated' tell it apart from close_notify.
           this.endedBy = 'truncation';
           this.emit('truncated', error);
           this.push(null);
@@ -223,13 +225,22 @@ async function negotiate(
     await Promise.race([handshake, expiry]);
   } catch (error) {
     if (!(error instanceof HandshakeTimeoutError)) service.willDeinitConnection();
-    // A failed handshake never leaves its connection open, even when the service never took it (bad configuration).
-    if (raw.destroy) raw.destroy();
-    else raw.close().catch(() => undefined);
+    // A failed handshake never leaves its connection open. A protocol failure is the
+    // service's to end (it may linger after its alert, RFC 8446 section 6.2); anything else
+    // (a bad configuration, thrown before the service took the connection) ends it here.
+    if (!isProtocolFailure(error)) {
+      if (raw.destroy) raw.destroy();
+      else raw.close().catch(() => undefined);
+    }
     throw error;
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Errors a TLS exchange produces, after which the service owns the connection's end. */
+function isProtocolFailure(error: unknown): boolean {
+  return error instanceof TLSAlertError || error instanceof CertificateVerificationError || error instanceof ConnectionClosedError;
 }
 
 function asError(error: unknown): Error {

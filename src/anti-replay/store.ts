@@ -5,6 +5,7 @@
  * the same request. `AntiReplayStore` is the interface; `InProcessReplayStore` serves
  * one process, `RedisReplayStore` (redis.ts) a fleet.
  */
+import { bytesToHex } from '@noble/hashes/utils.js';
 
 /** Where a server records the ClientHellos whose early data it accepted. */
 export interface AntiReplayStore {
@@ -30,7 +31,7 @@ export class InProcessReplayStore implements AntiReplayStore {
   /** True on first use within the window. */
   recordFirstUse(key: Uint8Array, ttlMs: number): boolean {
     const now = this.now();
-    const id = Buffer.from(key).toString('base64');
+    const id = bytesToHex(key);
     const until = this.seen.get(id);
     if (until !== undefined && until > now) return false;
     if (this.seen.size >= this.limit) this.expire(now);

@@ -18,19 +18,22 @@ interface RoleBuild {
 }
 
 /**
- * Measured 2026-12-01: client 243,121 B minified / 82,445 B gzipped; server 251,242 / 85,132
- * (before X448, P-521 and the FFDHE groups: 219,540 / 75,482 and 227,430 / 78,116).
+ * Measured 2026-12-01: client 420,237 B minified / 143,555 B gzipped; server 429,789 / 146,803.
+ * Of that, the Public Suffix List (tldts, for the no-wildcard-on-a-public-suffix rule of the
+ * X.509 verifier) is about 124 KB minified; CRLs, resumption and 0-RTT add the rest. Before
+ * them: 243,121 / 82,445 and 251,242 / 85,132; before X448, P-521 and FFDHE: 219,540 / 75,482
+ * and 227,430 / 78,116.
  */
 const ROLE_BUILDS: Readonly<Record<'client' | 'server', RoleBuild>> = {
   client: {
     imports: 'NobleTLSService, openWebSocket',
-    maxMinifiedBytes: 267_000,
-    maxGzippedBytes: 91_000,
+    maxMinifiedBytes: 462_000,
+    maxGzippedBytes: 158_000,
   },
   server: {
     imports: 'NobleTLSService, openWebSocket, createDevelopmentCA, issueCertificate',
-    maxMinifiedBytes: 276_000,
-    maxGzippedBytes: 94_000,
+    maxMinifiedBytes: 473_000,
+    maxGzippedBytes: 162_000,
   },
 };
 

@@ -1,5 +1,5 @@
 /** What a role's run reports to its page (and to the tests through `window.tlsResult`). */
-import { TLSAlertError, type NegotiatedParameters } from 'tlsservice/engine';
+import { CertificateVerificationError, TLSAlertError, type NegotiatedParameters } from 'tlsservice/engine';
 import type { TraceEvent } from './trace.js';
 
 /** A failure as plain data (it crosses postMessage and puppeteer). */
@@ -28,6 +28,8 @@ export interface RoleResult {
 /** Any thrown value as an ErrorSummary. */
 export function describeError(error: unknown): ErrorSummary {
   if (error instanceof TLSAlertError) return { name: error.name, message: error.message, alert: error.alert, direction: error.direction };
+  // A rejected peer certificate: its alert was sent to the peer.
+  if (error instanceof CertificateVerificationError) return { name: error.name, message: error.message, alert: error.alert, direction: 'sent' };
   if (error instanceof Error) return { name: error.name, message: error.message };
   return { name: 'Error', message: String(error) };
 }
