@@ -80,7 +80,7 @@ export class KeySchedule {
     this.early = provider.hkdfExtract(suite.hash, zeros, psk ?? zeros);
   }
 
-  /** Early Secret = HKDF-Extract(0, PSK or 0), until `deriveHandshakeSecret`. */
+  /** Early Secret = HKDF-Extract(0, PSK or 0). */
   get earlySecret(): Uint8Array {
     return this.required(this.early, 'early secret');
   }
@@ -109,7 +109,8 @@ export class KeySchedule {
   deriveHandshakeSecret(sharedSecret: Uint8Array): Uint8Array {
     const salt = this.derive(this.earlySecret, 'derived', emptyHashOf(this.provider, this.suite));
     this.handshakeSecret = this.provider.hkdfExtract(this.suite.hash, salt, sharedSecret);
-    this.early = undefined;
+    // The early secret stays: a server that defers its 0-RTT decision (anti-replay) derives
+    // client_early_traffic_secret from it after this point.
     return this.handshakeSecret;
   }
 
