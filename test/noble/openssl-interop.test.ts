@@ -7,12 +7,15 @@
 import test from 'ava';
 import net from 'node:net';
 import { once } from 'node:events';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { NobleTLSService } from '../../adapters/noble/service.js';
 import { connectTCP, TCPRawConnection } from '../../src/raw/tcp.js';
 import { caPem, type CertificateKind } from './fixtures.js';
+import { freePort, killPeer as kill, spawnPeer, waitForOutput as waitFor } from '../peers.js';
+
+const run = (args: string[]) => spawnPeer('openssl', args);
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/noble/', import.meta.url));
 const opensslAvailable = spawnSync('openssl', ['version']).status === 0;
@@ -41,35 +44,9 @@ const cases: Case[] = [
   ...CERTIFICATES.slice(1).map((certificate) => ({ suite: SUITES[1]!, group: 'X25519', ourGroup: 'X25519', certificate })),
 ];
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as net.AddressInfo).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
-function run(args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  child.on('error', () => undefined);
-  return { child, output: () => out };
-}
 
-async function waitFor(output: () => string, pattern: RegExp, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pattern.test(output())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${pattern}: ${output()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
-function kill(child: ChildProcess): void {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
 
 for (const c of cases) {
   test.serial(`noble client x openssl s_server: ${c.suite}, ${c.group}, ${c.certificate}`, async (t) => {

@@ -10,7 +10,7 @@ import test, { type ExecutionContext } from 'ava';
 import net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,9 @@ import { NobleTLSService } from '../../adapters/noble/service.js';
 import { connectTCP, TCPRawConnection } from '../../src/raw/tcp.js';
 import type { ClientConfiguration, ServerConfiguration } from '../../src/configuration.js';
 import { caPem } from './fixtures.js';
+import { freePort, killPeer as kill, spawnPeer, waitForOutput as waitFor } from '../peers.js';
+
+const openssl = (args: string[]) => spawnPeer('openssl', args);
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/noble/', import.meta.url));
 const opensslAvailable = spawnSync('openssl', ['version']).status === 0;
@@ -31,35 +34,9 @@ function requireOpenssl(t: ExecutionContext): boolean {
   return false;
 }
 
-function openssl(args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  child.on('error', () => undefined);
-  return { child, output: () => out };
-}
 
-async function waitFor(output: () => string, pattern: RegExp, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pattern.test(output())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${pattern}: ${output()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
-function kill(child: ChildProcess): void {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as net.AddressInfo).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 /** A noble server answering each line in upper case; records whether each connection resumed. */
 async function nobleServer(options: Partial<ServerConfiguration> = {}) {
