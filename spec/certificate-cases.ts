@@ -8,7 +8,7 @@ import type { ClientConfiguration, ServerConfiguration } from '../src/configurat
 import type { AlertName, CertificateRejectionReason } from '../src/errors.js';
 import {
   type DevelopmentCertificate, createDevelopmentCA, issueCertificate, issueCertificateRevocationList,
-} from '../adapters/noble/x509/index.js';
+} from '../src/x509/index.js';
 import { expired, untrustedLocalhost, wrongHost } from '../test/fixtures/certs.js';
 
 const DAY = 86_400_000;

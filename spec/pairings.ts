@@ -5,7 +5,7 @@
 import { NodeTLSService } from '../adapters/node-tls/index.js';
 import { PlaintextService } from '../adapters/plaintext/index.js';
 import { NobleTLSService } from '../adapters/noble/service.js';
-import { nodeCryptoProvider } from '../adapters/noble/crypto/node.js';
+import { nodeCryptoProvider } from '../src/crypto/node.js';
 import type { TLSService } from '../src/tls-service.js';
 
 /** A backend under test: its name and a factory for a fresh service. */

@@ -8,7 +8,7 @@ import { Connection } from './connection.js';
 import { Listener } from './listener.js';
 import { connectTCP } from './raw/tcp.js';
 import { CountingRawConnection } from './raw/counting.js';
-import { createDevelopmentCA, issueCertificate } from '../adapters/noble/x509/index.js';
+import { createDevelopmentCA, issueCertificate } from './x509/index.js';
 import { describeChain, describeParameters } from './cli/describe.js';
 
 const ca = createDevelopmentCA({ commonName: 'tlsservice demo CA' });

@@ -14,9 +14,9 @@ export {
 export {
   ALL_CIPHER_SUITES, TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, type CipherSuite,
 } from '../adapters/noble/suites.js';
-export { nobleCryptoProvider, createNobleCryptoProvider } from '../adapters/noble/crypto/noble.js';
-export type { CryptoProvider, RandomSource } from '../adapters/noble/crypto/provider.js';
-export * from './x509.js';
+export { nobleCryptoProvider, createNobleCryptoProvider } from './crypto/noble.js';
+export type { CryptoProvider, RandomSource } from './crypto/provider.js';
+export * from './x509/index.js';
 export * from './errors.js';
 export type {
   CertificateInput, ClientConfiguration, CommonConfiguration, ServerConfiguration, TLSVersion,

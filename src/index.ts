@@ -36,7 +36,7 @@ export {
   parsePrivateKey, trustAnchorsFrom, createDevelopmentCA, issueCertificate, CertificateParseError,
   type CertificateChainVerification, type VerifiedChain, type Certificate, type DevelopmentCertificate,
   type CertificateOptions, type Purpose,
-} from './x509.js';
+} from './x509/index.js';
 export {
   TicketKeyRing, TICKET_KEY_LENGTH, DEFAULT_ENCRYPT_LIFETIME_MS, DEFAULT_DECRYPT_ONLY_LIFETIME_MS, type TicketKey,
   type TicketKeyRingOptions,

@@ -11,7 +11,7 @@ import {
   type KeyExchangeGroup,
   type NamedGroupName,
   type SignatureSchemeName,
-} from './crypto/provider.js';
+} from '../../src/crypto/provider.js';
 import { encodeClientHello, frameHandshake, HandshakeType } from './codec/handshake.js';
 import {
   encodeAlpn,

@@ -12,7 +12,7 @@ import {
   type ClientKeyShare,
   type PublicKey,
   SignatureScheme,
-} from './crypto/provider.js';
+} from '../../src/crypto/provider.js';
 import {
   decodeCertificate,
   decodeCertificateRequest,

@@ -7,7 +7,7 @@
 import { CertificateVerificationError, ConfigurationError } from '../../src/errors.js';
 import { certificateList, nameList, tls13SuitesIn, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
 import { ContentCache } from '../../src/content-cache.js';
-import type { CryptoProvider, NamedGroupName, PrivateKey } from './crypto/provider.js';
+import type { CryptoProvider, NamedGroupName, PrivateKey } from '../../src/crypto/provider.js';
 import {
   parseCertificate,
   parseCertificateChain,
@@ -18,7 +18,7 @@ import {
   verifyCertificateChainSync,
   type Certificate,
   type Purpose,
-} from './x509/index.js';
+} from '../../src/x509/index.js';
 import type { PeerVerifier } from './handshake-context.js';
 import type { ClientEngineSettings, CommonEngineSettings, ServerEngineSettings } from './settings.js';
 import { cipherSuiteByName, DEFAULT_GROUPS, type CipherSuite } from './suites.js';

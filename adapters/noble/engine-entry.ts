@@ -17,10 +17,10 @@ export {
   ALL_CIPHER_SUITES, TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, type CipherSuite,
 } from './suites.js';
 export { HandshakeType } from './codec/handshake.js';
-export { createNobleCryptoProvider, nobleCryptoProvider } from './crypto/noble.js';
-export { secureRandom } from './crypto/secure-random.js';
-export type { CryptoProvider, NamedGroupName, PrivateKey, PublicKey, RandomSource, SignatureSchemeName } from './crypto/provider.js';
-export * from './x509/index.js';
+export { createNobleCryptoProvider, nobleCryptoProvider } from '../../src/crypto/noble.js';
+export { secureRandom } from '../../src/crypto/secure-random.js';
+export type { CryptoProvider, NamedGroupName, PrivateKey, PublicKey, RandomSource, SignatureSchemeName } from '../../src/crypto/provider.js';
+export * from '../../src/x509/index.js';
 export {
   AlertDescription, CertificateVerificationError, ConfigurationError, ConnectionClosedError, HandshakeTimeoutError,
   TLSAlertError, TLSServiceError, alertNameFor, type AlertName,

@@ -7,7 +7,7 @@
  */
 import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
 import { AlertDescription, CertificateVerificationError, ConfigurationError, TLSAlertError, UsageError } from '../../src/errors.js';
-import { KeyExchangeError, type CryptoProvider, type RandomSource } from './crypto/provider.js';
+import { KeyExchangeError, type CryptoProvider, type RandomSource } from '../../src/crypto/provider.js';
 import { frameHandshake, type HandshakeMessage } from './codec/handshake.js';
 import { ContentType, MAX_PLAINTEXT, RecordProtection, RecordReader, RecordWriter, type EarlyDataSkip, type TLSRecord } from './record/record-layer.js';
 import { HandshakeReassembler } from './record/handshake-reassembly.js';

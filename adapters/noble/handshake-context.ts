@@ -14,8 +14,8 @@ import type {
   PublicKey,
   RandomSource,
   SignatureSchemeName,
-} from './crypto/provider.js';
-import { SignatureScheme } from './crypto/provider.js';
+} from '../../src/crypto/provider.js';
+import { SignatureScheme } from '../../src/crypto/provider.js';
 import type { HandshakeMessage } from './codec/handshake.js';
 import { decodeCertificateVerify, decodeFinished, handshakeTypeName } from './codec/handshake.js';
 import type { Extension } from './codec/extensions.js';

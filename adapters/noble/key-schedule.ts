@@ -4,7 +4,7 @@
  * KeyUpdate successor secret and the resumption PSK. Each function is one line of the
  * RFC's diagram, so it can be checked against RFC 8448 step by step.
  */
-import type { CryptoProvider } from './crypto/provider.js';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
 import type { CipherSuite } from './suites.js';
 import { encode } from './codec/writer.js';
 

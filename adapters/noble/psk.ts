@@ -19,7 +19,7 @@ import {
   type Extension,
 } from './codec/extensions.js';
 import type { ClientHello } from './codec/handshake.js';
-import type { CryptoProvider } from './crypto/provider.js';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { bytesEqual } from './handshake-context.js';
 import { KeySchedule } from './key-schedule.js';
 import { sessionFresh, type ResumableSession } from './session.js';

@@ -12,7 +12,7 @@ import {
   SignatureScheme,
   type PublicKey,
   type SignatureSchemeName,
-} from './crypto/provider.js';
+} from '../../src/crypto/provider.js';
 import {
   decodeCertificate,
   decodeClientHello,

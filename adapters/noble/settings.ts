@@ -3,7 +3,7 @@
  * clock, the crypto provider and the peer verifier are injected, so a handshake can be
  * replayed byte for byte. `config.ts` builds these from node:tls-style configuration.
  */
-import type { CryptoProvider, NamedGroupName, PrivateKey, RandomSource, SignatureSchemeName } from './crypto/provider.js';
+import type { CryptoProvider, NamedGroupName, PrivateKey, RandomSource, SignatureSchemeName } from '../../src/crypto/provider.js';
 import type { Extension } from './codec/extensions.js';
 import type { NewSessionTicket } from './codec/handshake.js';
 import type { CipherSuite } from './suites.js';

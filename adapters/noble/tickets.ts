@@ -10,7 +10,7 @@ import { ByteReader } from './codec/reader.js';
 import { encode } from './codec/writer.js';
 import { encodeMaxEarlyData, ExtensionType, type Extension } from './codec/extensions.js';
 import type { NewSessionTicket } from './codec/handshake.js';
-import type { AeadKey, CryptoProvider, RandomSource } from './crypto/provider.js';
+import type { AeadKey, CryptoProvider, RandomSource } from '../../src/crypto/provider.js';
 import { TICKET_KEY_ID_LENGTH, type TicketKey, type TicketKeyRing } from '../../src/ticket-keys.js';
 import { cipherSuiteByCode, type CipherSuite } from './suites.js';
 

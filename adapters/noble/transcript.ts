@@ -4,7 +4,7 @@
  * are buffered and replayed; after a HelloRetryRequest, ClientHello1 is replaced by the
  * synthetic `message_hash` message.
  */
-import type { Hash, HashContext } from './crypto/provider.js';
+import type { Hash, HashContext } from '../../src/crypto/provider.js';
 import { frameHandshake, HandshakeType } from './codec/handshake.js';
 
 /** Transcript-Hash over the handshake messages so far. */

@@ -14,9 +14,9 @@ import { ConfiguredService } from './configured-service.js';
 import { NodeTLSService } from '../../adapters/node-tls/index.js';
 import { PlaintextService } from '../../adapters/plaintext/index.js';
 import { NobleTLSService } from '../../adapters/noble/service.js';
-import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
-import { nodeCryptoProvider } from '../../adapters/noble/crypto/node.js';
-import type { CryptoProvider } from '../../adapters/noble/crypto/provider.js';
+import { nobleCryptoProvider } from '../crypto/noble.js';
+import { nodeCryptoProvider } from '../crypto/node.js';
+import type { CryptoProvider } from '../crypto/provider.js';
 
 /** The names of the backends this build knows. */
 export const BACKEND_NAMES = ['noble', 'node-tls', 'plaintext'] as const;

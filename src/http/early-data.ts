@@ -7,7 +7,7 @@
  * early data: the noble service never returns early and later bytes in one read, so
  * counting the bytes the socket has delivered tells them apart.
  */
-import type http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /** Methods safe to run twice (RFC 9110 section 9.2.2). */
@@ -22,7 +22,7 @@ const earlyRequests = new WeakSet<object>();
 const trackers = new WeakMap<Duplex, () => boolean>();
 
 /** True when `request` arrived (at least in part) in TLS early data. */
-export function isEarlyDataRequest(request: http.IncomingMessage): boolean {
+export function isEarlyDataRequest(request: IncomingMessage): boolean {
   return earlyRequests.has(request);
 }
 
@@ -47,7 +47,7 @@ export function trackEarlyData(socket: Duplex, service: object): void {
  * Marks a request parsed from early data; answers 425 (and returns true) when its
  * method is not idempotent, so the application never sees it.
  */
-export function screenEarlyRequest(request: http.IncomingMessage, response: http.ServerResponse): boolean {
+export function screenEarlyRequest(request: IncomingMessage, response: ServerResponse): boolean {
   const socket = request.socket as unknown as Duplex;
   const early = trackers.get(socket)?.();
   if (!early) return false;

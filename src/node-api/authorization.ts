@@ -5,8 +5,8 @@
  * as node:tls does, so the application can still read the verdict.
  */
 import { CertificateVerificationError } from '../errors.js';
-import { nodeCryptoProvider } from '../../adapters/noble/crypto/node.js';
-import { trustAnchorsFrom, verifyCertificateChainSync } from '../x509.js';
+import { nodeCryptoProvider } from '../crypto/node.js';
+import { trustAnchorsFrom, verifyCertificateChainSync } from '../x509/index.js';
 import type { CertificateInput } from '../configuration.js';
 
 /** node:tls's verify-error codes for our CertificateVerificationError reasons. */

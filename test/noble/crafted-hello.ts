@@ -7,7 +7,7 @@ import { TLSEngine } from '../../adapters/noble/engine.js';
 import { decodeClientHello, encodeClientHello, frameHandshake, type ClientHello } from '../../adapters/noble/codec/handshake.js';
 import { ExtensionType, type Extension } from '../../adapters/noble/codec/extensions.js';
 import { clientEngineSettings } from '../../adapters/noble/config.js';
-import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
+import { nobleCryptoProvider } from '../../src/crypto/noble.js';
 
 /** `message` cut into handshake records of `size` bytes, as one byte string. */
 export function inRecords(message: Uint8Array, size: number): Uint8Array {

@@ -6,7 +6,7 @@
 import test from 'ava';
 import { TLSEngine } from '../../adapters/noble/engine.js';
 import { ALL_CIPHER_SUITES } from '../../adapters/noble/suites.js';
-import type { NamedGroupName } from '../../adapters/noble/crypto/provider.js';
+import type { NamedGroupName } from '../../src/crypto/provider.js';
 import { CertificateVerificationError, TLSAlertError } from '../../src/errors.js';
 import { concat, pump } from './helpers.js';
 import { clientIdentity, testClientSettings, testServerSettings, type CertificateKind } from './fixtures.js';

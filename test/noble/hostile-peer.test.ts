@@ -11,7 +11,7 @@ import { encodeU16List, ExtensionType, type Extension } from '../../adapters/nob
 import { MAX_RECORDS_PER_HANDSHAKE_MESSAGE } from '../../adapters/noble/record/handshake-reassembly.js';
 import { MAX_SKIPPED_EARLY_DATA, RecordProtection } from '../../adapters/noble/record/record-layer.js';
 import { hkdfExpandLabel } from '../../adapters/noble/key-schedule.js';
-import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
+import { nobleCryptoProvider } from '../../src/crypto/noble.js';
 import { ConfigurationError, TLSAlertError, UsageError } from '../../src/errors.js';
 import { concat, pump, unhex } from './helpers.js';
 import { clientHelloOfSize, inRecords, ourClientHello } from './crafted-hello.js';

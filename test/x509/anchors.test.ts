@@ -8,11 +8,11 @@
 import test from 'ava';
 import { generateKeyPairSync } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
-import * as der from '../../adapters/noble/x509/der-writer.js';
+import * as der from '../../src/x509/der-writer.js';
 import {
   type CertificateOptions, createDevelopmentCA, issueCertificate, parseCertificate, parseCertificateChain, parsePrivateKey, profileFailure,
   verifyCertificateChainSync,
-} from '../../adapters/noble/x509/index.js';
+} from '../../src/x509/index.js';
 import { failsWith } from './helpers.js';
 
 const DAY = 86_400_000;

@@ -5,12 +5,12 @@
  * we do not process; reason codes are read and reported.
  */
 import test from 'ava';
-import * as der from '../../adapters/noble/x509/der-writer.js';
+import * as der from '../../src/x509/der-writer.js';
 import { ConfigurationError } from '../../src/errors.js';
 import {
   type CrlOptions, type DevelopmentCertificate, alertForCertificateError, createDevelopmentCA, issueCertificate, issueCertificateRevocationList,
   parseCertificateRevocationList, revocationReasons, revocationListsFrom, verifyCertificateChainSync,
-} from '../../adapters/noble/x509/index.js';
+} from '../../src/x509/index.js';
 import { failsWith } from './helpers.js';
 
 const DAY = 86_400_000;

@@ -5,7 +5,7 @@
 import type { ExecutionContext } from 'ava';
 import { readFileSync } from 'node:fs';
 import { CertificateVerificationError, type CertificateRejectionReason } from '../../src/errors.js';
-import { parseCertificateChain } from '../../adapters/noble/x509/index.js';
+import { parseCertificateChain } from '../../src/x509/index.js';
 
 const fixtureDirectory = new URL('../../../test/fixtures/x509/', import.meta.url);
 

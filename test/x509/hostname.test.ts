@@ -5,7 +5,7 @@
 import test from 'ava';
 import {
   createDevelopmentCA, dnsNameMatches, issueCertificate, parseIPAddress, verifyCertificateChainSync,
-} from '../../adapters/noble/x509/index.js';
+} from '../../src/x509/index.js';
 import { failsWith } from './helpers.js';
 
 test('wildcards match exactly one whole left-most label', (t) => {

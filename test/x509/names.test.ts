@@ -6,11 +6,11 @@
  * constraints (RFC 5280 4.2.1.10, comparison per section 7.1).
  */
 import test from 'ava';
-import { AttributeOid } from '../../adapters/noble/x509/oids.js';
+import { AttributeOid } from '../../src/x509/oids.js';
 import {
   type CertificateOptions, type DevelopmentCertificate, type Purpose, createDevelopmentCA, isWildcardForPublicSuffix, issueCertificate,
   verifyCertificateChainSync,
-} from '../../adapters/noble/x509/index.js';
+} from '../../src/x509/index.js';
 import { failsWith } from './helpers.js';
 
 const root = createDevelopmentCA({ commonName: 'Names Root' });

@@ -5,11 +5,11 @@
  * several anchors), depth, and the work budget on an adversarial bundle.
  */
 import test from 'ava';
-import * as der from '../../adapters/noble/x509/der-writer.js';
+import * as der from '../../src/x509/der-writer.js';
 import { ConfigurationError } from '../../src/errors.js';
 import {
   type DevelopmentCertificate, alertForCertificateError, createDevelopmentCA, issueCertificate, verifyCertificateChain, verifyCertificateChainSync,
-} from '../../adapters/noble/x509/index.js';
+} from '../../src/x509/index.js';
 import { failsWith } from './helpers.js';
 
 const DAY = 86_400_000;

@@ -7,11 +7,11 @@
  */
 import test from 'ava';
 import { generateKeyPairSync } from 'node:crypto';
-import * as der from '../../adapters/noble/x509/der-writer.js';
+import * as der from '../../src/x509/der-writer.js';
 import { ConfigurationError } from '../../src/errors.js';
 import {
   type CertificateOptions, type DevelopmentCertificate, createDevelopmentCA, issueCertificate, parsePrivateKey, verifyCertificateChainSync,
-} from '../../adapters/noble/x509/index.js';
+} from '../../src/x509/index.js';
 import { failsWith } from './helpers.js';
 
 const DAY = 86_400_000;

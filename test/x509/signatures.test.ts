@@ -7,11 +7,11 @@
 import test from 'ava';
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
-import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
-import { DerReader } from '../../adapters/noble/x509/der.js';
+import { nobleCryptoProvider } from '../../src/crypto/noble.js';
+import { DerReader } from '../../src/x509/der.js';
 import {
   CertificateParseError, checkCertificateSignature, parseCertificate, parseCertificateChain, subjectPublicKeyOf, verifyCertificateChainSync,
-} from '../../adapters/noble/x509/index.js';
+} from '../../src/x509/index.js';
 import { FIXTURE_TIME, failsWith, fixtureDer } from './helpers.js';
 
 const at = FIXTURE_TIME;

@@ -5,7 +5,7 @@
  * the `RecordWriter` turns fragments into wire records. The engine owns one of each.
  */
 import { TLSAlertError } from '../../../src/errors.js';
-import type { AeadKey } from '../crypto/provider.js';
+import type { AeadKey } from '../../../src/crypto/provider.js';
 
 /** ContentType code points (section 5.1). */
 export const ContentType = {

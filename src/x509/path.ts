@@ -6,7 +6,7 @@
  * Called by verify.ts with parsed certificates.
  */
 
-import { CertificateVerificationError, type CertificateRejectionReason } from '../../../src/errors.js';
+import { CertificateVerificationError, type CertificateRejectionReason } from '../errors.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { type Certificate, type SignatureCheck, checkCertificateSignature, isSelfIssued, subjectPublicKeyOf } from './certificate.js';
 import { type CertificateRevocationList, revocationFailure } from './crl.js';

@@ -3,7 +3,7 @@
  * no Node APIs: split a text into labelled blocks, and write one block.
  */
 
-import { ConfigurationError } from '../../../src/errors.js';
+import { ConfigurationError } from '../errors.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const VALUES = new Map<string, number>(Array.from(ALPHABET, (c, i) => [c, i]));

@@ -5,8 +5,8 @@
  * calls `verifyCertificateChainSync`; applications may await `verifyCertificateChain`.
  */
 
-import type { CertificateInput } from '../../../src/configuration.js';
-import { type AlertName, CertificateVerificationError, ConfigurationError, alertForCertificateReason } from '../../../src/errors.js';
+import type { CertificateInput } from '../configuration.js';
+import { type AlertName, CertificateVerificationError, ConfigurationError, alertForCertificateReason } from '../errors.js';
 import { nobleCryptoProvider } from '../crypto/noble.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { type Certificate, parseCertificate } from './certificate.js';

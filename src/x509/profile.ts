@@ -6,7 +6,7 @@
  * reason tests assert on.
  */
 
-import { CertificateVerificationError, type CertificateRejectionReason } from '../../../src/errors.js';
+import { CertificateVerificationError, type CertificateRejectionReason } from '../errors.js';
 import { rsaModulusBits } from './algorithms.js';
 import { type Certificate, DEFAULT_MINIMUM_RSA_BITS, MAXIMUM_RSA_BITS, isSelfIssued, isWithinValidity } from './certificate.js';
 import { bytesEqual } from './der.js';

@@ -7,7 +7,7 @@
  * entries). Path building (path.ts) calls `revocationFailure` for each link.
  */
 
-import { CertificateVerificationError } from '../../../src/errors.js';
+import { CertificateVerificationError } from '../errors.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { type SignatureAlgorithm, parseSignatureAlgorithm } from './algorithms.js';
 import { type Certificate, checkCertificateSignature, subjectPublicKeyOf } from './certificate.js';

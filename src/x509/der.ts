@@ -5,7 +5,7 @@
  * Used by the certificate, key and name parsers in this folder.
  */
 
-import { TLSServiceError } from '../../../src/errors.js';
+import { TLSServiceError } from '../errors.js';
 
 /** DER input was malformed (`malformed`) or well-formed but outside what we support (`unsupported`). */
 export class CertificateParseError extends TLSServiceError {

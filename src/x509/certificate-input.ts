@@ -5,8 +5,8 @@
  * given), `revocationListsFrom` into parsed CRLs.
  */
 
-import type { CertificateInput } from '../../../src/configuration.js';
-import { ConfigurationError } from '../../../src/errors.js';
+import type { CertificateInput } from '../configuration.js';
+import { ConfigurationError } from '../errors.js';
 import { type Certificate, parseCertificate } from './certificate.js';
 import { type CertificateRevocationList, parseCertificateRevocationList } from './crl.js';
 import { CertificateParseError } from './der.js';

@@ -7,7 +7,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { ed448 } from '@noble/curves/ed448.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
-import { ConfigurationError } from '../../../src/errors.js';
+import { ConfigurationError } from '../errors.js';
 import type { EcCurveName, PrivateKey, PublicKey, RandomSource } from '../crypto/provider.js';
 import { checkEcPoint, parseNamedCurve } from './algorithms.js';
 import {
