@@ -59,7 +59,7 @@ test.serial('[cli] after rotation old tickets resume until their key\'s decrypt-
   const dir = tempDir();
   const keys = join(dir, 'keys.json');
   const session = join(dir, 'session.pem');
-  t.is((await run(process.execPath, [cli, 'ticket-keys', '--out', keys, '--encrypt-lifetime', '3', '--decrypt-lifetime', '4'])).code, 0);
+  t.is((await run(process.execPath, [cli, 'ticket-keys', '--out', keys, '--encrypt-lifetime', '12', '--decrypt-lifetime', '6'])).code, 0);
   const created = Date.now();
   const server = await startServer(['--backend', 'noble', '--ticket-keys', keys]);
   try {
@@ -67,7 +67,8 @@ test.serial('[cli] after rotation old tickets resume until their key\'s decrypt-
     t.is((await run(process.execPath, [cli, 'ticket-keys', '--out', keys])).code, 0, 'rotate: a second key');
     await new Promise((r) => setTimeout(r, 2500)); // the server polls the file every second
     t.is(await sClient(server.port, ['-sess_in', session]), 'Reused', 'the old key still decrypts');
-    const retired = created + 7000 + 1500 - Date.now();
+    // Lifetimes long enough for a slow start under load: the first ticket must be sealed inside the first 12 s.
+    const retired = created + 18_000 + 1500 - Date.now();
     if (retired > 0) await new Promise((r) => setTimeout(r, retired));
     t.is(await sClient(server.port, ['-sess_in', session]), 'New', 'past encrypt + decrypt-only lifetime: full handshake');
   } finally {
