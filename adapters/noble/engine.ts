@@ -9,7 +9,7 @@ import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
 import { AlertDescription, CertificateVerificationError, ConfigurationError, TLSAlertError, UsageError } from '../../src/errors.js';
 import { KeyExchangeError, type CryptoProvider, type RandomSource } from '../../src/crypto/provider.js';
 import { frameHandshake, type HandshakeMessage } from './codec/handshake.js';
-import { ContentType, MAX_PLAINTEXT, RecordProtection, RecordReader, RecordWriter, type EarlyDataSkip, type TLSRecord } from './record/record-layer.js';
+import { ContentType, RecordProtection, RecordReader, RecordWriter, type EarlyDataSkip, type TLSRecord } from './record/record-layer.js';
 import { HandshakeReassembler } from './record/handshake-reassembly.js';
 import { ByteQueue } from '../../src/raw/byte-queue.js';
 import { hkdfExpandLabel } from './key-schedule.js';
@@ -224,44 +224,41 @@ export class TLSEngine {
     return this.early.total;
   }
 
-  /** Encrypts application data, packing the iovec into full 2^14-byte records. */
+  /**
+   * Encrypts application data, packing the iovec into full records (2^14 bytes, or the
+   * peer's record_size_limit). Each record's content goes to the AEAD as the pieces it is
+   * made of, so nothing is copied here; the pieces may be reused once this returns.
+   */
   writePlaintext(data: Uint8Array | readonly Uint8Array[]): void {
     if (this.failure) throw this.failure;
     if (!this.applicationWritable) throw new UsageError('ERR_TLS_INVALID_STATE', 'TLSEngine: application data before the handshake completed');
     if (!this.writeOpenFlag) throw new UsageError('ERR_TLS_INVALID_STATE', 'TLSEngine: write side is closed');
     this.flushHandshake();
     const pieces = data instanceof Uint8Array ? [data] : data;
-    let record: Uint8Array | undefined;
+    const limit = this.writer.fragmentLimit;
+    const parts: Uint8Array[] = [];
     let filled = 0;
-    const emit = (content: Uint8Array) => this.outgoing.push(this.writer.record(ContentType.application_data, content));
     for (const piece of pieces) {
-      let offset = 0;
-      while (offset < piece.length) {
-        if (!record && piece.length - offset >= MAX_PLAINTEXT) {
-          emit(piece.subarray(offset, offset + MAX_PLAINTEXT));
-          offset += MAX_PLAINTEXT;
-          continue;
-        }
-        record ??= new Uint8Array(MAX_PLAINTEXT);
-        const take = Math.min(MAX_PLAINTEXT - filled, piece.length - offset);
-        record.set(piece.subarray(offset, offset + take), filled);
+      for (let offset = 0; offset < piece.length; ) {
+        const take = Math.min(limit - filled, piece.length - offset);
+        parts.push(take === piece.length ? piece : piece.subarray(offset, offset + take));
         filled += take;
         offset += take;
-        if (filled === MAX_PLAINTEXT) {
-          emit(record);
-          record = undefined;
+        if (filled === limit) {
+          this.writer.push(ContentType.application_data, parts, this.outgoing);
+          parts.length = 0;
           filled = 0;
         }
       }
     }
-    if (record && filled > 0) emit(record.subarray(0, filled));
+    if (filled > 0) this.writer.push(ContentType.application_data, parts, this.outgoing);
   }
 
   /** Queues close_notify; the write side is closed afterwards. */
   close(): void {
     if (!this.writeOpenFlag || this.failure) return;
     this.flushHandshake();
-    this.outgoing.push(this.writer.record(ContentType.alert, Uint8Array.of(1, AlertDescription.close_notify)));
+    this.writer.push(ContentType.alert, [Uint8Array.of(1, AlertDescription.close_notify)], this.outgoing);
     this.writeOpenFlag = false;
   }
 
@@ -456,9 +453,7 @@ export class TLSEngine {
     }
     sendEarlyData(data: Uint8Array): void {
       this.engine.flushHandshake();
-      for (let offset = 0; offset < data.length; offset += MAX_PLAINTEXT) {
-        this.engine.outgoing.push(this.engine.writer.record(ContentType.application_data, data.subarray(offset, offset + MAX_PLAINTEXT)));
-      }
+      if (data.length > 0) this.engine.writer.records(ContentType.application_data, data, this.engine.outgoing);
     }
     clearWriteKeys(): void {
       this.engine.flushHandshake();
@@ -498,7 +493,7 @@ export class TLSEngine {
     const alert = error instanceof CertificateVerificationError ? AlertDescription[error.alert] : error.direction === 'sent' ? error.code : undefined;
     if (alert !== undefined && this.writeOpenFlag) {
       try {
-        this.outgoing.push(this.writer.record(ContentType.alert, Uint8Array.of(2, alert)));
+        this.writer.push(ContentType.alert, [Uint8Array.of(2, alert)], this.outgoing);
       } catch {
         // The alert could not be protected; the connection ends without it.
       }

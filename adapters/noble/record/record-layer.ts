@@ -65,21 +65,26 @@ export class RecordProtection {
     return nonce;
   }
 
-  /** Encrypts a TLSInnerPlaintext into a complete wire record, built in one buffer. */
+  /** Encrypts a TLSInnerPlaintext into a complete wire record in one buffer (small records, tests). */
   seal(type: number, content: Uint8Array, padding = 0): Uint8Array {
-    const innerLength = content.length + 1 + padding;
-    const length = innerLength + TAG_LENGTH;
-    const out = new Uint8Array(HEADER_LENGTH + length);
-    out[0] = ContentType.application_data;
-    out[1] = 0x03;
-    out[2] = 0x03;
-    out[3] = length >>> 8;
-    out[4] = length & 0xff;
-    out.set(content, HEADER_LENGTH);
-    out[HEADER_LENGTH + content.length] = type;
-    const body = out.subarray(HEADER_LENGTH);
-    this.aead.seal(this.nextNonce(), body.subarray(0, innerLength), out.subarray(0, HEADER_LENGTH), body);
-    return out;
+    const out: Uint8Array[] = [];
+    this.sealParts(type, [content], out, padding);
+    return joinBytes(out);
+  }
+
+  /**
+   * Encrypts a TLSInnerPlaintext whose content is the concatenation of `parts` (section 5.2)
+   * and pushes the wire record onto `out` as one or more buffers (the provider's choice; see
+   * `AeadKey.sealFramed`). The parts are read during the call only, and never copied twice.
+   */
+  sealParts(type: number, parts: readonly Uint8Array[], out: Uint8Array[], padding = 0): void {
+    let contentLength = 0;
+    for (const part of parts) contentLength += part.length;
+    const length = contentLength + 1 + padding + TAG_LENGTH;
+    const header = Uint8Array.of(ContentType.application_data, 0x03, 0x03, length >>> 8, length & 0xff);
+    const trailer = new Uint8Array(1 + padding);
+    trailer[0] = type;
+    this.aead.sealFramed(this.nextNonce(), header, [...parts, trailer], out);
   }
 
   /** Decrypts a record; bad_record_mac on failure, record_overflow or unexpected_message on a bad inner plaintext. */
@@ -113,6 +118,20 @@ function putWord(b: Uint8Array, i: number, w: number): void {
   b[i + 1] = (w >>> 16) & 0xff;
   b[i + 2] = (w >>> 8) & 0xff;
   b[i + 3] = w & 0xff;
+}
+
+/** `parts` joined into one buffer (the buffer itself when there is one). */
+export function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const joined = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    joined.set(part, at);
+    at += part.length;
+  }
+  return joined;
 }
 
 /** The 5-byte record header. */
@@ -351,6 +370,8 @@ export class RecordReader {
 /** Frames outgoing content into wire records, encrypting once write keys are installed. */
 export class RecordWriter {
   private protection: RecordProtection | undefined;
+  /** The most content bytes one protected record carries: 2^14, or less under the peer's record_size_limit (RFC 8449). */
+  fragmentLimit = MAX_PLAINTEXT;
 
   /**
    * `initialVersion` is the legacy_record_version of the first record: 0x0301 for a
@@ -373,25 +394,45 @@ export class RecordWriter {
     this.protection = undefined;
   }
 
-  /** Wire records carrying `content` of `type`, split into 2^14-byte fragments. */
+  /** Wire records carrying `content` of `type`, split into fragments of at most `fragmentLimit` bytes, pushed onto `out`. */
   records(type: number, content: Uint8Array, out: Uint8Array[]): void {
     let offset = 0;
     do {
-      const piece = content.subarray(offset, offset + MAX_PLAINTEXT);
+      const piece = content.subarray(offset, offset + this.fragmentLimit);
       offset += piece.length;
-      out.push(this.record(type, piece));
+      this.push(type, [piece], out);
     } while (offset < content.length);
   }
 
-  /** One wire record for at most 2^14 bytes of content. */
+  /** One wire record in one buffer, for content of at most `fragmentLimit` bytes. */
   record(type: number, content: Uint8Array): Uint8Array {
-    if (this.protection) return this.protection.seal(type, content);
-    const out = new Uint8Array(HEADER_LENGTH + content.length);
-    out.set(recordHeader(type, content.length));
-    out[2] = this.initialVersion & 0xff;
+    const out: Uint8Array[] = [];
+    this.push(type, [content], out);
+    return joinBytes(out);
+  }
+
+  /**
+   * Pushes one wire record whose content is the concatenation of `parts` (at most
+   * `fragmentLimit` bytes) onto `out`, as one or more buffers. The parts are read during the
+   * call only: protected content goes straight to the AEAD, unprotected content is copied once.
+   */
+  push(type: number, parts: readonly Uint8Array[], out: Uint8Array[]): void {
+    if (this.protection) {
+      this.protection.sealParts(type, parts, out);
+      return;
+    }
+    let length = 0;
+    for (const part of parts) length += part.length;
+    const record = new Uint8Array(HEADER_LENGTH + length);
+    record.set(recordHeader(type, length));
+    record[2] = this.initialVersion & 0xff;
     this.initialVersion = 0x0303;
-    out.set(content, HEADER_LENGTH);
-    return out;
+    let at = HEADER_LENGTH;
+    for (const part of parts) {
+      record.set(part, at);
+      at += part.length;
+    }
+    out.push(record);
   }
 
   /** The unprotected change_cipher_spec record sent for middlebox compatibility. */
