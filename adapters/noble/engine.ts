@@ -196,10 +196,14 @@ export class TLSEngine {
     return out;
   }
 
-  /** Up to `max` bytes of received application data (empty when none is buffered); 0-RTT bytes come first, never in the same buffer as later ones. */
+  /**
+   * Up to `max` bytes of received application data, at most one record's worth (handed out
+   * as decrypted, never copied); empty when none is buffered. 0-RTT bytes come first, never
+   * in the same buffer as later ones.
+   */
   readPlaintext(max = Infinity): Uint8Array {
     if (this.early.buffered > 0) return this.early.take(max);
-    return this.plaintext.take(max);
+    return this.plaintext.takeChunk(max);
   }
 
   // --- 0-RTT (RFC 8446 sections 2.3, 4.2.10, 8) ---

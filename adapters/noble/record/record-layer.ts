@@ -107,6 +107,11 @@ export class RecordProtection {
   }
 }
 
+/** The fragment length in the record header at `b[s]` (not yet checked). */
+function declaredLength(b: Uint8Array, s: number): number {
+  return (b[s + 3]! << 8) | b[s + 4]!;
+}
+
 /** The big-endian 32-bit word at `b[i]`. */
 function word(b: Uint8Array, i: number): number {
   return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) | 0;
@@ -208,8 +213,12 @@ export class RecordReader {
   keepUnread(): void {
     const rest = this.input.length - this.inputStart;
     if (rest > 0) {
-      // Geometric growth: a caller that feeds many small pieces without reading stays linear.
-      this.reserveHeld(this.heldEnd - this.heldStart + rest, true);
+      const live = this.heldEnd - this.heldStart;
+      // A record cut off by the end of a read is held with room for all of it (its header
+      // says how much), so completing it copies nothing twice. Otherwise geometric growth:
+      // a caller that feeds many small pieces without reading stays linear.
+      if (live === 0 && rest >= HEADER_LENGTH) this.reserveHeld(Math.max(rest, HEADER_LENGTH + Math.min(declaredLength(this.input, this.inputStart), MAX_CIPHERTEXT)));
+      else this.reserveHeld(live + rest, true);
       this.held.set(this.input.subarray(this.inputStart), this.heldEnd);
       this.heldEnd += rest;
     }
@@ -313,7 +322,7 @@ export class RecordReader {
   /** Checks a complete 5-byte header at `b[s]` and returns the fragment length. */
   private checkHeader(b: Uint8Array, s: number): number {
     const type = b[s]!;
-    const length = (b[s + 3]! << 8) | b[s + 4]!;
+    const length = declaredLength(b, s);
     if (type < ContentType.change_cipher_spec || type > ContentType.application_data) {
       throw TLSAlertError.sent('unexpected_message', `record content type ${type} is not defined`);
     }
