@@ -9,7 +9,8 @@ import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
 import { AlertDescription, CertificateVerificationError, ConfigurationError, TLSAlertError, UsageError } from '../../src/errors.js';
 import { KeyExchangeError, type CryptoProvider, type RandomSource } from '../../src/crypto/provider.js';
 import { frameHandshake, type HandshakeMessage } from './codec/handshake.js';
-import { ContentType, RecordProtection, RecordReader, RecordWriter, type EarlyDataSkip, type TLSRecord } from './record/record-layer.js';
+import { MAX_RECORD_SIZE_LIMIT, MIN_RECORD_SIZE_LIMIT } from './codec/extensions.js';
+import { ContentType, MAX_INNER_PLAINTEXT, MAX_PLAINTEXT, RecordProtection, RecordReader, RecordWriter, type EarlyDataSkip, type TLSRecord } from './record/record-layer.js';
 import { HandshakeReassembler } from './record/handshake-reassembly.js';
 import { ByteQueue } from '../../src/raw/byte-queue.js';
 import { hkdfExpandLabel } from './key-schedule.js';
@@ -62,6 +63,7 @@ export class TLSEngine {
     signatureScheme: undefined,
     resumed: false,
     earlyData: 'none',
+    peerRecordSizeLimit: undefined,
   };
   /** Session tickets received (client role). */
   readonly tickets: ReceivedTicket[] = [];
@@ -87,6 +89,8 @@ export class TLSEngine {
   private writeOpenFlag = true;
   private failure: TLSAlertError | CertificateVerificationError | undefined;
   private exporter: { suite: CipherSuite; secret: Uint8Array } | undefined;
+  /** The TLSInnerPlaintext limit for records under read keys installed from now on (RFC 8449). */
+  private receiveLimit = MAX_INNER_PLAINTEXT;
 
   private constructor(role: 'client' | 'server', settings: CommonEngineSettings, start: (ctx: HandshakeContext) => HandshakeState) {
     this.role = role;
@@ -382,6 +386,7 @@ export class TLSEngine {
     readonly now: () => number;
     readonly transcript = new Transcript();
     readonly outcome: HandshakeOutcome;
+    readonly recordSizeLimit: number;
     keyUpdateUnsent = false;
 
     private readonly keylogSink: ((line: string) => void) | undefined;
@@ -397,6 +402,7 @@ export class TLSEngine {
       this.random = settings.random ?? randomOf(settings.provider);
       this.now = settings.now ?? Date.now;
       this.outcome = engine.outcome;
+      this.recordSizeLimit = recordSizeLimitOf(settings);
     }
 
     send(message: HandshakeMessage): void {
@@ -408,11 +414,19 @@ export class TLSEngine {
     }
     setReadSecret(suite: CipherSuite, secret: Uint8Array): void {
       if (!this.engine.reassembler.isEmpty) throw TLSAlertError.sent('unexpected_message', 'handshake message spans a key change');
-      this.engine.reader.setProtection(protectionFor(this.provider, suite, secret));
+      const protection = protectionFor(this.provider, suite, secret);
+      protection.maxInnerLength = this.engine.receiveLimit;
+      this.engine.reader.setProtection(protection);
     }
     setWriteSecret(suite: CipherSuite, secret: Uint8Array): void {
       this.engine.flushHandshake();
       this.engine.writer.setProtection(protectionFor(this.provider, suite, secret));
+    }
+    limitRecordSize(peerLimit: number): void {
+      this.engine.outcome.peerRecordSizeLimit = peerLimit;
+      this.engine.writer.fragmentLimit = Math.min(MAX_PLAINTEXT, peerLimit - 1);
+      this.engine.receiveLimit = this.recordSizeLimit;
+      this.engine.reader.limitInnerPlaintext(this.recordSizeLimit);
     }
     allowChangeCipherSpec(allowed: boolean): void {
       this.engine.changeCipherSpecAllowed = allowed;
@@ -451,6 +465,8 @@ export class TLSEngine {
     }
     acceptEarlyData(limit: number): void {
       this.engine.early.accept(limit);
+      // 0-RTT keys come from an earlier handshake, so this one's record_size_limit does not bind them (RFC 8449 section 4).
+      this.engine.reader.limitInnerPlaintext(MAX_INNER_PLAINTEXT);
     }
     endEarlyData(): void {
       this.engine.early.end();
@@ -506,6 +522,15 @@ export class TLSEngine {
     this.readOpenFlag = false;
     return error;
   }
+}
+
+/** The record_size_limit to announce: the setting, checked to be 64..16385 (RFC 8449 section 4), or 16385. */
+function recordSizeLimitOf(settings: CommonEngineSettings): number {
+  const limit = settings.recordSizeLimit ?? MAX_RECORD_SIZE_LIMIT;
+  if (!Number.isInteger(limit) || limit < MIN_RECORD_SIZE_LIMIT || limit > MAX_RECORD_SIZE_LIMIT) {
+    throw new ConfigurationError(`recordSizeLimit must be an integer from ${MIN_RECORD_SIZE_LIMIT} to ${MAX_RECORD_SIZE_LIMIT}, got ${limit}`);
+  }
+  return limit;
 }
 
 /** The groups to offer: the configured ones (or defaults) that the provider implements. */

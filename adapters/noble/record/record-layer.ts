@@ -17,6 +17,8 @@ export const ContentType = {
 
 /** The largest TLSPlaintext / TLSInnerPlaintext content: 2^14 bytes. */
 export const MAX_PLAINTEXT = 16384;
+/** The largest TLSInnerPlaintext (content, content type, padding): 2^14 + 1 bytes (section 5.2). */
+export const MAX_INNER_PLAINTEXT = MAX_PLAINTEXT + 1;
 /** The largest TLSCiphertext fragment: 2^14 + 256 bytes. */
 export const MAX_CIPHERTEXT = 16384 + 256;
 /** Record header length. */
@@ -36,6 +38,11 @@ export interface TLSRecord {
  * IV is kept as three 32-bit words, not a buffer of its own (an idle connection holds two).
  */
 export class RecordProtection {
+  /**
+   * The largest TLSInnerPlaintext accepted when opening: 2^14 + 1, or the record_size_limit
+   * we announced once it was negotiated (RFC 8449 section 4); past it, record_overflow.
+   */
+  maxInnerLength = MAX_INNER_PLAINTEXT;
   private sequence = 0;
   private readonly iv0: number;
   private readonly iv1: number;
@@ -99,7 +106,9 @@ export class RecordProtection {
     const inner = this.aead.open(this.currentNonce(), fragment, header);
     if (inner === null) return null;
     this.sequence++;
-    if (inner.length > MAX_PLAINTEXT + 1) throw TLSAlertError.sent('record_overflow', 'TLSInnerPlaintext exceeds 2^14 + 1 bytes');
+    if (inner.length > this.maxInnerLength) {
+      throw TLSAlertError.sent('record_overflow', `TLSInnerPlaintext of ${inner.length} bytes exceeds the limit of ${this.maxInnerLength}`);
+    }
     let end = inner.length - 1;
     while (end >= 0 && inner[end] === 0) end--;
     if (end < 0) throw TLSAlertError.sent('unexpected_message', 'TLSInnerPlaintext has no content type');
@@ -189,6 +198,11 @@ export class RecordReader {
   setProtection(protection: RecordProtection): void {
     this.protection = protection;
     this.skip = 'none';
+  }
+
+  /** Holds records under the current read keys to `maxInnerLength` bytes of TLSInnerPlaintext (RFC 8449). */
+  limitInnerPlaintext(maxInnerLength: number): void {
+    if (this.protection) this.protection.maxInnerLength = maxInnerLength;
   }
 
   /** Starts skipping rejected early data (section 4.2.10), up to MAX_SKIPPED_EARLY_DATA bytes. */
