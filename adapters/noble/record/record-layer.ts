@@ -219,7 +219,8 @@ export class RecordReader {
   feed(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
     this.keepUnread();
-    this.input = bytes;
+    // A plain view: a Node Buffer's subarray (one per record, for header and fragment) costs several times a typed array's.
+    this.input = Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
     this.inputStart = 0;
   }
 
