@@ -131,7 +131,7 @@ const aeadOptions = { authTagLength: aeadTagLength } as const;
  * and a last ciphertext piece shorter than this travels in one buffer with the tag: below it a
  * node:crypto call costs more than copying the bytes.
  */
-export const NODE_AEAD_JOIN_BELOW = 1024;
+const NODE_AEAD_JOIN_BELOW = 1024;
 
 /**
  * An AEAD bound to a copy of its key; each record only creates the cipher for its nonce
