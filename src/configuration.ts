@@ -53,6 +53,12 @@ export interface CommonConfiguration {
   keylog?: (line: string) => void;
   /** PSK key exchange modes offered (client) or accepted (server) for resumption; default `['psk_dhe_ke']`. */
   pskKeyExchangeModes?: readonly PskKeyExchangeMode[];
+  /**
+   * The record_size_limit we announce (RFC 8449): the largest plaintext of a protected record
+   * we accept, its content type included, 64..16385; default 16385. The peer's own limit
+   * always bounds the records we send. noble only.
+   */
+  recordSizeLimit?: number;
 }
 
 /** Client-role configuration (we connect to a server). */

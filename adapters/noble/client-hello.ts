@@ -18,6 +18,7 @@ import {
   encodeClientKeyShares,
   encodeCookie,
   encodePskModes,
+  encodeRecordSizeLimit,
   encodeServerName,
   encodeSupportedVersionsList,
   encodeU16List,
@@ -83,6 +84,7 @@ export function sendClientHello(
     data: encodeU16List(policy.certificateSignatureSchemes.map((n) => SignatureScheme[n])),
   });
   if (s.alpnProtocols?.length) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(s.alpnProtocols) });
+  ext.push({ type: ExtensionType.record_size_limit, data: encodeRecordSizeLimit(ctx.recordSizeLimit) });
   ext.push({ type: ExtensionType.supported_versions, data: encodeSupportedVersionsList([TLS13]) });
   ext.push({ type: ExtensionType.psk_key_exchange_modes, data: encodePskModes((s.pskModes ?? DEFAULT_PSK_MODES).map(pskModeCode)) });
   ext.push({

@@ -29,6 +29,7 @@ import {
 import {
   decodeAlpn,
   decodeCookie,
+  decodeRecordSizeLimit,
   decodeSelectedGroup,
   decodeSelectedIdentity,
   decodeSelectedVersion,
@@ -279,6 +280,9 @@ class ExpectEncryptedExtensions implements HandshakeState {
       ctx.outcome.alpnProtocol = chosen[0];
     }
     ctx.outcome.serverName = findExtension(this.params.hello.extensions, ExtensionType.server_name) ? this.policy.settings.serverName : undefined;
+    // RFC 8449 section 4: the server's limit binds our protected records from here on, ours its.
+    const recordSizeLimit = findExtension(extensions, ExtensionType.record_size_limit);
+    if (recordSizeLimit) ctx.limitRecordSize(decodeRecordSizeLimit(recordSizeLimit));
     ctx.transcript.add(message.raw);
     this.readEarlyDataAnswer(ctx, extensions);
     if (this.params.psk) return this.resumeServerIdentity(ctx, this.params.psk);

@@ -183,6 +183,7 @@ function commonSettings(options: CommonConfiguration, provider: CryptoProvider):
     groups: groups ?? DEFAULT_GROUPS.filter((g) => provider.group(g)),
     alpnProtocols: options.ALPNProtocols,
     keylog: options.keylog,
+    ...(options.recordSizeLimit !== undefined ? { recordSizeLimit: options.recordSizeLimit } : {}),
   };
 }
 

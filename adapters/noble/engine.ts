@@ -9,7 +9,8 @@ import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
 import { AlertDescription, CertificateVerificationError, ConfigurationError, TLSAlertError, UsageError } from '../../src/errors.js';
 import { KeyExchangeError, type CryptoProvider, type RandomSource } from '../../src/crypto/provider.js';
 import { frameHandshake, type HandshakeMessage } from './codec/handshake.js';
-import { ContentType, MAX_PLAINTEXT, RecordProtection, RecordReader, RecordWriter, type EarlyDataSkip, type TLSRecord } from './record/record-layer.js';
+import { MAX_RECORD_SIZE_LIMIT, MIN_RECORD_SIZE_LIMIT } from './codec/extensions.js';
+import { ContentType, MAX_INNER_PLAINTEXT, MAX_PLAINTEXT, RecordProtection, RecordReader, RecordWriter, type EarlyDataSkip, type TLSRecord } from './record/record-layer.js';
 import { HandshakeReassembler } from './record/handshake-reassembly.js';
 import { ByteQueue } from '../../src/raw/byte-queue.js';
 import { hkdfExpandLabel } from './key-schedule.js';
@@ -62,6 +63,7 @@ export class TLSEngine {
     signatureScheme: undefined,
     resumed: false,
     earlyData: 'none',
+    peerRecordSizeLimit: undefined,
   };
   /** Session tickets received (client role). */
   readonly tickets: ReceivedTicket[] = [];
@@ -87,6 +89,8 @@ export class TLSEngine {
   private writeOpenFlag = true;
   private failure: TLSAlertError | CertificateVerificationError | undefined;
   private exporter: { suite: CipherSuite; secret: Uint8Array } | undefined;
+  /** The TLSInnerPlaintext limit for records under read keys installed from now on (RFC 8449). */
+  private receiveLimit = MAX_INNER_PLAINTEXT;
 
   private constructor(role: 'client' | 'server', settings: CommonEngineSettings, start: (ctx: HandshakeContext) => HandshakeState) {
     this.role = role;
@@ -196,10 +200,14 @@ export class TLSEngine {
     return out;
   }
 
-  /** Up to `max` bytes of received application data (empty when none is buffered); 0-RTT bytes come first, never in the same buffer as later ones. */
+  /**
+   * Up to `max` bytes of received application data, at most one record's worth (handed out
+   * as decrypted, never copied); empty when none is buffered. 0-RTT bytes come first, never
+   * in the same buffer as later ones.
+   */
   readPlaintext(max = Infinity): Uint8Array {
     if (this.early.buffered > 0) return this.early.take(max);
-    return this.plaintext.take(max);
+    return this.plaintext.takeChunk(max);
   }
 
   // --- 0-RTT (RFC 8446 sections 2.3, 4.2.10, 8) ---
@@ -224,44 +232,41 @@ export class TLSEngine {
     return this.early.total;
   }
 
-  /** Encrypts application data, packing the iovec into full 2^14-byte records. */
+  /**
+   * Encrypts application data, packing the iovec into full records (2^14 bytes, or the
+   * peer's record_size_limit). Each record's content goes to the AEAD as the pieces it is
+   * made of, so nothing is copied here; the pieces may be reused once this returns.
+   */
   writePlaintext(data: Uint8Array | readonly Uint8Array[]): void {
     if (this.failure) throw this.failure;
     if (!this.applicationWritable) throw new UsageError('ERR_TLS_INVALID_STATE', 'TLSEngine: application data before the handshake completed');
     if (!this.writeOpenFlag) throw new UsageError('ERR_TLS_INVALID_STATE', 'TLSEngine: write side is closed');
     this.flushHandshake();
     const pieces = data instanceof Uint8Array ? [data] : data;
-    let record: Uint8Array | undefined;
+    const limit = this.writer.fragmentLimit;
+    const parts: Uint8Array[] = [];
     let filled = 0;
-    const emit = (content: Uint8Array) => this.outgoing.push(this.writer.record(ContentType.application_data, content));
     for (const piece of pieces) {
-      let offset = 0;
-      while (offset < piece.length) {
-        if (!record && piece.length - offset >= MAX_PLAINTEXT) {
-          emit(piece.subarray(offset, offset + MAX_PLAINTEXT));
-          offset += MAX_PLAINTEXT;
-          continue;
-        }
-        record ??= new Uint8Array(MAX_PLAINTEXT);
-        const take = Math.min(MAX_PLAINTEXT - filled, piece.length - offset);
-        record.set(piece.subarray(offset, offset + take), filled);
+      for (let offset = 0; offset < piece.length; ) {
+        const take = Math.min(limit - filled, piece.length - offset);
+        parts.push(take === piece.length ? piece : piece.subarray(offset, offset + take));
         filled += take;
         offset += take;
-        if (filled === MAX_PLAINTEXT) {
-          emit(record);
-          record = undefined;
+        if (filled === limit) {
+          this.writer.push(ContentType.application_data, parts, this.outgoing);
+          parts.length = 0;
           filled = 0;
         }
       }
     }
-    if (record && filled > 0) emit(record.subarray(0, filled));
+    if (filled > 0) this.writer.push(ContentType.application_data, parts, this.outgoing);
   }
 
   /** Queues close_notify; the write side is closed afterwards. */
   close(): void {
     if (!this.writeOpenFlag || this.failure) return;
     this.flushHandshake();
-    this.outgoing.push(this.writer.record(ContentType.alert, Uint8Array.of(1, AlertDescription.close_notify)));
+    this.writer.push(ContentType.alert, [Uint8Array.of(1, AlertDescription.close_notify)], this.outgoing);
     this.writeOpenFlag = false;
   }
 
@@ -381,6 +386,7 @@ export class TLSEngine {
     readonly now: () => number;
     readonly transcript = new Transcript();
     readonly outcome: HandshakeOutcome;
+    readonly recordSizeLimit: number;
     keyUpdateUnsent = false;
 
     private readonly keylogSink: ((line: string) => void) | undefined;
@@ -396,6 +402,7 @@ export class TLSEngine {
       this.random = settings.random ?? randomOf(settings.provider);
       this.now = settings.now ?? Date.now;
       this.outcome = engine.outcome;
+      this.recordSizeLimit = recordSizeLimitOf(settings);
     }
 
     send(message: HandshakeMessage): void {
@@ -407,11 +414,19 @@ export class TLSEngine {
     }
     setReadSecret(suite: CipherSuite, secret: Uint8Array): void {
       if (!this.engine.reassembler.isEmpty) throw TLSAlertError.sent('unexpected_message', 'handshake message spans a key change');
-      this.engine.reader.setProtection(protectionFor(this.provider, suite, secret));
+      const protection = protectionFor(this.provider, suite, secret);
+      protection.maxInnerLength = this.engine.receiveLimit;
+      this.engine.reader.setProtection(protection);
     }
     setWriteSecret(suite: CipherSuite, secret: Uint8Array): void {
       this.engine.flushHandshake();
       this.engine.writer.setProtection(protectionFor(this.provider, suite, secret));
+    }
+    limitRecordSize(peerLimit: number): void {
+      this.engine.outcome.peerRecordSizeLimit = peerLimit;
+      this.engine.writer.fragmentLimit = Math.min(MAX_PLAINTEXT, peerLimit - 1);
+      this.engine.receiveLimit = this.recordSizeLimit;
+      this.engine.reader.limitInnerPlaintext(this.recordSizeLimit);
     }
     allowChangeCipherSpec(allowed: boolean): void {
       this.engine.changeCipherSpecAllowed = allowed;
@@ -450,15 +465,15 @@ export class TLSEngine {
     }
     acceptEarlyData(limit: number): void {
       this.engine.early.accept(limit);
+      // 0-RTT keys come from an earlier handshake, so this one's record_size_limit does not bind them (RFC 8449 section 4).
+      this.engine.reader.limitInnerPlaintext(MAX_INNER_PLAINTEXT);
     }
     endEarlyData(): void {
       this.engine.early.end();
     }
     sendEarlyData(data: Uint8Array): void {
       this.engine.flushHandshake();
-      for (let offset = 0; offset < data.length; offset += MAX_PLAINTEXT) {
-        this.engine.outgoing.push(this.engine.writer.record(ContentType.application_data, data.subarray(offset, offset + MAX_PLAINTEXT)));
-      }
+      if (data.length > 0) this.engine.writer.records(ContentType.application_data, data, this.engine.outgoing);
     }
     clearWriteKeys(): void {
       this.engine.flushHandshake();
@@ -498,7 +513,7 @@ export class TLSEngine {
     const alert = error instanceof CertificateVerificationError ? AlertDescription[error.alert] : error.direction === 'sent' ? error.code : undefined;
     if (alert !== undefined && this.writeOpenFlag) {
       try {
-        this.outgoing.push(this.writer.record(ContentType.alert, Uint8Array.of(2, alert)));
+        this.writer.push(ContentType.alert, [Uint8Array.of(2, alert)], this.outgoing);
       } catch {
         // The alert could not be protected; the connection ends without it.
       }
@@ -507,6 +522,15 @@ export class TLSEngine {
     this.readOpenFlag = false;
     return error;
   }
+}
+
+/** The record_size_limit to announce: the setting, checked to be 64..16385 (RFC 8449 section 4), or 16385. */
+function recordSizeLimitOf(settings: CommonEngineSettings): number {
+  const limit = settings.recordSizeLimit ?? MAX_RECORD_SIZE_LIMIT;
+  if (!Number.isInteger(limit) || limit < MIN_RECORD_SIZE_LIMIT || limit > MAX_RECORD_SIZE_LIMIT) {
+    throw new ConfigurationError(`recordSizeLimit must be an integer from ${MIN_RECORD_SIZE_LIMIT} to ${MAX_RECORD_SIZE_LIMIT}, got ${limit}`);
+  }
+  return limit;
 }
 
 /** The groups to offer: the configured ones (or defaults) that the provider implements. */

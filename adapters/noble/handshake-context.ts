@@ -55,6 +55,8 @@ export interface HandshakeOutcome {
   resumed: boolean;
   /** Whether 0-RTT data was offered and what the server did with it (section 4.2.10). */
   earlyData: EarlyDataStatus;
+  /** The peer's record_size_limit when both sides sent one (RFC 8449); undefined when not negotiated. */
+  peerRecordSizeLimit: number | undefined;
 }
 
 /** The engine services a handshake state uses. */
@@ -72,6 +74,14 @@ export interface HandshakeContext {
   setReadSecret(suite: CipherSuite, secret: Uint8Array): void;
   /** Installs write keys from a traffic secret (queued messages go out under the old keys). */
   setWriteSecret(suite: CipherSuite, secret: Uint8Array): void;
+  /** The record_size_limit we announce (RFC 8449 section 4), 64..16385. */
+  readonly recordSizeLimit: number;
+  /**
+   * record_size_limit was negotiated (RFC 8449 section 4): our protected records carry at
+   * most `peerLimit` - 1 content bytes from now on, and the peer's records under the current
+   * and later read keys (not 0-RTT keys, which come from an earlier handshake) are held to ours.
+   */
+  limitRecordSize(peerLimit: number): void;
   /** Lets one unprotected change_cipher_spec record through until the peer's Finished. */
   allowChangeCipherSpec(allowed: boolean): void;
   /** Keeps exporter_master_secret for `exportKeyingMaterial` (section 7.5). */

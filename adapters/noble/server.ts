@@ -29,8 +29,10 @@ import {
   type HandshakeMessage,
 } from './codec/handshake.js';
 import {
+  decodeRecordSizeLimit,
   encodeAlpn,
   encodeCookie,
+  encodeRecordSizeLimit,
   encodeSelectedGroup,
   encodeSelectedIdentity,
   encodeSelectedVersion,
@@ -167,6 +169,8 @@ class ExpectClientHello implements HandshakeState {
   ): HandshakeState {
     const { suite, group } = chosen;
     const s = this.policy.settings;
+    const recordSizeLimitBody = findExtension(hello.extensions, ExtensionType.record_size_limit);
+    const peerRecordSizeLimit = recordSizeLimitBody ? decodeRecordSizeLimit(recordSizeLimitBody) : undefined;
     const serverRandom = ctx.random(32);
     // psk_ke (section 4.2.9) has no (EC)DHE; its input to the key schedule is zeros.
     const response = psk?.mode === 'psk_ke' ? undefined : respondToKeyShare(ctx, chosen);
@@ -206,6 +210,9 @@ class ExpectClientHello implements HandshakeState {
 
     const earlyOffered = findExtension(hello.extensions, ExtensionType.early_data) !== undefined;
     ctx.outcome.earlyData = earlyOffered ? (acceptEarlyData ? 'accepted' : 'rejected') : 'none';
+    // RFC 8449 section 4: the client's limit binds every protected record we send (from
+    // EncryptedExtensions on); ours, answered there, binds the client's under its handshake keys.
+    if (peerRecordSizeLimit !== undefined) ctx.limitRecordSize(peerRecordSizeLimit);
     this.sendEncryptedExtensions(ctx, hello, chosen, acceptEarlyData !== undefined);
     const auth = psk ? 'none' : (s.clientAuthentication ?? 'none');
     if (auth !== 'none') this.sendCertificateRequest(ctx);
@@ -252,6 +259,7 @@ class ExpectClientHello implements HandshakeState {
     if (earlyData) ext.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
     if (chosen.alpn) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([chosen.alpn]) });
     if (chosen.serverName !== undefined) ext.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
+    if (ctx.outcome.peerRecordSizeLimit !== undefined) ext.push({ type: ExtensionType.record_size_limit, data: encodeRecordSizeLimit(ctx.recordSizeLimit) });
     const edit = this.policy.settings.editExtensions;
     const shaped = edit ? edit('encrypted_extensions', ext) : ext;
     for (const e of shaped) {

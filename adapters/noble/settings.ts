@@ -35,6 +35,12 @@ export interface CommonEngineSettings {
   readonly privateKey?: PrivateKey;
   /** Produces CertificateVerify signatures instead of `provider.sign` (hardware keys; known-answer tests of randomised RSA-PSS). */
   readonly signer?: (scheme: SignatureSchemeName, content: Uint8Array) => Uint8Array;
+  /**
+   * The record_size_limit we announce (RFC 8449): the largest TLSInnerPlaintext (content,
+   * content type and padding) we accept in a protected record, 64..16385; default 16385
+   * (no limit below the protocol's). The peer's announced limit always bounds what we send.
+   */
+  readonly recordSizeLimit?: number;
   /** Cap on one handshake message (default 64 KiB; a ClientHello may be up to 128 KiB). */
   readonly maxHandshakeMessageLength?: number;
   /** Receives NSS key-log lines (SSLKEYLOGFILE format). */

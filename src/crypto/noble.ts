@@ -81,29 +81,57 @@ export function checkAeadKey(name: AeadName, key: Uint8Array): void {
   }
 }
 
-/** Throws unless `output` has room for ciphertext and tag of `plaintextLength` bytes. */
-export function checkSealOutput(output: Uint8Array, plaintextLength: number): void {
-  if (output.length < plaintextLength + aeadTagLength) throw new RangeError('AEAD seal output is too short');
+/** Throws unless `nonce` is the 12-byte TLS 1.3 AEAD nonce. */
+export function checkAeadNonce(name: AeadName, nonce: Uint8Array): void {
+  if (nonce.length !== aeadNonceLength) throw new Error(`${name} nonce must be ${aeadNonceLength} bytes`);
 }
 
-/** A noble AEAD bound to a copy of its key; methods on the prototype (no closures per key). */
+/** The total length of `parts`. */
+export function totalLength(parts: readonly Uint8Array[]): number {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  return length;
+}
+
+/**
+ * A noble AEAD bound to a copy of its key; methods on the prototype (no closures per key).
+ * Framed seals build the frame in one buffer whose plaintext starts on a 4-byte boundary
+ * (noble's word-at-a-time paths need it) and, for ChaCha20-Poly1305, encrypt it in place.
+ */
 class NobleAeadKey implements AeadKey {
   private readonly key: Uint8Array;
   private readonly cipher: typeof gcm | typeof chacha20poly1305;
+  private readonly inPlace: boolean;
 
   constructor(readonly name: AeadName, key: Uint8Array) {
     checkAeadKey(name, key);
     this.key = key.slice();
-    this.cipher = name === 'CHACHA20-POLY1305' ? chacha20poly1305 : gcm;
+    this.inPlace = name === 'CHACHA20-POLY1305';
+    this.cipher = this.inPlace ? chacha20poly1305 : gcm;
   }
 
-  seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, output?: Uint8Array): Uint8Array {
-    if (nonce.length !== aeadNonceLength) throw new Error(`${this.name} nonce must be ${aeadNonceLength} bytes`);
-    if (output !== undefined) checkSealOutput(output, plaintext.length);
-    const sealed = this.cipher(this.key, nonce, aad).encrypt(plaintext);
-    if (output === undefined) return sealed;
-    output.set(sealed);
-    return output.subarray(0, sealed.length);
+  seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+    checkAeadNonce(this.name, nonce);
+    return this.cipher(this.key, nonce, aad).encrypt(plaintext);
+  }
+
+  sealFramed(nonce: Uint8Array, header: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array[]): void {
+    checkAeadNonce(this.name, nonce);
+    const start = header.length;
+    const length = totalLength(parts);
+    const front = (4 - (start % 4)) % 4;
+    const frame = new Uint8Array(new ArrayBuffer(front + start + length + aeadTagLength), front);
+    frame.set(header);
+    let at = start;
+    for (const part of parts) {
+      frame.set(part, at);
+      at += part.length;
+    }
+    const plaintext = frame.subarray(start, start + length);
+    // Only ChaCha20-Poly1305 takes an output buffer in @noble/ciphers; AES-GCM returns its own.
+    if (this.inPlace) chacha20poly1305(this.key, nonce, header).encrypt(plaintext, frame.subarray(start));
+    else frame.set(gcm(this.key, nonce, header).encrypt(plaintext), start);
+    out.push(frame);
   }
 
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null {

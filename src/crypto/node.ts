@@ -25,7 +25,7 @@ import {
 } from 'node:crypto';
 import { composeProviders } from './compose.js';
 import { ecdsaDerToRaw } from './ecdsa-der.js';
-import { aeadNonceLength, aeadTagLength, checkAeadKey, checkSealOutput, nobleCryptoProvider } from './noble.js';
+import { aeadNonceLength, aeadTagLength, checkAeadKey, checkAeadNonce, nobleCryptoProvider, totalLength } from './noble.js';
 import {
   type EcdheGroupName,
   type MontgomeryGroupName,
@@ -127,9 +127,17 @@ const nodeAeadNames: Readonly<Record<AeadName, string>> = {
 const aeadOptions = { authTagLength: aeadTagLength } as const;
 
 /**
+ * Parts shorter than this are joined before they go to the cipher (one call per run of them),
+ * and a last ciphertext piece shorter than this travels in one buffer with the tag: below it a
+ * node:crypto call costs more than copying the bytes.
+ */
+const NODE_AEAD_JOIN_BELOW = 1024;
+
+/**
  * An AEAD bound to a copy of its key; each record only creates the cipher for its nonce
- * (node has no rekeying API) and its output is copied once, into `output`. Methods live
- * on the prototype (no closures per key).
+ * (node has no rekeying API). A framed seal hands on the cipher's output buffers as they are
+ * (node cannot encrypt into a buffer of ours), so the plaintext is read once and the
+ * ciphertext never copied. Methods live on the prototype (no closures per key).
  */
 class NodeAeadKey implements AeadKey {
   private readonly key: Uint8Array;
@@ -142,21 +150,53 @@ class NodeAeadKey implements AeadKey {
     this.algorithm = nodeAeadNames[name] as 'aes-128-gcm';
   }
 
-  seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, output?: Uint8Array): Uint8Array {
-    if (nonce.length !== aeadNonceLength) throw new Error(`${this.name} nonce must be ${aeadNonceLength} bytes`);
-    const length = plaintext.length;
-    if (output === undefined) output = new Uint8Array(length + aeadTagLength);
-    else checkSealOutput(output, length);
+  seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+    const out: Uint8Array[] = [];
+    this.encrypt(nonce, aad, [plaintext], out);
+    return out.length === 1 ? out[0]! : join(out, 0, out.length, plaintext.length + aeadTagLength);
+  }
+
+  sealFramed(nonce: Uint8Array, header: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array[]): void {
+    out.push(header);
+    this.encrypt(nonce, header, parts, out);
+  }
+
+  /** Pushes ciphertext || tag of the joined `parts` onto `out`, in pieces. */
+  private encrypt(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array[]): void {
+    checkAeadNonce(this.name, nonce);
+    const length = totalLength(parts);
     const cipher = createCipheriv(this.algorithm, this.key, nonce, aeadOptions);
     cipher.setAAD(aad, { plaintextLength: length });
-    // update() returns a fresh buffer, so `output` may alias `plaintext`.
-    const body = cipher.update(plaintext);
-    output.set(body);
+    let produced = 0;
+    let last: Uint8Array | undefined;
+    for (let i = 0; i < parts.length; ) {
+      let next = i + 1;
+      let piece = parts[i]!;
+      if (piece.length < NODE_AEAD_JOIN_BELOW) {
+        let size = piece.length;
+        while (next < parts.length && parts[next]!.length < NODE_AEAD_JOIN_BELOW) size += parts[next++]!.length;
+        if (next > i + 1) piece = join(parts, i, next, size);
+      }
+      i = next;
+      if (piece.length === 0) continue;
+      const ciphertext = cipher.update(piece);
+      produced += ciphertext.length;
+      if (last) out.push(last);
+      last = asUint8Array(ciphertext);
+    }
     const tail = cipher.final(); // empty for these stream modes
-    if (body.length + tail.length !== length) throw new Error(`${this.name} produced a ciphertext of the wrong length`);
-    if (tail.length > 0) output.set(tail, body.length);
-    output.set(cipher.getAuthTag(), length);
-    return output.length === length + aeadTagLength ? output : output.subarray(0, length + aeadTagLength);
+    if (produced !== length || tail.length !== 0) throw new Error(`${this.name} produced a ciphertext of the wrong length`);
+    const tag = cipher.getAuthTag();
+    if (last === undefined) {
+      out.push(asUint8Array(tag));
+    } else if (last.length < NODE_AEAD_JOIN_BELOW) {
+      const end = new Uint8Array(last.length + aeadTagLength);
+      end.set(last);
+      end.set(tag, last.length);
+      out.push(end);
+    } else {
+      out.push(last, asUint8Array(tag));
+    }
   }
 
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null {
@@ -173,6 +213,17 @@ class NodeAeadKey implements AeadKey {
       return null;
     }
   }
+}
+
+/** `parts[from..to)` joined into one buffer of `size` bytes. */
+function join(parts: readonly Uint8Array[], from: number, to: number, size: number): Uint8Array {
+  const joined = new Uint8Array(size);
+  let at = 0;
+  for (let i = from; i < to; i++) {
+    joined.set(parts[i]!, at);
+    at += parts[i]!.length;
+  }
+  return joined;
 }
 
 function nodeAead(name: AeadName, key: Uint8Array): AeadKey {

@@ -31,11 +31,16 @@ export type AeadName = 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305';
 /** An AEAD bound to one key (12-byte nonce, 16-byte tag). */
 export interface AeadKey {
   readonly name: AeadName;
+  /** ciphertext || tag. */
+  seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
   /**
-   * ciphertext || tag. With `output` (plaintext.length + 16 bytes; it may be the plaintext's
-   * own bytes followed by room for the tag) the result is written there and returned as a view of it.
+   * Seals one framed message (a TLS 1.3 record): `header` is both the AAD and the frame's
+   * first bytes, the plaintext is the concatenation of `parts`. Pushes onto `out` buffers
+   * whose concatenation is header || ciphertext || tag, with as few copies as the
+   * implementation allows: noble seals in place in one buffer, node:crypto hands on its
+   * cipher's output buffers. `parts` are only read during the call.
    */
-  seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, output?: Uint8Array): Uint8Array;
+  sealFramed(nonce: Uint8Array, header: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array[]): void;
   /** The plaintext, or null when authentication fails. Never throws on bad input. */
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null;
 }

@@ -46,6 +46,13 @@ export class ByteQueue {
     return out;
   }
 
+  /** Removes and returns up to `max` bytes of the first chunk only, never copying; empty when nothing is queued. */
+  takeChunk(max: number): Uint8Array {
+    if (this.size === 0 || max <= 0) return new Uint8Array(0);
+    const first = this.chunks[this.head]!;
+    return this.takeFromFirst(first, Math.min(max, first.length));
+  }
+
   /** Drops everything queued. */
   clear(): void {
     this.chunks.length = 0;

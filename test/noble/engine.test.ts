@@ -9,6 +9,7 @@ import { ALL_CIPHER_SUITES } from '../../adapters/noble/suites.js';
 import type { NamedGroupName } from '../../src/crypto/provider.js';
 import { CertificateVerificationError, TLSAlertError } from '../../src/errors.js';
 import { concat, pump } from './helpers.js';
+import { nodeCryptoProvider } from '../../src/crypto/node.js';
 import { clientIdentity, testClientSettings, testServerSettings, type CertificateKind } from './fixtures.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -154,6 +155,33 @@ test('vectored writes pack into full 16 KiB records', (t) => {
   t.is(records[0]!.length, 5 + 16384 + 1 + 16);
   server.feed(concat(records));
   t.is(server.readPlaintext().length + server.plaintextBuffered, 100_000);
+});
+
+test('vectored writes on the node provider: full records from many short and long pieces, byte for byte', (t) => {
+  const { client, server } = connect(
+    TLSEngine.client({ ...testClientSettings(), provider: nodeCryptoProvider }),
+    TLSEngine.server({ ...testServerSettings(), provider: nodeCryptoProvider }),
+  );
+  const pieces = [...Array.from({ length: 300 }, (_, i) => new Uint8Array(7).fill(i)), new Uint8Array(40000).fill(1), new Uint8Array(3).fill(2)];
+  client.writePlaintext(pieces);
+  const wire = concat(client.takeOutgoing());
+  const total = 300 * 7 + 40003;
+  t.is(wire.length, total + Math.ceil(total / 16384) * (5 + 1 + 16));
+  server.feed(wire);
+  const got: Uint8Array[] = [];
+  while (server.hasPlaintext) got.push(server.readPlaintext());
+  t.deepEqual(concat(got), concat(pieces));
+});
+
+test('readPlaintext hands out one decrypted record at a time, never a join of several', (t) => {
+  const { client, server } = connect(TLSEngine.client(testClientSettings()), TLSEngine.server(testServerSettings()));
+  client.writePlaintext(new Uint8Array(20000).fill(5));
+  server.feed(concat(client.takeOutgoing()));
+  t.is(server.plaintextBuffered, 20000);
+  t.is(server.readPlaintext().length, 16384);
+  t.is(server.readPlaintext(100).length, 100);
+  t.is(server.readPlaintext().length, 20000 - 16384 - 100);
+  t.false(server.hasPlaintext);
 });
 
 test('server name mismatch: the client fails with CertificateVerificationError and sends bad_certificate', (t) => {

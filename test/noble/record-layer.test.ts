@@ -176,18 +176,21 @@ test('records built in one buffer are byte-identical across providers, past 2^32
   }
 });
 
-test('AEAD seal into an output that aliases the plaintext equals a plain seal', (t) => {
+test('a framed seal from parts (short and long, joined or not) is header || seal(joined parts)', (t) => {
+  const lengths = [[0], [1], [5, 1], [3000, 1], [200, 300, 5000, 1], [100, 0, 16384, 1], Array.from({ length: 40 }, () => 37)];
   for (const provider of [nobleCryptoProvider, nodeCryptoProvider]) {
     for (const name of ['AES-128-GCM', 'AES-256-GCM', 'CHACHA20-POLY1305'] as const) {
       const aead = provider.aead(name, new Uint8Array(name === 'AES-128-GCM' ? 16 : 32).fill(3));
-      const plaintext = Uint8Array.from({ length: 1000 }, (_, i) => i);
-      const expected = aead.seal(iv, plaintext, Uint8Array.of(1, 2));
-      const buffer = new Uint8Array(3 + plaintext.length + 16);
-      buffer.set(plaintext, 3);
-      const out = aead.seal(iv, buffer.subarray(3, 3 + plaintext.length), Uint8Array.of(1, 2), buffer.subarray(3));
-      t.deepEqual(out, expected, `${provider.name} ${name}`);
-      t.deepEqual(buffer.subarray(3), expected);
-      t.throws(() => aead.seal(iv, plaintext, Uint8Array.of(1, 2), new Uint8Array(plaintext.length + 15)));
+      for (const shape of lengths) {
+        let n = 0;
+        const parts = shape.map((length) => Uint8Array.from({ length }, () => n++ * 7));
+        const header = Uint8Array.of(23, 3, 3, 1, 2);
+        const out: Uint8Array[] = [];
+        aead.sealFramed(iv, header, parts, out);
+        const label = `${provider.name} ${name} ${shape.length} parts`;
+        t.deepEqual(concat(out), concat([header, aead.seal(iv, concat(parts), header)]), label);
+        t.true(out.every((piece) => piece.length > 0), label);
+      }
     }
   }
 });

@@ -1,7 +1,7 @@
 /**
  * Byte-exact RFC 8448 section 3 ("Simple 1-RTT Handshake"): our client and our server,
  * given the RFC's randomness, produce the RFC's records exactly. The RFC's hello offers
- * extensions we do not (record_size_limit, renegotiation_info, session_ticket, FFDHE
+ * extensions we do not (renegotiation_info, session_ticket, FFDHE
  * groups), so the tests shape the extension lists with `editExtensions`; the RSA-PSS
  * signature is randomised, so it is injected with `signer`.
  */

@@ -294,9 +294,27 @@ export function decodeMaxEarlyData(data: Uint8Array): number {
   return parseBody(data, 'early_data', (r) => r.u32('max_early_data_size'));
 }
 
+// --- record_size_limit (RFC 8449 section 4) ---
+
+/** The smallest record_size_limit an endpoint may announce (RFC 8449 section 4). */
+export const MIN_RECORD_SIZE_LIMIT = 64;
+/** The largest TLS 1.3 TLSInnerPlaintext, 2^14 + 1: the record_size_limit of an endpoint with no limit of its own. */
+export const MAX_RECORD_SIZE_LIMIT = 16385;
+
 /** Encodes a record_size_limit body. */
 export function encodeRecordSizeLimit(limit: number): Uint8Array {
   return encode((w) => w.u16(limit));
+}
+
+/**
+ * Decodes a record_size_limit body; a value under 64 is illegal_parameter (RFC 8449 section
+ * 4). A larger value than 2^14 + 1 is accepted (RFC 8449 section 4: a server must not
+ * refuse it; records simply stay at the protocol's size).
+ */
+export function decodeRecordSizeLimit(data: Uint8Array): number {
+  const limit = parseBody(data, 'record_size_limit', (r) => r.u16('record_size_limit'));
+  if (limit < MIN_RECORD_SIZE_LIMIT) throw TLSAlertError.sent('illegal_parameter', `record_size_limit ${limit} is below ${MIN_RECORD_SIZE_LIMIT}`);
+  return limit;
 }
 
 /** True for a GREASE code point (RFC 8701): 0x?A?A with equal bytes. */

@@ -17,6 +17,8 @@ export const ContentType = {
 
 /** The largest TLSPlaintext / TLSInnerPlaintext content: 2^14 bytes. */
 export const MAX_PLAINTEXT = 16384;
+/** The largest TLSInnerPlaintext (content, content type, padding): 2^14 + 1 bytes (section 5.2). */
+export const MAX_INNER_PLAINTEXT = MAX_PLAINTEXT + 1;
 /** The largest TLSCiphertext fragment: 2^14 + 256 bytes. */
 export const MAX_CIPHERTEXT = 16384 + 256;
 /** Record header length. */
@@ -36,6 +38,11 @@ export interface TLSRecord {
  * IV is kept as three 32-bit words, not a buffer of its own (an idle connection holds two).
  */
 export class RecordProtection {
+  /**
+   * The largest TLSInnerPlaintext accepted when opening: 2^14 + 1, or the record_size_limit
+   * we announced once it was negotiated (RFC 8449 section 4); past it, record_overflow.
+   */
+  maxInnerLength = MAX_INNER_PLAINTEXT;
   private sequence = 0;
   private readonly iv0: number;
   private readonly iv1: number;
@@ -65,21 +72,26 @@ export class RecordProtection {
     return nonce;
   }
 
-  /** Encrypts a TLSInnerPlaintext into a complete wire record, built in one buffer. */
+  /** Encrypts a TLSInnerPlaintext into a complete wire record in one buffer (small records, tests). */
   seal(type: number, content: Uint8Array, padding = 0): Uint8Array {
-    const innerLength = content.length + 1 + padding;
-    const length = innerLength + TAG_LENGTH;
-    const out = new Uint8Array(HEADER_LENGTH + length);
-    out[0] = ContentType.application_data;
-    out[1] = 0x03;
-    out[2] = 0x03;
-    out[3] = length >>> 8;
-    out[4] = length & 0xff;
-    out.set(content, HEADER_LENGTH);
-    out[HEADER_LENGTH + content.length] = type;
-    const body = out.subarray(HEADER_LENGTH);
-    this.aead.seal(this.nextNonce(), body.subarray(0, innerLength), out.subarray(0, HEADER_LENGTH), body);
-    return out;
+    const out: Uint8Array[] = [];
+    this.sealParts(type, [content], out, padding);
+    return joinBytes(out);
+  }
+
+  /**
+   * Encrypts a TLSInnerPlaintext whose content is the concatenation of `parts` (section 5.2)
+   * and pushes the wire record onto `out` as one or more buffers (the provider's choice; see
+   * `AeadKey.sealFramed`). The parts are read during the call only, and never copied twice.
+   */
+  sealParts(type: number, parts: readonly Uint8Array[], out: Uint8Array[], padding = 0): void {
+    let contentLength = 0;
+    for (const part of parts) contentLength += part.length;
+    const length = contentLength + 1 + padding + TAG_LENGTH;
+    const header = Uint8Array.of(ContentType.application_data, 0x03, 0x03, length >>> 8, length & 0xff);
+    const trailer = new Uint8Array(1 + padding);
+    trailer[0] = type;
+    this.aead.sealFramed(this.nextNonce(), header, [...parts, trailer], out);
   }
 
   /** Decrypts a record; bad_record_mac on failure, record_overflow or unexpected_message on a bad inner plaintext. */
@@ -94,12 +106,19 @@ export class RecordProtection {
     const inner = this.aead.open(this.currentNonce(), fragment, header);
     if (inner === null) return null;
     this.sequence++;
-    if (inner.length > MAX_PLAINTEXT + 1) throw TLSAlertError.sent('record_overflow', 'TLSInnerPlaintext exceeds 2^14 + 1 bytes');
+    if (inner.length > this.maxInnerLength) {
+      throw TLSAlertError.sent('record_overflow', `TLSInnerPlaintext of ${inner.length} bytes exceeds the limit of ${this.maxInnerLength}`);
+    }
     let end = inner.length - 1;
     while (end >= 0 && inner[end] === 0) end--;
     if (end < 0) throw TLSAlertError.sent('unexpected_message', 'TLSInnerPlaintext has no content type');
     return { type: inner[end]!, fragment: inner.subarray(0, end), encrypted: true };
   }
+}
+
+/** The fragment length in the record header at `b[s]` (not yet checked). */
+function declaredLength(b: Uint8Array, s: number): number {
+  return (b[s + 3]! << 8) | b[s + 4]!;
 }
 
 /** The big-endian 32-bit word at `b[i]`. */
@@ -113,6 +132,20 @@ function putWord(b: Uint8Array, i: number, w: number): void {
   b[i + 1] = (w >>> 16) & 0xff;
   b[i + 2] = (w >>> 8) & 0xff;
   b[i + 3] = w & 0xff;
+}
+
+/** `parts` joined into one buffer (the buffer itself when there is one). */
+export function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const joined = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    joined.set(part, at);
+    at += part.length;
+  }
+  return joined;
 }
 
 /** The 5-byte record header. */
@@ -167,6 +200,11 @@ export class RecordReader {
     this.skip = 'none';
   }
 
+  /** Holds records under the current read keys to `maxInnerLength` bytes of TLSInnerPlaintext (RFC 8449). */
+  limitInnerPlaintext(maxInnerLength: number): void {
+    if (this.protection) this.protection.maxInnerLength = maxInnerLength;
+  }
+
   /** Starts skipping rejected early data (section 4.2.10), up to MAX_SKIPPED_EARLY_DATA bytes. */
   skipEarlyData(mode: EarlyDataSkip): void {
     this.skip = mode;
@@ -181,7 +219,8 @@ export class RecordReader {
   feed(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
     this.keepUnread();
-    this.input = bytes;
+    // A plain view: a Node Buffer's subarray (one per record, for header and fragment) costs several times a typed array's.
+    this.input = Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
     this.inputStart = 0;
   }
 
@@ -189,8 +228,12 @@ export class RecordReader {
   keepUnread(): void {
     const rest = this.input.length - this.inputStart;
     if (rest > 0) {
-      // Geometric growth: a caller that feeds many small pieces without reading stays linear.
-      this.reserveHeld(this.heldEnd - this.heldStart + rest, true);
+      const live = this.heldEnd - this.heldStart;
+      // A record cut off by the end of a read is held with room for all of it (its header
+      // says how much), so completing it copies nothing twice. Otherwise geometric growth:
+      // a caller that feeds many small pieces without reading stays linear.
+      if (live === 0 && rest >= HEADER_LENGTH) this.reserveHeld(Math.max(rest, HEADER_LENGTH + Math.min(declaredLength(this.input, this.inputStart), MAX_CIPHERTEXT)));
+      else this.reserveHeld(live + rest, true);
       this.held.set(this.input.subarray(this.inputStart), this.heldEnd);
       this.heldEnd += rest;
     }
@@ -294,7 +337,7 @@ export class RecordReader {
   /** Checks a complete 5-byte header at `b[s]` and returns the fragment length. */
   private checkHeader(b: Uint8Array, s: number): number {
     const type = b[s]!;
-    const length = (b[s + 3]! << 8) | b[s + 4]!;
+    const length = declaredLength(b, s);
     if (type < ContentType.change_cipher_spec || type > ContentType.application_data) {
       throw TLSAlertError.sent('unexpected_message', `record content type ${type} is not defined`);
     }
@@ -351,6 +394,8 @@ export class RecordReader {
 /** Frames outgoing content into wire records, encrypting once write keys are installed. */
 export class RecordWriter {
   private protection: RecordProtection | undefined;
+  /** The most content bytes one protected record carries: 2^14, or less under the peer's record_size_limit (RFC 8449). */
+  fragmentLimit = MAX_PLAINTEXT;
 
   /**
    * `initialVersion` is the legacy_record_version of the first record: 0x0301 for a
@@ -373,25 +418,45 @@ export class RecordWriter {
     this.protection = undefined;
   }
 
-  /** Wire records carrying `content` of `type`, split into 2^14-byte fragments. */
+  /** Wire records carrying `content` of `type`, split into fragments of at most `fragmentLimit` bytes, pushed onto `out`. */
   records(type: number, content: Uint8Array, out: Uint8Array[]): void {
     let offset = 0;
     do {
-      const piece = content.subarray(offset, offset + MAX_PLAINTEXT);
+      const piece = content.subarray(offset, offset + this.fragmentLimit);
       offset += piece.length;
-      out.push(this.record(type, piece));
+      this.push(type, [piece], out);
     } while (offset < content.length);
   }
 
-  /** One wire record for at most 2^14 bytes of content. */
+  /** One wire record in one buffer, for content of at most `fragmentLimit` bytes. */
   record(type: number, content: Uint8Array): Uint8Array {
-    if (this.protection) return this.protection.seal(type, content);
-    const out = new Uint8Array(HEADER_LENGTH + content.length);
-    out.set(recordHeader(type, content.length));
-    out[2] = this.initialVersion & 0xff;
+    const out: Uint8Array[] = [];
+    this.push(type, [content], out);
+    return joinBytes(out);
+  }
+
+  /**
+   * Pushes one wire record whose content is the concatenation of `parts` (at most
+   * `fragmentLimit` bytes) onto `out`, as one or more buffers. The parts are read during the
+   * call only: protected content goes straight to the AEAD, unprotected content is copied once.
+   */
+  push(type: number, parts: readonly Uint8Array[], out: Uint8Array[]): void {
+    if (this.protection) {
+      this.protection.sealParts(type, parts, out);
+      return;
+    }
+    let length = 0;
+    for (const part of parts) length += part.length;
+    const record = new Uint8Array(HEADER_LENGTH + length);
+    record.set(recordHeader(type, length));
+    record[2] = this.initialVersion & 0xff;
     this.initialVersion = 0x0303;
-    out.set(content, HEADER_LENGTH);
-    return out;
+    let at = HEADER_LENGTH;
+    for (const part of parts) {
+      record.set(part, at);
+      at += part.length;
+    }
+    out.push(record);
   }
 
   /** The unprotected change_cipher_spec record sent for middlebox compatibility. */
