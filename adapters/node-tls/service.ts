@@ -36,6 +36,8 @@ export class NodeTLSService implements TLSService, SessionSource {
   private writeShutdown: Promise<void> | undefined;
   private parameters: NegotiatedParameters | undefined;
   private closing: Promise<void> | undefined;
+  /** The server's certificate (with its chain) as read for our verification, reused for `negotiated`. */
+  private verifiedCertificate: tls.DetailedPeerCertificate | undefined;
   /** Set when we aborted the handshake ourselves; negotiate rejects with it. */
   private abortError: Error | undefined;
 
@@ -53,8 +55,10 @@ export class NodeTLSService implements TLSService, SessionSource {
       secureContext,
       host: verifyName,
       servername: servername !== undefined && !nameIsAddress ? servername : undefined,
-      // We verify ourselves (see abortIfUntrusted): node:tls would only close the socket.
+      // We verify ourselves (see abortIfUntrusted): node:tls would only close the socket,
+      // and would check the host name a second time.
       rejectUnauthorized: false,
+      ...(rejectUnauthorized ? { checkServerIdentity: skipIdentityCheck } : {}),
       ALPNProtocols: options.ALPNProtocols ? [...options.ALPNProtocols] : undefined,
       ...(isNodeSession(options.session) ? { session: Buffer.from(options.session) } : {}),
     } as tls.ConnectionOptions);
@@ -275,6 +279,10 @@ export class NodeTLSService implements TLSService, SessionSource {
     const handle = (socket as unknown as { _handle?: { verifyError(): (Error & { code?: string }) | null } })._handle;
     const certificate = handle ? socket.getPeerCertificate(true) : undefined;
     if (!handle || !certificate?.raw) return false;
+    this.verifiedCertificate = certificate;
+    // node:tls reads the same chain again at 'secureConnect'; hand it the one we built.
+    const detailed = socket.getPeerCertificate.bind(socket);
+    socket.getPeerCertificate = ((full?: boolean) => (full === true && !socket.destroyed && this.parameters === undefined ? certificate : detailed(full))) as typeof socket.getPeerCertificate;
     const failure = handle.verifyError() ?? checkedIdentity(verifyName, certificate, checkIdentity);
     const tooDeep = failure ? undefined : depthFailure(socket, maxDepth);
     if (!failure && !tooDeep) return true;
@@ -312,7 +320,7 @@ export class NodeTLSService implements TLSService, SessionSource {
       group: groupName === undefined ? undefined : (groupNames[groupName] ?? groupName),
       alpnProtocol: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : undefined,
       servername: typeof sni === 'string' && sni !== '' ? sni : undefined,
-      peerCertificates: peerChain(socket),
+      peerCertificates: peerChain(this.verifiedCertificate ?? socket.getPeerCertificate(true)),
       resumed: socket.isSessionReused(),
     };
   }
@@ -344,6 +352,11 @@ function endWrite(socket: tls.TLSSocket): Promise<void> {
   });
 }
 
+/** node:tls's own host-name check, turned off where abortIfUntrusted has made it already. */
+function skipIdentityCheck(): undefined {
+  return undefined;
+}
+
 /** The host-name check: the configured `checkServerIdentity` (given the leaf's DER) or node:tls's own. */
 function checkedIdentity(
   hostname: string,
@@ -355,10 +368,10 @@ function checkedIdentity(
   return rejection ? Object.assign(new Error(rejection.message, { cause: rejection }), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }) : undefined;
 }
 
-/** The peer's chain as DER, leaf first, following issuers until a self-issued one. */
-function peerChain(socket: tls.TLSSocket): Uint8Array[] {
+/** The chain from `leaf` as DER, leaf first, following issuers until a self-issued one. */
+function peerChain(leaf: tls.DetailedPeerCertificate | undefined): Uint8Array[] {
   const chain: Uint8Array[] = [];
-  let certificate: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  let certificate = leaf;
   while (certificate?.raw && chain.length < 16) {
     chain.push(new Uint8Array(certificate.raw));
     const issuer: tls.DetailedPeerCertificate | undefined = certificate.issuerCertificate;
