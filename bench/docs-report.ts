@@ -6,8 +6,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machineSummary } from './machine.js';
-import type { BenchReport, BulkThroughputSection, ConnectionRateSection } from './report.js';
-import { bulkThroughputTable, connectionRateTable, cryptoPrimitivesTable, hostileHelloTable, idleMemoryTable, ioCallsTable } from './report-tables.js';
+import type { BenchReport, BulkThroughputSection, ConnectionRateSection, HandshakeCostSection, HTTPSection } from './report.js';
+import {
+  bulkThroughputTable,
+  connectionRateTable,
+  cryptoPrimitivesTable,
+  handshakeCostTable,
+  hostileHelloTable,
+  httpTable,
+  idleMemoryTable,
+  ioCallsTable,
+} from './report-tables.js';
 import { renderGroupedBarChart } from './svg-chart.js';
 import { formatMiB } from './text-table.js';
 
@@ -45,6 +54,41 @@ export function bulkThroughputChart(section: BulkThroughputSection): string {
   });
 }
 
+/** The chart of a handshake's server cost: a group per backend, CPU and longest loop slice side by side (both ms). */
+export function handshakeCostChart(section: HandshakeCostSection): string {
+  const rows = section.rows.filter((r) => !r.error);
+  return renderGroupedBarChart({
+    title: 'Server cost of one full handshake (concurrency 1)',
+    yLabel: 'milliseconds',
+    xLabel: 'backend (server)',
+    groups: rows.map((r) => r.backend.replace(' (reference)', '')),
+    series: [
+      { name: 'CPU per handshake', values: rows.map((r) => r.cpuMsPerHandshake) },
+      { name: 'longest event-loop slice', values: rows.map((r) => r.longestSliceMs) },
+    ],
+  });
+}
+
+/** The chart of HTTP requests per second: a group per server, a bar per protocol. */
+export function httpChart(section: HTTPSection): string {
+  const label = (server: string): string => (server === 'node:https' || server === 'node:http2' ? 'node:https / node:http2' : server.replace(/^tlsservice /, ''));
+  const groups = [...new Set(section.rows.map((r) => label(r.server)))];
+  const value = (group: string, protocol: 'h1' | 'h2'): number | null => {
+    const row = section.rows.find((r) => r.protocol === protocol && label(r.server) === group);
+    return row && !row.error ? row.requestsPerSecond : null;
+  };
+  return renderGroupedBarChart({
+    title: `HTTP keep-alive requests per second (${section.concurrency} concurrent, ${section.bodyBytes}-byte body)`,
+    yLabel: 'requests per second',
+    xLabel: 'server',
+    groups,
+    series: [
+      { name: 'HTTP/1.1', values: groups.map((g) => value(g, 'h1')) },
+      { name: 'h2', values: groups.map((g) => value(g, 'h2')) },
+    ],
+  });
+}
+
 /** The whole Markdown report. */
 export function benchmarksMarkdown(report: BenchReport): string {
   const out: string[] = [];
@@ -58,7 +102,7 @@ export function benchmarksMarkdown(report: BenchReport): string {
     '',
     'Re-run everything with `npm run bench` (10 to 15 minutes on 2 cores; rewrites `bench/results/latest.json`, this page and',
     '`docs/charts/`), or `npm run bench -- --quick` / `tlsservice bench --quick` for a sub-minute check that prints',
-    'the same tables (written to `bench/results/quick.json`). `--only io,rate,bulk,memory,crypto` runs some sections.',
+    'the same tables (written to `bench/results/quick.json`). `--only io,rate,bulk,memory,crypto,hostile,cpu,http` runs some sections.',
     '',
   );
   if (report.notes.length > 0) out.push('Notes on this run:', '', ...report.notes.map((n) => `- ${n}`), '');
@@ -171,6 +215,44 @@ export function benchmarksMarkdown(report: BenchReport): string {
     );
   }
 
+  if (report.handshakeCost) {
+    const cost = report.handshakeCost;
+    out.push(
+      '## 7. Server cost of one full handshake',
+      '',
+      `Measured inside the server process (\`bench/server-process.ts\`), with the client making Sandwich-style connections`,
+      '(handshake, PING, PONG, close) one after another, so the server works on one handshake at a time and none of the',
+      `client's work is counted. *CPU per handshake*: \`process.cpuUsage()\` (user + system) over ${cost.handshakes} connections, after a`,
+      `warm-up, divided by their number. *Longest event-loop slice*: over ${cost.blockingHandshakes} more connections a \`setImmediate\``,
+      'chain timestamps every turn of the event loop; the longest gap between two turns is the longest time the server',
+      'could not serve anything else (other connections wait that long). The chain keeps a core busy, so the two runs are',
+      'separate. CPU is compared with node:tls direct, the slice with the node-tls backend.',
+      '',
+      handshakeCostTable(cost),
+      '',
+      '![Server CPU per handshake and longest event-loop slice by backend](charts/handshake-cost.svg)',
+      '',
+    );
+  }
+
+  if (report.http) {
+    const h = report.http;
+    out.push(
+      '## 8. HTTP keep-alive requests per second',
+      '',
+      `\`bench/http.ts\`: a ${h.bodyBytes}-byte response to \`GET /\`, ${h.concurrency} requests in flight over keep-alive connections, from a worker`,
+      "thread (its own event loop) in the bench process: node's `https.Agent` (keep-alive) for HTTP/1.1, node:http2 client",
+      `sessions (4 streams in flight on each) for h2. Our \`createServer\` (src/http) on each backend against node:https and`,
+      `node:http2 in the same run; servers are measured round-robin, ${h.rounds} round(s) of ${h.seconds} s after a warm-up, and each`,
+      'reports its median.',
+      '',
+      httpTable(h),
+      '',
+      '![HTTP requests per second by server and protocol](charts/http.svg)',
+      '',
+    );
+  }
+
   if (report.ioCalls) {
     out.push('## Appendix: IO traces', '');
     for (const p of report.ioCalls.pairings) {
@@ -192,6 +274,8 @@ export function writeDocs(report: BenchReport, root: string): string[] {
   };
   if (report.connectionRate) write(join(charts, 'connection-rate.svg'), connectionRateChart(report.connectionRate));
   if (report.bulkThroughput) write(join(charts, 'bulk-throughput.svg'), bulkThroughputChart(report.bulkThroughput));
+  if (report.handshakeCost) write(join(charts, 'handshake-cost.svg'), handshakeCostChart(report.handshakeCost));
+  if (report.http) write(join(charts, 'http.svg'), httpChart(report.http));
   write(join(docs, 'benchmarks.md'), benchmarksMarkdown(report));
   return written;
 }

@@ -11,7 +11,7 @@ import { serviceFrom } from '../src/di/container.js';
 import { TCPRawConnection } from '../src/raw/tcp.js';
 import { benchContainer, benchServerConfiguration } from './backends.js';
 import { DIRECT_NODE_TLS, directPingPongServer } from './direct-node-tls.js';
-import type { ParentMessage, ServerMessage, ServerMode } from './server-handle.js';
+import type { MeasureKind, ParentMessage, ServerMessage, ServerMode } from './server-handle.js';
 
 const PONG = new TextEncoder().encode('PONG');
 const DONE = new TextEncoder().encode('DONE');
@@ -128,6 +128,39 @@ async function reportMemory(): Promise<void> {
   });
 }
 
+/** The measurement in progress (see MeasureKind). */
+let measuring: { kind: MeasureKind; cpu: NodeJS.CpuUsage; errors: number; longest: number; running: boolean } | undefined;
+
+/** Timestamps every event-loop turn while a blocking measurement runs; keeps the longest gap. */
+function tick(last: number): void {
+  const current = measuring;
+  if (!current?.running) return;
+  const now = performance.now();
+  if (now - last > current.longest) current.longest = now - last;
+  setImmediate(tick, now);
+}
+
+function measureStart(kind: MeasureKind): void {
+  measuring = { kind, cpu: process.cpuUsage(), errors, longest: 0, running: true };
+  if (kind === 'blocking') setImmediate(tick, performance.now());
+  send({ type: 'measuring' });
+}
+
+function measureStop(): void {
+  const current = measuring;
+  if (!current) return;
+  current.running = false;
+  measuring = undefined;
+  const cpu = process.cpuUsage(current.cpu);
+  send({
+    type: 'measured',
+    kind: current.kind,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    longestSliceMs: current.longest,
+    errors: errors - current.errors,
+  });
+}
+
 process.on('message', (message: ParentMessage) => {
   switch (message.type) {
     case 'start':
@@ -139,6 +172,12 @@ process.on('message', (message: ParentMessage) => {
       break;
     case 'memory':
       void reportMemory();
+      break;
+    case 'measure-start':
+      measureStart(message.kind);
+      break;
+    case 'measure-stop':
+      measureStop();
       break;
     case 'stop':
       for (const socket of sockets) socket.destroy();
