@@ -390,11 +390,36 @@ function createContext(options: CommonConfiguration & { sessionTimeout?: number 
   const cipherSuites = nameList(options.cipherSuites);
   checkMaxDepth(options.maxDepth);
   const parts = [certificateList(ca), certificateList(cert), key, certificateList(crl), minVersion, maxVersion, cipherSuites, groups, ciphers, sessionTimeout, ticketKey];
-  return contexts.get(parts, () => {
-    const context = buildContext(options);
-    if (ticketKey) (context as unknown as { context: { setTicketKeys(keys: Buffer): void } }).context.setTicketKeys(Buffer.from(ticketKey));
-    return context;
+  const recent = recentContexts.find((entry) => sameParts(entry.parts, parts));
+  if (recent) return recent.context;
+  const context = contexts.get(parts, () => {
+    const built = buildContext(options);
+    if (ticketKey) (built as unknown as { context: { setTicketKeys(keys: Buffer): void } }).context.setTicketKeys(Buffer.from(ticketKey));
+    return built;
   });
+  recentContexts.unshift({ parts, context });
+  recentContexts.length = Math.min(recentContexts.length, RECENT_CONTEXTS);
+  return context;
+}
+
+/**
+ * How many SecureContexts are also found by the identity of their configuration's
+ * values: connections made from one configuration pass the same strings, and comparing
+ * those is far cheaper than building the content key (buffers always take the content key).
+ */
+const RECENT_CONTEXTS = 8;
+const recentContexts: { parts: readonly unknown[]; context: tls.SecureContext }[] = [];
+
+/** True when `a` and `b` hold the same values (=== and no buffers), arrays compared element by element. */
+function sameParts(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y && !(x instanceof Uint8Array)) continue; // a buffer may have been rewritten in place
+    if (!Array.isArray(x) || !Array.isArray(y) || !sameParts(x, y)) return false;
+  }
+  return true;
 }
 
 function buildContext(options: CommonConfiguration & { sessionTimeout?: number }): tls.SecureContext {

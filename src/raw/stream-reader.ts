@@ -53,7 +53,8 @@ export class StreamReader {
       end: () => this.onEnd(),
       error: (error: unknown) => this.fail(this.mapError(error)),
       close: () => {
-        if (!this.ended) this.fail(new ConnectionClosedError('connection closed before the end of the stream'));
+        // Only built when a reader can still see it (an error captures a stack trace).
+        if (!this.ended && !this.failure && !this.released) this.fail(new ConnectionClosedError('connection closed before the end of the stream'));
       },
     };
     for (const [event, listener] of Object.entries(this.listeners)) stream.on(event, listener);
