@@ -37,13 +37,13 @@ export interface MemoryFigures {
 /**
  * What the server measures between `measure-start` and `measure-stop`: its own CPU time
  * (`cpu`), or the longest synchronous slice of its event loop (`blocking`: a setImmediate
- * chain timestamps every loop turn, and the longest gap between two is the longest time
- * the loop could not serve anything else; the chain keeps a core busy, so the two are
- * measured apart).
+ * chain reads the process CPU clock at every loop turn, and the most CPU between two
+ * readings is the longest time the loop could not serve anything else; the chain keeps
+ * a core busy, so the two are measured apart).
  */
 export type MeasureKind = 'cpu' | 'blocking';
 
-/** What the server measured: CPU milliseconds (user + system), or the longest loop turn in milliseconds. */
+/** What the server measured: CPU milliseconds (user + system), or the CPU milliseconds of the longest loop turn. */
 export interface ServerMeasurement {
   readonly kind: MeasureKind;
   readonly cpuMs: number;

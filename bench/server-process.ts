@@ -10,7 +10,7 @@ import { Connection } from '../src/connection.js';
 import { serviceFrom } from '../src/di/container.js';
 import { TCPRawConnection } from '../src/raw/tcp.js';
 import { benchContainer, benchServerConfiguration } from './backends.js';
-import { DIRECT_NODE_TLS, directPingPongServer } from './direct-node-tls.js';
+import { DIRECT_NODE_TLS, directPingPongServer, directSinkServer } from './direct-node-tls.js';
 import type { MeasureKind, ParentMessage, ServerMessage, ServerMode } from './server-handle.js';
 
 const PONG = new TextEncoder().encode('PONG');
@@ -79,8 +79,13 @@ async function serve(connection: Connection, mode: ServerMode): Promise<void> {
 }
 
 function start(backend: string, mode: ServerMode): void {
-  if (backend === DIRECT_NODE_TLS && mode !== 'ping-pong') throw new Error(`${backend} only serves ping-pong`);
-  const server = backend === DIRECT_NODE_TLS ? directPingPongServer(() => errors++) : tlsServiceServer(backend, mode);
+  if (backend === DIRECT_NODE_TLS && mode === 'idle') throw new Error(`${backend} serves ping-pong and sink only`);
+  const server =
+    backend !== DIRECT_NODE_TLS
+      ? tlsServiceServer(backend, mode)
+      : mode === 'sink'
+        ? directSinkServer(() => errors++)
+        : directPingPongServer(() => errors++);
   server.on('connection', (socket: net.Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -131,18 +136,23 @@ async function reportMemory(): Promise<void> {
 /** The measurement in progress (see MeasureKind). */
 let measuring: { kind: MeasureKind; cpu: NodeJS.CpuUsage; errors: number; longest: number; running: boolean } | undefined;
 
-/** Timestamps every event-loop turn while a blocking measurement runs; keeps the longest gap. */
-function tick(last: number): void {
+/**
+ * Reads the CPU clock at every event-loop turn while a blocking measurement runs and
+ * keeps the most CPU one turn took: on a shared machine a wall-clock gap would also count
+ * the time the OS gave other processes.
+ */
+function tick(last: NodeJS.CpuUsage): void {
   const current = measuring;
   if (!current?.running) return;
-  const now = performance.now();
-  if (now - last > current.longest) current.longest = now - last;
+  const now = process.cpuUsage();
+  const ms = (now.user - last.user + now.system - last.system) / 1000;
+  if (ms > current.longest) current.longest = ms;
   setImmediate(tick, now);
 }
 
 function measureStart(kind: MeasureKind): void {
   measuring = { kind, cpu: process.cpuUsage(), errors, longest: 0, running: true };
-  if (kind === 'blocking') setImmediate(tick, performance.now());
+  if (kind === 'blocking') setImmediate(tick, process.cpuUsage());
   send({ type: 'measuring' });
 }
 
