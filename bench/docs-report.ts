@@ -16,7 +16,11 @@ import {
   httpTable,
   idleMemoryTable,
   ioCallsTable,
+  resumptionIOTable,
+  resumptionRateTable,
+  workersTable,
 } from './report-tables.js';
+import type { ResumptionSection } from './resumption-rate.js';
 import { renderGroupedBarChart } from './svg-chart.js';
 import { formatMiB } from './text-table.js';
 
@@ -51,6 +55,24 @@ export function bulkThroughputChart(section: BulkThroughputSection): string {
         return row && !row.error ? row.megabytesPerSecond : null;
       }),
     })),
+  });
+}
+
+/** The chart of resumption: a group per backend, full and resumed bars at each concurrency. */
+export function resumptionChart(section: ResumptionSection): string {
+  const backends = [...new Set(section.cells.map((c) => c.backend))];
+  const series = section.concurrencies.flatMap((concurrency) =>
+    (['full', 'resumed'] as const).map((kind) => ({
+      name: `${kind}, concurrency ${concurrency}`,
+      values: backends.map((b) => section.cells.find((c) => c.backend === b && c.kind === kind && c.concurrency === concurrency)?.connectionsPerSecond ?? null),
+    })),
+  );
+  return renderGroupedBarChart({
+    title: 'Full and resumed handshakes per second (handshake, PING, PONG, close) over loopback',
+    yLabel: 'connections per second',
+    xLabel: 'backend (client and server)',
+    groups: backends,
+    series,
   });
 }
 
@@ -102,7 +124,7 @@ export function benchmarksMarkdown(report: BenchReport): string {
     '',
     'Re-run everything with `npm run bench` (10 to 15 minutes on 2 cores; rewrites `bench/results/latest.json`, this page and',
     '`docs/charts/`), or `npm run bench -- --quick` / `tlsservice bench --quick` for a sub-minute check that prints',
-    'the same tables (written to `bench/results/quick.json`). `--only io,rate,bulk,memory,crypto,hostile,cpu,http` runs some sections.',
+    'the same tables (written to `bench/results/quick.json`). `--only io,rate,bulk,memory,crypto,hostile,resumption,cpu,http` runs some sections.',
     '',
   );
   if (report.notes.length > 0) out.push('Notes on this run:', '', ...report.notes.map((n) => `- ${n}`), '');
@@ -217,10 +239,39 @@ export function benchmarksMarkdown(report: BenchReport): string {
     );
   }
 
+  if (report.resumption) {
+    const resumption = report.resumption;
+    out.push(
+      '## 7. Resumption, 0-RTT and every core',
+      '',
+      'The connection-rate exchange (handshake, `PING`, `PONG`, close; server in its own process, TCP on 127.0.0.1),',
+      'once with full handshakes and once resuming: each of the *concurrency* clients offers the newest ticket it',
+      'received (a ticket is used once; node:tls direct uses its `session` option and `\'session\'` event). The server',
+      'seals tickets under one key for the whole process (`ticketKeys`). *Resumed share* is the part of the measured',
+      `connections the server resumed. Each cell lasts at least ${resumption.secondsPerCell} s after a warm-up.`,
+      '',
+      resumptionRateTable(resumption),
+      '',
+      '![Full and resumed handshakes per second](charts/resumption.svg)',
+      '',
+      'IO calls of the IO-calls scenario, each backend talking to itself in memory, after a full handshake that gave',
+      'the client its ticket; the 0-RTT row sends the client\'s byte as early data (server `maxEarlyData` 16,384).',
+      '',
+      resumptionIOTable(resumption),
+      '',
+      `Every core: full handshakes per second through \`tlsservice server --workers n\` (the echo server, node:cluster),`,
+      `with node:tls clients at concurrency ${resumption.workersConcurrency} in the bench process (handshake, 4 bytes and their echo,`,
+      'close). On a 2-core machine the clients compete with the workers for the cores.',
+      '',
+      workersTable(resumption),
+      '',
+    );
+  }
+
   if (report.handshakeCost) {
     const cost = report.handshakeCost;
     out.push(
-      '## 7. Server cost of one full handshake',
+      '## 8. Server cost of one full handshake',
       '',
       `Measured inside the server process (\`bench/server-process.ts\`), with the client making Sandwich-style connections`,
       '(handshake, PING, PONG, close) one after another, so the server works on one handshake at a time and none of the',
@@ -241,7 +292,7 @@ export function benchmarksMarkdown(report: BenchReport): string {
   if (report.http) {
     const h = report.http;
     out.push(
-      '## 8. HTTP keep-alive requests per second',
+      '## 9. HTTP keep-alive requests per second',
       '',
       `\`bench/http.ts\`: a ${h.bodyBytes}-byte response to \`GET /\`, ${h.concurrency} requests in flight over keep-alive connections, from a worker`,
       "thread (its own event loop) in the bench process: node's `https.Agent` (keep-alive) for HTTP/1.1, node:http2 client",
@@ -277,6 +328,7 @@ export function writeDocs(report: BenchReport, root: string): string[] {
   };
   if (report.connectionRate) write(join(charts, 'connection-rate.svg'), connectionRateChart(report.connectionRate));
   if (report.bulkThroughput) write(join(charts, 'bulk-throughput.svg'), bulkThroughputChart(report.bulkThroughput));
+  if (report.resumption) write(join(charts, 'resumption.svg'), resumptionChart(report.resumption));
   if (report.handshakeCost) write(join(charts, 'handshake-cost.svg'), handshakeCostChart(report.handshakeCost));
   if (report.http) write(join(charts, 'http.svg'), httpChart(report.http));
   write(join(docs, 'benchmarks.md'), benchmarksMarkdown(report));

@@ -1,5 +1,5 @@
 /**
- * Section 7, the server's cost of one full handshake, from inside the server process:
+ * Section 8, the server's cost of one full handshake, from inside the server process:
  * its CPU time (`process.cpuUsage`, user + system) over N Sandwich-style connections made
  * one after another, divided by N; and, in a second run, the longest synchronous slice
  * of its event loop while it serves M more (the time every other connection on that

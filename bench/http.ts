@@ -1,5 +1,5 @@
 /**
- * Section 8, HTTP requests per second for a small response over keep-alive connections:
+ * Section 9, HTTP requests per second for a small response over keep-alive connections:
  * our createServer (src/http) on node-tls, noble and noble+node-crypto against
  * node:https (HTTP/1.1) and node:http2 (h2) in the same run. The load runs in a worker
  * thread (its own event loop and core): node's https.Agent with keep-alive for h1, and

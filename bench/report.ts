@@ -3,6 +3,8 @@
  * figure of every section, and the notes that qualify them. `docs-report.ts` renders it.
  */
 
+import type { ResumptionSection } from './resumption-rate.js';
+
 /** The machine a run was measured on. */
 export interface MachineDescription {
   readonly os: string;
@@ -187,7 +189,7 @@ export interface HandshakeCostRow {
   readonly error?: string;
 }
 
-/** Section 7: server CPU per full handshake and event-loop blocking. */
+/** Section 8: server CPU per full handshake and event-loop blocking. */
 export interface HandshakeCostSection {
   readonly handshakes: number;
   readonly blockingHandshakes: number;
@@ -207,7 +209,7 @@ export interface HTTPRow {
   readonly error?: string;
 }
 
-/** Section 8: HTTP keep-alive requests per second through our server and node's. */
+/** Section 9: HTTP keep-alive requests per second through our server and node's. */
 export interface HTTPSection {
   readonly concurrency: number;
   readonly seconds: number;
@@ -233,6 +235,7 @@ export interface BenchReport {
   readonly idleMemory?: IdleMemorySection;
   readonly cryptoPrimitives?: CryptoPrimitivesSection;
   readonly hostileHello?: HostileHelloSection;
+  readonly resumption?: ResumptionSection;
   readonly handshakeCost?: HandshakeCostSection;
   readonly http?: HTTPSection;
 }
