@@ -38,7 +38,8 @@ export class StreamReader {
   private released = false;
   private paused = false;
   private touched = false;
-  private readonly listeners: { readonly [event: string]: (...args: any[]) => void }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** The listeners it put on the stream, so detach can take them off. */
+  private readonly listeners: { readonly [event: string]: (...args: any[]) => void };
 
   constructor(
     private readonly stream: Readable,
