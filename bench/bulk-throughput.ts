@@ -1,10 +1,12 @@
 /**
  * Section 3, bulk throughput: one connection per backend and cipher suite carries a
  * fixed amount one way (client to server, in 64 KiB sendBytes calls) to a server in its
- * own process; the clock runs from the first byte sent to the server's DONE.
+ * own process; the clock runs from the first byte sent to the server's DONE. node:tls
+ * used directly runs the same transfer as a reference beside node-tls.
  */
 import { isTLS, NODE_TLS, PLAINTEXT, benchContainer } from './backends.js';
 import { ratio, type BulkThroughputRow, type BulkThroughputSection } from './report.js';
+import { DIRECT_NODE_TLS, directBulk } from './direct-node-tls.js';
 import { BenchServer } from './server-handle.js';
 import { connectToBenchServer, receiveExactly, secondsSince } from './tcp-client.js';
 
@@ -22,7 +24,9 @@ export interface BulkThroughputPlan {
 /** Measures MB/s for every backend and cipher suite. */
 export async function measureBulkThroughput(plan: BulkThroughputPlan, progress: (line: string) => void): Promise<BulkThroughputSection> {
   const measured: Omit<BulkThroughputRow, 'vsPlaintext' | 'vsNodeTLS'>[] = [];
-  for (const backend of plan.backends) {
+  // The direct node:tls reference runs right after our node-tls backend.
+  const backends = plan.backends.flatMap((b) => (b === NODE_TLS ? [b, DIRECT_NODE_TLS] : [b]));
+  for (const backend of backends) {
     const server = await BenchServer.start(backend, 'sink');
     try {
       const suites: readonly string[] = isTLS(backend) ? TLS13_SUITES : ['none'];
@@ -46,6 +50,13 @@ export async function measureBulkThroughput(plan: BulkThroughputPlan, progress: 
   return { bytesPerRun: plan.bytesPerRun, chunkBytes: plan.chunkBytes, rows };
 }
 
+/** The chunk every run sends: distinct random-looking contents, reused across calls (the server only counts). */
+function benchChunk(bytes: number): Uint8Array {
+  const chunk = new Uint8Array(bytes);
+  for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 2654435761) >>> 24;
+  return chunk;
+}
+
 async function measureOne(
   backend: string,
   suite: string,
@@ -53,6 +64,15 @@ async function measureOne(
   plan: BulkThroughputPlan,
 ): Promise<Omit<BulkThroughputRow, 'vsPlaintext' | 'vsNodeTLS'>> {
   const base = { backend, cipherSuite: suite, bytes: plan.bytesPerRun };
+  if (backend === DIRECT_NODE_TLS) {
+    try {
+      const { seconds, agreed } = await directBulk(port, suite, plan.bytesPerRun, benchChunk(plan.chunkBytes));
+      if (agreed !== suite) return { ...base, seconds: 0, megabytesPerSecond: 0, error: `asked for ${suite}, agreed ${agreed}` };
+      return { ...base, seconds, megabytesPerSecond: plan.bytesPerRun / 1e6 / seconds };
+    } catch (error) {
+      return { ...base, seconds: 0, megabytesPerSecond: 0, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
   const container = benchContainer(backend);
   try {
     const connection = await connectToBenchServer(container, port, suite === 'none' ? {} : { cipherSuites: [suite] });
@@ -63,9 +83,7 @@ async function measureOne(
       }
       const header = new Uint8Array(8);
       new DataView(header.buffer).setBigUint64(0, BigInt(plan.bytesPerRun));
-      // Distinct random-looking contents, reused across calls (the server only counts).
-      const chunk = new Uint8Array(plan.chunkBytes);
-      for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 2654435761) >>> 24;
+      const chunk = benchChunk(plan.chunkBytes);
       const start = performance.now();
       await connection.sendBytes(header);
       let left = plan.bytesPerRun;

@@ -52,8 +52,8 @@ export async function measureConnectionRate(plan: ConnectionRatePlan, progress: 
   return { secondsPerCell: plan.secondsPerCell, concurrencies: [...plan.concurrencies], cells };
 }
 
-/** One Sandwich-style connection: handshake, PING, PONG, close. Returns what was agreed. */
-async function pingPong(container: Container | undefined, port: number) {
+/** One Sandwich-style connection: handshake, PING, PONG, close (`container` undefined: node:tls direct). Returns what was agreed. */
+export async function pingPong(container: Container | undefined, port: number) {
   if (!container) return directPingPong(port);
   const connection = await connectToBenchServer(container, port);
   try {

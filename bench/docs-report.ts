@@ -6,12 +6,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machineSummary } from './machine.js';
-import type { BenchReport, BulkThroughputSection, ConnectionRateSection } from './report.js';
+import type { BenchReport, BulkThroughputSection, ConnectionRateSection, HandshakeCostSection, HTTPSection } from './report.js';
 import {
   bulkThroughputTable,
   connectionRateTable,
   cryptoPrimitivesTable,
+  handshakeCostTable,
   hostileHelloTable,
+  httpTable,
   idleMemoryTable,
   ioCallsTable,
   resumptionIOTable,
@@ -74,6 +76,41 @@ export function resumptionChart(section: ResumptionSection): string {
   });
 }
 
+/** The chart of a handshake's server cost: a group per backend, CPU and longest loop slice side by side (both ms). */
+export function handshakeCostChart(section: HandshakeCostSection): string {
+  const rows = section.rows.filter((r) => !r.error);
+  return renderGroupedBarChart({
+    title: 'Server cost of one full handshake (concurrency 1)',
+    yLabel: 'milliseconds',
+    xLabel: 'backend (server)',
+    groups: rows.map((r) => r.backend.replace(' (reference)', '')),
+    series: [
+      { name: 'CPU per handshake', values: rows.map((r) => r.cpuMsPerHandshake) },
+      { name: 'longest event-loop slice', values: rows.map((r) => r.longestSliceMs) },
+    ],
+  });
+}
+
+/** The chart of HTTP requests per second: a group per server, a bar per protocol. */
+export function httpChart(section: HTTPSection): string {
+  const label = (server: string): string => (server === 'node:https' || server === 'node:http2' ? 'node:https / node:http2' : server.replace(/^tlsservice /, ''));
+  const groups = [...new Set(section.rows.map((r) => label(r.server)))];
+  const value = (group: string, protocol: 'h1' | 'h2'): number | null => {
+    const row = section.rows.find((r) => r.protocol === protocol && label(r.server) === group);
+    return row && !row.error ? row.requestsPerSecond : null;
+  };
+  return renderGroupedBarChart({
+    title: `HTTP keep-alive requests per second (${section.concurrency} concurrent, ${section.bodyBytes}-byte body)`,
+    yLabel: 'requests per second',
+    xLabel: 'server',
+    groups,
+    series: [
+      { name: 'HTTP/1.1', values: groups.map((g) => value(g, 'h1')) },
+      { name: 'h2', values: groups.map((g) => value(g, 'h2')) },
+    ],
+  });
+}
+
 /** The whole Markdown report. */
 export function benchmarksMarkdown(report: BenchReport): string {
   const out: string[] = [];
@@ -87,7 +124,7 @@ export function benchmarksMarkdown(report: BenchReport): string {
     '',
     'Re-run everything with `npm run bench` (10 to 15 minutes on 2 cores; rewrites `bench/results/latest.json`, this page and',
     '`docs/charts/`), or `npm run bench -- --quick` / `tlsservice bench --quick` for a sub-minute check that prints',
-    'the same tables (written to `bench/results/quick.json`). `--only io,rate,bulk,memory,crypto,hostile,resumption` runs some sections.',
+    'the same tables (written to `bench/results/quick.json`). `--only io,rate,bulk,memory,crypto,hostile,resumption,cpu,http` runs some sections.',
     '',
   );
   if (report.notes.length > 0) out.push('Notes on this run:', '', ...report.notes.map((n) => `- ${n}`), '');
@@ -149,6 +186,8 @@ export function benchmarksMarkdown(report: BenchReport): string {
       '`sendBytes` calls, to a server in its own process; the clock runs from the first byte sent to the server\'s',
       '`DONE`. One row per backend and TLS 1.3 cipher suite (chosen with the `cipherSuites` configuration and checked',
       'against what was agreed). MB are 10^6 bytes. Ratios: against plaintext, and against node-tls with the same suite.',
+      'The row *node:tls direct (reference)* sends the same bytes with `tls.connect` to a `tls.createServer` sink (each',
+      '64 KiB write awaited, as `sendBytes` is).',
       '',
       bulkThroughputTable(bulk),
       '',
@@ -229,6 +268,45 @@ export function benchmarksMarkdown(report: BenchReport): string {
     );
   }
 
+  if (report.handshakeCost) {
+    const cost = report.handshakeCost;
+    out.push(
+      '## 8. Server cost of one full handshake',
+      '',
+      `Measured inside the server process (\`bench/server-process.ts\`), with the client making Sandwich-style connections`,
+      '(handshake, PING, PONG, close) one after another, so the server works on one handshake at a time and none of the',
+      `client's work is counted. *CPU per handshake*: \`process.cpuUsage()\` (user + system) over ${cost.handshakes} connections, after a`,
+      `warm-up, divided by their number. *Longest event-loop slice*: over ${cost.blockingHandshakes} more connections a \`setImmediate\``,
+      'chain reads the process CPU clock at every turn of the event loop; the most CPU one turn took is the longest time the',
+      'server could not serve anything else (other connections wait at least that long). CPU time rather than wall time,',
+      'so time the OS gives other processes on a shared machine is not counted. The chain keeps a core busy, so the two',
+      'runs are separate. CPU is compared with node:tls direct, the slice with the node-tls backend.',
+      '',
+      handshakeCostTable(cost),
+      '',
+      '![Server CPU per handshake and longest event-loop slice by backend](charts/handshake-cost.svg)',
+      '',
+    );
+  }
+
+  if (report.http) {
+    const h = report.http;
+    out.push(
+      '## 9. HTTP keep-alive requests per second',
+      '',
+      `\`bench/http.ts\`: a ${h.bodyBytes}-byte response to \`GET /\`, ${h.concurrency} requests in flight over keep-alive connections, from a worker`,
+      "thread (its own event loop) in the bench process: node's `https.Agent` (keep-alive) for HTTP/1.1, node:http2 client",
+      `sessions (4 streams in flight on each) for h2. Our \`createServer\` (src/http) on each backend against node:https and`,
+      `node:http2 in the same run; servers are measured round-robin, ${h.rounds} round(s) of ${h.seconds} s after a warm-up, and each`,
+      'reports its median.',
+      '',
+      httpTable(h),
+      '',
+      '![HTTP requests per second by server and protocol](charts/http.svg)',
+      '',
+    );
+  }
+
   if (report.ioCalls) {
     out.push('## Appendix: IO traces', '');
     for (const p of report.ioCalls.pairings) {
@@ -251,6 +329,8 @@ export function writeDocs(report: BenchReport, root: string): string[] {
   if (report.connectionRate) write(join(charts, 'connection-rate.svg'), connectionRateChart(report.connectionRate));
   if (report.bulkThroughput) write(join(charts, 'bulk-throughput.svg'), bulkThroughputChart(report.bulkThroughput));
   if (report.resumption) write(join(charts, 'resumption.svg'), resumptionChart(report.resumption));
+  if (report.handshakeCost) write(join(charts, 'handshake-cost.svg'), handshakeCostChart(report.handshakeCost));
+  if (report.http) write(join(charts, 'http.svg'), httpChart(report.http));
   write(join(docs, 'benchmarks.md'), benchmarksMarkdown(report));
   return written;
 }

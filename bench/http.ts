@@ -1,24 +1,30 @@
 /**
- * HTTP requests per second for a small response over keep-alive: our createServer on
- * every backend the container knows, against node:https (and node:http beside the
- * plaintext backend), all in one run. The load runs in a worker thread (its own event
- * loop and core) with node's own keep-alive client: https for TLS, http for plaintext.
- * Servers are measured round-robin for several rounds and each reports its median, so a
- * noisy neighbour skews every server alike rather than one.
+ * Section 9, HTTP requests per second for a small response over keep-alive connections:
+ * our createServer (src/http) on node-tls, noble and noble+node-crypto against
+ * node:https (HTTP/1.1) and node:http2 (h2) in the same run. The load runs in a worker
+ * thread (its own event loop and core): node's https.Agent with keep-alive for h1, and
+ * node:http2 client sessions (several streams in flight on each) for h2. Servers are
+ * measured round-robin for several rounds and each reports its median, so a noisy
+ * neighbour skews every server alike rather than one.
  *   node dist/bench/http.js [--seconds 3] [--concurrency 16] [--rounds 3]
  * Not part of `npm test`.
  */
-import http from 'node:http';
+import http2 from 'node:http2';
 import https from 'node:https';
 import type net from 'node:net';
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { BACKEND_NAMES, createContainer } from '../src/di/container.js';
 import { createServer } from '../src/http/index.js';
 import { localhostECDSA, testCA } from '../test/fixtures/certs.js';
+import { benchContainer, NODE_TLS } from './backends.js';
+import { ratio, type HTTPRow, type HTTPSection } from './report.js';
+import { markdownTable } from './text-table.js';
 
 /** What the load worker is asked to do. */
 interface LoadOrder {
   readonly url: string;
+  readonly protocol: 'h1' | 'h2';
   readonly concurrency: number;
   readonly warmupSeconds: number;
   readonly seconds: number;
@@ -31,56 +37,74 @@ interface LoadResult {
   readonly seconds: number;
 }
 
-/** One row of the report. */
-interface Row {
-  readonly server: string;
-  readonly requestsPerSecond: number;
-  readonly errors: number;
+/** How long and how hard to load each server. */
+export interface HTTPPlan {
+  /** Bench backend labels; the TLS ones get a row per protocol. */
+  readonly backends: readonly string[];
+  readonly concurrency: number;
+  readonly warmupSeconds: number;
+  readonly seconds: number;
+  readonly rounds: number;
 }
 
+/** The h2 client opens one session per this many concurrent request loops. */
+const STREAMS_PER_SESSION = 4;
 const BODY = Buffer.from('hello, world\n');
 
-const handler: http.RequestListener = (_request, response) => {
+const handler = (_request: unknown, response: { setHeader(name: string, value: string): unknown; end(body: Buffer): unknown }): void => {
   response.setHeader('content-type', 'text/plain');
   response.end(BODY);
 };
 
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : NaN;
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
-/** The load generator: `concurrency` loops of sequential GETs over a keep-alive agent. */
-async function generateLoad(order: LoadOrder): Promise<LoadResult> {
-  const secure = order.url.startsWith('https:');
-  const agent = secure
-    ? new https.Agent({ keepAlive: true, maxSockets: order.concurrency, ca: testCA })
-    : new http.Agent({ keepAlive: true, maxSockets: order.concurrency });
-  const client = secure ? https : http;
+/** One keep-alive GET loop's request function for `order`, and how to release the client. */
+function clientFor(order: LoadOrder): { get: (loop: number) => Promise<void>; close: () => void } {
+  if (order.protocol === 'h2') {
+    const sessions = Array.from({ length: Math.ceil(order.concurrency / STREAMS_PER_SESSION) }, () => {
+      const session = http2.connect(order.url, { ca: testCA });
+      session.on('error', () => undefined);
+      return session;
+    });
+    const get = (loop: number): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const stream = sessions[Math.floor(loop / STREAMS_PER_SESSION)]!.request({ ':path': '/' });
+        let status = 0;
+        stream.on('response', (headers) => (status = Number(headers[':status'])));
+        stream.on('data', () => undefined);
+        stream.on('end', () => (status === 200 ? resolve() : reject(new Error(`status ${status}`))));
+        stream.on('error', reject);
+      });
+    return { get, close: () => sessions.forEach((s) => s.close()) };
+  }
+  const agent = new https.Agent({ keepAlive: true, maxSockets: order.concurrency, ca: testCA });
   const get = (): Promise<void> =>
     new Promise((resolve, reject) => {
-      const request = client.get(order.url, { agent }, (response) => {
+      const request = https.get(order.url, { agent }, (response) => {
         response.on('data', () => undefined);
         response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`status ${response.statusCode}`))));
       });
       request.on('error', reject);
     });
+  return { get, close: () => agent.destroy() };
+}
+
+/** The load generator: `concurrency` loops of sequential GETs over keep-alive connections. */
+async function generateLoad(order: LoadOrder): Promise<LoadResult> {
+  const client = clientFor(order);
   let requests = 0;
   let errors = 0;
   let counting = false;
   let stop = false;
-  const loop = async (): Promise<void> => {
+  const loop = async (index: number): Promise<void> => {
     while (!stop) {
       try {
-        await get();
+        await client.get(index);
         if (counting) requests++;
       } catch {
         if (counting) errors++;
       }
     }
   };
-  const loops = Array.from({ length: order.concurrency }, loop);
+  const loops = Array.from({ length: order.concurrency }, (_, i) => loop(i));
   await new Promise((resolve) => setTimeout(resolve, order.warmupSeconds * 1000));
   counting = true;
   const start = performance.now();
@@ -89,81 +113,135 @@ async function generateLoad(order: LoadOrder): Promise<LoadResult> {
   const seconds = (performance.now() - start) / 1000;
   stop = true;
   await Promise.all(loops);
-  agent.destroy();
+  client.close();
   return { requests, errors, seconds };
 }
 
 /** Runs the load worker against `url` and waits for its result. */
-function measure(url: string, order: Omit<LoadOrder, 'url'>): Promise<LoadResult> {
+function load(order: LoadOrder): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { ...order, url } satisfies LoadOrder });
+    const worker = new Worker(new URL(import.meta.url), { workerData: { httpLoad: order } });
     worker.once('message', (result: LoadResult) => resolve(result));
     worker.once('error', reject);
   });
 }
 
-async function listen(server: http.Server): Promise<number> {
+/** A server under test: how to make it, and the row it fills. */
+interface Contender {
+  readonly name: string;
+  readonly protocol: 'h1' | 'h2';
+  readonly create: () => net.Server & { closeAllConnections?: () => void };
+}
+
+function contenders(backends: readonly string[]): Contender[] {
+  const ours = backends.filter((b) => b !== 'plaintext');
+  const tlsservice = (protocol: 'h1' | 'h2'): Contender[] =>
+    ours.map((backend) => ({
+      name: `tlsservice ${backend}`,
+      protocol,
+      create: () => createServer({ container: benchContainer(backend), allowHTTP2: protocol === 'h2' }, handler),
+    }));
+  return [
+    { name: 'node:https', protocol: 'h1', create: () => https.createServer(localhostECDSA, handler) },
+    ...tlsservice('h1'),
+    { name: 'node:http2', protocol: 'h2', create: () => http2.createSecureServer(localhostECDSA, handler) },
+    ...tlsservice('h2'),
+  ];
+}
+
+/** Listens, loads, closes; one sample. */
+async function sample(contender: Contender, plan: HTTPPlan): Promise<LoadResult> {
+  const server = contender.create();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as net.AddressInfo).port;
+  const port = (server.address() as net.AddressInfo).port;
+  try {
+    return await load({ url: `https://localhost:${port}/`, protocol: contender.protocol, ...plan });
+  } finally {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections?.();
+      setTimeout(resolve, 2_000).unref();
+    });
+  }
 }
 
-async function stop(server: http.Server): Promise<void> {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
+/** Measures requests/s of every contender, median of `rounds` round-robin samples. */
+export async function measureHTTP(plan: HTTPPlan, progress: (line: string) => void): Promise<HTTPSection> {
+  const all = contenders(plan.backends);
+  const samples = new Map<string, { rate: number; errors: number }[]>();
+  const failures = new Map<string, string>();
+  const key = (c: Contender): string => `${c.protocol} ${c.name}`;
+  for (let round = 0; round < plan.rounds; round++) {
+    for (const contender of all) {
+      if (failures.has(key(contender))) continue;
+      progress(`http: ${contender.protocol} ${contender.name}, round ${round + 1} of ${plan.rounds} (${plan.seconds} s)`);
+      try {
+        const result = await sample(contender, plan);
+        const list = samples.get(key(contender)) ?? [];
+        list.push({ rate: result.requests / result.seconds, errors: result.errors });
+        samples.set(key(contender), list);
+      } catch (error) {
+        failures.set(key(contender), error instanceof Error ? error.message : String(error));
+      }
+    }
+  }
+  const measured = all.map((contender) => {
+    const list = [...(samples.get(key(contender)) ?? [])].sort((a, b) => a.rate - b.rate);
+    const median = list[Math.floor(list.length / 2)];
+    const failure = failures.get(key(contender));
+    return {
+      protocol: contender.protocol,
+      server: contender.name,
+      requestsPerSecond: median?.rate ?? 0,
+      errors: list.reduce((sum, s) => sum + s.errors, 0),
+      ...(failure || !median ? { error: failure ?? 'no sample' } : {}),
+    };
   });
+  const reference = (protocol: 'h1' | 'h2'): number | undefined =>
+    measured.find((r) => r.server === (protocol === 'h1' ? 'node:https' : 'node:http2') && !r.error)?.requestsPerSecond;
+  const rows: HTTPRow[] = measured.map((r) => ({ ...r, vsNode: r.error ? null : ratio(r.requestsPerSecond, reference(r.protocol)) }));
+  return { concurrency: plan.concurrency, seconds: plan.seconds, rounds: plan.rounds, bodyBytes: BODY.length, rows };
 }
 
-async function benchServer(name: string, server: http.Server, scheme: string, order: Omit<LoadOrder, 'url'>): Promise<Row> {
-  const port = await listen(server);
-  const result = await measure(`${scheme}://localhost:${port}/`, order);
-  await stop(server);
-  return { server: name, requestsPerSecond: result.requests / result.seconds, errors: result.errors };
+/** The servers measured when run on its own: node-tls and the noble engine on both providers. */
+const STANDALONE_BACKENDS = [NODE_TLS, 'noble', 'noble+node-crypto'];
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  const value = at >= 0 ? Number(process.argv[at + 1]) : NaN;
+  return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
 async function main(): Promise<void> {
-  const order = { concurrency: option('concurrency', 16), warmupSeconds: 1, seconds: option('seconds', 3) };
-  const rounds = option('rounds', 3);
+  const plan: HTTPPlan = {
+    backends: STANDALONE_BACKENDS,
+    concurrency: option('concurrency', 16),
+    warmupSeconds: 1,
+    seconds: option('seconds', 3),
+    rounds: option('rounds', 3),
+  };
+  const section = await measureHTTP(plan, (line) => process.stderr.write(`${line}\n`));
+  console.log(`keep-alive, ${section.concurrency} concurrent requests, ${section.seconds} s per run, median of ${section.rounds} rounds, ${section.bodyBytes}-byte body`);
   console.log(
-    `HTTP/1.1 keep-alive, ${order.concurrency} concurrent clients, ${order.seconds} s per run, ` +
-      `median of ${rounds} rounds, ${BODY.length}-byte body`,
+    markdownTable(
+      ['protocol', 'server', 'requests/s', 'vs node', 'errors'],
+      section.rows.map((r) => [r.protocol, r.server, r.error ? `failed: ${r.error}` : r.requestsPerSecond.toFixed(0), r.vsNode === null ? '—' : `${r.vsNode.toFixed(2)}x`, String(r.errors)]),
+    ),
   );
-  const servers: { name: string; scheme: string; create: () => http.Server }[] = [
-    { name: 'node:https', scheme: 'https', create: () => https.createServer(localhostECDSA, handler) },
-    { name: 'node:http', scheme: 'http', create: () => http.createServer(handler) },
-    ...BACKEND_NAMES.map((backend) => ({
-      name: `tlsservice ${backend}`,
-      scheme: backend === 'plaintext' ? 'http' : 'https',
-      create: () => createServer({ container: createContainer(backend, { server: localhostECDSA }) }, handler),
-    })),
-  ];
-  const samples = new Map<string, Row[]>(servers.map((s) => [s.name, []]));
-  for (let round = 0; round < rounds; round++) {
-    for (const server of servers) samples.get(server.name)!.push(await benchServer(server.name, server.create(), server.scheme, order));
-  }
-  const rows = servers.map((server) => median(samples.get(server.name)!));
-  const reference = rows[0]!.requestsPerSecond;
-  console.log(['server'.padEnd(22), 'requests/s'.padStart(11), 'vs node:https'.padStart(14), 'errors'.padStart(7)].join(' '));
-  for (const row of rows) {
-    console.log(
-      [
-        row.server.padEnd(22),
-        row.requestsPerSecond.toFixed(0).padStart(11),
-        `${(row.requestsPerSecond / reference).toFixed(2)}x`.padStart(14),
-        String(row.errors).padStart(7),
-      ].join(' '),
-    );
-  }
 }
 
-/** The row with the median requests/s. */
-function median(rows: readonly Row[]): Row {
-  const sorted = [...rows].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
+const invokedDirectly = (() => {
+  const script = process.argv[1];
+  if (!script || !isMainThread) return false;
+  try {
+    return pathToFileURL(realpathSync(script)).href === import.meta.url;
+  } catch {
+    return false;
+  }
+})();
 
-if (isMainThread) {
+if (!isMainThread && (workerData as { httpLoad?: LoadOrder } | undefined)?.httpLoad) {
+  parentPort!.postMessage(await generateLoad((workerData as { httpLoad: LoadOrder }).httpLoad));
+} else if (invokedDirectly) {
   await main();
-} else {
-  parentPort!.postMessage(await generateLoad(workerData as LoadOrder));
 }

@@ -7,7 +7,9 @@ import type {
   BulkThroughputSection,
   ConnectionRateSection,
   CryptoPrimitivesSection,
+  HandshakeCostSection,
   HostileHelloSection,
+  HTTPSection,
   IdleMemorySection,
   IOCallsSection,
 } from './report.js';
@@ -194,6 +196,32 @@ export function workersTable(section: ResumptionSection): string {
   return markdownTable(['server backend', 'workers', 'full handshakes/s', 'vs 1 worker', 'errors'], rows, ['left', 'right', 'right', 'right', 'right']);
 }
 
+/** Section 8: server CPU per handshake and the longest event-loop slice, per backend. */
+export function handshakeCostTable(section: HandshakeCostSection): string {
+  const rows = section.rows.map((r) =>
+    r.error
+      ? [r.backend, '—', '—', '—', '—', `failed: ${r.error}`]
+      : [r.backend, r.cpuMsPerHandshake.toFixed(2), formatRatio(r.cpuVsDirect), r.longestSliceMs.toFixed(2), formatRatio(r.sliceVsNodeTLS), String(r.errors)],
+  );
+  return markdownTable(
+    ['backend', 'server CPU per handshake (ms)', 'vs node:tls direct', 'longest event-loop slice (ms)', 'vs node-tls', 'errors'],
+    rows,
+    ['left', 'right', 'right', 'right', 'right', 'right'],
+  );
+}
+
+/** Section 9: HTTP keep-alive requests per second, h1 then h2. */
+export function httpTable(section: HTTPSection): string {
+  const rows = section.rows.map((r) => [
+    r.protocol,
+    r.server,
+    r.error ? '—' : formatNumber(r.requestsPerSecond),
+    formatRatio(r.vsNode),
+    r.error ? `failed: ${r.error}` : String(r.errors),
+  ]);
+  return markdownTable(['protocol', 'server', 'requests/s', 'vs node:https / node:http2', 'errors'], rows, ['left', 'left', 'right', 'right', 'right']);
+}
+
 /** Every section's table with a heading, for the terminal. */
 export function terminalSummary(report: BenchReport, machine: string): string {
   const parts: string[] = [`tlsservice benchmarks (${report.quick ? 'quick' : 'full'} run, ${report.durationSeconds.toFixed(1)} s) on ${machine}`];
@@ -211,6 +239,15 @@ export function terminalSummary(report: BenchReport, machine: string): string {
     parts.push(`Resumption (handshake, PING, PONG, close; each client offers its newest ticket; at least ${report.resumption.secondsPerCell} s per cell)`, resumptionRateTable(report.resumption));
     parts.push('IO calls of resumed and 0-RTT exchanges (in memory)', resumptionIOTable(report.resumption));
     parts.push(`tlsservice server --workers n, node:tls clients at concurrency ${report.resumption.workersConcurrency}`, workersTable(report.resumption));
+  }
+  if (report.handshakeCost) {
+    parts.push(
+      `Server cost of one full handshake (CPU over ${report.handshakeCost.handshakes}, longest loop slice over ${report.handshakeCost.blockingHandshakes}; concurrency 1)`,
+      handshakeCostTable(report.handshakeCost),
+    );
+  }
+  if (report.http) {
+    parts.push(`HTTP keep-alive requests/s (${report.http.concurrency} concurrent, median of ${report.http.rounds} × ${report.http.seconds} s)`, httpTable(report.http));
   }
   if (report.notes.length > 0) parts.push(`Notes:\n${report.notes.map((n) => `- ${n}`).join('\n')}`);
   return parts.join('\n\n');

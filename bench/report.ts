@@ -173,6 +173,51 @@ export interface HostileHelloSection {
   readonly rows: readonly HostileHelloRow[];
 }
 
+/** One backend's server-side cost of a full handshake. */
+export interface HandshakeCostRow {
+  readonly backend: string;
+  /** Server process CPU (user + system) per handshake, in ms. */
+  readonly cpuMsPerHandshake: number;
+  /** Against node:tls direct's CPU per handshake. */
+  readonly cpuVsDirect: number | null;
+  /** The longest synchronous slice of the server's event loop over the watched handshakes, in ms. */
+  readonly longestSliceMs: number;
+  /** Against node-tls's longest slice. */
+  readonly sliceVsNodeTLS: number | null;
+  /** Connections the server counted as failed while measuring. */
+  readonly errors: number;
+  readonly error?: string;
+}
+
+/** Section 8: server CPU per full handshake and event-loop blocking. */
+export interface HandshakeCostSection {
+  readonly handshakes: number;
+  readonly blockingHandshakes: number;
+  readonly rows: readonly HandshakeCostRow[];
+}
+
+/** Requests per second of one HTTP server over keep-alive connections. */
+export interface HTTPRow {
+  /** `h1` (HTTP/1.1) or `h2`. */
+  readonly protocol: 'h1' | 'h2';
+  /** `node:https`, `node:http2` or `tlsservice <backend>`. */
+  readonly server: string;
+  readonly requestsPerSecond: number;
+  /** Against node:https (h1) or node:http2 (h2) measured in the same run. */
+  readonly vsNode: number | null;
+  readonly errors: number;
+  readonly error?: string;
+}
+
+/** Section 9: HTTP keep-alive requests per second through our server and node's. */
+export interface HTTPSection {
+  readonly concurrency: number;
+  readonly seconds: number;
+  readonly rounds: number;
+  readonly bodyBytes: number;
+  readonly rows: readonly HTTPRow[];
+}
+
 /** A whole benchmark run. */
 export interface BenchReport {
   readonly formatVersion: 1;
@@ -191,6 +236,8 @@ export interface BenchReport {
   readonly cryptoPrimitives?: CryptoPrimitivesSection;
   readonly hostileHello?: HostileHelloSection;
   readonly resumption?: ResumptionSection;
+  readonly handshakeCost?: HandshakeCostSection;
+  readonly http?: HTTPSection;
 }
 
 /** `value / reference`, or null when either is missing or the reference is zero. */

@@ -1,6 +1,6 @@
 /**
  * The benchmark suite's entry point: `runBenchmarks` (also behind `tlsservice bench`)
- * runs the sections (io, rate, bulk, memory, crypto, hostile, resumption), prints a progress line and the
+ * runs the sections (io, rate, bulk, memory, crypto, hostile, resumption, cpu, http), prints a progress line and the
  * summary tables, writes the JSON, and after a full run regenerates `docs/benchmarks.md`
  * and its charts. Run directly: `node dist/bench/run.js [--quick] [--only ...] [--out f]`,
  * or `node dist/bench/run.js --render` to rebuild the docs from `bench/results/latest.json`.
@@ -14,7 +14,9 @@ import { measureBulkThroughput } from './bulk-throughput.js';
 import { measureConnectionRate } from './connection-rate.js';
 import { measureCryptoPrimitives } from './crypto-primitives.js';
 import { writeDocs } from './docs-report.js';
+import { measureHandshakeCost } from './handshake-cpu.js';
 import { measureHostileHello } from './hostile-hello.js';
+import { measureHTTP } from './http.js';
 import { measureIdleMemory } from './idle-memory.js';
 import { measureIOCalls } from './io-calls.js';
 import { measureResumption } from './resumption-rate.js';
@@ -28,12 +30,12 @@ export interface BenchOptions {
   readonly quick: boolean;
   /** Where to write the JSON (default `bench/results/latest.json`, or `quick.json` for a quick run). */
   readonly out?: string;
-  /** Run only these sections: io, rate, bulk, memory, crypto, hostile, resumption. */
+  /** Run only these sections: io, rate, bulk, memory, crypto, hostile, resumption, cpu, http. */
   readonly only?: readonly string[];
 }
 
 /** The sections, in the order they run. */
-export const SECTIONS = ['io', 'rate', 'bulk', 'memory', 'crypto', 'hostile', 'resumption'] as const;
+export const SECTIONS = ['io', 'rate', 'bulk', 'memory', 'crypto', 'hostile', 'resumption', 'cpu', 'http'] as const;
 /** A section name. */
 export type SectionName = (typeof SECTIONS)[number];
 
@@ -46,6 +48,8 @@ const PLANS = {
     memory: { connections: 200, openConcurrency: 32 },
     cryptoSeconds: 0.08,
     resumption: { concurrencies: [1, 16], secondsPerCell: 0.6, warmupSeconds: 0.2, workersConcurrency: 32 },
+    cost: { warmup: 5, handshakes: 20, blockingHandshakes: 10 },
+    http: { concurrency: 16, warmupSeconds: 0.3, seconds: 0.6, rounds: 1 },
   },
   full: {
     variants: true,
@@ -54,6 +58,8 @@ const PLANS = {
     memory: { connections: 10_000, openConcurrency: 64 },
     cryptoSeconds: 1,
     resumption: { concurrencies: [1, 16], secondsPerCell: 4, warmupSeconds: 1, workersConcurrency: 32 },
+    cost: { warmup: 30, handshakes: 200, blockingHandshakes: 100 },
+    http: { concurrency: 16, warmupSeconds: 1, seconds: 3, rounds: 3 },
   },
 } as const;
 
@@ -131,6 +137,8 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
   const cryptoPrimitives = await section('crypto', () => measureCryptoPrimitives(plan.cryptoSeconds, progress.line));
   const hostileHello = await section('hostile', () => measureHostileHello(backends, progress.line));
   const resumption = await section('resumption', () => measureResumption({ ...plan.resumption, backends }, progress.line));
+  const handshakeCost = await section('cpu', () => measureHandshakeCost({ ...plan.cost, backends }, progress.line));
+  const httpRequests = await section('http', () => measureHTTP({ ...plan.http, backends }, progress.line));
   progress.done();
 
   const report: BenchReport = {
@@ -148,6 +156,8 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     ...(cryptoPrimitives ? { cryptoPrimitives } : {}),
     ...(hostileHello ? { hostileHello } : {}),
     ...(resumption ? { resumption } : {}),
+    ...(handshakeCost ? { handshakeCost } : {}),
+    ...(httpRequests ? { http: httpRequests } : {}),
   };
 
   process.stdout.write(`${terminalSummary(report, machineSummary(machine))}\n\n`);

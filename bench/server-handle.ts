@@ -36,13 +36,37 @@ export interface MemoryFigures {
   readonly errors: number;
 }
 
+/**
+ * What the server measures between `measure-start` and `measure-stop`: its own CPU time
+ * (`cpu`), or the longest synchronous slice of its event loop (`blocking`: a setImmediate
+ * chain reads the process CPU clock at every loop turn, and the most CPU between two
+ * readings is the longest time the loop could not serve anything else; the chain keeps
+ * a core busy, so the two are measured apart).
+ */
+export type MeasureKind = 'cpu' | 'blocking';
+
+/** What the server measured: CPU milliseconds (user + system), or the CPU milliseconds of the longest loop turn. */
+export interface ServerMeasurement {
+  readonly kind: MeasureKind;
+  readonly cpuMs: number;
+  readonly longestSliceMs: number;
+  readonly errors: number;
+}
+
 /** Messages the parent sends. */
-export type ParentMessage = StartMessage | { readonly type: 'memory' } | { readonly type: 'stop' };
+export type ParentMessage =
+  | StartMessage
+  | { readonly type: 'memory' }
+  | { readonly type: 'measure-start'; readonly kind: MeasureKind }
+  | { readonly type: 'measure-stop' }
+  | { readonly type: 'stop' };
 
 /** Messages the server process sends. */
 export type ServerMessage =
   | { readonly type: 'listening'; readonly port: number }
   | ({ readonly type: 'memory' } & MemoryFigures)
+  | { readonly type: 'measuring' }
+  | ({ readonly type: 'measured' } & ServerMeasurement)
   | { readonly type: 'failed'; readonly message: string };
 
 const serverScript = fileURLToPath(new URL('./server-process.js', import.meta.url));
@@ -86,6 +110,39 @@ export class BenchServer {
       this.child.on('message', onMessage);
       this.child.once('exit', onExit);
       this.child.send({ type: 'memory' } satisfies ParentMessage);
+    });
+  }
+
+  /** Starts measuring `kind` in the server process (see MeasureKind); `measureStop` returns the figure. */
+  measureStart(kind: MeasureKind): Promise<void> {
+    // Resolves on the server's answer, so the measurement has begun before the caller's first connection.
+    return new Promise((resolve, reject) => {
+      const onExit = (): void => reject(new Error('bench server exited'));
+      const onMessage = (message: ServerMessage): void => {
+        if (message.type !== 'measuring') return;
+        this.child.off('message', onMessage);
+        this.child.off('exit', onExit);
+        resolve();
+      };
+      this.child.on('message', onMessage);
+      this.child.once('exit', onExit);
+      this.child.send({ type: 'measure-start', kind } satisfies ParentMessage);
+    });
+  }
+
+  /** Stops the measurement begun by measureStart and returns it. */
+  measureStop(): Promise<ServerMeasurement> {
+    return new Promise((resolve, reject) => {
+      const onExit = (): void => reject(new Error('bench server exited'));
+      const onMessage = (message: ServerMessage): void => {
+        if (message.type !== 'measured') return;
+        this.child.off('message', onMessage);
+        this.child.off('exit', onExit);
+        resolve(message);
+      };
+      this.child.on('message', onMessage);
+      this.child.once('exit', onExit);
+      this.child.send({ type: 'measure-stop' } satisfies ParentMessage);
     });
   }
 

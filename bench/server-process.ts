@@ -11,8 +11,8 @@ import { Connection } from '../src/connection.js';
 import { serviceFrom } from '../src/di/container.js';
 import { TCPRawConnection } from '../src/raw/tcp.js';
 import { benchContainer, benchServerConfiguration } from './backends.js';
-import { DIRECT_NODE_TLS, directPingPongServer } from './direct-node-tls.js';
-import type { ParentMessage, ServerMessage, ServerMode } from './server-handle.js';
+import { DIRECT_NODE_TLS, directPingPongServer, directSinkServer } from './direct-node-tls.js';
+import type { MeasureKind, ParentMessage, ServerMessage, ServerMode } from './server-handle.js';
 
 const PONG = new TextEncoder().encode('PONG');
 const DONE = new TextEncoder().encode('DONE');
@@ -80,10 +80,15 @@ async function serve(connection: Connection, mode: ServerMode): Promise<void> {
 }
 
 function start(backend: string, mode: ServerMode, processTicketKey: boolean): void {
-  if (backend === DIRECT_NODE_TLS && mode !== 'ping-pong') throw new Error(`${backend} only serves ping-pong`);
+  if (backend === DIRECT_NODE_TLS && mode === 'idle') throw new Error(`${backend} serves ping-pong and sink only`);
   // node:tls direct keeps one SecureContext, and so one ticket key, for the whole server anyway.
   const ticketKeys = processTicketKey ? new Uint8Array(randomBytes(48)) : undefined;
-  const server = backend === DIRECT_NODE_TLS ? directPingPongServer(() => errors++) : tlsServiceServer(backend, mode, ticketKeys);
+  const server =
+    backend !== DIRECT_NODE_TLS
+      ? tlsServiceServer(backend, mode, ticketKeys)
+      : mode === 'sink'
+        ? directSinkServer(() => errors++)
+        : directPingPongServer(() => errors++);
   server.on('connection', (socket: net.Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -131,6 +136,44 @@ async function reportMemory(): Promise<void> {
   });
 }
 
+/** The measurement in progress (see MeasureKind). */
+let measuring: { kind: MeasureKind; cpu: NodeJS.CpuUsage; errors: number; longest: number; running: boolean } | undefined;
+
+/**
+ * Reads the CPU clock at every event-loop turn while a blocking measurement runs and
+ * keeps the most CPU one turn took: on a shared machine a wall-clock gap would also count
+ * the time the OS gave other processes.
+ */
+function tick(last: NodeJS.CpuUsage): void {
+  const current = measuring;
+  if (!current?.running) return;
+  const now = process.cpuUsage();
+  const ms = (now.user - last.user + now.system - last.system) / 1000;
+  if (ms > current.longest) current.longest = ms;
+  setImmediate(tick, now);
+}
+
+function measureStart(kind: MeasureKind): void {
+  measuring = { kind, cpu: process.cpuUsage(), errors, longest: 0, running: true };
+  if (kind === 'blocking') setImmediate(tick, process.cpuUsage());
+  send({ type: 'measuring' });
+}
+
+function measureStop(): void {
+  const current = measuring;
+  if (!current) return;
+  current.running = false;
+  measuring = undefined;
+  const cpu = process.cpuUsage(current.cpu);
+  send({
+    type: 'measured',
+    kind: current.kind,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    longestSliceMs: current.longest,
+    errors: errors - current.errors,
+  });
+}
+
 process.on('message', (message: ParentMessage) => {
   switch (message.type) {
     case 'start':
@@ -142,6 +185,12 @@ process.on('message', (message: ParentMessage) => {
       break;
     case 'memory':
       void reportMemory();
+      break;
+    case 'measure-start':
+      measureStart(message.kind);
+      break;
+    case 'measure-stop':
+      measureStop();
       break;
     case 'stop':
       for (const socket of sockets) socket.destroy();

@@ -1,25 +1,27 @@
 /**
  * `RawConnectionDuplex`: a Node Duplex over any RawConnection, so node:tls can run over
- * an in-memory pair or a counting decorator as well as a socket. `_read` pulls
- * receiveBytes, `_writev` is ONE raw sendBytes(iovec), `_final` is the raw write-only
- * shutdown (node:tls ends the transport's write side after its close_notify, and keeps
- * reading: RFC 8446 section 6.1 half-close). Destroying it after a fatal alert lingers.
+ * an in-memory pair or a counting decorator as well as a socket (the TLSTransport for
+ * everything but an untouched TCP connection). `_read` pulls receiveBytes, `_writev` is
+ * ONE raw sendBytes(iovec), `_final` is the raw write-only shutdown (node:tls ends the
+ * transport's write side after its close_notify, and keeps reading: RFC 8446 section
+ * 6.1 half-close). Destroying it after a fatal alert lingers.
  */
 import { Duplex } from 'node:stream';
+import type tls from 'node:tls';
 import type { RawConnection } from '../../src/raw-connection.js';
 import { lingeringClose } from '../../src/raw/lingering-close.js';
+import { truncation, type TLSTransport } from './transport.js';
 
 /** The default size of each raw read. */
 export const DEFAULT_RAW_READ_SIZE = 64 * 1024;
 
 /** A Duplex whose reads and writes are calls on a RawConnection. */
-export class RawConnectionDuplex extends Duplex {
-  /** Called before every write reaches the raw connection (it may call `abortWith`). */
-  beforeWrite: (() => void) | undefined;
-  /** Asked when the duplex is destroyed: true when a fatal alert went out, so the raw connection lingers instead of a reset. */
-  lingerOnDestroy: (() => boolean) | undefined;
+export class RawConnectionDuplex extends Duplex implements TLSTransport {
+  private lingerOnDestroy: (() => boolean) | undefined;
   private closeRequested = false;
   private readonly readSize: number;
+  private endedFirst = false;
+  private tlsSocket: tls.TLSSocket | undefined;
 
   constructor(
     /** The raw connection underneath. */
@@ -28,6 +30,28 @@ export class RawConnectionDuplex extends Duplex {
   ) {
     super({ allowHalfOpen: true, decodeStrings: true });
     this.readSize = options.readSize ?? DEFAULT_RAW_READ_SIZE;
+  }
+
+  get stream(): Duplex {
+    return this;
+  }
+
+  endError(): Error | undefined {
+    return this.endedFirst ? truncation() : undefined;
+  }
+
+  attach(socket: tls.TLSSocket, lingerOnDestroy: () => boolean): void {
+    this.tlsSocket = socket;
+    this.lingerOnDestroy = lingerOnDestroy;
+  }
+
+  watchEnd(): void {
+    const socket = this.tlsSocket;
+    // Our end reaches OpenSSL only after every byte before it: if OpenSSL had not ended its
+    // stream by then, no close_notify came.
+    this.prependListener('end', () => {
+      this.endedFirst = socket !== undefined && !(socket as unknown as { _readableState: { ended: boolean } })._readableState.ended;
+    });
   }
 
   override _read(): void {
@@ -86,7 +110,6 @@ export class RawConnectionDuplex extends Duplex {
 
   /** Sends `buffers` as one raw write; dropped once the raw side is closing. */
   private send(buffers: readonly Uint8Array[], callback: (error?: Error | null) => void): void {
-    this.beforeWrite?.();
     if (this.closeRequested) {
       callback();
       return;

@@ -1,23 +1,24 @@
 /**
- * `NodeTLSService`: OpenSSL through node:tls over ANY RawConnection. The raw connection
- * is adapted to a Duplex (RawConnectionDuplex) and wrapped in a TLSSocket; errors come
- * out typed, and a client that rejects the server's certificate tells the server why
- * with a fatal alert in place of its Finished (see abort-alert.ts). Closing follows
+ * `NodeTLSService`: OpenSSL through node:tls over ANY RawConnection. A plain TCP
+ * connection lends its net.Socket to the TLSSocket (the native path, OpenSSL doing the
+ * IO in C++); any other raw connection is adapted to a Duplex (see transport.ts). Errors
+ * come out typed, and a client that rejects the server's certificate tells the server
+ * why with a fatal alert in place of its Finished (see abort-alert.ts). Closing follows
  * RFC 8446 section 6.1: `shutdownWrite` is TLSSocket.end() over a half-open transport;
  * a transport end that reaches OpenSSL before a close_notify did is a TruncationError;
- * after a fatal alert the raw connection lingers (see raw-duplex.ts).
+ * after a fatal alert the raw connection lingers.
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import { certificateList, nameList, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
-import { ConfigurationError, ConnectionClosedError, TruncationError, alertForCertificateReason } from '../../src/errors.js';
+import { ConfigurationError, ConnectionClosedError, alertForCertificateReason } from '../../src/errors.js';
 import { asIovec, type ByteSource, type RawConnection } from '../../src/raw-connection.js';
 import { StreamReader } from '../../src/raw/stream-reader.js';
 import { writeVectored } from '../../src/raw/stream-writer.js';
 import type { NegotiatedParameters, SessionSource, TLSService } from '../../src/tls-service.js';
 import { parseKeylogLine, plaintextAlertRecord, protectedAlertRecord } from './abort-alert.js';
 import { certificateError, mapNodeTLSError } from './error-mapping.js';
-import { RawConnectionDuplex } from './raw-duplex.js';
+import { transportFor, type TLSTransport } from './transport.js';
 import { checkMaxDepth, crlForOpenSSL, depthFailure } from './verification.js';
 import { ContentCache } from '../../src/content-cache.js';
 import { checkTicketOptions, isNodeSession, nodeTicketKey, SocketSessions } from './sessions.js';
@@ -30,53 +31,59 @@ export class NodeTLSService implements TLSService, SessionSource {
   readonly backend = 'node-tls';
   private readonly sessions = new SocketSessions();
   private socket: tls.TLSSocket | undefined;
-  private duplex: RawConnectionDuplex | undefined;
+  private transport: TLSTransport | undefined;
   private reader: StreamReader | undefined;
   private writeShutdown: Promise<void> | undefined;
   private parameters: NegotiatedParameters | undefined;
   private closing: Promise<void> | undefined;
+  /** The server's certificate (with its chain) as read for our verification, reused for `negotiated`. */
+  private verifiedCertificate: tls.DetailedPeerCertificate | undefined;
   /** Set when we aborted the handshake ourselves; negotiate rejects with it. */
   private abortError: Error | undefined;
 
   async negotiateAsClient(via: RawConnection, options: ClientConfiguration = {}): Promise<void> {
     this.claim();
-    const duplex = this.adopt(via);
+    const transport = this.adopt(via);
     const servername = options.servername;
     const nameIsAddress = servername !== undefined && net.isIP(servername) !== 0;
     const verifyName = servername ?? 'localhost';
     const rejectUnauthorized = options.rejectUnauthorized ?? true;
     const secureContext = createContext(options);
     const socket = tls.connect({
-      socket: duplex,
+      socket: transport.stream,
       allowHalfOpen: true,
       secureContext,
       host: verifyName,
       servername: servername !== undefined && !nameIsAddress ? servername : undefined,
-      // We verify ourselves (see abortIfUntrusted): node:tls would only close the socket.
+      // We verify ourselves (see abortIfUntrusted): node:tls would only close the socket,
+      // and would check the host name a second time.
       rejectUnauthorized: false,
+      ...(rejectUnauthorized ? { checkServerIdentity: skipIdentityCheck } : {}),
       ALPNProtocols: options.ALPNProtocols ? [...options.ALPNProtocols] : undefined,
       ...(isNodeSession(options.session) ? { session: Buffer.from(options.session) } : {}),
     } as tls.ConnectionOptions);
     this.socket = socket;
-    this.lingerAfterErrors(socket, duplex);
+    this.lingerAfterErrors(socket, transport);
     this.sessions.watch(socket);
     const secrets = new Map<string, Uint8Array>();
+    let decided = !rejectUnauthorized;
+    const verify = (): void => {
+      if (!decided) decided = this.abortIfUntrusted(socket, transport, verifyName, secrets, options.maxDepth, options.checkServerIdentity);
+    };
     if (options.keylog || rejectUnauthorized) {
       socket.on('keylog', (line: Buffer) => {
         const text = line.toString('latin1').trimEnd();
         options.keylog?.(text);
         const entry = rejectUnauthorized ? parseKeylogLine(text) : undefined;
         if (entry?.label === 'CLIENT_HANDSHAKE_TRAFFIC_SECRET') secrets.set(entry.label, entry.secret);
+        // OpenSSL logs our write secret as it starts our flight, before the flight leaves
+        // (TLS 1.2: the master secret, building the ClientKeyExchange; TLS 1.3: the client
+        // handshake secret, after the server's Finished and before ours).
+        if (entry?.label === 'CLIENT_HANDSHAKE_TRAFFIC_SECRET' || entry?.label === 'CLIENT_RANDOM') verify();
       });
     }
-    let decided = !rejectUnauthorized;
-    const verify = (): void => {
-      if (!decided) decided = this.abortIfUntrusted(socket, duplex, verifyName, secrets, options.maxDepth, options.checkServerIdentity);
-    };
-    duplex.beforeWrite = verify;
     socket.prependListener('secureConnect', verify);
     await this.awaitHandshake(socket, 'secureConnect');
-    duplex.beforeWrite = undefined;
     secrets.clear();
     if (this.abortError) throw this.abortError;
     this.settle(socket, servername, true);
@@ -98,8 +105,8 @@ export class NodeTLSService implements TLSService, SessionSource {
     }
     const requestCert = options.requestCert ?? false;
     const rejectUnauthorized = options.rejectUnauthorized ?? true;
-    const duplex = this.adopt(via);
-    const socket = new tls.TLSSocket(duplex, {
+    const transport = this.adopt(via);
+    const socket = new tls.TLSSocket(transport.stream, {
       isServer: true,
       secureContext,
       requestCert,
@@ -107,7 +114,7 @@ export class NodeTLSService implements TLSService, SessionSource {
       ALPNProtocols: options.ALPNProtocols ? [...options.ALPNProtocols] : undefined,
     });
     this.socket = socket;
-    this.lingerAfterErrors(socket, duplex);
+    this.lingerAfterErrors(socket, transport);
     if (options.keylog) socket.on('keylog', (line: Buffer) => options.keylog!(line.toString('latin1').trimEnd()));
     await this.awaitHandshake(socket, 'secure');
     if (requestCert && rejectUnauthorized) {
@@ -196,10 +203,10 @@ export class NodeTLSService implements TLSService, SessionSource {
     if (this.socket) throw new ConnectionClosedError('node-tls: a service negotiates once');
   }
 
-  /** The Duplex node:tls runs over. */
-  private adopt(via: RawConnection): RawConnectionDuplex {
-    this.duplex = new RawConnectionDuplex(via);
-    return this.duplex;
+  /** The transport node:tls runs over: the TCP socket itself, or a Duplex over `via`. */
+  private adopt(via: RawConnection): TLSTransport {
+    this.transport = transportFor(via);
+    return this.transport;
   }
 
   /**
@@ -207,9 +214,9 @@ export class NodeTLSService implements TLSService, SessionSource {
    * rather than reset (node:tls destroys a failed handshake itself, with the error set;
    * after the handshake it only emits 'error', so we destroy then).
    */
-  private lingerAfterErrors(socket: tls.TLSSocket, duplex: RawConnectionDuplex): void {
+  private lingerAfterErrors(socket: tls.TLSSocket, transport: TLSTransport): void {
     let failed = false;
-    duplex.lingerOnDestroy = () => failed || socket.errored !== null;
+    transport.attach(socket, () => failed || socket.errored !== null);
     socket.prependListener('error', () => {
       failed = true;
       if (this.reader) setImmediate(() => socket.destroy());
@@ -255,15 +262,15 @@ export class NodeTLSService implements TLSService, SessionSource {
   }
 
   /**
-   * Verifies the server's certificate as soon as it is in: on the client's first write
-   * after it (TLS 1.2: the flight with our Finished) or at 'secureConnect' (TLS 1.3,
-   * where node:tls reports the handshake before flushing our Finished). On failure the
-   * Finished is replaced by a fatal alert and the connection is closed, so the server
-   * learns why. Returns false while there is no certificate to decide on yet.
+   * Verifies the server's certificate as soon as it is in: at the first key-log line
+   * after it (OpenSSL is building our next flight and has not sent it) or at
+   * 'secureConnect' (node:tls reports the handshake before flushing our Finished). On
+   * failure a fatal alert goes out ahead of that flight and the connection is closed, so
+   * the server learns why. Returns false while there is no certificate to decide on yet.
    */
   private abortIfUntrusted(
     socket: tls.TLSSocket,
-    duplex: RawConnectionDuplex,
+    transport: TLSTransport,
     verifyName: string,
     secrets: ReadonlyMap<string, Uint8Array>,
     maxDepth: number | undefined,
@@ -272,6 +279,10 @@ export class NodeTLSService implements TLSService, SessionSource {
     const handle = (socket as unknown as { _handle?: { verifyError(): (Error & { code?: string }) | null } })._handle;
     const certificate = handle ? socket.getPeerCertificate(true) : undefined;
     if (!handle || !certificate?.raw) return false;
+    this.verifiedCertificate = certificate;
+    // node:tls reads the same chain again at 'secureConnect'; hand it the one we built.
+    const detailed = socket.getPeerCertificate.bind(socket);
+    socket.getPeerCertificate = ((full?: boolean) => (full === true && !socket.destroyed && this.parameters === undefined ? certificate : detailed(full))) as typeof socket.getPeerCertificate;
     const failure = handle.verifyError() ?? checkedIdentity(verifyName, certificate, checkIdentity);
     const tooDeep = failure ? undefined : depthFailure(socket, maxDepth);
     if (!failure && !tooDeep) return true;
@@ -286,21 +297,18 @@ export class NodeTLSService implements TLSService, SessionSource {
       record = plaintextAlertRecord(alert);
     }
     this.abortError = error;
-    duplex.abortWith(record ?? new Uint8Array(0));
+    transport.abortWith(record ?? new Uint8Array(0));
     setImmediate(() => socket.destroy(error));
     return true;
   }
 
   private settle(socket: tls.TLSSocket, servername: string | undefined, isClient: boolean): void {
-    // The transport's end reaches OpenSSL only after every byte before it. If OpenSSL had
-    // not ended the stream by then, no close_notify came: a truncation (RFC 8446 section 6.1).
-    let truncated = false;
-    this.duplex!.prependListener('end', () => {
-      truncated = !(socket as unknown as { _readableState: { ended: boolean } })._readableState.ended;
-    });
+    // A transport end before OpenSSL saw close_notify is a truncation (RFC 8446 section 6.1).
+    const transport = this.transport!;
+    transport.watchEnd();
     this.reader = new StreamReader(socket, {
       mapError: mapNodeTLSError,
-      endError: () => (truncated ? new TruncationError('node-tls: the peer ended the connection without close_notify') : undefined),
+      endError: () => transport.endError(),
     });
     const keyInfo = isClient ? socket.getEphemeralKeyInfo() : undefined;
     const groupName = keyInfo && 'name' in keyInfo && typeof keyInfo.name === 'string' ? keyInfo.name : undefined;
@@ -312,7 +320,7 @@ export class NodeTLSService implements TLSService, SessionSource {
       group: groupName === undefined ? undefined : (groupNames[groupName] ?? groupName),
       alpnProtocol: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : undefined,
       servername: typeof sni === 'string' && sni !== '' ? sni : undefined,
-      peerCertificates: peerChain(socket),
+      peerCertificates: peerChain(this.verifiedCertificate ?? socket.getPeerCertificate(true)),
       resumed: socket.isSessionReused(),
     };
   }
@@ -344,6 +352,11 @@ function endWrite(socket: tls.TLSSocket): Promise<void> {
   });
 }
 
+/** node:tls's own host-name check, turned off where abortIfUntrusted has made it already. */
+function skipIdentityCheck(): undefined {
+  return undefined;
+}
+
 /** The host-name check: the configured `checkServerIdentity` (given the leaf's DER) or node:tls's own. */
 function checkedIdentity(
   hostname: string,
@@ -355,10 +368,10 @@ function checkedIdentity(
   return rejection ? Object.assign(new Error(rejection.message, { cause: rejection }), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }) : undefined;
 }
 
-/** The peer's chain as DER, leaf first, following issuers until a self-issued one. */
-function peerChain(socket: tls.TLSSocket): Uint8Array[] {
+/** The chain from `leaf` as DER, leaf first, following issuers until a self-issued one. */
+function peerChain(leaf: tls.DetailedPeerCertificate | undefined): Uint8Array[] {
   const chain: Uint8Array[] = [];
-  let certificate: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  let certificate = leaf;
   while (certificate?.raw && chain.length < 16) {
     chain.push(new Uint8Array(certificate.raw));
     const issuer: tls.DetailedPeerCertificate | undefined = certificate.issuerCertificate;
@@ -377,11 +390,36 @@ function createContext(options: CommonConfiguration & { sessionTimeout?: number 
   const cipherSuites = nameList(options.cipherSuites);
   checkMaxDepth(options.maxDepth);
   const parts = [certificateList(ca), certificateList(cert), key, certificateList(crl), minVersion, maxVersion, cipherSuites, groups, ciphers, sessionTimeout, ticketKey];
-  return contexts.get(parts, () => {
-    const context = buildContext(options);
-    if (ticketKey) (context as unknown as { context: { setTicketKeys(keys: Buffer): void } }).context.setTicketKeys(Buffer.from(ticketKey));
-    return context;
+  const recent = recentContexts.find((entry) => sameParts(entry.parts, parts));
+  if (recent) return recent.context;
+  const context = contexts.get(parts, () => {
+    const built = buildContext(options);
+    if (ticketKey) (built as unknown as { context: { setTicketKeys(keys: Buffer): void } }).context.setTicketKeys(Buffer.from(ticketKey));
+    return built;
   });
+  recentContexts.unshift({ parts, context });
+  recentContexts.length = Math.min(recentContexts.length, RECENT_CONTEXTS);
+  return context;
+}
+
+/**
+ * How many SecureContexts are also found by the identity of their configuration's
+ * values: connections made from one configuration pass the same strings, and comparing
+ * those is far cheaper than building the content key (buffers always take the content key).
+ */
+const RECENT_CONTEXTS = 8;
+const recentContexts: { parts: readonly unknown[]; context: tls.SecureContext }[] = [];
+
+/** True when `a` and `b` hold the same values (=== and no buffers), arrays compared element by element. */
+function sameParts(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y && !(x instanceof Uint8Array)) continue; // a buffer may have been rewritten in place
+    if (!Array.isArray(x) || !Array.isArray(y) || !sameParts(x, y)) return false;
+  }
+  return true;
 }
 
 function buildContext(options: CommonConfiguration & { sessionTimeout?: number }): tls.SecureContext {

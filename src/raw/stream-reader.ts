@@ -37,6 +37,9 @@ export class StreamReader {
   private failure: Error | undefined;
   private released = false;
   private paused = false;
+  private touched = false;
+  /** The listeners it put on the stream, so detach can take them off. */
+  private readonly listeners: { readonly [event: string]: (...args: any[]) => void };
 
   constructor(
     private readonly stream: Readable,
@@ -46,12 +49,21 @@ export class StreamReader {
     this.mapError =
       options.mapError ?? ((error) => new ConnectionClosedError(`connection failed: ${describe(error)}`, { cause: error }));
     this.endError = options.endError ?? (() => undefined);
-    stream.on('data', (chunk: Uint8Array | string) => this.onData(chunk));
-    stream.on('end', () => this.onEnd());
-    stream.on('error', (error: unknown) => this.fail(this.mapError(error)));
-    stream.on('close', () => {
-      if (!this.ended) this.fail(new ConnectionClosedError('connection closed before the end of the stream'));
-    });
+    this.listeners = {
+      data: (chunk: Uint8Array | string) => this.onData(chunk),
+      end: () => this.onEnd(),
+      error: (error: unknown) => this.fail(this.mapError(error)),
+      close: () => {
+        // Only built when a reader can still see it (an error captures a stack trace).
+        if (!this.ended && !this.failure && !this.released) this.fail(new ConnectionClosedError('connection closed before the end of the stream'));
+      },
+    };
+    for (const [event, listener] of Object.entries(this.listeners)) stream.on(event, listener);
+  }
+
+  /** True until a read was asked for (or the reader was released or detached). */
+  get untouched(): boolean {
+    return !this.touched && !this.released;
   }
 
   /** Bytes received and not yet read. */
@@ -75,6 +87,7 @@ export class StreamReader {
       return Promise.reject(new RangeError(`receiveBytes: max must be a positive integer, got ${max}`));
     }
     if (this.released) return Promise.reject(new ConnectionClosedError('receiveBytes after close'));
+    this.touched = true;
     if (this.pending.length === 0) {
       const ready = this.takeReady(max);
       if (ready) return ready;
@@ -91,6 +104,20 @@ export class StreamReader {
     this.queue.clear();
     for (const read of this.pending.splice(0)) read.resolve(new Uint8Array(0));
     this.resume();
+  }
+
+  /**
+   * Gives the stream back, paused and with every byte queued here put back in front of
+   * its own buffer (unshift), so a new owner reads the stream from where it began; this
+   * reader then acts as released. Only before any read was asked for.
+   */
+  detach(): void {
+    if (!this.untouched) throw new ConnectionClosedError('StreamReader.detach after reads began');
+    this.released = true;
+    for (const [event, listener] of Object.entries(this.listeners)) this.stream.off(event, listener);
+    this.stream.pause();
+    if (this.queue.length > 0) this.stream.unshift(this.queue.take(this.queue.length));
+    this.queue.clear();
   }
 
   /** Fails pending and later reads with `error` (unless reading already ended cleanly). */

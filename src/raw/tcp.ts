@@ -19,9 +19,12 @@ export interface TCPAddress {
 
 /** A RawConnection over one TCP socket. */
 export class TCPRawConnection implements RawConnection {
-  private readonly reader: StreamReader;
+  private reader: StreamReader;
   private closing: Promise<void> | undefined;
   private writeShutdown: Promise<void> | undefined;
+  /** Set while another owner does the socket's IO itself (see lendSocket). */
+  private lent = false;
+  private wrote = false;
 
   private constructor(
     /** The underlying socket (for tests and diagnostics; do not read from it directly). */
@@ -30,9 +33,42 @@ export class TCPRawConnection implements RawConnection {
     socket.setNoDelay(true);
     // The peer's FIN ends only its direction (RFC 8446 section 6.1 half-close): we may still write.
     socket.allowHalfOpen = true;
-    this.reader = new StreamReader(socket, {
+    this.reader = TCPRawConnection.readerOf(socket);
+  }
+
+  private static readerOf(socket: net.Socket): StreamReader {
+    return new StreamReader(socket, {
       mapError: (error) => new ConnectionClosedError(`TCP connection failed: ${describe(error)}`, { cause: error }),
     });
+  }
+
+  /**
+   * Lends the socket to an owner that does its IO itself (node:tls's native path, where
+   * OpenSSL reads and writes the socket in C++): our reader lets go, and bytes that had
+   * already arrived go back into the socket's own buffer, so the new owner sees the stream
+   * from its first byte. Undefined once anything was read or written through this
+   * connection, or it is closing. While lent, receiveBytes rejects; sendBytes writes
+   * straight into the socket between the owner's writes (raw bytes, as a peer on the
+   * path could), and shutdownWrite, close and destroy act on the socket.
+   */
+  lendSocket(): net.Socket | undefined {
+    if (this.lent || this.wrote || this.closing || this.writeShutdown || !this.reader.untouched || this.socket.destroyed) return undefined;
+    this.reader.detach();
+    this.lent = true;
+    return this.socket;
+  }
+
+  /**
+   * Takes the socket back after lendSocket, when its owner is done with it but the
+   * connection goes on (a lingering close after the owner's fatal alert): reads resume
+   * through this connection. The owner must no longer read the socket.
+   */
+  reclaimSocket(): void {
+    if (!this.lent) return;
+    this.lent = false;
+    this.reader = TCPRawConnection.readerOf(this.socket);
+    if (this.closing) this.reader.release();
+    this.socket.resume(); // detach paused it; a listener added to a paused stream does not resume it
   }
 
   /** Wraps a connected socket (e.g. one a net.Server accepted). */
@@ -58,6 +94,7 @@ export class TCPRawConnection implements RawConnection {
     if (this.closing || socket.destroyed || socket.writableEnded) {
       return Promise.reject(new ConnectionClosedError('sendBytes after close'));
     }
+    this.wrote = true;
     return writeVectored(
       socket,
       asIovec(data),
@@ -67,6 +104,7 @@ export class TCPRawConnection implements RawConnection {
 
   /** Resolves with 1..max bytes, or an empty array at end of stream. */
   receiveBytes(max: number): Promise<Uint8Array> {
+    if (this.lent) return Promise.reject(new ConnectionClosedError('receiveBytes while the socket is lent (see lendSocket)'));
     return this.reader.receiveBytes(max);
   }
 

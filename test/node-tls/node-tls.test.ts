@@ -1,16 +1,21 @@
 /**
- * node-tls specifics: the client's abort alert under every TLS 1.3 suite and in TLS 1.2,
- * configured groups and suites, key logging, client certificates, configuration errors.
+ * node-tls specifics: the client's abort alert under every TLS 1.3 suite and in TLS 1.2
+ * on both transports (in memory: the Duplex path; TCP: the native path, TLSSocket over
+ * the socket itself), which path a raw connection takes, configured groups and suites,
+ * key logging, client certificates, configuration errors.
  */
 import test from 'ava';
 import { NodeTLSService } from '../../adapters/node-tls/index.js';
+import { rawPair } from '../../spec/harness.js';
+import { CountingRawConnection } from '../../src/raw/counting.js';
 import { memoryPair } from '../../src/raw/memory.js';
+import { ConnectionClosedError } from '../../src/errors.js';
 import { CertificateVerificationError, ConfigurationError, TLSAlertError } from '../../src/errors.js';
 import type { ClientConfiguration, ServerConfiguration } from '../../src/configuration.js';
 import { clientCertificate, localhostECDSA, localhostEd25519, localhostRSA, testCA, untrustedLocalhost } from '../fixtures/certs.js';
 
-async function negotiate(client: ClientConfiguration, server: ServerConfiguration) {
-  const [a, b] = memoryPair();
+async function negotiate(client: ClientConfiguration, server: ServerConfiguration, transport: 'memory' | 'tcp' = 'memory') {
+  const [a, b] = await rawPair(transport);
   const c = new NodeTLSService();
   const s = new NodeTLSService();
   const [cr, sr] = await Promise.allSettled([
@@ -20,14 +25,39 @@ async function negotiate(client: ClientConfiguration, server: ServerConfiguratio
   return { c, s, cr, sr };
 }
 
-for (const suite of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']) {
-  test(`untrusted CA under ${suite}: the server receives unknown_ca`, async (t) => {
-    const { cr, sr } = await negotiate({ cipherSuites: [suite] }, { ...untrustedLocalhost, cipherSuites: [suite] });
-    t.true(cr.status === 'rejected' && cr.reason instanceof CertificateVerificationError);
-    t.true(sr.status === 'rejected' && sr.reason instanceof TLSAlertError);
-    if (sr.status === 'rejected') t.like(sr.reason, { alert: 'unknown_ca', direction: 'received' });
-  });
+for (const transport of ['memory', 'tcp'] as const) {
+  for (const suite of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']) {
+    // RFC 8446 section 6.2: the client's alert, protected under its handshake traffic key, replaces its Finished.
+    test(`${transport}: untrusted CA under ${suite}: the server receives unknown_ca`, async (t) => {
+      const { cr, sr } = await negotiate({ cipherSuites: [suite] }, { ...untrustedLocalhost, cipherSuites: [suite] }, transport);
+      t.true(cr.status === 'rejected' && cr.reason instanceof CertificateVerificationError);
+      t.true(sr.status === 'rejected' && sr.reason instanceof TLSAlertError);
+      if (sr.status === 'rejected') t.like(sr.reason, { alert: 'unknown_ca', direction: 'received' });
+    });
+  }
 
+  test(`${transport}: TLS 1.2: a wrong CA gives the server a plaintext unknown_ca alert`, async (t) => {
+    const { cr, sr } = await negotiate({ maxVersion: 'TLSv1.2' }, untrustedLocalhost, transport);
+    t.true(cr.status === 'rejected' && cr.reason instanceof CertificateVerificationError);
+    if (sr.status === 'rejected') t.like(sr.reason, { alert: 'unknown_ca', direction: 'received' });
+    else t.fail('server accepted');
+  });
+}
+
+test('a TCP connection lends its socket to node:tls (OpenSSL does the IO); a decorated one goes through the Duplex', async (t) => {
+  const [a, b] = await rawPair('tcp');
+  const counted = new CountingRawConnection(b);
+  const c = new NodeTLSService();
+  const s = new NodeTLSService();
+  await Promise.all([c.negotiateAsClient(a, { ca: testCA, servername: 'localhost' }), s.negotiateAsServer(counted, localhostECDSA)]);
+  await t.throwsAsync(a.receiveBytes(1), { instanceOf: ConnectionClosedError }, 'the client socket is lent to TLSSocket');
+  t.true(counted.reads.length > 0 && counted.writes.length > 0, 'the decorated server end saw every read and write');
+  await c.sendBytes(new TextEncoder().encode('over both paths'));
+  t.is(new TextDecoder().decode(await s.receiveBytes(100)), 'over both paths');
+  await Promise.all([c.close(), s.close()]);
+});
+
+for (const suite of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']) {
   test(`${suite} is negotiated when configured`, async (t) => {
     const { c, s, cr, sr } = await negotiate({ cipherSuites: [suite] }, { ...localhostECDSA, cipherSuites: [suite] });
     t.is(cr.status, 'fulfilled');
@@ -38,13 +68,6 @@ for (const suite of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CH
     await s.close();
   });
 }
-
-test('TLS 1.2: a wrong CA gives the server a plaintext unknown_ca alert', async (t) => {
-  const { cr, sr } = await negotiate({ maxVersion: 'TLSv1.2' }, untrustedLocalhost);
-  t.true(cr.status === 'rejected' && cr.reason instanceof CertificateVerificationError);
-  if (sr.status === 'rejected') t.like(sr.reason, { alert: 'unknown_ca', direction: 'received' });
-  else t.fail('server accepted');
-});
 
 test('rejectUnauthorized: false accepts an untrusted server', async (t) => {
   const { c, s, cr, sr } = await negotiate({ rejectUnauthorized: false }, untrustedLocalhost);

@@ -130,3 +130,73 @@ test('fromSocket wraps an accepted socket; close sends FIN the peer sees as end'
   await client.close();
   server.close();
 });
+
+/** Reads `count` bytes straight from a socket (paused or flowing). */
+function readFromSocket(socket: net.Socket, count: number): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let got = 0;
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      got += chunk.length;
+      if (got >= count) {
+        socket.off('data', onData);
+        socket.pause();
+        resolve(Buffer.concat(chunks));
+      }
+    };
+    socket.on('data', onData);
+    socket.resume();
+  });
+}
+
+test('lendSocket hands the socket over with the bytes that had already arrived still in it', async (t) => {
+  const server = await loopback();
+  const raw = await connectTCP({ host: '127.0.0.1', port: server.port });
+  const peer = await server.accepted();
+  peer.write('early bytes');
+  await new Promise((resolve) => setTimeout(resolve, 100)); // they reach our queue before the lend
+  const socket = raw.lendSocket();
+  t.truthy(socket, 'an untouched connection lends its socket');
+  t.is(raw.lendSocket(), undefined, 'only once');
+  peer.write(' and later ones');
+  t.is((await readFromSocket(socket!, 26)).toString(), 'early bytes and later ones', 'nothing lost, nothing reordered');
+  await t.throwsAsync(raw.receiveBytes(10), { instanceOf: ConnectionClosedError }, 'reads are the new owner\'s');
+  await raw.sendBytes(new TextEncoder().encode('raw write')); // still straight into the socket
+  t.is((await readFromSocket(peer, 9)).toString(), 'raw write');
+  raw.destroy();
+  peer.destroy();
+  server.close();
+});
+
+test('lendSocket refuses once anything was read or written through the connection', async (t) => {
+  const server = await loopback();
+  const read = await connectTCP({ host: '127.0.0.1', port: server.port });
+  const readPeer = await server.accepted();
+  readPeer.write('x');
+  t.is((await read.receiveBytes(1)).length, 1);
+  t.is(read.lendSocket(), undefined, 'after a read');
+  const written = await connectTCP({ host: '127.0.0.1', port: server.port });
+  const writtenPeer = await server.accepted();
+  await written.sendBytes(Uint8Array.of(1));
+  t.is(written.lendSocket(), undefined, 'after a write');
+  for (const s of [read, written]) s.destroy();
+  for (const s of [readPeer, writtenPeer]) s.destroy();
+  server.close();
+});
+
+test('reclaimSocket takes a lent socket back: reads go on through the connection', async (t) => {
+  const server = await loopback();
+  const raw = await connectTCP({ host: '127.0.0.1', port: server.port });
+  const peer = await server.accepted();
+  const socket = raw.lendSocket()!;
+  peer.write('lent');
+  t.is((await readFromSocket(socket, 4)).toString(), 'lent');
+  raw.reclaimSocket();
+  peer.end('back');
+  const got: Uint8Array[] = [];
+  for (let bytes = await raw.receiveBytes(100); bytes.length > 0; bytes = await raw.receiveBytes(100)) got.push(bytes);
+  t.is(Buffer.concat(got).toString(), 'back');
+  await raw.close();
+  server.close();
+});
