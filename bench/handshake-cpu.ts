@@ -6,7 +6,7 @@
  * the client side keeps `concurrency` connections in flight and reports handshakes/s.
  *
  * Run: `node dist/bench/handshake-cpu.js [--seconds 5] [--backends a,b] [--concurrency 1,16]
- * [--client same|node-tls] [--resumed] [--slices] [--cpu-prof DIR]`. `--client same` (the default)
+ * [--client same|node-tls] [--resumed] [--rsa] [--slices] [--cpu-prof DIR]`. `--client same` (the default)
  * pairs each backend with itself as bench/run.ts does; `--client node-tls` uses the node-tls
  * backend as every client, so the server is what is measured. `--cpu-prof DIR` writes the
  * server's V8 CPU profile of the measured window there. `--slices` adds a 1 ms timer in the
@@ -18,6 +18,7 @@ import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import inspector from 'node:inspector';
 import path from 'node:path';
+import tls from 'node:tls';
 import net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,7 @@ import { TCPRawConnection } from '../src/raw/tcp.js';
 import { benchContainer, benchServerConfiguration, NODE_TLS, NOBLE_ON_NODE_CRYPTO } from './backends.js';
 import { DIRECT_NODE_TLS, directPingPong, directPingPongServer } from './direct-node-tls.js';
 import { connectToBenchServer, receiveExactly } from './tcp-client.js';
+import { localhostRSA } from '../test/fixtures/certs.js';
 
 const PING = new TextEncoder().encode('PING');
 const PONG = new TextEncoder().encode('PONG');
@@ -44,22 +46,26 @@ interface ServerReport {
   readonly cpuMs: number;
   /** Longest event-loop delay seen (wall clock; inflated on a loaded machine). */
   readonly maxStallMs: number;
-  /** Most CPU time the process spent between two 1 ms timer ticks: the longest synchronous slice. */
-  readonly maxSliceCpuMs: number;
+  /** Median and 90th percentile over connections of the most CPU time spent between two 1 ms ticks while it was open. */
+  readonly sliceCpuMs: readonly [number, number];
   readonly errors: number;
 }
 
 // ---------------------------------------------------------------- server process
 
-function serve(backend: string, slices: boolean, profileDir: string | undefined): void {
+function serve(backend: string, slices: boolean, profileDir: string | undefined, rsa: boolean): void {
   let handshakes = 0;
   let resumed = 0;
   let errors = 0;
   let cpuStart = process.cpuUsage();
   const stalls = monitorEventLoopDelay({ resolution: 1 });
-  // The longest slice in CPU time: what the process used between two 1 ms timer ticks (robust to a loaded machine).
+  // The longest slice in CPU time: what the process used between two 1 ms timer ticks (robust to
+  // a loaded machine), the most of it while each connection was open (at concurrency 1 that
+  // connection's own longest slice), reported as the median and 90th percentile over connections.
   let lastCpu = 0;
-  let maxSliceMs = 0;
+  let open = 0;
+  let connectionMax = 0;
+  let perConnection: number[] = [];
   const cpuNow = (): number => {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
@@ -67,19 +73,31 @@ function serve(backend: string, slices: boolean, profileDir: string | undefined)
   if (slices) {
     setInterval(() => {
       const now = cpuNow();
-      if (lastCpu > 0) maxSliceMs = Math.max(maxSliceMs, now - lastCpu);
+      if (lastCpu > 0 && open > 0) connectionMax = Math.max(connectionMax, now - lastCpu);
       lastCpu = now;
     }, 1).unref();
   }
+  const onConnection = (socket: net.Socket): void => {
+    open++;
+    socket.once('close', () => {
+      open--;
+      if (open === 0) {
+        perConnection.push(connectionMax);
+        connectionMax = 0;
+      }
+    });
+  };
   const profiler = profileDir ? new inspector.Session() : undefined;
   const post = (method: string, params: object = {}): Promise<unknown> =>
     new Promise((resolve, reject) => profiler!.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
   const server =
     backend === DIRECT
-      ? directPingPongServer(() => errors++)
+      ? rsa
+        ? directRsaServer(() => errors++)
+        : directPingPongServer(() => errors++)
       : (() => {
           const container = benchContainer(backend);
-          const configuration = benchServerConfiguration({ ticketKeys: TICKET_KEYS });
+          const configuration = benchServerConfiguration({ ticketKeys: TICKET_KEYS, ...(rsa ? localhostRSA : {}) });
           return net.createServer((socket) => {
             const raw = TCPRawConnection.fromSocket(socket);
             void (async () => {
@@ -99,11 +117,12 @@ function serve(backend: string, slices: boolean, profileDir: string | undefined)
           });
         })();
   if (backend === DIRECT) {
-    server.on('secureConnection', (socket: import('node:tls').TLSSocket) => {
+    server.on('secureConnection', (socket: tls.TLSSocket) => {
       handshakes++;
       if (socket.isSessionReused()) resumed++;
     });
   }
+  server.on('connection', onConnection);
   server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
     const address = server.address();
     process.send?.({ type: 'listening', port: typeof address === 'object' && address ? address.port : 0 });
@@ -115,7 +134,7 @@ function serve(backend: string, slices: boolean, profileDir: string | undefined)
       stalls.reset();
       stalls.enable();
       lastCpu = 0;
-      maxSliceMs = 0;
+      perConnection = [];
       if (profiler) {
         profiler.connect();
         void post('Profiler.enable').then(() => post('Profiler.start'));
@@ -136,7 +155,7 @@ function serve(backend: string, slices: boolean, profileDir: string | undefined)
         resumed,
         cpuMs: (cpu.user + cpu.system) / 1000,
         maxStallMs: Math.max(0, stalls.max / 1e6 - 1),
-        maxSliceCpuMs: maxSliceMs,
+        sliceCpuMs: percentiles(perConnection),
         errors,
       };
       process.send?.(report);
@@ -144,6 +163,26 @@ function serve(backend: string, slices: boolean, profileDir: string | undefined)
       process.exit(0);
     }
   });
+}
+
+/** The node:tls reference with the RSA leaf (bench/direct-node-tls.ts serves the ECDSA one). */
+function directRsaServer(onError: () => void): tls.Server {
+  const server = tls.createServer({ cert: localhostRSA.cert, key: localhostRSA.key }, (socket) => {
+    socket.once('data', () => socket.end(PONG));
+    socket.on('error', () => {
+      onError();
+      socket.destroy();
+    });
+  });
+  server.on('tlsClientError', onError);
+  return server;
+}
+
+/** The median and 90th percentile of `values` (0 when empty). */
+function percentiles(values: readonly number[]): [number, number] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return [at(0.5), at(0.9)];
 }
 
 // ---------------------------------------------------------------- client side
@@ -155,6 +194,8 @@ interface Options {
   readonly client: 'same' | 'node-tls';
   readonly resumed: boolean;
   readonly slices: boolean;
+  /** Serve the RSA-2048 localhost leaf instead of the ECDSA P-256 one. */
+  readonly rsa: boolean;
   readonly cpuProf: string | undefined;
 }
 
@@ -170,13 +211,14 @@ function parseOptions(argv: readonly string[]): Options {
     client: value('--client') === 'node-tls' ? 'node-tls' : 'same',
     resumed: argv.includes('--resumed'),
     slices: argv.includes('--slices'),
+    rsa: argv.includes('--rsa'),
     cpuProf: value('--cpu-prof'),
   };
 }
 
 /** A forked server process for `backend`. */
-async function startServer(backend: string, slices: boolean, cpuProf: string | undefined) {
-  const args = ['--serve', backend, ...(slices ? ['--slices'] : []), ...(cpuProf ? ['--cpu-prof', cpuProf] : [])];
+async function startServer(backend: string, slices: boolean, rsa: boolean, cpuProf: string | undefined) {
+  const args = ['--serve', backend, ...(slices ? ['--slices'] : []), ...(rsa ? ['--rsa'] : []), ...(cpuProf ? ['--cpu-prof', cpuProf] : [])];
   const child = fork(fileURLToPath(import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
@@ -223,7 +265,7 @@ async function pingPong(container: Container | undefined, port: number, session:
 
 /** One measured cell: warm-up, then `seconds` of connections at `concurrency`. */
 async function cell(backend: string, concurrency: number, options: Options) {
-  const server = await startServer(backend, options.slices, options.cpuProf);
+  const server = await startServer(backend, options.slices, options.rsa, options.cpuProf);
   const clientLabel = options.client === 'node-tls' ? (backend === DIRECT ? DIRECT : NODE_TLS) : backend;
   const container = clientLabel === DIRECT ? undefined : benchContainer(clientLabel);
   let counting = false;
@@ -259,17 +301,17 @@ async function cell(backend: string, concurrency: number, options: Options) {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const serving = process.argv.indexOf('--serve');
-  if (serving >= 0) return serve(process.argv[serving + 1]!, options.slices, options.cpuProf);
+  if (serving >= 0) return serve(process.argv[serving + 1]!, options.slices, options.cpuProf, options.rsa);
   console.log(
-    `${options.resumed ? 'resumed' : 'full'} handshakes, client ${options.client}, ${options.seconds} s per cell; load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `${options.resumed ? 'resumed' : 'full'} handshakes, ${options.rsa ? 'RSA-2048' : 'ECDSA P-256'} server key, client ${options.client}, ${options.seconds} s per cell; load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   );
-  console.log('backend              conc  handshakes/s  server CPU ms/hs  max slice CPU ms  max stall ms  resumed  errors');
+  console.log('backend              conc  handshakes/s  server CPU ms/hs  slice CPU ms p50/p90  max stall ms  resumed  errors');
   for (const backend of options.backends) {
     for (const concurrency of options.concurrencies) {
       const r = await cell(backend, concurrency, options);
       const cpuPer = r.handshakes > 0 ? r.cpuMs / r.handshakes : NaN;
       console.log(
-        `${(backend === DIRECT ? DIRECT_NODE_TLS.slice(0, 16) : backend).padEnd(20)} ${String(concurrency).padStart(4)} ${r.perSecond.toFixed(1).padStart(13)} ${cpuPer.toFixed(2).padStart(17)} ${r.maxSliceCpuMs.toFixed(1).padStart(17)} ${r.maxStallMs.toFixed(1).padStart(13)} ${String(r.resumed).padStart(8)} ${String(r.errors).padStart(7)}`,
+        `${(backend === DIRECT ? DIRECT_NODE_TLS.slice(0, 16) : backend).padEnd(20)} ${String(concurrency).padStart(4)} ${r.perSecond.toFixed(1).padStart(13)} ${cpuPer.toFixed(2).padStart(17)} ${`${r.sliceCpuMs[0].toFixed(2)} / ${r.sliceCpuMs[1].toFixed(2)}`.padStart(21)} ${r.maxStallMs.toFixed(1).padStart(13)} ${String(r.resumed).padStart(8)} ${String(r.errors).padStart(7)}`,
       );
     }
   }

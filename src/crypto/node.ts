@@ -102,12 +102,19 @@ function hmac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
   return asUint8Array(createHmac(nodeHashName(hash), key).update(data).digest());
 }
 
+const ONE = Uint8Array.of(1);
+
 /** HKDF-Expand (RFC 5869 section 2.3) over HMAC: node's hkdfSync cannot start from a PRK. */
 function hkdfExpand(hash: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   const algorithm = nodeHashName(hash);
   const hLen = hashLength[hash];
   if (!Number.isSafeInteger(length) || length < 0 || length > 255 * hLen) {
     throw new RangeError(`HKDF-Expand length must be 0..${255 * hLen}`);
+  }
+  // Every TLS 1.3 expansion is one block: T(1) = HMAC(PRK, info || 0x01).
+  if (length <= hLen) {
+    const block = asUint8Array(createHmac(algorithm, prk).update(info).update(ONE).digest());
+    return length === hLen ? block : block.subarray(0, length);
   }
   const blocks = Math.ceil(length / hLen);
   const output = new Uint8Array(blocks * hLen);
