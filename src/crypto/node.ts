@@ -347,8 +347,25 @@ function nodeSign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Ar
   throw new Error(`signature scheme ${scheme} does not fit this key`);
 }
 
-/** Cryptographically secure random bytes from OpenSSL, as a plain Uint8Array. */
-const nodeRandom: RandomSource = (length) => randomFillSync(new Uint8Array(length));
+/** Bytes of OpenSSL randomness drawn at once and handed out in pieces (as node's randomUUID pools), so a handshake's small draws cost one call. */
+const RANDOM_POOL_SIZE = 2048;
+/** Draws longer than this bypass the pool. */
+const POOLED_DRAW_LIMIT = 256;
+let randomPool = new Uint8Array(0);
+let randomPoolOffset = 0;
+
+/** Cryptographically secure random bytes from OpenSSL, as a plain Uint8Array; each byte is handed out once and wiped from the pool. */
+const nodeRandom: RandomSource = (length) => {
+  if (length > POOLED_DRAW_LIMIT) return randomFillSync(new Uint8Array(length));
+  if (randomPoolOffset + length > randomPool.length) {
+    randomPool = randomFillSync(new Uint8Array(RANDOM_POOL_SIZE));
+    randomPoolOffset = 0;
+  }
+  const bytes = randomPool.slice(randomPoolOffset, randomPoolOffset + length);
+  randomPool.fill(0, randomPoolOffset, randomPoolOffset + length);
+  randomPoolOffset += length;
+  return bytes;
+};
 
 /** The parts node:crypto implements natively (no ML-KEM); compose it over a complete provider. */
 export const nodeNativeProvider: Partial<CryptoProvider> = Object.freeze({
