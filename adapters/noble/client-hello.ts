@@ -67,6 +67,41 @@ export function groupOf(ctx: HandshakeContext, name: NamedGroupName): KeyExchang
   return group;
 }
 
+/** The most distinct client configurations whose fixed extensions are kept encoded. */
+const STATIC_EXTENSION_SETS = 32;
+/** Encoded fixed extensions (everything before key_share) by the settings they come from. */
+const staticExtensionSets = new Map<string, readonly Extension[]>();
+
+/**
+ * The extensions that depend only on the settings (server_name, groups, signature schemes,
+ * ALPN, record_size_limit, versions, PSK modes), encoded once per distinct configuration; a fresh list each call,
+ * its entries shared (nothing writes to extension bodies).
+ */
+function staticExtensions(policy: ClientPolicy, recordSizeLimit: number): Extension[] {
+  const s = policy.settings;
+  const modes = s.pskModes ?? DEFAULT_PSK_MODES;
+  const id = JSON.stringify([s.serverName ?? null, policy.groups, policy.signatureSchemes, policy.certificateSignatureSchemes, s.alpnProtocols ?? [], modes, recordSizeLimit]);
+  let set = staticExtensionSets.get(id);
+  if (!set) {
+    const ext: Extension[] = [];
+    if (s.serverName && !isIpAddress(s.serverName)) ext.push({ type: ExtensionType.server_name, data: encodeServerName(s.serverName) });
+    ext.push({ type: ExtensionType.supported_groups, data: encodeU16List(policy.groups.map((g) => NamedGroup[g])) });
+    ext.push({ type: ExtensionType.signature_algorithms, data: encodeU16List(policy.signatureSchemes.map((n) => SignatureScheme[n])) });
+    ext.push({
+      type: ExtensionType.signature_algorithms_cert,
+      data: encodeU16List(policy.certificateSignatureSchemes.map((n) => SignatureScheme[n])),
+    });
+    if (s.alpnProtocols?.length) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(s.alpnProtocols) });
+    ext.push({ type: ExtensionType.record_size_limit, data: encodeRecordSizeLimit(recordSizeLimit) });
+    ext.push({ type: ExtensionType.supported_versions, data: encodeSupportedVersionsList([TLS13]) });
+    ext.push({ type: ExtensionType.psk_key_exchange_modes, data: encodePskModes(modes.map(pskModeCode)) });
+    set = Object.freeze(ext.map((e) => Object.freeze(e)));
+    staticExtensionSets.set(id, set);
+    if (staticExtensionSets.size > STATIC_EXTENSION_SETS) staticExtensionSets.delete(staticExtensionSets.keys().next().value!);
+  }
+  return [...set];
+}
+
 /** Builds, shapes and sends a ClientHello (section 4.1.2). */
 export function sendClientHello(
   ctx: HandshakeContext,
@@ -75,18 +110,7 @@ export function sendClientHello(
   cookie?: Uint8Array,
 ): ClientHelloState {
   const s = policy.settings;
-  const ext: Extension[] = [];
-  if (s.serverName && !isIpAddress(s.serverName)) ext.push({ type: ExtensionType.server_name, data: encodeServerName(s.serverName) });
-  ext.push({ type: ExtensionType.supported_groups, data: encodeU16List(policy.groups.map((g) => NamedGroup[g])) });
-  ext.push({ type: ExtensionType.signature_algorithms, data: encodeU16List(policy.signatureSchemes.map((n) => SignatureScheme[n])) });
-  ext.push({
-    type: ExtensionType.signature_algorithms_cert,
-    data: encodeU16List(policy.certificateSignatureSchemes.map((n) => SignatureScheme[n])),
-  });
-  if (s.alpnProtocols?.length) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(s.alpnProtocols) });
-  ext.push({ type: ExtensionType.record_size_limit, data: encodeRecordSizeLimit(ctx.recordSizeLimit) });
-  ext.push({ type: ExtensionType.supported_versions, data: encodeSupportedVersionsList([TLS13]) });
-  ext.push({ type: ExtensionType.psk_key_exchange_modes, data: encodePskModes((s.pskModes ?? DEFAULT_PSK_MODES).map(pskModeCode)) });
+  const ext: Extension[] = staticExtensions(policy, ctx.recordSizeLimit);
   ext.push({
     type: ExtensionType.key_share,
     data: encodeClientKeyShares(hello.shares.map((k) => ({ group: NamedGroup[k.group], keyExchange: k.share }))),

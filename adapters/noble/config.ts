@@ -154,6 +154,15 @@ function peerVerifier(options: CommonConfiguration, purpose: Purpose, provider: 
   return certificateVerifier({ trustAnchors: trustAnchorsOf(options), purpose, provider, crls, maxDepth, checkServerIdentity });
 }
 
+/** DEFAULT_GROUPS that each provider implements, worked out once per provider. */
+const defaultGroups = new WeakMap<CryptoProvider, readonly NamedGroupName[]>();
+
+function defaultGroupsOf(provider: CryptoProvider): readonly NamedGroupName[] {
+  let groups = defaultGroups.get(provider);
+  if (!groups) defaultGroups.set(provider, (groups = Object.freeze(DEFAULT_GROUPS.filter((g) => provider.group(g)))));
+  return groups;
+}
+
 function commonSettings(options: CommonConfiguration, provider: CryptoProvider): Omit<CommonEngineSettings, 'certificateChain' | 'privateKey'> {
   if (options.maxVersion === 'TLSv1.2') throw new ConfigurationError('the noble backend speaks TLS 1.3 only (maxVersion is TLSv1.2)');
   let cipherSuites: CipherSuite[] | undefined;
@@ -180,7 +189,7 @@ function commonSettings(options: CommonConfiguration, provider: CryptoProvider):
   return {
     provider,
     cipherSuites,
-    groups: groups ?? DEFAULT_GROUPS.filter((g) => provider.group(g)),
+    groups: groups ?? defaultGroupsOf(provider),
     alpnProtocols: options.ALPNProtocols,
     keylog: options.keylog,
     ...(options.recordSizeLimit !== undefined ? { recordSizeLimit: options.recordSizeLimit } : {}),

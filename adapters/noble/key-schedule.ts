@@ -6,11 +6,27 @@
  */
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import type { CipherSuite } from './suites.js';
-import { encode } from './codec/writer.js';
 
-const TLS13_LABEL_PREFIX = new TextEncoder().encode('tls13 ');
+const TLS13_LABEL_PREFIX = 'tls13 ';
 
-/** HKDF-Expand-Label(Secret, Label, Context, Length) (section 7.1). */
+/** The encoded `opaque label<7..255>` ("tls13 " + label, length first) of each label used, built once. */
+const encodedLabels = new Map<string, Uint8Array>();
+
+function encodedLabel(label: string): Uint8Array {
+  let encoded = encodedLabels.get(label);
+  if (!encoded) {
+    const text = new TextEncoder().encode(TLS13_LABEL_PREFIX + label);
+    if (text.length > 255) throw new RangeError('HKDF label longer than 255 bytes');
+    encoded = new Uint8Array(1 + text.length);
+    encoded[0] = text.length;
+    encoded.set(text, 1);
+    // Bounded: exporter labels come from the application and may vary.
+    if (encodedLabels.size < 64) encodedLabels.set(label, encoded);
+  }
+  return encoded;
+}
+
+/** HKDF-Expand-Label(Secret, Label, Context, Length) (section 7.1): HkdfLabel written directly, no intermediate writer. */
 export function hkdfExpandLabel(
   provider: CryptoProvider,
   suite: CipherSuite,
@@ -19,12 +35,15 @@ export function hkdfExpandLabel(
   context: Uint8Array,
   length: number,
 ): Uint8Array {
-  const labelBytes = new TextEncoder().encode(label);
-  const info = encode((w) => {
-    w.u16(length);
-    w.block8((b) => b.bytes(TLS13_LABEL_PREFIX).bytes(labelBytes));
-    w.vector8(context);
-  });
+  const labelBytes = encodedLabel(label);
+  if (context.length > 255) throw new RangeError('HKDF context longer than 255 bytes');
+  if (length > 0xffff) throw new RangeError('HKDF-Expand-Label length exceeds a uint16');
+  const info = new Uint8Array(2 + labelBytes.length + 1 + context.length);
+  info[0] = length >>> 8;
+  info[1] = length & 0xff;
+  info.set(labelBytes, 2);
+  info[2 + labelBytes.length] = context.length;
+  info.set(context, 3 + labelBytes.length);
   return provider.hkdfExpand(suite.hash, secret, info, length);
 }
 

@@ -292,10 +292,7 @@ class ExpectClientHello implements HandshakeState {
   /** Certificate and CertificateVerify (sections 4.4.2, 4.4.3). */
   private sendServerCertificate(ctx: HandshakeContext, scheme: SignatureSchemeName): void {
     const s = this.policy.settings;
-    const certificate = frameHandshake(
-      HandshakeType.certificate,
-      encodeCertificate({ context: new Uint8Array(0), entries: s.certificateChain.map((data) => ({ data, extensions: [] })) }),
-    );
+    const certificate = certificateMessage(s.certificateChain);
     ctx.transcript.add(certificate.raw);
     ctx.send(certificate);
     const content = certificateVerifyContent('server', ctx.transcript.hash());
@@ -414,6 +411,22 @@ class ExpectClientFinished implements HandshakeState {
       if (ticket) ctx.send(frameHandshake(HandshakeType.new_session_ticket, encodeNewSessionTicket(ticket)));
     }
   }
+}
+
+/** The Certificate message of each chain, built once: every full handshake sends the same bytes (nothing writes to them). */
+const certificateMessages = new WeakMap<readonly Uint8Array[], HandshakeMessage>();
+
+/** Certificate (section 4.4.2) for `chain`, with an empty context and no entry extensions. */
+function certificateMessage(chain: readonly Uint8Array[]): HandshakeMessage {
+  let message = certificateMessages.get(chain);
+  if (!message) {
+    message = frameHandshake(
+      HandshakeType.certificate,
+      encodeCertificate({ context: new Uint8Array(0), entries: chain.map((data) => ({ data, extensions: [] })) }),
+    );
+    certificateMessages.set(chain, message);
+  }
+  return message;
 }
 
 /** The server's (EC)DHE answer to the client's key share; illegal_parameter for a bad share. */

@@ -2,16 +2,19 @@
  * Signing and verification for the noble provider: ECDSA P-256/P-384/P-521 (DER signatures,
  * strict decoding, low and high S both accepted), Ed25519 and Ed448 (RFC 8032, strict
  * encodings, pure Ed448 with an empty context as RFC 8446 section 4.2.3 uses it) and RSA
- * (rsa-signatures.ts). Called by noble.ts; the scheme table is in signature-schemes.ts.
+ * (rsa-signatures.ts). ECDSA keys that recur are verified with precomputed tables (ecdsa-key-tables.ts),
+ * and a signature verified once (a CA's on a server certificate) is remembered (verified-signatures.ts). Called by noble.ts; the scheme table is in signature-schemes.ts.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { ed448 } from '@noble/curves/ed448.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { ecdsaDerToRaw } from './ecdsa-der.js';
+import { verifyWithKeyTable } from './ecdsa-key-tables.js';
 import type { HashName, PrivateKey, PublicKey, RandomSource, SignatureSchemeName } from './provider.js';
 import { rsaSign, rsaVerify } from './rsa-signatures.js';
 import { drawRandom } from './secure-random.js';
+import { rememberVerified, verificationId, verifiedBefore } from './verified-signatures.js';
 import { curveScalarLength, eddsaLengths, parametersOf, schemeFitsKey } from './signature-schemes.js';
 
 const curves = { 'P-256': p256, 'P-384': p384, 'P-521': p521 } as const;
@@ -30,6 +33,19 @@ export function nobleVerify(
 ): boolean {
   try {
     if (!(message instanceof Uint8Array) || !(signature instanceof Uint8Array)) return false;
+    const id = verificationId(scheme, key, message, signature);
+    if (id !== undefined && verifiedBefore(id)) return true;
+    const good = verifyOnce(scheme, key, message, signature);
+    if (good && id !== undefined) rememberVerified(id);
+    return good;
+  } catch {
+    return false;
+  }
+}
+
+function verifyOnce(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    if (!(message instanceof Uint8Array) || !(signature instanceof Uint8Array)) return false;
     const parameters = parametersOf(scheme);
     if (parameters === undefined || !schemeFitsKey(scheme, key)) return false;
     switch (parameters.family) {
@@ -38,6 +54,9 @@ export function nobleVerify(
         const raw = ecdsaDerToRaw(signature, curveScalarLength[parameters.curve]);
         if (raw === null) return false;
         const digest = hashFunctions[parameters.hash](message);
+        // A key that recurs (a CA's, a server's) is verified with its precomputed table.
+        const recurring = verifyWithKeyTable(key.curve, key.point, digest, raw);
+        if (recurring !== undefined) return recurring;
         return curves[parameters.curve].verify(raw, digest, key.point, { prehash: false, lowS: false, format: 'compact' });
       }
       case 'ed25519':

@@ -102,12 +102,19 @@ function hmac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
   return asUint8Array(createHmac(nodeHashName(hash), key).update(data).digest());
 }
 
+const ONE = Uint8Array.of(1);
+
 /** HKDF-Expand (RFC 5869 section 2.3) over HMAC: node's hkdfSync cannot start from a PRK. */
 function hkdfExpand(hash: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   const algorithm = nodeHashName(hash);
   const hLen = hashLength[hash];
   if (!Number.isSafeInteger(length) || length < 0 || length > 255 * hLen) {
     throw new RangeError(`HKDF-Expand length must be 0..${255 * hLen}`);
+  }
+  // Every TLS 1.3 expansion is one block: T(1) = HMAC(PRK, info || 0x01).
+  if (length <= hLen) {
+    const block = asUint8Array(createHmac(algorithm, prk).update(info).update(ONE).digest());
+    return length === hLen ? block : block.subarray(0, length);
   }
   const blocks = Math.ceil(length / hLen);
   const output = new Uint8Array(blocks * hLen);
@@ -391,8 +398,25 @@ function nodeSign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Ar
   throw new Error(`signature scheme ${scheme} does not fit this key`);
 }
 
-/** Cryptographically secure random bytes from OpenSSL, as a plain Uint8Array. */
-const nodeRandom: RandomSource = (length) => randomFillSync(new Uint8Array(length));
+/** Bytes of OpenSSL randomness drawn at once and handed out in pieces (as node's randomUUID pools), so a handshake's small draws cost one call. */
+const RANDOM_POOL_SIZE = 2048;
+/** Draws longer than this bypass the pool. */
+const POOLED_DRAW_LIMIT = 256;
+let randomPool = new Uint8Array(0);
+let randomPoolOffset = 0;
+
+/** Cryptographically secure random bytes from OpenSSL, as a plain Uint8Array; each byte is handed out once and wiped from the pool. */
+const nodeRandom: RandomSource = (length) => {
+  if (length > POOLED_DRAW_LIMIT) return randomFillSync(new Uint8Array(length));
+  if (randomPoolOffset + length > randomPool.length) {
+    randomPool = randomFillSync(new Uint8Array(RANDOM_POOL_SIZE));
+    randomPoolOffset = 0;
+  }
+  const bytes = randomPool.slice(randomPoolOffset, randomPoolOffset + length);
+  randomPool.fill(0, randomPoolOffset, randomPoolOffset + length);
+  randomPoolOffset += length;
+  return bytes;
+};
 
 /** The parts node:crypto implements natively (no ML-KEM); compose it over a complete provider. */
 export const nodeNativeProvider: Partial<CryptoProvider> = Object.freeze({

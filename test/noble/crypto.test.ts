@@ -443,3 +443,17 @@ test('the noble provider and everything it imports use no node: module and no Bu
   }
   t.true(visited.size >= 5, 'followed the local imports');
 });
+
+test('node provider randomness: pooled draws are fresh copies of the right length, never shared', (t) => {
+  const draws = Array.from({ length: 200 }, (_, i) => nodeCryptoProvider.random(1 + (i % 40)));
+  draws.forEach((d, i) => t.is(d.length, 1 + (i % 40)));
+  t.is(nodeCryptoProvider.random(0).length, 0);
+  t.is(nodeCryptoProvider.random(4096).length, 4096);
+  // Writing to one draw changes no other (no views of a shared pool handed out).
+  const before = draws.map((d) => Buffer.from(d).toString('hex'));
+  for (const d of draws) d.fill(0xaa);
+  t.deepEqual(draws.map((d) => d.every((b) => b === 0xaa)), draws.map(() => true));
+  const later = nodeCryptoProvider.random(32);
+  t.false(later.every((b) => b === 0xaa));
+  t.is(new Set(before.filter((h) => h.length >= 32)).size, before.filter((h) => h.length >= 32).length, '16-byte-or-longer draws all differ');
+});
