@@ -76,8 +76,20 @@ export interface ClientConfiguration extends CommonConfiguration {
   checkServerIdentity?: (hostname: string, leaf: Uint8Array) => Error | undefined;
 }
 
+/** One certificate chain (leaf first) with the private key of its leaf. */
+export interface ServerIdentity {
+  readonly cert: CertificateInput;
+  readonly key: string | Uint8Array;
+}
+
 /** Server-role configuration (we accept a client). */
 export interface ServerConfiguration extends CommonConfiguration {
+  /**
+   * More certificate/key pairs beside `cert`/`key`, at most one per key type (e.g. RSA beside
+   * ECDSA, as node:tls's `key`/`cert` arrays). Each full handshake uses a pair whose key can
+   * sign a scheme in the client's signature_algorithms (RFC 8446 section 4.4.2.2).
+   */
+  additionalIdentities?: readonly ServerIdentity[];
   /** Ask the client for a certificate. */
   requestCert?: boolean;
   /** With `requestCert`: reject clients without a valid certificate (default true, as node:tls). */

@@ -222,6 +222,7 @@ export function serverEngineSettings(options: ServerConfiguration, provider: Cry
     ...commonSettings(options, provider),
     certificateChain: identity.chain,
     privateKey: identity.key,
+    ...additionalCredentialsOf(options),
     clientAuthentication: requested ? (strict ? 'require' : 'request') : 'none',
     ticketKeys: ticketKeysOf(options, provider),
     ...(options.ticketCount !== undefined ? { ticketCount: ticketCountOf(options.ticketCount) } : {}),
@@ -234,6 +235,17 @@ export function serverEngineSettings(options: ServerConfiguration, provider: Cry
         : acceptAnyCertificate
       : undefined,
   };
+}
+
+/** `additionalIdentities`, parsed (and cached) like `cert`/`key`. */
+function additionalCredentialsOf(options: ServerConfiguration): Pick<ServerEngineSettings, 'additionalCredentials'> {
+  const extra = options.additionalIdentities ?? [];
+  if (extra.length === 0) return {};
+  const additionalCredentials = extra.map((pair) => {
+    const parsed = identityOf(pair)!;
+    return { certificateChain: parsed.chain, privateKey: parsed.key };
+  });
+  return { additionalCredentials };
 }
 
 /** The largest `maxEarlyData` accepted: 1 MiB of early data per connection. */

@@ -20,7 +20,8 @@ import {
   TLS13,
   type KeyShareEntry,
 } from './codec/extensions.js';
-import { bytesEqual, chooseSigningScheme, type HandshakeContext } from './handshake-context.js';
+import { bytesEqual, type HandshakeContext } from './handshake-context.js';
+import { chooseCredential, type ServerCredential } from './server-credentials.js';
 import type { CipherSuite } from './suites.js';
 import type { ServerEngineSettings } from './settings.js';
 
@@ -52,6 +53,8 @@ export interface ChosenParameters {
   readonly group: NamedGroupName;
   readonly clientShare: KeyShareEntry | undefined;
   readonly scheme: SignatureSchemeName;
+  /** The certificate/key pair presented (one of ours whose key can sign `scheme`). */
+  readonly credential: ServerCredential;
   readonly alpn: string | undefined;
   readonly serverName: string | undefined;
 }
@@ -155,13 +158,9 @@ export function chooseParameters(
     }
   }
 
-  const scheme = chooseSigningScheme(
-    ctx.provider,
-    policy.settings.privateKey,
-    policy.signatureSchemes,
-    decodeU16List(schemesBody, 'signature_algorithms'),
-  );
-  if (!scheme) throw TLSAlertError.sent('handshake_failure', 'no signature scheme in common for our certificate');
+  const signing = chooseCredential(ctx.provider, policy.settings, policy.signatureSchemes, decodeU16List(schemesBody, 'signature_algorithms'));
+  if (!signing) throw TLSAlertError.sent('handshake_failure', 'no signature scheme in common for our certificate');
+  const { credential, scheme } = signing;
 
   let alpn: string | undefined;
   const alpnBody = findExtension(ext, ExtensionType.application_layer_protocol_negotiation);
@@ -175,7 +174,7 @@ export function chooseParameters(
   }
   const sniBody = findExtension(ext, ExtensionType.server_name);
   const serverName = sniBody ? decodeServerName(sniBody) : undefined;
-  return { suite, group, clientShare, scheme, alpn, serverName };
+  return { suite, group, clientShare, scheme, credential, alpn, serverName };
 }
 
 /** Extensions the second ClientHello may change (section 4.1.2); everything else must repeat the first. */

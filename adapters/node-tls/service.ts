@@ -19,6 +19,7 @@ import { parseKeylogLine, plaintextAlertRecord, protectedAlertRecord } from './a
 import { certificateError, mapNodeTLSError } from './error-mapping.js';
 import { RawConnectionDuplex } from './raw-duplex.js';
 import { checkMaxDepth, crlForOpenSSL, depthFailure } from './verification.js';
+import { contextIdentities } from './identities.js';
 import { ContentCache } from '../../src/content-cache.js';
 import { checkTicketOptions, isNodeSession, nodeTicketKey, SocketSessions } from './sessions.js';
 
@@ -376,7 +377,8 @@ function createContext(options: CommonConfiguration & { sessionTimeout?: number 
   const { ca, cert, key, crl, minVersion, maxVersion, groups, ciphers, sessionTimeout } = options;
   const cipherSuites = nameList(options.cipherSuites);
   checkMaxDepth(options.maxDepth);
-  const parts = [certificateList(ca), certificateList(cert), key, certificateList(crl), minVersion, maxVersion, cipherSuites, groups, ciphers, sessionTimeout, ticketKey];
+  const extra = ((options as ServerConfiguration).additionalIdentities ?? []).flatMap((pair) => [certificateList(pair.cert), pair.key]);
+  const parts = [certificateList(ca), certificateList(cert), key, extra, certificateList(crl), minVersion, maxVersion, cipherSuites, groups, ciphers, sessionTimeout, ticketKey];
   return contexts.get(parts, () => {
     const context = buildContext(options);
     if (ticketKey) (context as unknown as { context: { setTicketKeys(keys: Buffer): void } }).context.setTicketKeys(Buffer.from(ticketKey));
@@ -386,12 +388,12 @@ function createContext(options: CommonConfiguration & { sessionTimeout?: number 
 
 function buildContext(options: CommonConfiguration & { sessionTimeout?: number }): tls.SecureContext {
   const ca = certificateList(options.ca).map(toNodeInput);
-  const cert = certificateList(options.cert).map(toNodeInput);
+  const { cert, key } = contextIdentities(options);
   try {
     return tls.createSecureContext({
       ca: ca.length > 0 ? ca : undefined,
-      cert: cert.length > 0 ? cert : undefined,
-      key: options.key === undefined ? undefined : toNodeInput(options.key),
+      cert,
+      key,
       crl: crlForOpenSSL(options.crl),
       minVersion: options.minVersion,
       maxVersion: options.maxVersion,

@@ -139,7 +139,7 @@ function alpnWireList(bytes: Uint8Array): string[] {
 const VERSIONS: readonly string[] = ['TLSv1.2', 'TLSv1.3'];
 
 /** The configuration both roles share, checked; `backend` decides what applies. */
-function commonConfiguration(options: NodeTLSOptions, backend: string, role: 'client' | 'server'): CommonConfiguration {
+function commonConfiguration(options: NodeTLSOptions, backend: string, role: 'client' | 'server'): CommonConfiguration & Pick<ServerConfiguration, 'additionalIdentities'> {
   check(options !== null && typeof options === 'object', `options must be an object, got ${describeType(options)}`);
   for (const name of ['ciphers', 'ecdhCurve', 'minVersion', 'maxVersion'] as const) optionalType(options, name, 'string');
   for (const name of ['honorCipherOrder', 'rejectUnauthorized'] as const) optionalType(options, name, 'boolean');
@@ -158,11 +158,14 @@ function commonConfiguration(options: NodeTLSOptions, backend: string, role: 'cl
   if (options.groups !== undefined) check(Array.isArray(options.groups), `groups must be a list, got ${describeType(options.groups)}`);
   warnUnsupported(options, backend);
 
-  const configuration: CommonConfiguration = {};
-  const { identity, ca } = loadCredentials(options);
+  const configuration: CommonConfiguration & Pick<ServerConfiguration, 'additionalIdentities'> = {};
+  const { identities, ca } = loadCredentials(options);
+  const [identity, ...others] = identities;
   if (identity) {
     configuration.cert = identity.cert;
     configuration.key = identity.key;
+    // Always set with an identity, so a context chosen later (SNICallback) replaces the default's pairs.
+    configuration.additionalIdentities = others;
   }
   if (ca) configuration.ca = ca;
   const alpn = alpnList(options.ALPNProtocols);
@@ -233,7 +236,10 @@ export function clientConfigurationFromNode(
 ): ClientConfiguration {
   optionalType(options, 'servername', 'string');
   optionalType(options, 'checkServerIdentity', 'function');
-  const configuration: ClientConfiguration = commonConfiguration(options, backend, 'client');
+  const { additionalIdentities, ...configuration }: ClientConfiguration & Pick<ServerConfiguration, 'additionalIdentities'> = commonConfiguration(options, backend, 'client');
+  if (additionalIdentities && additionalIdentities.length > 0) {
+    throw new ConfigurationError('a client takes one key/certificate pair (several pairs, chosen per handshake, are a server feature)');
+  }
   if (options.servername !== undefined && options.servername !== '') configuration.servername = options.servername;
   if (options.rejectUnauthorized !== undefined) configuration.rejectUnauthorized = options.rejectUnauthorized;
   if (options.session !== undefined) configuration.session = options.session;
