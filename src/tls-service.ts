@@ -20,8 +20,15 @@ export interface NegotiatedParameters {
   readonly alpnProtocol: string | undefined;
   /** The SNI host name (sent by the client / received by the server). */
   readonly servername: string | undefined;
-  /** The peer's certificate chain as DER, leaf first; empty when none was sent. */
+  /** The peer's certificate chain as DER exactly as the peer sent it (order and extra certificates kept), leaf first; empty when none was sent. */
   readonly peerCertificates: readonly Uint8Array[];
+  /**
+   * The certification path the backend verified, DER, leaf first, trust anchor last: built
+   * from `peerCertificates` and the trust anchors. Absent when the backend did not verify the
+   * peer during the handshake (`rejectUnauthorized: false`, a server without `requestCert`,
+   * a resumed session).
+   */
+  readonly verifiedChain?: readonly Uint8Array[];
   /** True when the session was resumed. */
   readonly resumed: boolean;
   /** 0-RTT (RFC 8446 section 2.3): `accepted` or `rejected` when early data was offered; absent otherwise. */

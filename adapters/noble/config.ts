@@ -96,7 +96,7 @@ export function certificateVerifier(options: VerifierOptions): PeerVerifier {
     if (rejection) {
       throw new CertificateVerificationError('hostname_mismatch', `checkServerIdentity rejected the certificate: ${rejection.message}`, { cause: rejection });
     }
-    return path[0]!.publicKey;
+    return { publicKey: path[0]!.publicKey, verifiedChain: path.map((certificate) => certificate.der) };
   };
 }
 

@@ -338,7 +338,7 @@ class ExpectClientCertificate implements HandshakeState {
     const chain = certificate.entries.map((e) => e.data);
     const verifier = this.policy.settings.verifyClient;
     if (!verifier) throw TLSAlertError.sent('internal_error', 'no client certificate verifier configured');
-    const publicKey = verifyPeerChain(verifier, chain, { serverName: undefined, now: ctx.now() });
+    const publicKey = verifyPeerChain(verifier, chain, { serverName: undefined, now: ctx.now() }, ctx.outcome);
     ctx.outcome.peerCertificates = chain;
     return new ExpectClientCertificateVerify(this.policy, this.keys, publicKey);
   }

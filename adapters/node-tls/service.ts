@@ -20,6 +20,7 @@ import { certificateError, mapNodeTLSError } from './error-mapping.js';
 import { RawConnectionDuplex } from './raw-duplex.js';
 import { checkMaxDepth, crlForOpenSSL, depthFailure } from './verification.js';
 import { contextIdentities } from './identities.js';
+import { SentChainRecorder } from './sent-chain.js';
 import { ContentCache } from '../../src/content-cache.js';
 import { checkTicketOptions, isNodeSession, nodeTicketKey, SocketSessions } from './sessions.js';
 
@@ -61,6 +62,7 @@ export class NodeTLSService implements TLSService, SessionSource {
     this.socket = socket;
     this.lingerAfterErrors(socket, duplex);
     this.sessions.watch(socket);
+    const sentChain = new SentChainRecorder(duplex, socket, 'server');
     const secrets = new Map<string, Uint8Array>();
     if (options.keylog || rejectUnauthorized) {
       socket.on('keylog', (line: Buffer) => {
@@ -80,7 +82,7 @@ export class NodeTLSService implements TLSService, SessionSource {
     duplex.beforeWrite = undefined;
     secrets.clear();
     if (this.abortError) throw this.abortError;
-    this.settle(socket, servername, true);
+    this.settle(socket, servername, true, sentChain, rejectUnauthorized);
   }
 
   async negotiateAsServer(via: RawConnection, options: ServerConfiguration = {}): Promise<void> {
@@ -109,6 +111,7 @@ export class NodeTLSService implements TLSService, SessionSource {
     });
     this.socket = socket;
     this.lingerAfterErrors(socket, duplex);
+    const sentChain = new SentChainRecorder(duplex, socket, 'client');
     if (options.keylog) socket.on('keylog', (line: Buffer) => options.keylog!(line.toString('latin1').trimEnd()));
     await this.awaitHandshake(socket, 'secure');
     if (requestCert && rejectUnauthorized) {
@@ -119,7 +122,7 @@ export class NodeTLSService implements TLSService, SessionSource {
         throw error;
       }
     }
-    this.settle(socket, undefined, false);
+    this.settle(socket, undefined, false, sentChain, requestCert && rejectUnauthorized);
   }
 
   /** Keying material (RFC 5705; RFC 8446 section 7.5), as `tls.TLSSocket.exportKeyingMaterial`. */
@@ -292,7 +295,8 @@ export class NodeTLSService implements TLSService, SessionSource {
     return true;
   }
 
-  private settle(socket: tls.TLSSocket, servername: string | undefined, isClient: boolean): void {
+  /** Records what was agreed; `verified` when the handshake enforced verification of the peer's chain (so OpenSSL's built chain is the verified path). */
+  private settle(socket: tls.TLSSocket, servername: string | undefined, isClient: boolean, sentChain: SentChainRecorder, verified: boolean): void {
     // The transport's end reaches OpenSSL only after every byte before it. If OpenSSL had
     // not ended the stream by then, no close_notify came: a truncation (RFC 8446 section 6.1).
     let truncated = false;
@@ -313,7 +317,9 @@ export class NodeTLSService implements TLSService, SessionSource {
       group: groupName === undefined ? undefined : (groupNames[groupName] ?? groupName),
       alpnProtocol: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : undefined,
       servername: typeof sni === 'string' && sni !== '' ? sni : undefined,
-      peerCertificates: peerChain(socket),
+      // The chain as sent, read from the handshake; OpenSSL's built chain when it was not in it (resumption).
+      peerCertificates: sentChain.finish() ?? peerChain(socket),
+      ...(verified && !socket.isSessionReused() ? { verifiedChain: peerChain(socket) } : {}),
       resumed: socket.isSessionReused(),
     };
   }
@@ -356,7 +362,7 @@ function checkedIdentity(
   return rejection ? Object.assign(new Error(rejection.message, { cause: rejection }), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }) : undefined;
 }
 
-/** The peer's chain as DER, leaf first, following issuers until a self-issued one. */
+/** OpenSSL's chain for the peer (node:tls's issuerCertificate links: sent certificates, then the trust store), DER, leaf first, until a self-issued one. */
 function peerChain(socket: tls.TLSSocket): Uint8Array[] {
   const chain: Uint8Array[] = [];
   let certificate: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
