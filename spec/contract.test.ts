@@ -17,8 +17,8 @@ for (const pairing of pairings) {
 
   test(title('handshake and echo'), async (t) => {
     const { client, server } = await within(10_000, connectedPair(pairing), 'handshake');
-    t.is(client.negotiated.backend, pairing.client.backend ?? pairing.client.name);
-    t.is(server.negotiated.backend, pairing.server.backend ?? pairing.server.name);
+    t.is<string, string>(client.negotiated.backend, pairing.client.backend ?? pairing.client.name);
+    t.is<string, string>(server.negotiated.backend, pairing.server.backend ?? pairing.server.name);
     t.is(client.negotiated.cryptoProvider, pairing.client.cryptoProvider);
     t.is(server.negotiated.cryptoProvider, pairing.server.cryptoProvider);
     if (pairing.tls) {

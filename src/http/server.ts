@@ -9,6 +9,7 @@ import * as http2 from 'node:http2';
 import type * as net from 'node:net';
 import type { Container } from 'inversify';
 import type { ServerConfiguration } from '../configuration.js';
+import type { BackendName } from '../names.js';
 import type { RawConnection } from '../raw-connection.js';
 import type { Connection } from '../connection.js';
 import { serviceFrom } from '../di/container.js';
@@ -35,7 +36,7 @@ export class TLSServiceServer extends http.Server {
   /** The HTTP/2 server the `h2` connections go to (its requests are re-emitted here as 'request'). */
   readonly http2Server: http2.Http2Server;
   private readonly container: Container;
-  private readonly backendName: string;
+  private readonly backendName: BackendName;
   private readonly nodeOptions: TLSServiceServerOptions;
   private readonly offeredProtocols: string[];
   private configuration: ServerConfiguration;
@@ -117,7 +118,7 @@ export class TLSServiceServer extends http.Server {
       onError: (error, remoteAddress) => {
         const raw = remoteAddress === undefined ? undefined : this.negotiating.get(remoteAddress);
         this.forget(remoteAddress);
-        this.emit('tlsClientError', error, failedHandshakeSocket(raw, error));
+        this.emit('tlsClientError', error, failedHandshakeSocket(raw, error, this.backendName));
       },
     }).then(
       (listener) => {

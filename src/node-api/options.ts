@@ -10,7 +10,7 @@ import {
   nameList, tls13SuitesIn, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration, type TLSVersion,
 } from '../configuration.js';
 import { ConfigurationError } from '../errors.js';
-import type { BackendName, CryptoProviderName } from '../di/container.js';
+import type { BackendName, CryptoProviderName } from '../names.js';
 import { describeType, loadCredentials, type CredentialOptions, type PemInput } from './credentials.js';
 
 /** ALPN protocols as node:tls takes them: a list of strings or bytes, or one buffer in wire format. */
@@ -95,7 +95,7 @@ export function warnOnce(option: string, message: string): void {
   process.emitWarning(`tlsservice: ${message}`, { code: 'TLSSERVICE_UNSUPPORTED_OPTION' });
 }
 
-function warnUnsupported(options: object, backend: string): void {
+function warnUnsupported(options: object, backend: BackendName): void {
   for (const name of UNSUPPORTED) {
     if ((options as Record<string, unknown>)[name] !== undefined) {
       warnOnce(name, `option ${name} is not supported (backend ${backend}) and is ignored`);
@@ -139,7 +139,7 @@ function alpnWireList(bytes: Uint8Array): string[] {
 const VERSIONS: readonly string[] = ['TLSv1.2', 'TLSv1.3'];
 
 /** The configuration both roles share, checked; `backend` decides what applies. */
-function commonConfiguration(options: NodeTLSOptions, backend: string, role: 'client' | 'server'): CommonConfiguration & Pick<ServerConfiguration, 'additionalIdentities'> {
+function commonConfiguration(options: NodeTLSOptions, backend: BackendName, role: 'client' | 'server'): CommonConfiguration & Pick<ServerConfiguration, 'additionalIdentities'> {
   check(options !== null && typeof options === 'object', `options must be an object, got ${describeType(options)}`);
   for (const name of ['ciphers', 'ecdhCurve', 'minVersion', 'maxVersion'] as const) optionalType(options, name, 'string');
   for (const name of ['honorCipherOrder', 'rejectUnauthorized'] as const) optionalType(options, name, 'boolean');
@@ -191,7 +191,7 @@ function commonConfiguration(options: NodeTLSOptions, backend: string, role: 'cl
 }
 
 /** node:tls `ciphers`: OpenSSL takes it whole; noble takes its TLS 1.3 names and says what it ignores. */
-function applyCiphers(configuration: CommonConfiguration, ciphers: string, backend: string): void {
+function applyCiphers(configuration: CommonConfiguration, ciphers: string, backend: BackendName): void {
   if (backend !== 'noble') {
     configuration.ciphers = ciphers;
     return;
@@ -211,7 +211,7 @@ function applyCiphers(configuration: CommonConfiguration, ciphers: string, backe
 }
 
 /** A server configuration from node:tls / node:https options; throws ConfigurationError at once for bad input. */
-export function serverConfigurationFromNode(options: NodeServerOptions, backend: string, identityRequired = true): ServerConfiguration {
+export function serverConfigurationFromNode(options: NodeServerOptions, backend: BackendName, identityRequired = true): ServerConfiguration {
   optionalType(options, 'requestCert', 'boolean');
   optionalType(options, 'SNICallback', 'function');
   const configuration: ServerConfiguration = commonConfiguration(options, backend, 'server');
@@ -231,7 +231,7 @@ export function serverConfigurationFromNode(options: NodeServerOptions, backend:
 /** A client configuration from node:tls options; throws ConfigurationError at once for bad input. */
 export function clientConfigurationFromNode(
   options: NodeClientOptions,
-  backend: string,
+  backend: BackendName,
   toPeerCertificate?: (leaf: Uint8Array) => import('node:tls').PeerCertificate,
 ): ClientConfiguration {
   optionalType(options, 'servername', 'string');

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type * as net from 'node:net';
 import type { Container } from 'inversify';
 import type { ServerConfiguration } from '../configuration.js';
+import type { BackendName } from '../names.js';
 import type { Connection } from '../connection.js';
 import { serviceFrom } from '../di/container.js';
 import { Listener } from '../listener.js';
@@ -22,7 +23,7 @@ import { failedHandshakeSocket } from './tls-socket.js';
 /** A node:tls-style TLS server. Events: 'listening', 'secureConnection' (socket), 'tlsClientError' (error, socket), 'keylog', 'close', 'error'. */
 export class TLSServer extends EventEmitter {
   private readonly container: Container;
-  private readonly backendName: string;
+  private readonly backendName: BackendName;
   private configuration: ServerConfiguration;
   private listener: Listener | undefined;
   private closing = false;
@@ -64,7 +65,7 @@ export class TLSServer extends EventEmitter {
       onError: (error, remoteAddress) => {
         const raw = remoteAddress === undefined ? undefined : this.negotiating.get(remoteAddress);
         if (remoteAddress !== undefined) this.negotiating.delete(remoteAddress);
-        this.emit('tlsClientError', error, failedHandshakeSocket(raw, error));
+        this.emit('tlsClientError', error, failedHandshakeSocket(raw, error, this.backendName));
       },
     }).then(
       (listener) => {

@@ -8,6 +8,7 @@
 import { Duplex } from 'node:stream';
 import type { Connection } from '../connection.js';
 import type { RawConnection } from '../raw-connection.js';
+import type { BackendName } from '../names.js';
 import { endpointsOf, socketView, type SocketProperties, type SocketTLSDetails, type SocketView } from '../http/socket-view.js';
 
 /** Bytes each read asks the Connection for. */
@@ -118,7 +119,7 @@ export class TLSSocket extends Duplex {
 }
 
 /** The socket 'tlsClientError' gets for a failed handshake: the peer's addresses, and destroy() ends the raw connection. */
-export function failedHandshakeSocket(raw: RawConnection | undefined, error: Error): SocketView {
+export function failedHandshakeSocket(raw: RawConnection | undefined, error: Error, backend: BackendName): SocketView {
   const stream = new Duplex({
     read() {},
     write(_chunk, _encoding, callback) {
@@ -130,7 +131,7 @@ export function failedHandshakeSocket(raw: RawConnection | undefined, error: Err
     },
   });
   const negotiated = {
-    backend: 'unknown', protocol: 'unknown', cipherSuite: undefined, group: undefined, alpnProtocol: undefined,
+    backend, protocol: 'unknown', cipherSuite: undefined, group: undefined, alpnProtocol: undefined,
     servername: undefined, peerCertificates: [], resumed: false,
   };
   const view = socketView(stream, negotiated, endpointsOf(raw), {
