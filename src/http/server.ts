@@ -168,6 +168,8 @@ export class TLSServiceServer extends http.Server {
       this.sockets.delete(socket);
       this.emitCloseWhenDrained();
     });
+    // As node:tls: the server-side socket emits 'secure', then the server 'secureConnection'.
+    socket.emit('secure');
     this.emit('secureConnection', socket);
     if (socket.alpnProtocol === 'h2') {
       this.arrivingHTTP2Socket = socket;

@@ -81,6 +81,7 @@ export function connect(...args: unknown[]): TLSSocket {
         }),
         exportKeyingMaterial: connection.tlsService.exportKeyingMaterial?.bind(connection.tlsService),
         ca: caList(configuration.ca),
+        sessions: connection.sessions,
       },
     };
   });

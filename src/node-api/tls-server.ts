@@ -121,6 +121,8 @@ export class TLSServer extends EventEmitter {
       this.sockets.delete(socket);
       this.closeWhenDrained();
     });
+    // As node:tls: the server-side socket emits 'secure', then the server 'secureConnection'.
+    socket.emit('secure');
     this.emit('secureConnection', socket);
   }
 }
