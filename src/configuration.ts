@@ -47,6 +47,12 @@ export interface CommonConfiguration {
   ciphers?: string;
   /** Key-exchange groups by name (`X25519`, `P-256`, `P-384`, `X448`, `P-521`, `X25519MLKEM768`, `ffdhe2048`..`ffdhe8192`), in preference order (node:tls `ecdhCurve`). */
   groups?: readonly string[];
+  /**
+   * Signature algorithms offered and accepted in CertificateVerify (RFC 8446 section 4.2.3), in
+   * preference order (node:tls `sigalgs`): IANA names (`ecdsa_secp256r1_sha256`,
+   * `rsa_pss_rsae_sha256`, `ed25519`, ...) or OpenSSL's `ECDSA+SHA256` / `RSA-PSS+SHA256` forms.
+   */
+  signatureAlgorithms?: readonly string[];
   /** Milliseconds the handshake may take before `HandshakeTimeoutError` (default 30000). */
   handshakeTimeout?: number;
   /** Called with each NSS key-log line (SSLKEYLOGFILE format); off by default. */

@@ -7,7 +7,8 @@
 import { CertificateVerificationError, ConfigurationError } from '../../src/errors.js';
 import { certificateList, nameList, tls13SuitesIn, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
 import { ContentCache } from '../../src/content-cache.js';
-import type { CryptoProvider, NamedGroupName, PrivateKey } from '../../src/crypto/provider.js';
+import type { CryptoProvider, NamedGroupName, PrivateKey, SignatureSchemeName } from '../../src/crypto/provider.js';
+import { signatureSchemeByName } from '../../src/crypto/signature-schemes.js';
 import {
   parseCertificate,
   parseCertificateChain,
@@ -180,10 +181,20 @@ function commonSettings(options: CommonConfiguration, provider: CryptoProvider):
   return {
     provider,
     cipherSuites,
+    ...(options.signatureAlgorithms ? { signatureSchemes: signatureSchemesOf(options.signatureAlgorithms) } : {}),
     groups: groups ?? DEFAULT_GROUPS.filter((g) => provider.group(g)),
     alpnProtocols: options.ALPNProtocols,
     keylog: options.keylog,
   };
+}
+
+/** `signatureAlgorithms` as scheme names; an unknown name is a ConfigurationError. */
+function signatureSchemesOf(names: readonly string[]): SignatureSchemeName[] {
+  return names.map((name) => {
+    const scheme = signatureSchemeByName(name);
+    if (!scheme) throw new ConfigurationError(`unsupported signature algorithm ${name} in sigalgs`);
+    return scheme;
+  });
 }
 
 function pskModesOf(options: CommonConfiguration) {

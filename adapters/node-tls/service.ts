@@ -380,11 +380,11 @@ const contexts = new ContentCache<tls.SecureContext>();
 
 /** The (shared) SecureContext for our configuration and ticket key; bad input becomes ConfigurationError. */
 function createContext(options: CommonConfiguration & { sessionTimeout?: number }, ticketKey?: Uint8Array): tls.SecureContext {
-  const { ca, cert, key, crl, minVersion, maxVersion, groups, ciphers, sessionTimeout } = options;
+  const { ca, cert, key, crl, minVersion, maxVersion, groups, ciphers, sessionTimeout, signatureAlgorithms } = options;
   const cipherSuites = nameList(options.cipherSuites);
   checkMaxDepth(options.maxDepth);
   const extra = ((options as ServerConfiguration).additionalIdentities ?? []).flatMap((pair) => [certificateList(pair.cert), pair.key]);
-  const parts = [certificateList(ca), certificateList(cert), key, extra, certificateList(crl), minVersion, maxVersion, cipherSuites, groups, ciphers, sessionTimeout, ticketKey];
+  const parts = [certificateList(ca), certificateList(cert), key, extra, certificateList(crl), minVersion, maxVersion, cipherSuites, groups, ciphers, sessionTimeout, ticketKey, signatureAlgorithms];
   return contexts.get(parts, () => {
     const context = buildContext(options);
     if (ticketKey) (context as unknown as { context: { setTicketKeys(keys: Buffer): void } }).context.setTicketKeys(Buffer.from(ticketKey));
@@ -405,6 +405,7 @@ function buildContext(options: CommonConfiguration & { sessionTimeout?: number }
       maxVersion: options.maxVersion,
       ciphers: options.ciphers ?? (options.cipherSuites ? cipherString(nameList(options.cipherSuites)!) : undefined),
       ecdhCurve: options.groups?.join(':'),
+      sigalgs: options.signatureAlgorithms?.join(':'),
       sessionTimeout: (options as { sessionTimeout?: number }).sessionTimeout,
     } as tls.SecureContextOptions);
   } catch (error) {

@@ -11,6 +11,7 @@ import {
 } from '../configuration.js';
 import { ConfigurationError } from '../errors.js';
 import type { BackendName, CryptoProviderName } from '../names.js';
+import { signatureSchemeByName } from '../crypto/signature-schemes.js';
 import { describeType, loadCredentials, type CredentialOptions, type PemInput } from './credentials.js';
 
 /** ALPN protocols as node:tls takes them: a list of strings or bytes, or one buffer in wire format. */
@@ -33,6 +34,8 @@ export interface NodeTLSOptions extends CredentialOptions, BackendChoice {
   cipherSuites?: string | readonly string[];
   /** Groups, colon-separated (`X25519:P-256`), or `auto`. */
   ecdhCurve?: string;
+  /** Signature algorithms, colon-separated, in preference order (`ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256`, or OpenSSL's `ECDSA+SHA256`). */
+  sigalgs?: string;
   /** Groups as a list (our name for `ecdhCurve`). */
   groups?: readonly string[];
   ALPNProtocols?: ALPNInput;
@@ -83,7 +86,7 @@ export interface NodeClientOptions extends NodeTLSOptions {
 const UNSUPPORTED = [
   'secureProtocol', 'secureOptions', 'sessionIdContext', 'dhparam', 'privateKeyEngine',
   'privateKeyIdentifier', 'clientCertEngine', 'pskCallback', 'pskIdentityHint', 'enableTrace', 'requestOCSP',
-  'minDHSize', 'sigalgs', 'ALPNCallback', 'secureContext',
+  'minDHSize', 'ALPNCallback', 'secureContext',
 ] as const;
 
 const warned = new Set<string>();
@@ -141,7 +144,7 @@ const VERSIONS: readonly string[] = ['TLSv1.2', 'TLSv1.3'];
 /** The configuration both roles share, checked; `backend` decides what applies. */
 function commonConfiguration(options: NodeTLSOptions, backend: BackendName, role: 'client' | 'server'): CommonConfiguration & Pick<ServerConfiguration, 'additionalIdentities'> {
   check(options !== null && typeof options === 'object', `options must be an object, got ${describeType(options)}`);
-  for (const name of ['ciphers', 'ecdhCurve', 'minVersion', 'maxVersion'] as const) optionalType(options, name, 'string');
+  for (const name of ['ciphers', 'ecdhCurve', 'minVersion', 'maxVersion', 'sigalgs'] as const) optionalType(options, name, 'string');
   for (const name of ['honorCipherOrder', 'rejectUnauthorized'] as const) optionalType(options, name, 'boolean');
   optionalType(options, 'handshakeTimeout', 'number');
   optionalType(options, 'keylog', 'function');
@@ -177,6 +180,14 @@ function commonConfiguration(options: NodeTLSOptions, backend: BackendName, role
   if (options.crl !== undefined) configuration.crl = options.crl;
   if (options.maxDepth !== undefined) configuration.maxDepth = options.maxDepth;
   if (options.pskKeyExchangeModes !== undefined) configuration.pskKeyExchangeModes = options.pskKeyExchangeModes;
+  const sigalgs = nameList(options.sigalgs);
+  if (sigalgs) {
+    check(sigalgs.length > 0, 'sigalgs names no signature algorithm');
+    // OpenSSL checks its own names when node-tls builds the context; noble's are checked now.
+    const unknown = backend === 'noble' ? sigalgs.find((name) => !signatureSchemeByName(name)) : undefined;
+    check(unknown === undefined, `unsupported signature algorithm ${unknown} in sigalgs (backend noble)`);
+    configuration.signatureAlgorithms = sigalgs;
+  }
   const suites = nameList(options.cipherSuites);
   if (suites) configuration.cipherSuites = suites;
   if (options.ciphers !== undefined) applyCiphers(configuration, options.ciphers, backend);

@@ -84,6 +84,26 @@ for (const backend of BACKENDS) {
     }
   });
 
+  test(`${backend}: our own connect() with sigalgs (IANA and OpenSSL spellings) picks the pair too (RFC 8446 section 4.2.3)`, async (t) => {
+    const server = await serve({ backend, key: [localhostRSA.key, localhostECDSA.key], cert: [localhostRSA.cert, localhostECDSA.cert] });
+    const leaf = (sigalgs: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = tls.connect({ backend, port: server.port, host: '127.0.0.1', servername: 'localhost', ca: testCA, sigalgs }, () => {
+          resolve(socket.getPeerX509Certificate()!.fingerprint256);
+          socket.destroy();
+        });
+        socket.once('error', reject);
+      });
+    try {
+      t.is(await leaf('rsa_pss_rsae_sha256'), RSA);
+      t.is(await leaf('RSA-PSS+SHA256:RSA-PSS+SHA384'), RSA);
+      t.is(await leaf('ECDSA+SHA256'), ECDSA);
+      t.is(await leaf('ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256'), ECDSA);
+    } finally {
+      await server.close();
+    }
+  });
+
   test(`${backend}: a client whose signature_algorithms fit no pair gets handshake_failure (RFC 8446 section 4.4.2.2)`, async (t) => {
     const server = await serve({ backend, key: [localhostRSA.key, localhostECDSA.key], cert: [localhostRSA.cert, localhostECDSA.cert] });
     try {
@@ -137,6 +157,10 @@ test('several pairs: a key without its certificate, a chain without its key, and
     t.throws(() => tls.connect({ port: 1, key: [localhostRSA.key, localhostECDSA.key], cert: [localhostRSA.cert, localhostECDSA.cert] }))!.message,
     /client takes one key\/certificate pair/,
   );
+});
+
+test('noble: an unknown sigalgs name is refused when the connection is created', (t) => {
+  t.throws(() => tls.connect({ backend: 'noble', port: 1, sigalgs: 'ecdsa_secp256r1_sha257' }), { instanceOf: ConfigurationError, message: /unsupported signature algorithm ecdsa_secp256r1_sha257/ });
 });
 
 test('noble: three pairs (RSA, ECDSA, Ed25519): a client offering only ed25519 gets the Ed25519 pair', async (t) => {
