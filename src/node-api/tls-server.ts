@@ -19,6 +19,10 @@ import { acceptedSocketDetails, containerHasIdentity, keylogHook } from './serve
 import { ServerContextService } from './context-service.js';
 import type { NodeServerOptions, NodeTLSOptions } from './options.js';
 import { failedHandshakeSocket } from './tls-socket.js';
+import { warnOnce } from './options.js';
+
+/** net.createServer options the raw TLS server does not apply (noDelay and keepAlive it does). */
+const UNSUPPORTED_NET_OPTIONS = ['allowHalfOpen', 'pauseOnConnect', 'highWaterMark'] as const;
 
 /** A node:tls-style TLS server. Events: 'listening', 'secureConnection' (socket), 'tlsClientError' (error, socket), 'keylog', 'close', 'error'. */
 export class TLSServer extends EventEmitter {
@@ -35,6 +39,9 @@ export class TLSServer extends EventEmitter {
     this.container = containerFrom(options);
     this.backendName = backendOf(options);
     this.configuration = serverConfigurationFrom(options, !containerHasIdentity(this.container));
+    for (const name of UNSUPPORTED_NET_OPTIONS) {
+      if ((options as Record<string, unknown>)[name] !== undefined) warnOnce(name, `tls.createServer option ${name} is not supported and is ignored`);
+    }
   }
 
   /** `listen(port[, host][, callback])` or `listen({ port, host }[, callback])`; no host means every interface. */
@@ -116,6 +123,9 @@ export class TLSServer extends EventEmitter {
     if (connection.rawConnection.remoteAddress !== undefined) this.negotiating.delete(connection.rawConnection.remoteAddress);
     const details = acceptedSocketDetails(connection, this.configuration);
     const socket = socketView(connection.toStream(), connection.negotiated, endpointsOf(connection.rawConnection), details);
+    const net = this.options as { noDelay?: boolean; keepAlive?: boolean; keepAliveInitialDelay?: number };
+    if (net.noDelay) socket.setNoDelay(true);
+    if (net.keepAlive) socket.setKeepAlive(true, net.keepAliveInitialDelay ?? 0);
     this.sockets.add(socket);
     socket.once('close', () => {
       this.sockets.delete(socket);

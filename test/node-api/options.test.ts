@@ -151,6 +151,17 @@ test('an unsupported node:tls option gets one warning naming it', async (t) => {
   t.is(named[0]!.code, 'TLSSERVICE_UNSUPPORTED_OPTION');
 });
 
+test('net options the TLS layer does not apply (pauseOnConnect on servers, lookup and hints on connect) get one warning each', async (t) => {
+  const before = warnings.length;
+  tls.createServer({ key: localhostECDSA.key, cert: localhostECDSA.cert, pauseOnConnect: true } as never);
+  const socket = tls.connect({ port: 9, host: '127.0.0.1', lookup: () => undefined, hints: 0 } as never);
+  socket.on('error', () => undefined);
+  socket.destroy();
+  await new Promise((resolve) => setImmediate(resolve));
+  const messages = warnings.slice(before).map((w) => w.message).join('\n');
+  for (const name of ['pauseOnConnect', 'lookup', 'hints']) t.regex(messages, new RegExp(`option ${name} is not supported`));
+});
+
 test('listen() without a host binds every interface, as net.Server', async (t) => {
   const server = tls.createServer({ key: localhostECDSA.key, cert: localhostECDSA.cert });
   await new Promise<void>((resolve) => server.listen(0, resolve));
