@@ -163,6 +163,10 @@ export class TLSServiceServer extends http.Server {
     const details = acceptedSocketDetails(connection, this.configuration);
     const socket = socketView(connection.toStream(), connection.negotiated, endpointsOf(connection.rawConnection), details);
     if (connection.negotiated.earlyData === 'accepted') trackEarlyData(socket, connection.tlsService);
+    // node:http leaves noDelay and keepAlive to net.Server, which never sees our sockets: apply them here (TCP_NODELAY is on by default).
+    const tcp = this.nodeOptions as { noDelay?: boolean; keepAlive?: boolean; keepAliveInitialDelay?: number };
+    if (tcp.noDelay === false) socket.setNoDelay(false);
+    if (tcp.keepAlive) socket.setKeepAlive(true, tcp.keepAliveInitialDelay ?? 0);
     this.sockets.add(socket);
     socket.once('close', () => {
       this.sockets.delete(socket);

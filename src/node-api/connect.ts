@@ -94,7 +94,7 @@ export function connect(...args: unknown[]): TLSSocket {
   if (listener) socket.once('secureConnect', listener);
   if (options.timeout !== undefined) socket.setTimeout(options.timeout);
   // net.connect's socket options, applied to the TCP socket once it exists.
-  if (options.noDelay) socket.setNoDelay(true);
+  if (options.noDelay === false) socket.setNoDelay(false); // on by default (connectTCP sets it)
   if (options.keepAlive) socket.setKeepAlive(true, options.keepAliveInitialDelay ?? 0);
   return socket;
 }

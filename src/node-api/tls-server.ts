@@ -124,7 +124,7 @@ export class TLSServer extends EventEmitter {
     const details = acceptedSocketDetails(connection, this.configuration);
     const socket = socketView(connection.toStream(), connection.negotiated, endpointsOf(connection.rawConnection), details);
     const net = this.options as { noDelay?: boolean; keepAlive?: boolean; keepAliveInitialDelay?: number };
-    if (net.noDelay) socket.setNoDelay(true);
+    if (net.noDelay === false) socket.setNoDelay(false); // on by default (the Listener sets it)
     if (net.keepAlive) socket.setKeepAlive(true, net.keepAliveInitialDelay ?? 0);
     this.sockets.add(socket);
     socket.once('close', () => {

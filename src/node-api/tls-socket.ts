@@ -7,6 +7,7 @@
  */
 import { Duplex } from 'node:stream';
 import type { Connection } from '../connection.js';
+import { ConfigurationError } from '../errors.js';
 import type { RawConnection } from '../raw-connection.js';
 import type { BackendName } from '../names.js';
 import { endpointsOf, socketView, type SocketProperties, type SocketTLSDetails, type SocketView } from '../http/socket-view.js';
@@ -45,6 +46,10 @@ export class TLSSocket extends Duplex {
   private raw: RawConnection | undefined;
 
   constructor(open: (socket: TLSSocket) => Promise<SecuredConnection>) {
+    if (typeof open !== 'function') {
+      // node:tls code that wraps its own socket (`new tls.TLSSocket(socket, options)`) gets a clear error, not a TypeError.
+      throw new ConfigurationError('new TLSSocket(socket, options) is not supported: use connect() (or createServer() for the server side)');
+    }
     super({ allowHalfOpen: false });
     for (const method of EARLY_METHODS) {
       (this as unknown as Record<string, (...args: unknown[]) => this>)[method] = (...args: unknown[]) => {

@@ -11,6 +11,7 @@ import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import tls, { type ConnectOptions } from '../../src/node-api/tls.js';
 import type { BackendName } from '../../src/di/container.js';
+import { ConfigurationError } from '../../src/errors.js';
 import { localhostECDSA, testCA } from '../fixtures/certs.js';
 
 const BACKENDS: readonly BackendName[] = ['noble', 'node-tls'];
@@ -142,3 +143,8 @@ for (const backend of BACKENDS) {
     await close();
   });
 }
+
+test('new TLSSocket(socket, options), as node:tls code wraps its own socket, is a ConfigurationError pointing to connect()', (t) => {
+  const Constructor = tls.TLSSocket as unknown as new (socket: unknown, options: unknown) => unknown;
+  t.throws(() => new Constructor(new Duplex(), { isServer: true }), { instanceOf: ConfigurationError, message: /use connect\(\)/ });
+});
