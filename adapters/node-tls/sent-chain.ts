@@ -35,7 +35,7 @@ export class SentChainRecorder {
   private readonly onData = (chunk: Buffer): void => {
     if (this.overflow) return;
     this.size += chunk.length;
-    if (this.size > MAX_SENT_CHAIN_CAPTURE) {
+    if (this.size > this.limit) {
       this.overflow = true;
       this.chunks = [];
     } else this.chunks.push(new Uint8Array(chunk));
@@ -51,6 +51,8 @@ export class SentChainRecorder {
     private readonly socket: tls.TLSSocket,
     /** Who sent the chain we want. */
     peer: 'server' | 'client',
+    /** Bytes kept at most (tests lower it). */
+    private readonly limit = MAX_SENT_CHAIN_CAPTURE,
   ) {
     this.secretLabel = peer === 'server' ? 'SERVER_HANDSHAKE_TRAFFIC_SECRET' : 'CLIENT_HANDSHAKE_TRAFFIC_SECRET';
     transport.on('data', this.onData);
