@@ -43,7 +43,7 @@ for (const pairing of pairings) {
   }
 
   test(title('server sends leaf, an unrelated certificate, the intermediate: peerCertificates keeps all three in order; verifiedChain is leaf, intermediate, root'), async (t) => {
-    const pair = await within(10_000, connectedPair(pairing, {
+    const pair = await within(60_000, connectedPair(pairing, {
       client: { ca: root.pem },
       server: sending(serverLeaf, unrelated, intermediate),
     }), 'handshake');
@@ -53,7 +53,7 @@ for (const pairing of pairings) {
   });
 
   test(title('client certificate (requestCert): the server sees the chain as sent and the verified path'), async (t) => {
-    const pair = await within(10_000, connectedPair(pairing, {
+    const pair = await within(60_000, connectedPair(pairing, {
       client: { ca: root.pem, ...sending(clientLeaf, intermediate, unrelated) },
       server: { ...sending(serverLeaf, intermediate), ca: root.pem, requestCert: true, rejectUnauthorized: true },
     }), 'handshake');
@@ -63,7 +63,7 @@ for (const pairing of pairings) {
   });
 
   test(title('rejectUnauthorized: false: peerCertificates as sent, no verifiedChain'), async (t) => {
-    const pair = await within(10_000, connectedPair(pairing, {
+    const pair = await within(60_000, connectedPair(pairing, {
       client: { rejectUnauthorized: false },
       server: sending(serverLeaf, intermediate, unrelated),
     }), 'handshake');
@@ -73,7 +73,7 @@ for (const pairing of pairings) {
 
   if (pairing.client.name === 'node-tls' && pairing.server.name === 'node-tls') {
     test(title('TLS 1.2: peerCertificates as sent, verifiedChain the verified path, in both roles'), async (t) => {
-      const pair = await within(10_000, connectedPair(pairing, {
+      const pair = await within(60_000, connectedPair(pairing, {
         client: { ca: root.pem, maxVersion: 'TLSv1.2', ...sending(clientLeaf, unrelated, intermediate) },
         server: { ...sending(serverLeaf, unrelated, intermediate), ca: root.pem, requestCert: true, maxVersion: 'TLSv1.2' },
       }), 'handshake');
