@@ -96,6 +96,12 @@ export interface ServerConfiguration extends CommonConfiguration {
    * sign a scheme in the client's signature_algorithms (RFC 8446 section 4.4.2.2).
    */
   additionalIdentities?: readonly ServerIdentity[];
+  /**
+   * Chooses the ALPN protocol from the client's list (node:tls `ALPNCallback`, RFC 7301
+   * section 3.2): return one of `protocols`, or undefined to refuse the connection
+   * (no_application_protocol). Replaces `ALPNProtocols` when both are set.
+   */
+  ALPNCallback?: (offer: { servername: string | undefined; protocols: string[] }) => string | undefined;
   /** Ask the client for a certificate. */
   requestCert?: boolean;
   /** With `requestCert`: reject clients without a valid certificate (default true, as node:tls). */

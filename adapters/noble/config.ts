@@ -234,6 +234,7 @@ export function serverEngineSettings(options: ServerConfiguration, provider: Cry
     certificateChain: identity.chain,
     privateKey: identity.key,
     ...additionalCredentialsOf(options),
+    ...(options.ALPNCallback ? { selectAlpn: alpnSelector(options.ALPNCallback) } : {}),
     clientAuthentication: requested ? (strict ? 'require' : 'request') : 'none',
     ticketKeys: ticketKeysOf(options, provider),
     ...(options.ticketCount !== undefined ? { ticketCount: ticketCountOf(options.ticketCount) } : {}),
@@ -246,6 +247,11 @@ export function serverEngineSettings(options: ServerConfiguration, provider: Cry
         : acceptAnyCertificate
       : undefined,
   };
+}
+
+/** node:tls's `ALPNCallback` as the engine's selector. */
+function alpnSelector(callback: NonNullable<ServerConfiguration['ALPNCallback']>): NonNullable<ServerEngineSettings['selectAlpn']> {
+  return (offered, servername) => callback({ servername, protocols: [...offered] });
 }
 
 /** `additionalIdentities`, parsed (and cached) like `cert`/`key`. */

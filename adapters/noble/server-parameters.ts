@@ -162,18 +162,23 @@ export function chooseParameters(
   if (!signing) throw TLSAlertError.sent('handshake_failure', 'no signature scheme in common for our certificate');
   const { credential, scheme } = signing;
 
+  const sniBody = findExtension(ext, ExtensionType.server_name);
+  const serverName = sniBody ? decodeServerName(sniBody) : undefined;
   let alpn: string | undefined;
   const alpnBody = findExtension(ext, ExtensionType.application_layer_protocol_negotiation);
   const ours = policy.settings.alpnProtocols;
+  const select = policy.settings.selectAlpn;
   if (alpnBody) {
     const offered = decodeAlpn(alpnBody);
-    if (ours?.length) {
+    if (select) {
+      alpn = select(offered, serverName);
+      if (alpn === undefined) throw TLSAlertError.sent('no_application_protocol', 'ALPNCallback refused every offered protocol');
+      if (!offered.includes(alpn)) throw TLSAlertError.sent('internal_error', `ALPNCallback chose ${alpn}, which the client did not offer`);
+    } else if (ours?.length) {
       alpn = ours.find((p) => offered.includes(p));
       if (!alpn) throw TLSAlertError.sent('no_application_protocol', 'no ALPN protocol in common');
     }
   }
-  const sniBody = findExtension(ext, ExtensionType.server_name);
-  const serverName = sniBody ? decodeServerName(sniBody) : undefined;
   return { suite, group, clientShare, scheme, credential, alpn, serverName };
 }
 

@@ -75,6 +75,8 @@ export type ClientAuthentication = 'none' | 'request' | 'require';
 export interface ServerEngineSettings extends CommonEngineSettings {
   readonly certificateChain: readonly Uint8Array[];
   readonly privateKey: PrivateKey;
+  /** Chooses the ALPN protocol from the client's offer (RFC 7301 section 3.2) in place of `alpnProtocols`; undefined refuses with no_application_protocol. */
+  readonly selectAlpn?: (offered: readonly string[], serverName: string | undefined) => string | undefined;
   /** More certificate/key pairs (at most one per key type); each handshake picks one by the client's signature_algorithms (server-credentials.ts). */
   readonly additionalCredentials?: readonly ServerCredential[];
   /** Ask for a client certificate, optionally requiring one; default none. */

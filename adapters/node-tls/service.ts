@@ -107,8 +107,10 @@ export class NodeTLSService implements TLSService, SessionSource {
       secureContext,
       requestCert,
       rejectUnauthorized: requestCert && rejectUnauthorized,
-      ALPNProtocols: options.ALPNProtocols ? [...options.ALPNProtocols] : undefined,
-    });
+      ...(options.ALPNCallback
+        ? { ALPNCallback: (offer: { servername: string; protocols: string[] }) => options.ALPNCallback!({ servername: offer.servername || undefined, protocols: offer.protocols }) }
+        : { ALPNProtocols: options.ALPNProtocols ? [...options.ALPNProtocols] : undefined }),
+    } as tls.TLSSocketOptions);
     this.socket = socket;
     this.lingerAfterErrors(socket, duplex);
     const sentChain = new SentChainRecorder(duplex, socket, 'client');

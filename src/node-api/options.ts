@@ -67,6 +67,8 @@ export interface NodeServerOptions extends NodeTLSOptions {
   maxEarlyData?: number;
   /** Anti-replay store for 0-RTT ClientHellos (RFC 8446 section 8). */
   antiReplay?: ServerConfiguration['antiReplay'];
+  /** Chooses the ALPN protocol from the client's offer: return one of `protocols`, or undefined to refuse (no_application_protocol). */
+  ALPNCallback?: ServerConfiguration['ALPNCallback'];
   /** Chooses a context by the client's SNI name, as node:tls: `cb(null, createSecureContext(...))` or `cb(null, undefined)` for the default. */
   SNICallback?: (servername: string, callback: (error: Error | null, context?: unknown) => void) => void;
 }
@@ -86,7 +88,7 @@ export interface NodeClientOptions extends NodeTLSOptions {
 const UNSUPPORTED = [
   'secureProtocol', 'secureOptions', 'sessionIdContext', 'dhparam', 'privateKeyEngine',
   'privateKeyIdentifier', 'clientCertEngine', 'pskCallback', 'pskIdentityHint', 'enableTrace', 'requestOCSP',
-  'minDHSize', 'ALPNCallback', 'secureContext',
+  'minDHSize', 'secureContext',
 ] as const;
 
 const warned = new Set<string>();
@@ -225,10 +227,13 @@ function applyCiphers(configuration: CommonConfiguration, ciphers: string, backe
 export function serverConfigurationFromNode(options: NodeServerOptions, backend: BackendName, identityRequired = true): ServerConfiguration {
   optionalType(options, 'requestCert', 'boolean');
   optionalType(options, 'SNICallback', 'function');
+  optionalType(options, 'ALPNCallback', 'function');
+  check(!(options.ALPNCallback && options.ALPNProtocols), 'give ALPNProtocols or ALPNCallback, not both (as node:tls)');
   const configuration: ServerConfiguration = commonConfiguration(options, backend, 'server');
   if (identityRequired && backend !== 'plaintext' && configuration.cert === undefined && !options.SNICallback) {
     throw new ConfigurationError('a TLS server needs key and cert (or pfx)');
   }
+  if (options.ALPNCallback) configuration.ALPNCallback = options.ALPNCallback;
   if (options.requestCert !== undefined) configuration.requestCert = options.requestCert;
   if (options.rejectUnauthorized !== undefined) configuration.rejectUnauthorized = options.rejectUnauthorized;
   if (options.ticketKeys !== undefined) configuration.ticketKeys = options.ticketKeys;

@@ -171,3 +171,45 @@ test('listen() without a host binds every interface, as net.Server', async (t) =
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
+
+for (const backend of BACKENDS) {
+  test(`${backend}: ALPNCallback chooses from the client's offer, or refuses it with no_application_protocol (RFC 7301 section 3.2)`, async (t) => {
+    const offers: { servername: string | undefined; protocols: string[] }[] = [];
+    const server = tls.createServer(
+      {
+        backend,
+        key: localhostECDSA.key,
+        cert: localhostECDSA.cert,
+        ALPNCallback: (offer) => {
+          offers.push(offer);
+          return offer.protocols.includes('refuse-me') ? undefined : offer.protocols[1];
+        },
+      },
+      (socket) => socket.resume().end(),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as AddressInfo).port;
+    const connect = (ALPNProtocols: string[]) =>
+      new Promise<ReturnType<typeof tls.connect>>((resolve, reject) => {
+        const socket = tls.connect({ backend, port, host: '127.0.0.1', servername: 'localhost', ca: testCA, ALPNProtocols }, () => resolve(socket));
+        socket.once('error', reject);
+      });
+    try {
+      const chosen = await connect(['first', 'second']);
+      t.is(chosen.alpnProtocol, 'second');
+      chosen.destroy();
+      t.deepEqual(offers[0], { servername: 'localhost', protocols: ['first', 'second'] });
+      const refused = await connect(['refuse-me']).then(
+        (socket) => (socket.destroy(), undefined),
+        (error: Error) => error,
+      );
+      t.truthy(refused, 'the handshake fails');
+      t.regex(String(refused?.message), /no_application_protocol|no application protocol|alert number 120/i);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    t.throws(() => tls.createServer({ backend, key: localhostECDSA.key, cert: localhostECDSA.cert, ALPNProtocols: ['h2'], ALPNCallback: () => 'h2' }), {
+      message: /ALPNProtocols or ALPNCallback, not both/,
+    });
+  });
+}
