@@ -129,6 +129,32 @@ for (const backend of BACKENDS) {
     await close();
   });
 
+  test(`${backend}: two servers sharing ticketKeys resume each other's sessions (RFC 8446 section 4.6.1)`, async (t) => {
+    const ticketKeys = Buffer.alloc(48, 7);
+    const start = () => {
+      const server = tls.createServer({ backend, key: localhostECDSA.key, cert: localhostECDSA.cert, ticketKeys, sessionTimeout: 60 }, (s) => s.resume().end('hi'));
+      return new Promise<typeof server>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+    };
+    const [a, b] = await Promise.all([start(), start()]);
+    const visit = (server: Awaited<ReturnType<typeof start>>, session?: Buffer) =>
+      new Promise<{ reused: boolean; session: Buffer | undefined }>((resolve, reject) => {
+        const port = (server.address() as AddressInfo).port;
+        const socket = tls.connect({ backend, port, host: '127.0.0.1', servername: 'localhost', ca: testCA, ...(session ? { session } : {}) });
+        socket.once('error', reject);
+        socket.resume().once('end', () => {
+          resolve({ reused: socket.isSessionReused(), session: socket.getSession() });
+          socket.destroy();
+        });
+      });
+    try {
+      const first = await visit(a);
+      t.false(first.reused);
+      t.true((await visit(b, first.session)).reused, 'the other server opened the ticket');
+    } finally {
+      await Promise.all([a, b].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    }
+  });
+
   test(`${backend}: TLSSocket methods we do not offer throw ERR_TLSSERVICE_UNSUPPORTED naming the method; enableTrace and setMaxSendFragment warn once`, async (t) => {
     const { port, close } = await serve(backend);
     const client = await secureConnect({ backend, port, host: '127.0.0.1', servername: 'localhost', ca: testCA });
