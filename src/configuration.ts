@@ -47,6 +47,12 @@ export interface CommonConfiguration {
   ciphers?: string;
   /** Key-exchange groups by name (`X25519`, `P-256`, `P-384`, `X448`, `P-521`, `X25519MLKEM768`, `ffdhe2048`..`ffdhe8192`), in preference order (node:tls `ecdhCurve`). */
   groups?: readonly string[];
+  /**
+   * Signature algorithms offered and accepted in CertificateVerify (RFC 8446 section 4.2.3), in
+   * preference order (node:tls `sigalgs`): IANA names (`ecdsa_secp256r1_sha256`,
+   * `rsa_pss_rsae_sha256`, `ed25519`, ...) or OpenSSL's `ECDSA+SHA256` / `RSA-PSS+SHA256` forms.
+   */
+  signatureAlgorithms?: readonly string[];
   /** Milliseconds the handshake may take before `HandshakeTimeoutError` (default 30000). */
   handshakeTimeout?: number;
   /** Called with each NSS key-log line (SSLKEYLOGFILE format); off by default. */
@@ -82,8 +88,26 @@ export interface ClientConfiguration extends CommonConfiguration {
   checkServerIdentity?: (hostname: string, leaf: Uint8Array) => Error | undefined;
 }
 
+/** One certificate chain (leaf first) with the private key of its leaf. */
+export interface ServerIdentity {
+  readonly cert: CertificateInput;
+  readonly key: string | Uint8Array;
+}
+
 /** Server-role configuration (we accept a client). */
 export interface ServerConfiguration extends CommonConfiguration {
+  /**
+   * More certificate/key pairs beside `cert`/`key`, at most one per key type (e.g. RSA beside
+   * ECDSA, as node:tls's `key`/`cert` arrays). Each full handshake uses a pair whose key can
+   * sign a scheme in the client's signature_algorithms (RFC 8446 section 4.4.2.2).
+   */
+  additionalIdentities?: readonly ServerIdentity[];
+  /**
+   * Chooses the ALPN protocol from the client's list (node:tls `ALPNCallback`, RFC 7301
+   * section 3.2): return one of `protocols`, or undefined to refuse the connection
+   * (no_application_protocol). Replaces `ALPNProtocols` when both are set.
+   */
+  ALPNCallback?: (offer: { servername: string | undefined; protocols: string[] }) => string | undefined;
   /** Ask the client for a certificate. */
   requestCert?: boolean;
   /** With `requestCert`: reject clients without a valid certificate (default true, as node:tls). */

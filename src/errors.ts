@@ -171,8 +171,9 @@ export class CertificateVerificationError extends TLSServiceError {
 }
 
 /** The RFC 8446 alert for a rejected peer certificate, by `CertificateVerificationError.reason`: the one mapping every backend uses. */
-export function alertForCertificateReason(reason: string): AlertName {
-  return Object.hasOwn(certificateReasons, reason) ? certificateReasons[reason as CertificateRejectionReason].alert : 'bad_certificate';
+export function alertForCertificateReason(reason: CertificateRejectionReason): AlertName {
+  // Checked at run time too, for callers that bypass the types.
+  return Object.hasOwn(certificateReasons, reason) ? certificateReasons[reason].alert : 'bad_certificate';
 }
 
 /**

@@ -5,11 +5,12 @@
  */
 import type { ByteSource, RawConnection } from './raw-connection.js';
 import type { ClientConfiguration, ServerConfiguration } from './configuration.js';
+import type { BackendName } from './names.js';
 
 /** What the two ends agreed on; fields a backend cannot tell are undefined. */
 export interface NegotiatedParameters {
   /** The backend's name: `node-tls`, `noble`, `plaintext`. */
-  readonly backend: string;
+  readonly backend: BackendName;
   /** `TLSv1.3`, `TLSv1.2`, or `none` for plaintext. */
   readonly protocol: string;
   /** IANA cipher suite name, e.g. `TLS_AES_128_GCM_SHA256`. */
@@ -20,13 +21,20 @@ export interface NegotiatedParameters {
   readonly alpnProtocol: string | undefined;
   /** The SNI host name (sent by the client / received by the server). */
   readonly servername: string | undefined;
-  /** The peer's certificate chain as DER, leaf first; empty when none was sent. */
+  /** The peer's certificate chain as DER exactly as the peer sent it (order and extra certificates kept), leaf first; empty when none was sent. */
   readonly peerCertificates: readonly Uint8Array[];
+  /**
+   * The certification path the backend verified, DER, leaf first, trust anchor last: built
+   * from `peerCertificates` and the trust anchors. Absent when the backend did not verify the
+   * peer during the handshake (`rejectUnauthorized: false`, a server without `requestCert`,
+   * a resumed session).
+   */
+  readonly verifiedChain?: readonly Uint8Array[];
   /** True when the session was resumed. */
   readonly resumed: boolean;
   /** 0-RTT (RFC 8446 section 2.3): `accepted` or `rejected` when early data was offered; absent otherwise. */
   readonly earlyData?: 'accepted' | 'rejected';
-  /** The crypto provider, where the backend has a choice of them. */
+  /** The crypto provider's name (`CryptoProvider.name`: `node` or `noble` for ours), where the backend has a choice of them. */
   readonly cryptoProvider?: string | undefined;
 }
 
@@ -49,7 +57,7 @@ export function hasSessions(service: object): service is SessionSource {
 /** One backend instance for one connection; never shared, never reused. */
 export interface TLSService {
   /** The backend's name. */
-  readonly backend: string;
+  readonly backend: BackendName;
   /** Runs a client handshake over `via` and keeps it. Rejects with a typed error. */
   negotiateAsClient(via: RawConnection, options?: ClientConfiguration): Promise<void>;
   /** Runs a server handshake over `via` and keeps it. Rejects with a typed error. */

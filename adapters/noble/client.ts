@@ -348,7 +348,7 @@ class ExpectServerCertificate implements HandshakeState {
     const publicKey = verifyPeerChain(this.policy.settings.verifyServer, chain, {
       serverName: this.policy.settings.serverName,
       now: ctx.now(),
-    });
+    }, ctx.outcome);
     ctx.outcome.peerCertificates = chain;
     ctx.transcript.add(message.raw);
     return new ExpectServerCertificateVerify(this.policy, this.params, this.request, publicKey);

@@ -7,7 +7,8 @@
 import { CertificateVerificationError, ConfigurationError } from '../../src/errors.js';
 import { certificateList, nameList, tls13SuitesIn, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
 import { ContentCache } from '../../src/content-cache.js';
-import type { CryptoProvider, NamedGroupName, PrivateKey } from '../../src/crypto/provider.js';
+import type { CryptoProvider, NamedGroupName, PrivateKey, SignatureSchemeName } from '../../src/crypto/provider.js';
+import { signatureSchemeByName } from '../../src/crypto/signature-schemes.js';
 import {
   parseCertificate,
   parseCertificateChain,
@@ -96,7 +97,7 @@ export function certificateVerifier(options: VerifierOptions): PeerVerifier {
     if (rejection) {
       throw new CertificateVerificationError('hostname_mismatch', `checkServerIdentity rejected the certificate: ${rejection.message}`, { cause: rejection });
     }
-    return path[0]!.publicKey;
+    return { publicKey: path[0]!.publicKey, verifiedChain: path.map((certificate) => certificate.der) };
   };
 }
 
@@ -189,11 +190,21 @@ function commonSettings(options: CommonConfiguration, provider: CryptoProvider):
   return {
     provider,
     cipherSuites,
+    ...(options.signatureAlgorithms ? { signatureSchemes: signatureSchemesOf(options.signatureAlgorithms) } : {}),
     groups: groups ?? defaultGroupsOf(provider),
     alpnProtocols: options.ALPNProtocols,
     keylog: options.keylog,
     ...(options.recordSizeLimit !== undefined ? { recordSizeLimit: options.recordSizeLimit } : {}),
   };
+}
+
+/** `signatureAlgorithms` as scheme names; an unknown name is a ConfigurationError. */
+function signatureSchemesOf(names: readonly string[]): SignatureSchemeName[] {
+  return names.map((name) => {
+    const scheme = signatureSchemeByName(name);
+    if (!scheme) throw new ConfigurationError(`unsupported signature algorithm ${name} in sigalgs`);
+    return scheme;
+  });
 }
 
 function pskModesOf(options: CommonConfiguration) {
@@ -232,6 +243,8 @@ export function serverEngineSettings(options: ServerConfiguration, provider: Cry
     ...commonSettings(options, provider),
     certificateChain: identity.chain,
     privateKey: identity.key,
+    ...additionalCredentialsOf(options),
+    ...(options.ALPNCallback ? { selectAlpn: alpnSelector(options.ALPNCallback) } : {}),
     clientAuthentication: requested ? (strict ? 'require' : 'request') : 'none',
     ticketKeys: ticketKeysOf(options, provider),
     ...(options.ticketCount !== undefined ? { ticketCount: ticketCountOf(options.ticketCount) } : {}),
@@ -244,6 +257,22 @@ export function serverEngineSettings(options: ServerConfiguration, provider: Cry
         : acceptAnyCertificate
       : undefined,
   };
+}
+
+/** node:tls's `ALPNCallback` as the engine's selector. */
+function alpnSelector(callback: NonNullable<ServerConfiguration['ALPNCallback']>): NonNullable<ServerEngineSettings['selectAlpn']> {
+  return (offered, servername) => callback({ servername, protocols: [...offered] });
+}
+
+/** `additionalIdentities`, parsed (and cached) like `cert`/`key`. */
+function additionalCredentialsOf(options: ServerConfiguration): Pick<ServerEngineSettings, 'additionalCredentials'> {
+  const extra = options.additionalIdentities ?? [];
+  if (extra.length === 0) return {};
+  const additionalCredentials = extra.map((pair) => {
+    const parsed = identityOf(pair)!;
+    return { certificateChain: parsed.chain, privateKey: parsed.key };
+  });
+  return { additionalCredentials };
 }
 
 /** The largest `maxEarlyData` accepted: 1 MiB of early data per connection. */

@@ -25,8 +25,18 @@ import type { KeySchedule } from './key-schedule.js';
 import type { ResumableSession } from './session.js';
 import type { EarlyDataStatus } from './early-data.js';
 
-/** Checks a peer's chain (leaf first) and returns the leaf's public key; throws CertificateVerificationError. */
-export type PeerVerifier = (chain: readonly Uint8Array[], context: PeerVerificationContext) => PublicKey;
+/**
+ * Checks a peer's chain (leaf first) and returns the leaf's public key, or the key with the
+ * path it built to a trust anchor (DER, leaf first, anchor last); throws CertificateVerificationError.
+ */
+export type PeerVerifier = (chain: readonly Uint8Array[], context: PeerVerificationContext) => PublicKey | VerifiedPeer;
+
+/** What a verifying PeerVerifier returns: the leaf's key and the verified path. */
+export interface VerifiedPeer {
+  readonly publicKey: PublicKey;
+  /** The certification path the verifier built, DER, leaf first, trust anchor last. */
+  readonly verifiedChain: readonly Uint8Array[];
+}
 
 /** What a PeerVerifier knows about the connection. */
 export interface PeerVerificationContext {
@@ -49,6 +59,8 @@ export interface HandshakeOutcome {
   alpnProtocol: string | undefined;
   serverName: string | undefined;
   peerCertificates: readonly Uint8Array[];
+  /** The path the peer verifier built (leaf to trust anchor); absent when none was verified (verification off, resumption). */
+  verifiedChain?: readonly Uint8Array[] | undefined;
   helloRetried: boolean;
   signatureScheme: SignatureSchemeName | undefined;
   /** True when a PSK (a session ticket) was accepted (RFC 8446 section 2.2). */
@@ -214,9 +226,14 @@ export function verifyPeerChain(
   verifier: PeerVerifier,
   chain: readonly Uint8Array[],
   context: PeerVerificationContext,
+  /** Where the verified path goes. */
+  outcome: HandshakeOutcome,
 ): PublicKey {
   try {
-    return verifier(chain, context);
+    const result = verifier(chain, context);
+    const verified = 'verifiedChain' in result ? result : undefined;
+    outcome.verifiedChain = verified?.verifiedChain;
+    return verified ? verified.publicKey : (result as PublicKey);
   } catch (e) {
     // A CertificateVerificationError passes through as itself; the engine sends its alert.
     if (e instanceof TLSAlertError || e instanceof CertificateVerificationError) throw e;

@@ -20,7 +20,8 @@ import {
   TLS13,
   type KeyShareEntry,
 } from './codec/extensions.js';
-import { bytesEqual, chooseSigningScheme, type HandshakeContext } from './handshake-context.js';
+import { bytesEqual, type HandshakeContext } from './handshake-context.js';
+import { chooseCredential, type ServerCredential } from './server-credentials.js';
 import type { CipherSuite } from './suites.js';
 import type { ServerEngineSettings } from './settings.js';
 
@@ -52,6 +53,8 @@ export interface ChosenParameters {
   readonly group: NamedGroupName;
   readonly clientShare: KeyShareEntry | undefined;
   readonly scheme: SignatureSchemeName;
+  /** The certificate/key pair presented (one of ours whose key can sign `scheme`). */
+  readonly credential: ServerCredential;
   readonly alpn: string | undefined;
   readonly serverName: string | undefined;
 }
@@ -155,27 +158,28 @@ export function chooseParameters(
     }
   }
 
-  const scheme = chooseSigningScheme(
-    ctx.provider,
-    policy.settings.privateKey,
-    policy.signatureSchemes,
-    decodeU16List(schemesBody, 'signature_algorithms'),
-  );
-  if (!scheme) throw TLSAlertError.sent('handshake_failure', 'no signature scheme in common for our certificate');
+  const signing = chooseCredential(ctx.provider, policy.settings, policy.signatureSchemes, decodeU16List(schemesBody, 'signature_algorithms'));
+  if (!signing) throw TLSAlertError.sent('handshake_failure', 'no signature scheme in common for our certificate');
+  const { credential, scheme } = signing;
 
+  const sniBody = findExtension(ext, ExtensionType.server_name);
+  const serverName = sniBody ? decodeServerName(sniBody) : undefined;
   let alpn: string | undefined;
   const alpnBody = findExtension(ext, ExtensionType.application_layer_protocol_negotiation);
   const ours = policy.settings.alpnProtocols;
+  const select = policy.settings.selectAlpn;
   if (alpnBody) {
     const offered = decodeAlpn(alpnBody);
-    if (ours?.length) {
+    if (select) {
+      alpn = select(offered, serverName);
+      if (alpn === undefined) throw TLSAlertError.sent('no_application_protocol', 'ALPNCallback refused every offered protocol');
+      if (!offered.includes(alpn)) throw TLSAlertError.sent('internal_error', `ALPNCallback chose ${alpn}, which the client did not offer`);
+    } else if (ours?.length) {
       alpn = ours.find((p) => offered.includes(p));
       if (!alpn) throw TLSAlertError.sent('no_application_protocol', 'no ALPN protocol in common');
     }
   }
-  const sniBody = findExtension(ext, ExtensionType.server_name);
-  const serverName = sniBody ? decodeServerName(sniBody) : undefined;
-  return { suite, group, clientShare, scheme, alpn, serverName };
+  return { suite, group, clientShare, scheme, credential, alpn, serverName };
 }
 
 /** Extensions the second ClientHello may change (section 4.1.2); everything else must repeat the first. */

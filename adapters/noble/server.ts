@@ -58,6 +58,7 @@ import { TrafficState } from './traffic.js';
 import { chooseParameters, type ChosenParameters, type ReceivedClientHello, type RetryState, type ServerPolicy } from './server-parameters.js';
 import { acceptPsk, DEFAULT_PSK_MODES, type AcceptedPsk } from './psk.js';
 import { newSessionTicket } from './tickets.js';
+import type { ServerCredential } from './server-credentials.js';
 import { AwaitReplayDecision, earlyDataAcceptable, REPLAY_WINDOW_MS } from './early-data.js';
 
 /** NewSessionTickets sent after each handshake by default (as OpenSSL). */
@@ -216,7 +217,7 @@ class ExpectClientHello implements HandshakeState {
     this.sendEncryptedExtensions(ctx, hello, chosen, acceptEarlyData !== undefined);
     const auth = psk ? 'none' : (s.clientAuthentication ?? 'none');
     if (auth !== 'none') this.sendCertificateRequest(ctx);
-    if (!psk) this.sendServerCertificate(ctx, chosen.scheme);
+    if (!psk) this.sendServerCertificate(ctx, chosen.credential, chosen.scheme);
 
     const finished = frameHandshake(HandshakeType.finished, schedule.finishedVerifyData(hs.server, ctx.transcript.hash()));
     ctx.transcript.add(finished.raw);
@@ -290,13 +291,15 @@ class ExpectClientHello implements HandshakeState {
   }
 
   /** Certificate and CertificateVerify (sections 4.4.2, 4.4.3). */
-  private sendServerCertificate(ctx: HandshakeContext, scheme: SignatureSchemeName): void {
+  private sendServerCertificate(ctx: HandshakeContext, credential: ServerCredential, scheme: SignatureSchemeName): void {
     const s = this.policy.settings;
-    const certificate = certificateMessage(s.certificateChain);
+    const certificate = certificateMessage(credential.certificateChain);
     ctx.transcript.add(certificate.raw);
     ctx.send(certificate);
     const content = certificateVerifyContent('server', ctx.transcript.hash());
-    const signature = s.signer ? s.signer(scheme, content) : ctx.provider.sign(scheme, s.privateKey, content, ctx.random);
+    // The signer stands in for the key of the main pair only.
+    const signer = credential.privateKey === s.privateKey ? s.signer : undefined;
+    const signature = signer ? signer(scheme, content) : ctx.provider.sign(scheme, credential.privateKey, content, ctx.random);
     const verify = frameHandshake(HandshakeType.certificate_verify, encodeCertificateVerify({ scheme: SignatureScheme[scheme], signature }));
     ctx.transcript.add(verify.raw);
     ctx.send(verify);
@@ -340,7 +343,7 @@ class ExpectClientCertificate implements HandshakeState {
     const chain = certificate.entries.map((e) => e.data);
     const verifier = this.policy.settings.verifyClient;
     if (!verifier) throw TLSAlertError.sent('internal_error', 'no client certificate verifier configured');
-    const publicKey = verifyPeerChain(verifier, chain, { serverName: undefined, now: ctx.now() });
+    const publicKey = verifyPeerChain(verifier, chain, { serverName: undefined, now: ctx.now() }, ctx.outcome);
     ctx.outcome.peerCertificates = chain;
     return new ExpectClientCertificateVerify(this.policy, this.keys, publicKey);
   }

@@ -390,6 +390,7 @@ export class NobleTLSService implements TLSService {
       alpnProtocol: o.alpnProtocol,
       servername: o.serverName,
       peerCertificates: o.peerCertificates,
+      ...(o.verifiedChain ? { verifiedChain: o.verifiedChain } : {}),
       resumed: o.resumed,
       ...(o.earlyData !== 'none' ? { earlyData: o.earlyData } : {}),
       cryptoProvider: this.provider.name,

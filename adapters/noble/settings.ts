@@ -11,6 +11,7 @@ import type { PeerVerifier, ShapedMessage } from './handshake-context.js';
 import type { PskModeName } from './psk.js';
 import type { ResumableSession } from './session.js';
 import type { TicketKeyRing } from '../../src/ticket-keys.js';
+import type { ServerCredential } from './server-credentials.js';
 
 /** Settings both roles share. */
 export interface CommonEngineSettings {
@@ -80,6 +81,10 @@ export type ClientAuthentication = 'none' | 'request' | 'require';
 export interface ServerEngineSettings extends CommonEngineSettings {
   readonly certificateChain: readonly Uint8Array[];
   readonly privateKey: PrivateKey;
+  /** Chooses the ALPN protocol from the client's offer (RFC 7301 section 3.2) in place of `alpnProtocols`; undefined refuses with no_application_protocol. */
+  readonly selectAlpn?: (offered: readonly string[], serverName: string | undefined) => string | undefined;
+  /** More certificate/key pairs (at most one per key type); each handshake picks one by the client's signature_algorithms (server-credentials.ts). */
+  readonly additionalCredentials?: readonly ServerCredential[];
   /** Ask for a client certificate, optionally requiring one; default none. */
   readonly clientAuthentication?: ClientAuthentication;
   /** Validates a client chain for clientAuth; required unless clientAuthentication is none. */

@@ -14,14 +14,16 @@ const CONTENT_ALERT = 21;
 const CONTENT_APPLICATION_DATA = 23;
 const ALERT_LEVEL_FATAL = 2;
 
-interface SuiteKeys {
+/** The key-derivation and AEAD parameters of a TLS 1.3 suite. */
+export interface SuiteKeys {
   readonly hash: 'sha256' | 'sha384';
   readonly hashLength: number;
   readonly keyLength: number;
   readonly cipher: 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
 }
 
-const tls13Suites: Record<string, SuiteKeys> = {
+/** The TLS 1.3 suites whose records we can protect and open, by IANA name. */
+export const tls13Suites: Readonly<Record<string, SuiteKeys>> = {
   TLS_AES_128_GCM_SHA256: { hash: 'sha256', hashLength: 32, keyLength: 16, cipher: 'aes-128-gcm' },
   TLS_AES_256_GCM_SHA384: { hash: 'sha384', hashLength: 48, keyLength: 32, cipher: 'aes-256-gcm' },
   TLS_CHACHA20_POLY1305_SHA256: { hash: 'sha256', hashLength: 32, keyLength: 32, cipher: 'chacha20-poly1305' },
@@ -54,7 +56,7 @@ export function protectedAlertRecord(alert: AlertName, suite: string, secret: Ui
 }
 
 /** HKDF-Expand-Label (RFC 8446 section 7.1) with an empty context; `length` <= hash length. */
-function expandLabel(keys: SuiteKeys, secret: Uint8Array, label: string, length: number): Uint8Array {
+export function expandLabel(keys: SuiteKeys, secret: Uint8Array, label: string, length: number): Uint8Array {
   const fullLabel = new TextEncoder().encode(`tls13 ${label}`);
   const info = Uint8Array.of(length >> 8, length & 0xff, fullLabel.length, ...fullLabel, 0);
   const block = createHmac(keys.hash, secret).update(info).update(Uint8Array.of(1)).digest();

@@ -55,6 +55,8 @@ export class NativeSocketTransport implements TLSTransport {
   private endSeen = false;
   private ending: Error | undefined;
   private tlsSocket: tls.TLSSocket | undefined;
+  /** OpenSSL reads the socket in C++: no JS sees the peer's bytes. */
+  readonly incoming = undefined;
 
   private constructor(
     private readonly raw: TCPRawConnection,

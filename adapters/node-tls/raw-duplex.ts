@@ -32,6 +32,11 @@ export class RawConnectionDuplex extends Duplex implements TLSTransport {
     this.readSize = options.readSize ?? DEFAULT_RAW_READ_SIZE;
   }
 
+  /** The peer's bytes pass through this Duplex's 'data' events. */
+  get incoming(): Duplex {
+    return this;
+  }
+
   get stream(): Duplex {
     return this;
   }

@@ -20,6 +20,8 @@ import { parseKeylogLine, plaintextAlertRecord, protectedAlertRecord } from './a
 import { certificateError, mapNodeTLSError } from './error-mapping.js';
 import { transportFor, type TLSTransport } from './transport.js';
 import { checkMaxDepth, crlForOpenSSL, depthFailure } from './verification.js';
+import { contextIdentities } from './identities.js';
+import { SentChainRecorder } from './sent-chain.js';
 import { ContentCache } from '../../src/content-cache.js';
 import { checkTicketOptions, isNodeSession, nodeTicketKey, SocketSessions } from './sessions.js';
 
@@ -65,6 +67,7 @@ export class NodeTLSService implements TLSService, SessionSource {
     this.socket = socket;
     this.lingerAfterErrors(socket, transport);
     this.sessions.watch(socket);
+    const sentChain = SentChainRecorder.over(transport, socket, 'server');
     const secrets = new Map<string, Uint8Array>();
     let decided = !rejectUnauthorized;
     const verify = (): void => {
@@ -86,7 +89,7 @@ export class NodeTLSService implements TLSService, SessionSource {
     await this.awaitHandshake(socket, 'secureConnect');
     secrets.clear();
     if (this.abortError) throw this.abortError;
-    this.settle(socket, servername, true);
+    this.settle(socket, servername, true, sentChain, rejectUnauthorized);
   }
 
   async negotiateAsServer(via: RawConnection, options: ServerConfiguration = {}): Promise<void> {
@@ -111,10 +114,13 @@ export class NodeTLSService implements TLSService, SessionSource {
       secureContext,
       requestCert,
       rejectUnauthorized: requestCert && rejectUnauthorized,
-      ALPNProtocols: options.ALPNProtocols ? [...options.ALPNProtocols] : undefined,
-    });
+      ...(options.ALPNCallback
+        ? { ALPNCallback: (offer: { servername: string; protocols: string[] }) => options.ALPNCallback!({ servername: offer.servername || undefined, protocols: offer.protocols }) }
+        : { ALPNProtocols: options.ALPNProtocols ? [...options.ALPNProtocols] : undefined }),
+    } as tls.TLSSocketOptions);
     this.socket = socket;
     this.lingerAfterErrors(socket, transport);
+    const sentChain = SentChainRecorder.over(transport, socket, 'client');
     if (options.keylog) socket.on('keylog', (line: Buffer) => options.keylog!(line.toString('latin1').trimEnd()));
     await this.awaitHandshake(socket, 'secure');
     if (requestCert && rejectUnauthorized) {
@@ -125,7 +131,7 @@ export class NodeTLSService implements TLSService, SessionSource {
         throw error;
       }
     }
-    this.settle(socket, undefined, false);
+    this.settle(socket, undefined, false, sentChain, requestCert && rejectUnauthorized);
   }
 
   /** Keying material (RFC 5705; RFC 8446 section 7.5), as `tls.TLSSocket.exportKeyingMaterial`. */
@@ -302,7 +308,8 @@ export class NodeTLSService implements TLSService, SessionSource {
     return true;
   }
 
-  private settle(socket: tls.TLSSocket, servername: string | undefined, isClient: boolean): void {
+  /** Records what was agreed; `verified` when the handshake enforced verification of the peer's chain (so OpenSSL's built chain is the verified path). */
+  private settle(socket: tls.TLSSocket, servername: string | undefined, isClient: boolean, sentChain: SentChainRecorder | undefined, verified: boolean): void {
     // A transport end before OpenSSL saw close_notify is a truncation (RFC 8446 section 6.1).
     const transport = this.transport!;
     transport.watchEnd();
@@ -310,6 +317,7 @@ export class NodeTLSService implements TLSService, SessionSource {
       mapError: mapNodeTLSError,
       endError: () => transport.endError(),
     });
+    const linked = peerChain(this.verifiedCertificate ?? socket.getPeerCertificate(true));
     const keyInfo = isClient ? socket.getEphemeralKeyInfo() : undefined;
     const groupName = keyInfo && 'name' in keyInfo && typeof keyInfo.name === 'string' ? keyInfo.name : undefined;
     const sni = isClient ? servername : (socket as unknown as { servername?: unknown }).servername;
@@ -320,7 +328,9 @@ export class NodeTLSService implements TLSService, SessionSource {
       group: groupName === undefined ? undefined : (groupNames[groupName] ?? groupName),
       alpnProtocol: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : undefined,
       servername: typeof sni === 'string' && sni !== '' ? sni : undefined,
-      peerCertificates: peerChain(this.verifiedCertificate ?? socket.getPeerCertificate(true)),
+      // The chain as sent, read from the handshake bytes (Duplex path); else OpenSSL's linked chain (native path, resumption).
+      peerCertificates: sentChain?.finish() ?? linked,
+      ...(verified && !socket.isSessionReused() ? { verifiedChain: linked } : {}),
       resumed: socket.isSessionReused(),
     };
   }
@@ -368,7 +378,7 @@ function checkedIdentity(
   return rejection ? Object.assign(new Error(rejection.message, { cause: rejection }), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }) : undefined;
 }
 
-/** The chain from `leaf` as DER, leaf first, following issuers until a self-issued one. */
+/** OpenSSL's chain for the peer from `leaf` (node:tls's issuerCertificate links: sent certificates, then the trust store), DER, leaf first, until a self-issued one. */
 function peerChain(leaf: tls.DetailedPeerCertificate | undefined): Uint8Array[] {
   const chain: Uint8Array[] = [];
   let certificate = leaf;
@@ -386,10 +396,11 @@ const contexts = new ContentCache<tls.SecureContext>();
 
 /** The (shared) SecureContext for our configuration and ticket key; bad input becomes ConfigurationError. */
 function createContext(options: CommonConfiguration & { sessionTimeout?: number }, ticketKey?: Uint8Array): tls.SecureContext {
-  const { ca, cert, key, crl, minVersion, maxVersion, groups, ciphers, sessionTimeout } = options;
+  const { ca, cert, key, crl, minVersion, maxVersion, groups, ciphers, sessionTimeout, signatureAlgorithms } = options;
   const cipherSuites = nameList(options.cipherSuites);
   checkMaxDepth(options.maxDepth);
-  const parts = [certificateList(ca), certificateList(cert), key, certificateList(crl), minVersion, maxVersion, cipherSuites, groups, ciphers, sessionTimeout, ticketKey];
+  const extra = ((options as ServerConfiguration).additionalIdentities ?? []).flatMap((pair) => [certificateList(pair.cert), pair.key]);
+  const parts = [certificateList(ca), certificateList(cert), key, extra, certificateList(crl), minVersion, maxVersion, cipherSuites, groups, ciphers, sessionTimeout, ticketKey, signatureAlgorithms];
   const recent = recentContexts.find((entry) => sameParts(entry.parts, parts));
   if (recent) return recent.context;
   const context = contexts.get(parts, () => {
@@ -424,17 +435,18 @@ function sameParts(a: readonly unknown[], b: readonly unknown[]): boolean {
 
 function buildContext(options: CommonConfiguration & { sessionTimeout?: number }): tls.SecureContext {
   const ca = certificateList(options.ca).map(toNodeInput);
-  const cert = certificateList(options.cert).map(toNodeInput);
+  const { cert, key } = contextIdentities(options);
   try {
     return tls.createSecureContext({
       ca: ca.length > 0 ? ca : undefined,
-      cert: cert.length > 0 ? cert : undefined,
-      key: options.key === undefined ? undefined : toNodeInput(options.key),
+      cert,
+      key,
       crl: crlForOpenSSL(options.crl),
       minVersion: options.minVersion,
       maxVersion: options.maxVersion,
       ciphers: options.ciphers ?? (options.cipherSuites ? cipherString(nameList(options.cipherSuites)!) : undefined),
       ecdhCurve: options.groups?.join(':'),
+      sigalgs: options.signatureAlgorithms?.join(':'),
       sessionTimeout: (options as { sessionTimeout?: number }).sessionTimeout,
     } as tls.SecureContextOptions);
   } catch (error) {

@@ -19,6 +19,11 @@ export interface TLSTransport {
   /** What the TLSSocket wraps: the lent net.Socket, or a Duplex over the RawConnection. */
   readonly stream: Duplex;
   /**
+   * The stream whose 'data' events carry the peer's bytes through JS (the Duplex path), or
+   * undefined on the native path, where OpenSSL reads them in C++ and JS never sees them.
+   */
+  readonly incoming: Duplex | undefined;
+  /**
    * Wires the transport to the TLSSocket made over it, before any IO. `lingerOnDestroy`
    * is asked when the TLSSocket is destroyed: true when a fatal alert went out, so the
    * connection lingers (see src/raw/lingering-close.ts) rather than reset.

@@ -3,7 +3,7 @@
  * key-size rules every provider applies before it signs or verifies. Shared by the noble
  * and node providers so both accept exactly the same keys.
  */
-import type { EcCurveName, HashName, PrivateKey, PublicKey, SignatureSchemeName } from './provider.js';
+import { SignatureScheme, type EcCurveName, type HashName, type PrivateKey, type PublicKey, type SignatureSchemeName } from './provider.js';
 
 /** How a scheme signs: key family, then curve (ECDSA) or padding and key OID (RSA), and hash. */
 export type SchemeParameters =
@@ -100,4 +100,26 @@ export function schemeFitsKey(scheme: SignatureSchemeName, key: PublicKey | Priv
     case 'rsa':
       return key.kind === 'rsa' && (key.pssOnly === true) === parameters.pssKey && rsaKeyFits(key.n, key.e, parameters);
   }
+}
+
+/** OpenSSL's `ALGORITHM+HASH` spellings of the TLS 1.3 signature schemes (node:tls `sigalgs` takes both forms). */
+const OPENSSL_SIGALG_NAMES: Readonly<Record<string, SignatureSchemeName>> = {
+  'ecdsa+sha256': 'ecdsa_secp256r1_sha256',
+  'ecdsa+sha384': 'ecdsa_secp384r1_sha384',
+  'ecdsa+sha512': 'ecdsa_secp521r1_sha512',
+  'rsa-pss+sha256': 'rsa_pss_rsae_sha256',
+  'rsa-pss+sha384': 'rsa_pss_rsae_sha384',
+  'rsa-pss+sha512': 'rsa_pss_rsae_sha512',
+  'pss+sha256': 'rsa_pss_rsae_sha256',
+  'pss+sha384': 'rsa_pss_rsae_sha384',
+  'pss+sha512': 'rsa_pss_rsae_sha512',
+  'rsa+sha256': 'rsa_pkcs1_sha256',
+  'rsa+sha384': 'rsa_pkcs1_sha384',
+  'rsa+sha512': 'rsa_pkcs1_sha512',
+};
+
+/** The scheme a node:tls `sigalgs` entry names (IANA or OpenSSL spelling, any case), or undefined. */
+export function signatureSchemeByName(name: string): SignatureSchemeName | undefined {
+  const key = name.toLowerCase();
+  return Object.hasOwn(SignatureScheme, key) ? (key as SignatureSchemeName) : OPENSSL_SIGALG_NAMES[key];
 }

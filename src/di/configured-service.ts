@@ -6,6 +6,7 @@
  */
 import type { ClientConfiguration, ServerConfiguration } from '../configuration.js';
 import type { ByteSource, RawConnection } from '../raw-connection.js';
+import type { BackendName } from '../names.js';
 import { hasSessions, type NegotiatedParameters, type SessionSource, type TLSService } from '../tls-service.js';
 
 /** Defaults a ConfiguredService applies: per-call options win over them. */
@@ -23,7 +24,7 @@ export class ConfiguredService implements TLSService, SessionSource {
   ) {}
 
   /** The inner backend's name. */
-  get backend(): string {
+  get backend(): BackendName {
     return this.inner.backend;
   }
 

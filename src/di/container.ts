@@ -18,23 +18,17 @@ import { nobleCryptoProvider } from '../crypto/noble.js';
 import { nodeCryptoProvider } from '../crypto/node.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 
-/** The names of the backends this build knows. */
-export const BACKEND_NAMES = ['noble', 'node-tls', 'plaintext'] as const;
-/** A backend name. */
-export type BackendName = (typeof BACKEND_NAMES)[number];
+import { BACKEND_NAMES, CRYPTO_PROVIDER_NAMES, isBackendName, isCryptoProviderName, type BackendName, type CryptoProviderName } from '../names.js';
 
-/** The names of the crypto providers the noble engine runs on. */
-export const CRYPTO_PROVIDER_NAMES = ['node', 'noble'] as const;
-/** A crypto provider name: `node` (node:crypto, the default on Node) or `noble` (pure TypeScript). */
-export type CryptoProviderName = (typeof CRYPTO_PROVIDER_NAMES)[number];
+export { BACKEND_NAMES, CRYPTO_PROVIDER_NAMES, isBackendName, isCryptoProviderName, type BackendName, type CryptoProviderName };
 
 /** The crypto provider the noble backend uses when none is named: node:crypto, as rustls defaults to its native provider. */
 export const DEFAULT_CRYPTO_PROVIDER: CryptoProviderName = 'node';
 
 /** Makes a ContainerModule that binds `TLSService` (transient: one per connection) to `create`. */
-export function backendModule(name: string, create: () => TLSService): ContainerModule {
+export function backendModule(name: BackendName, create: () => TLSService): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    bind<string>(TOKENS.BackendName).toConstantValue(name);
+    bind<BackendName>(TOKENS.BackendName).toConstantValue(name);
     bind<TLSService>(TOKENS.TLSService)
       .toDynamicValue((context) => {
         const client = context.get<ClientConfiguration>(TOKENS.ClientConfiguration, { optional: true });
@@ -58,8 +52,9 @@ export const CRYPTO_PROVIDERS: Readonly<Record<CryptoProviderName, CryptoProvide
 };
 
 /** The TLS 1.3 engine on a crypto provider (`node`, the default, or `noble` for pure TypeScript). */
-export function nobleModule(crypto: CryptoProviderName | string = DEFAULT_CRYPTO_PROVIDER): ContainerModule {
-  const provider = Object.hasOwn(CRYPTO_PROVIDERS, crypto) ? CRYPTO_PROVIDERS[crypto as CryptoProviderName] : undefined;
+export function nobleModule(crypto: CryptoProviderName = DEFAULT_CRYPTO_PROVIDER): ContainerModule {
+  // Checked at run time too, for callers that bypass the types (plain JavaScript, parsed input).
+  const provider = isCryptoProviderName(crypto) ? CRYPTO_PROVIDERS[crypto] : undefined;
   if (!provider) {
     throw new ConfigurationError(`unknown crypto provider "${crypto}" (known: ${CRYPTO_PROVIDER_NAMES.join(', ')})`);
   }
@@ -67,7 +62,7 @@ export function nobleModule(crypto: CryptoProviderName | string = DEFAULT_CRYPTO
 }
 
 /** The module for a backend name (and crypto provider, for noble); throws ConfigurationError for an unknown one. */
-export function moduleFor(backend: BackendName | string, crypto?: CryptoProviderName | string): ContainerModule {
+export function moduleFor(backend: BackendName, crypto?: CryptoProviderName): ContainerModule {
   if (crypto !== undefined && backend !== 'noble') {
     throw new ConfigurationError(`a crypto provider choice applies to the noble backend only, not "${backend}"`);
   }
@@ -79,7 +74,7 @@ export function moduleFor(backend: BackendName | string, crypto?: CryptoProvider
     case 'plaintext':
       return plaintextModule;
     default:
-      throw new ConfigurationError(`unknown backend "${backend}" (known: ${BACKEND_NAMES.join(', ')})`);
+      throw new ConfigurationError(`unknown backend "${String(backend)}" (known: ${BACKEND_NAMES.join(', ')})`);
   }
 }
 

@@ -9,6 +9,7 @@ import * as http2 from 'node:http2';
 import type * as net from 'node:net';
 import type { Container } from 'inversify';
 import type { ServerConfiguration } from '../configuration.js';
+import type { BackendName } from '../names.js';
 import type { RawConnection } from '../raw-connection.js';
 import type { Connection } from '../connection.js';
 import { serviceFrom } from '../di/container.js';
@@ -35,7 +36,7 @@ export class TLSServiceServer extends http.Server {
   /** The HTTP/2 server the `h2` connections go to (its requests are re-emitted here as 'request'). */
   readonly http2Server: http2.Http2Server;
   private readonly container: Container;
-  private readonly backendName: string;
+  private readonly backendName: BackendName;
   private readonly nodeOptions: TLSServiceServerOptions;
   private readonly offeredProtocols: string[];
   private configuration: ServerConfiguration;
@@ -117,7 +118,7 @@ export class TLSServiceServer extends http.Server {
       onError: (error, remoteAddress) => {
         const raw = remoteAddress === undefined ? undefined : this.negotiating.get(remoteAddress);
         this.forget(remoteAddress);
-        this.emit('tlsClientError', error, failedHandshakeSocket(raw, error));
+        this.emit('tlsClientError', error, failedHandshakeSocket(raw, error, this.backendName));
       },
     }).then(
       (listener) => {
@@ -162,11 +163,17 @@ export class TLSServiceServer extends http.Server {
     const details = acceptedSocketDetails(connection, this.configuration);
     const socket = socketView(connection.toStream(), connection.negotiated, endpointsOf(connection.rawConnection), details);
     if (connection.negotiated.earlyData === 'accepted') trackEarlyData(socket, connection.tlsService);
+    // node:http leaves noDelay and keepAlive to net.Server, which never sees our sockets: apply them here (TCP_NODELAY is on by default).
+    const tcp = this.nodeOptions as { noDelay?: boolean; keepAlive?: boolean; keepAliveInitialDelay?: number };
+    if (tcp.noDelay === false) socket.setNoDelay(false);
+    if (tcp.keepAlive) socket.setKeepAlive(true, tcp.keepAliveInitialDelay ?? 0);
     this.sockets.add(socket);
     socket.once('close', () => {
       this.sockets.delete(socket);
       this.emitCloseWhenDrained();
     });
+    // As node:tls: the server-side socket emits 'secure', then the server 'secureConnection'.
+    socket.emit('secure');
     this.emit('secureConnection', socket);
     if (socket.alpnProtocol === 'h2') {
       this.arrivingHTTP2Socket = socket;

@@ -13,6 +13,7 @@ import type * as tls from 'node:tls';
 import type { Authorization } from '../node-api/authorization.js';
 import { peerCertificateObject } from '../node-api/peer-certificate.js';
 import type { RawConnection } from '../raw-connection.js';
+import { warnOnce } from '../node-api/options.js';
 import type { NegotiatedParameters, SessionSource } from '../tls-service.js';
 
 /** Where a connection runs: the TCP socket underneath (when there is one) and the peer. */
@@ -83,8 +84,14 @@ export interface SocketProperties {
   getProtocol(): string | null;
   /** `{ name, standardName, version }` of the agreed cipher suite (as `tls.TLSSocket.getCipher()`). */
   getCipher(): tls.CipherNameAndProtocol;
-  /** The client's view of the key exchange (`{ type, name, size }`); `{}` on a server, null when not encrypted. */
+  /** The client's view of the key exchange (`{ type, name, size }`, `{}` when unknown); null on a server or when not encrypted (as node:tls). */
   getEphemeralKeyInfo(): tls.EphemeralKeyInfo | Record<string, never> | null;
+  /** As node:tls: no renegotiation can happen (noble speaks TLS 1.3, which has none; node-tls keeps node:tls's own limits), so this does nothing. */
+  disableRenegotiation(): void;
+  /** Not supported: emits a one-time warning (the OpenSSL trace is not reachable) and does nothing. */
+  enableTrace(): void;
+  /** Not supported: emits a one-time warning and returns false, as node:tls does when it cannot set the size. */
+  setMaxSendFragment(size: number): boolean;
   /** Keying material (RFC 5705; RFC 8446 section 7.5), as `tls.TLSSocket.exportKeyingMaterial`. */
   exportKeyingMaterial(length: number, label: string, context?: Buffer): Buffer;
   /** True when the session was resumed. */
@@ -160,6 +167,31 @@ const EPHEMERAL_KEYS: Readonly<Record<string, tls.EphemeralKeyInfo>> = {
   'P-521': { type: 'ECDH', name: 'secp521r1', size: 521 },
   X25519MLKEM768: { type: 'KEM', name: 'X25519MLKEM768', size: 9984 } as tls.EphemeralKeyInfo,
 };
+
+/** tls.TLSSocket methods no backend here offers, each with why and what to use instead. */
+const UNSUPPORTED_METHODS: Readonly<Record<string, string>> = {
+  getFinished: 'the Finished messages are not exposed; for channel binding use exportKeyingMaterial (RFC 9266 tls-exporter)',
+  getPeerFinished: 'the Finished messages are not exposed; for channel binding use exportKeyingMaterial (RFC 9266 tls-exporter)',
+  getTLSTicket: 'use getSession() and the session option to resume',
+  getSharedSigalgs: 'the shared signature algorithms are not exposed',
+  getCertificate: 'our own certificate is not exposed on the socket; it is the cert option',
+  getX509Certificate: 'our own certificate is not exposed on the socket; it is the cert option',
+  renegotiate: 'renegotiation does not exist in TLS 1.3; for fresh keys use a new connection',
+  setKeyCert: 'use server.setSecureContext() for new connections',
+  setServername: 'pass servername to connect()',
+};
+
+/** Each unsupported method as one that throws an Error (code ERR_TLSSERVICE_UNSUPPORTED) naming it: never silence. */
+function unsupportedMethods(): Record<string, () => never> {
+  return Object.fromEntries(
+    Object.entries(UNSUPPORTED_METHODS).map(([name, hint]) => [
+      name,
+      () => {
+        throw Object.assign(new Error(`tlsservice: TLSSocket.${name}() is not supported: ${hint}`), { code: 'ERR_TLSSERVICE_UNSUPPORTED' });
+      },
+    ]),
+  );
+}
 
 /** Adds the socket-shaped surface to `stream` in place and returns it. */
 export function socketView(
@@ -278,8 +310,7 @@ export function socketView(
       return { name, standardName: name, version: negotiated.protocol };
     },
     getEphemeralKeyInfo() {
-      if (!encrypted) return null;
-      if (details.isServer) return {};
+      if (!encrypted || details.isServer) return null;
       return (negotiated.group && EPHEMERAL_KEYS[negotiated.group]) || {};
     },
     exportKeyingMaterial(length: number, label: string, context?: Buffer) {
@@ -290,6 +321,14 @@ export function socketView(
     isSessionReused() {
       return details.sessions?.isSessionReused() ?? negotiated.resumed;
     },
+    disableRenegotiation() {},
+    enableTrace() {
+      warnOnce('enableTrace', 'TLSSocket.enableTrace() is not supported and does nothing');
+    },
+    setMaxSendFragment() {
+      warnOnce('setMaxSendFragment', 'TLSSocket.setMaxSendFragment() is not supported; records keep their default size');
+      return false;
+    },
     address(): net.AddressInfo | Record<string, never> {
       if (endpoints.localAddress === undefined || endpoints.localPort === undefined) return {};
       return {
@@ -299,7 +338,7 @@ export function socketView(
       };
     },
   };
-  Object.assign(view, surface);
+  Object.assign(view, surface, unsupportedMethods());
   Object.defineProperty(view, 'timeout', { get: () => timeoutMs, configurable: true, enumerable: true });
   return view;
 }

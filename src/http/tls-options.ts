@@ -6,7 +6,7 @@
  */
 import type { Container } from 'inversify';
 import type { ClientConfiguration, ServerConfiguration } from '../configuration.js';
-import { createContainer, type BackendName } from '../di/container.js';
+import { createContainer, serviceFrom, type BackendName } from '../di/container.js';
 import { TOKENS } from '../di/tokens.js';
 import {
   clientConfigurationFromNode, serverConfigurationFromNode, type BackendChoice, type NodeClientOptions, type NodeServerOptions,
@@ -36,9 +36,10 @@ export function containerFrom(options: BackendChoice): Container {
 }
 
 /** The backend's name for these options (asked of the container when there is one). */
-export function backendOf(options: BackendChoice): string {
+export function backendOf(options: BackendChoice): BackendName {
   if (options.container) {
-    return options.container.isBound(TOKENS.BackendName) ? options.container.get<string>(TOKENS.BackendName) : 'unknown';
+    // A container without the name binding still makes services, and each one names its backend.
+    return options.container.isBound(TOKENS.BackendName) ? options.container.get<BackendName>(TOKENS.BackendName) : serviceFrom(options.container).backend;
   }
   return options.backend ?? DEFAULT_BACKEND;
 }

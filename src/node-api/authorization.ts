@@ -4,27 +4,17 @@
  * authorized. When it did not, the peer's chain is verified here with our X.509 verifier,
  * as node:tls does, so the application can still read the verdict.
  */
-import { CertificateVerificationError } from '../errors.js';
+import { CertificateVerificationError, type CertificateRejectionReason } from '../errors.js';
 import { nodeCryptoProvider } from '../crypto/node.js';
 import { trustAnchorsFrom, verifyCertificateChainSync } from '../x509/index.js';
 import type { CertificateInput } from '../configuration.js';
 
-/** node:tls's verify-error codes for our CertificateVerificationError reasons. */
-const NODE_CODES: Readonly<Record<string, string>> = {
-  expired: 'CERT_HAS_EXPIRED',
-  not_yet_valid: 'CERT_NOT_YET_VALID',
-  unknown_issuer: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  untrusted: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  self_signed: 'DEPTH_ZERO_SELF_SIGNED_CERT',
-  hostname_mismatch: 'ERR_TLS_CERT_ALTNAME_INVALID',
-  bad_signature: 'CERT_SIGNATURE_FAILURE',
-  revoked: 'CERT_REVOKED',
-  invalid_ca: 'INVALID_CA',
-  not_a_ca: 'INVALID_CA',
-  path_length_exceeded: 'PATH_LENGTH_EXCEEDED',
-  extended_key_usage: 'INVALID_PURPOSE',
+/**
+ * node:tls codes for the reasons `certificateReasons` gives none (its own codes travel on
+ * the error as `code`); every other reason without a code reads as CERT_REJECTED.
+ */
+const FALLBACK_NODE_CODES: Readonly<Partial<Record<CertificateRejectionReason, string>>> = {
   key_usage: 'INVALID_PURPOSE',
-  invalid_purpose: 'INVALID_PURPOSE',
 };
 
 /** The verdict on a peer: `authorized`, and the error (with node's `code`) when not. */
@@ -66,9 +56,9 @@ export function authorizationOf(input: AuthorizationInput): Authorization {
     });
     return { authorized: true, authorizationError: null };
   } catch (error) {
-    const reason = error instanceof CertificateVerificationError ? error.reason : 'unknown';
+    const reason = error instanceof CertificateVerificationError ? error.reason : undefined;
     const code = (error as { code?: unknown }).code;
-    const nodeCode = typeof code === 'string' ? code : (NODE_CODES[reason] ?? 'CERT_REJECTED');
+    const nodeCode = typeof code === 'string' ? code : ((reason && FALLBACK_NODE_CODES[reason]) ?? 'CERT_REJECTED');
     const typed = Object.assign(error instanceof Error ? error : new Error(String(error)), { code: nodeCode });
     return { authorized: false, authorizationError: typed };
   }

@@ -23,6 +23,12 @@ export interface ConnectOptions extends NodeClientOptions {
   port?: number | string;
   /** Milliseconds of inactivity before 'timeout' (as net.Socket's `timeout` option). */
   timeout?: number;
+  /** TCP_NODELAY on the connection (as net.connect's `noDelay`). */
+  noDelay?: boolean;
+  /** SO_KEEPALIVE on the connection (as net.connect's `keepAlive`). */
+  keepAlive?: boolean;
+  /** Milliseconds before the first keep-alive probe (as net.connect's `keepAliveInitialDelay`). */
+  keepAliveInitialDelay?: number;
 }
 
 /** The `(port, host, options, listener)` argument forms of tls.connect, as one options object and listener. */
@@ -42,7 +48,7 @@ function connectArguments(args: unknown[]): { options: ConnectOptions; listener:
 }
 
 /** The TLS client options node:tls reads from `connect` options but this layer does not support. */
-const UNSUPPORTED_CONNECT = ['socket', 'path', 'lookup', 'localAddress', 'family'] as const;
+const UNSUPPORTED_CONNECT = ['socket', 'path', 'lookup', 'localAddress', 'family', 'hints', 'autoSelectFamily', 'allowHalfOpen', 'highWaterMark', 'onread'] as const;
 
 /** Like `tls.connect`: returns the socket now, negotiates in the background, emits 'secureConnect' or 'error'. */
 export function connect(options: ConnectOptions, secureConnectListener?: () => void): TLSSocket;
@@ -81,11 +87,15 @@ export function connect(...args: unknown[]): TLSSocket {
         }),
         exportKeyingMaterial: connection.tlsService.exportKeyingMaterial?.bind(connection.tlsService),
         ca: caList(configuration.ca),
+        sessions: connection.sessions,
       },
     };
   });
   if (listener) socket.once('secureConnect', listener);
   if (options.timeout !== undefined) socket.setTimeout(options.timeout);
+  // net.connect's socket options, applied to the TCP socket once it exists.
+  if (options.noDelay === false) socket.setNoDelay(false); // on by default (connectTCP sets it)
+  if (options.keepAlive) socket.setKeepAlive(true, options.keepAliveInitialDelay ?? 0);
   return socket;
 }
 

@@ -8,6 +8,7 @@
 import type { ServerConfiguration } from '../configuration.js';
 import { ConfigurationError } from '../errors.js';
 import type { RawConnection } from '../raw-connection.js';
+import type { BackendName } from '../names.js';
 import type { TLSService } from '../tls-service.js';
 import { ConfiguredService } from '../di/configured-service.js';
 import { peekServerName } from './client-hello.js';
@@ -17,7 +18,7 @@ import { SecureContext } from './secure-context.js';
 /** What a server tells its connections' services. */
 export interface ServerContextSource {
   /** The backend's name (for deriving SecureContext configurations). */
-  readonly backend: string;
+  readonly backend: BackendName;
   /** The configuration new connections negotiate with now. */
   current(): ServerConfiguration;
   /** node:tls's SNICallback, if the server has one. */

@@ -38,30 +38,60 @@ export interface Identity {
   readonly key: string;
 }
 
-/** What `loadCredentials` found: our identity (if any) and the trust anchors (if given), all PEM. */
+/** What `loadCredentials` found: our identities (none, one, or one per key type) and the trust anchors (if given), all PEM. */
 export interface Credentials {
-  readonly identity: Identity | undefined;
+  readonly identities: readonly Identity[];
   readonly ca: string[] | undefined;
 }
 
-/** Decodes and checks node:tls credential options; throws ConfigurationError naming the option at fault. */
+/**
+ * Decodes and checks node:tls credential options; throws ConfigurationError naming the option at fault.
+ * One key: `cert` is its chain (a list is the chain in pieces, leaf first). Several keys, as
+ * node:tls takes them (e.g. RSA and ECDSA): `cert[i]` is one chain per key, matched to its key
+ * by the leaf's public key, at most one pair per key type. Each pfx adds its own pair.
+ */
 export function loadCredentials(options: CredentialOptions): Credentials {
-  const identities: Identity[] = [];
-  for (const entry of listOf('pfx', options.pfx)) identities.push(unpackPfx(entry, options.passphrase));
+  const identities: { identity: Identity; option: string }[] = [];
+  for (const [i, entry] of listOf('pfx', options.pfx).entries()) {
+    identities.push({ identity: unpackPfx(entry, options.passphrase), option: `pfx${indexSuffix(options.pfx, i)}` });
+  }
   const keys = listOf('key', options.key);
   const certs = listOf('cert', options.cert).map((input, i) => certificatesIn(`cert${indexSuffix(options.cert, i)}`, input));
   if (keys.length > 0 || certs.length > 0) {
     if (keys.length === 0) throw new ConfigurationError('cert was given without key');
     if (certs.length === 0) throw new ConfigurationError('key was given without cert');
-    if (keys.length > 1) {
-      throw new ConfigurationError('several key/certificate pairs (e.g. RSA and ECDSA) are not supported yet: give one key');
-    }
-    const key = privateKeyFrom('key', keys[0]!, options.passphrase);
-    identities.push(checkedIdentity(certs.flat(), key, 'key'));
+    const keyObjects = keys.map((entry, i) => privateKeyFrom(`key${indexSuffix(options.key, i)}`, entry, options.passphrase));
+    if (keyObjects.length === 1) identities.push({ identity: checkedIdentity(certs.flat(), keyObjects[0]!, 'key'), option: 'key' });
+    else identities.push(...pairedIdentities(keyObjects, certs));
   }
-  if (identities.length > 1) throw new ConfigurationError('give one identity: key/cert or one pfx, not several');
+  const seen = new Map<string, string>();
+  for (const { identity, option } of identities) {
+    const type = keyTypeOf(createPrivateKey(identity.key));
+    const earlier = seen.get(type);
+    if (earlier) throw new ConfigurationError(`${earlier} and ${option} both hold ${type} keys: give one key/certificate pair per key type`);
+    seen.set(type, option);
+  }
   const ca = options.ca === undefined ? undefined : listOf('ca', options.ca).flatMap((input, i) => certificatesIn(`ca${indexSuffix(options.ca, i)}`, input));
-  return { identity: identities[0], ca };
+  return { identities: identities.map((entry) => entry.identity), ca };
+}
+
+/** Several keys: each with the `cert` entry whose leaf it signs for; every key and every entry used once. */
+function pairedIdentities(keys: readonly KeyObject[], chains: readonly string[][]): { identity: Identity; option: string }[] {
+  const used = new Set<number>();
+  const paired = keys.map((key, i) => {
+    const index = chains.findIndex((chain, j) => !used.has(j) && new X509Certificate(chain[0]!).checkPrivateKey(key));
+    if (index < 0) throw new ConfigurationError(`key[${i}] matches the leaf of no cert entry: give one chain (leaf first) per key, cert[i] for key[i]`);
+    used.add(index);
+    return { identity: checkedIdentity(chains[index]!, key, `key[${i}]`), option: `key[${i}]` };
+  });
+  const unused = chains.findIndex((_, j) => !used.has(j));
+  if (unused >= 0) throw new ConfigurationError(`cert[${unused}] has no key: with several keys, give one chain per key`);
+  return paired;
+}
+
+/** The key type a TLS stack keeps one certificate for: `rsa`, `rsa-pss`, `ec`, `ed25519`, `ed448`. */
+function keyTypeOf(key: KeyObject): string {
+  return key.asymmetricKeyType ?? 'unknown';
 }
 
 function indexSuffix(option: unknown, index: number): string {

@@ -10,7 +10,8 @@ import {
   nameList, tls13SuitesIn, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration, type TLSVersion,
 } from '../configuration.js';
 import { ConfigurationError } from '../errors.js';
-import type { BackendName, CryptoProviderName } from '../di/container.js';
+import type { BackendName, CryptoProviderName } from '../names.js';
+import { signatureSchemeByName } from '../crypto/signature-schemes.js';
 import { describeType, loadCredentials, type CredentialOptions, type PemInput } from './credentials.js';
 
 /** ALPN protocols as node:tls takes them: a list of strings or bytes, or one buffer in wire format. */
@@ -33,6 +34,8 @@ export interface NodeTLSOptions extends CredentialOptions, BackendChoice {
   cipherSuites?: string | readonly string[];
   /** Groups, colon-separated (`X25519:P-256`), or `auto`. */
   ecdhCurve?: string;
+  /** Signature algorithms, colon-separated, in preference order (`ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256`, or OpenSSL's `ECDSA+SHA256`). */
+  sigalgs?: string;
   /** Groups as a list (our name for `ecdhCurve`). */
   groups?: readonly string[];
   ALPNProtocols?: ALPNInput;
@@ -64,6 +67,8 @@ export interface NodeServerOptions extends NodeTLSOptions {
   maxEarlyData?: number;
   /** Anti-replay store for 0-RTT ClientHellos (RFC 8446 section 8). */
   antiReplay?: ServerConfiguration['antiReplay'];
+  /** Chooses the ALPN protocol from the client's offer: return one of `protocols`, or undefined to refuse (no_application_protocol). */
+  ALPNCallback?: ServerConfiguration['ALPNCallback'];
   /** Chooses a context by the client's SNI name, as node:tls: `cb(null, createSecureContext(...))` or `cb(null, undefined)` for the default. */
   SNICallback?: (servername: string, callback: (error: Error | null, context?: unknown) => void) => void;
 }
@@ -83,7 +88,7 @@ export interface NodeClientOptions extends NodeTLSOptions {
 const UNSUPPORTED = [
   'secureProtocol', 'secureOptions', 'sessionIdContext', 'dhparam', 'privateKeyEngine',
   'privateKeyIdentifier', 'clientCertEngine', 'pskCallback', 'pskIdentityHint', 'enableTrace', 'requestOCSP',
-  'minDHSize', 'sigalgs', 'ALPNCallback', 'secureContext',
+  'minDHSize', 'secureContext',
 ] as const;
 
 const warned = new Set<string>();
@@ -95,7 +100,7 @@ export function warnOnce(option: string, message: string): void {
   process.emitWarning(`tlsservice: ${message}`, { code: 'TLSSERVICE_UNSUPPORTED_OPTION' });
 }
 
-function warnUnsupported(options: object, backend: string): void {
+function warnUnsupported(options: object, backend: BackendName): void {
   for (const name of UNSUPPORTED) {
     if ((options as Record<string, unknown>)[name] !== undefined) {
       warnOnce(name, `option ${name} is not supported (backend ${backend}) and is ignored`);
@@ -139,9 +144,9 @@ function alpnWireList(bytes: Uint8Array): string[] {
 const VERSIONS: readonly string[] = ['TLSv1.2', 'TLSv1.3'];
 
 /** The configuration both roles share, checked; `backend` decides what applies. */
-function commonConfiguration(options: NodeTLSOptions, backend: string, role: 'client' | 'server'): CommonConfiguration {
+function commonConfiguration(options: NodeTLSOptions, backend: BackendName, role: 'client' | 'server'): CommonConfiguration & Pick<ServerConfiguration, 'additionalIdentities'> {
   check(options !== null && typeof options === 'object', `options must be an object, got ${describeType(options)}`);
-  for (const name of ['ciphers', 'ecdhCurve', 'minVersion', 'maxVersion'] as const) optionalType(options, name, 'string');
+  for (const name of ['ciphers', 'ecdhCurve', 'minVersion', 'maxVersion', 'sigalgs'] as const) optionalType(options, name, 'string');
   for (const name of ['honorCipherOrder', 'rejectUnauthorized'] as const) optionalType(options, name, 'boolean');
   optionalType(options, 'handshakeTimeout', 'number');
   optionalType(options, 'keylog', 'function');
@@ -158,11 +163,14 @@ function commonConfiguration(options: NodeTLSOptions, backend: string, role: 'cl
   if (options.groups !== undefined) check(Array.isArray(options.groups), `groups must be a list, got ${describeType(options.groups)}`);
   warnUnsupported(options, backend);
 
-  const configuration: CommonConfiguration = {};
-  const { identity, ca } = loadCredentials(options);
+  const configuration: CommonConfiguration & Pick<ServerConfiguration, 'additionalIdentities'> = {};
+  const { identities, ca } = loadCredentials(options);
+  const [identity, ...others] = identities;
   if (identity) {
     configuration.cert = identity.cert;
     configuration.key = identity.key;
+    // Always set with an identity, so a context chosen later (SNICallback) replaces the default's pairs.
+    configuration.additionalIdentities = others;
   }
   if (ca) configuration.ca = ca;
   const alpn = alpnList(options.ALPNProtocols);
@@ -174,6 +182,14 @@ function commonConfiguration(options: NodeTLSOptions, backend: string, role: 'cl
   if (options.crl !== undefined) configuration.crl = options.crl;
   if (options.maxDepth !== undefined) configuration.maxDepth = options.maxDepth;
   if (options.pskKeyExchangeModes !== undefined) configuration.pskKeyExchangeModes = options.pskKeyExchangeModes;
+  const sigalgs = nameList(options.sigalgs);
+  if (sigalgs) {
+    check(sigalgs.length > 0, 'sigalgs names no signature algorithm');
+    // OpenSSL checks its own names when node-tls builds the context; noble's are checked now.
+    const unknown = backend === 'noble' ? sigalgs.find((name) => !signatureSchemeByName(name)) : undefined;
+    check(unknown === undefined, `unsupported signature algorithm ${unknown} in sigalgs (backend noble)`);
+    configuration.signatureAlgorithms = sigalgs;
+  }
   const suites = nameList(options.cipherSuites);
   if (suites) configuration.cipherSuites = suites;
   if (options.ciphers !== undefined) applyCiphers(configuration, options.ciphers, backend);
@@ -188,7 +204,7 @@ function commonConfiguration(options: NodeTLSOptions, backend: string, role: 'cl
 }
 
 /** node:tls `ciphers`: OpenSSL takes it whole; noble takes its TLS 1.3 names and says what it ignores. */
-function applyCiphers(configuration: CommonConfiguration, ciphers: string, backend: string): void {
+function applyCiphers(configuration: CommonConfiguration, ciphers: string, backend: BackendName): void {
   if (backend !== 'noble') {
     configuration.ciphers = ciphers;
     return;
@@ -208,13 +224,16 @@ function applyCiphers(configuration: CommonConfiguration, ciphers: string, backe
 }
 
 /** A server configuration from node:tls / node:https options; throws ConfigurationError at once for bad input. */
-export function serverConfigurationFromNode(options: NodeServerOptions, backend: string, identityRequired = true): ServerConfiguration {
+export function serverConfigurationFromNode(options: NodeServerOptions, backend: BackendName, identityRequired = true): ServerConfiguration {
   optionalType(options, 'requestCert', 'boolean');
   optionalType(options, 'SNICallback', 'function');
+  optionalType(options, 'ALPNCallback', 'function');
+  check(!(options.ALPNCallback && options.ALPNProtocols), 'give ALPNProtocols or ALPNCallback, not both (as node:tls)');
   const configuration: ServerConfiguration = commonConfiguration(options, backend, 'server');
   if (identityRequired && backend !== 'plaintext' && configuration.cert === undefined && !options.SNICallback) {
     throw new ConfigurationError('a TLS server needs key and cert (or pfx)');
   }
+  if (options.ALPNCallback) configuration.ALPNCallback = options.ALPNCallback;
   if (options.requestCert !== undefined) configuration.requestCert = options.requestCert;
   if (options.rejectUnauthorized !== undefined) configuration.rejectUnauthorized = options.rejectUnauthorized;
   if (options.ticketKeys !== undefined) configuration.ticketKeys = options.ticketKeys;
@@ -228,12 +247,15 @@ export function serverConfigurationFromNode(options: NodeServerOptions, backend:
 /** A client configuration from node:tls options; throws ConfigurationError at once for bad input. */
 export function clientConfigurationFromNode(
   options: NodeClientOptions,
-  backend: string,
+  backend: BackendName,
   toPeerCertificate?: (leaf: Uint8Array) => import('node:tls').PeerCertificate,
 ): ClientConfiguration {
   optionalType(options, 'servername', 'string');
   optionalType(options, 'checkServerIdentity', 'function');
-  const configuration: ClientConfiguration = commonConfiguration(options, backend, 'client');
+  const { additionalIdentities, ...configuration }: ClientConfiguration & Pick<ServerConfiguration, 'additionalIdentities'> = commonConfiguration(options, backend, 'client');
+  if (additionalIdentities && additionalIdentities.length > 0) {
+    throw new ConfigurationError('a client takes one key/certificate pair (several pairs, chosen per handshake, are a server feature)');
+  }
   if (options.servername !== undefined && options.servername !== '') configuration.servername = options.servername;
   if (options.rejectUnauthorized !== undefined) configuration.rejectUnauthorized = options.rejectUnauthorized;
   if (options.session !== undefined) configuration.session = options.session;

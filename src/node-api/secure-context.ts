@@ -4,11 +4,12 @@
  * context keeps them and derives the configuration each backend negotiates with.
  */
 import type { ServerConfiguration } from '../configuration.js';
+import type { BackendName } from '../names.js';
 import { serverConfigurationFromNode, type NodeServerOptions, type NodeTLSOptions } from './options.js';
 
 /** A checked set of TLS options, as `tls.createSecureContext` returns (`context` is the context itself). */
 export class SecureContext {
-  private readonly configurations = new Map<string, ServerConfiguration>();
+  private readonly configurations = new Map<BackendName, ServerConfiguration>();
 
   constructor(
     /** The options it was made from. */
@@ -24,7 +25,7 @@ export class SecureContext {
   }
 
   /** The server configuration for `backend` (checked once per backend). */
-  serverConfiguration(backend: string): ServerConfiguration {
+  serverConfiguration(backend: BackendName): ServerConfiguration {
     let configuration = this.configurations.get(backend);
     if (!configuration) {
       configuration = serverConfigurationFromNode(this.options as NodeServerOptions, backend, false);

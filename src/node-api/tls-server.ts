@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type * as net from 'node:net';
 import type { Container } from 'inversify';
 import type { ServerConfiguration } from '../configuration.js';
+import type { BackendName } from '../names.js';
 import type { Connection } from '../connection.js';
 import { serviceFrom } from '../di/container.js';
 import { Listener } from '../listener.js';
@@ -18,11 +19,15 @@ import { acceptedSocketDetails, containerHasIdentity, keylogHook } from './serve
 import { ServerContextService } from './context-service.js';
 import type { NodeServerOptions, NodeTLSOptions } from './options.js';
 import { failedHandshakeSocket } from './tls-socket.js';
+import { warnOnce } from './options.js';
+
+/** net.createServer options the raw TLS server does not apply (noDelay and keepAlive it does). */
+const UNSUPPORTED_NET_OPTIONS = ['allowHalfOpen', 'pauseOnConnect', 'highWaterMark'] as const;
 
 /** A node:tls-style TLS server. Events: 'listening', 'secureConnection' (socket), 'tlsClientError' (error, socket), 'keylog', 'close', 'error'. */
 export class TLSServer extends EventEmitter {
   private readonly container: Container;
-  private readonly backendName: string;
+  private readonly backendName: BackendName;
   private configuration: ServerConfiguration;
   private listener: Listener | undefined;
   private closing = false;
@@ -34,6 +39,9 @@ export class TLSServer extends EventEmitter {
     this.container = containerFrom(options);
     this.backendName = backendOf(options);
     this.configuration = serverConfigurationFrom(options, !containerHasIdentity(this.container));
+    for (const name of UNSUPPORTED_NET_OPTIONS) {
+      if ((options as Record<string, unknown>)[name] !== undefined) warnOnce(name, `tls.createServer option ${name} is not supported and is ignored`);
+    }
   }
 
   /** `listen(port[, host][, callback])` or `listen({ port, host }[, callback])`; no host means every interface. */
@@ -64,7 +72,7 @@ export class TLSServer extends EventEmitter {
       onError: (error, remoteAddress) => {
         const raw = remoteAddress === undefined ? undefined : this.negotiating.get(remoteAddress);
         if (remoteAddress !== undefined) this.negotiating.delete(remoteAddress);
-        this.emit('tlsClientError', error, failedHandshakeSocket(raw, error));
+        this.emit('tlsClientError', error, failedHandshakeSocket(raw, error, this.backendName));
       },
     }).then(
       (listener) => {
@@ -115,11 +123,16 @@ export class TLSServer extends EventEmitter {
     if (connection.rawConnection.remoteAddress !== undefined) this.negotiating.delete(connection.rawConnection.remoteAddress);
     const details = acceptedSocketDetails(connection, this.configuration);
     const socket = socketView(connection.toStream(), connection.negotiated, endpointsOf(connection.rawConnection), details);
+    const net = this.options as { noDelay?: boolean; keepAlive?: boolean; keepAliveInitialDelay?: number };
+    if (net.noDelay === false) socket.setNoDelay(false); // on by default (the Listener sets it)
+    if (net.keepAlive) socket.setKeepAlive(true, net.keepAliveInitialDelay ?? 0);
     this.sockets.add(socket);
     socket.once('close', () => {
       this.sockets.delete(socket);
       this.closeWhenDrained();
     });
+    // As node:tls: the server-side socket emits 'secure', then the server 'secureConnection'.
+    socket.emit('secure');
     this.emit('secureConnection', socket);
   }
 }

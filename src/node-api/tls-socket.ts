@@ -7,7 +7,9 @@
  */
 import { Duplex } from 'node:stream';
 import type { Connection } from '../connection.js';
+import { ConfigurationError } from '../errors.js';
 import type { RawConnection } from '../raw-connection.js';
+import type { BackendName } from '../names.js';
 import { endpointsOf, socketView, type SocketProperties, type SocketTLSDetails, type SocketView } from '../http/socket-view.js';
 
 /** Bytes each read asks the Connection for. */
@@ -44,6 +46,10 @@ export class TLSSocket extends Duplex {
   private raw: RawConnection | undefined;
 
   constructor(open: (socket: TLSSocket) => Promise<SecuredConnection>) {
+    if (typeof open !== 'function') {
+      // node:tls code that wraps its own socket (`new tls.TLSSocket(socket, options)`) gets a clear error, not a TypeError.
+      throw new ConfigurationError('new TLSSocket(socket, options) is not supported: use connect() (or createServer() for the server side)');
+    }
     super({ allowHalfOpen: false });
     for (const method of EARLY_METHODS) {
       (this as unknown as Record<string, (...args: unknown[]) => this>)[method] = (...args: unknown[]) => {
@@ -118,7 +124,7 @@ export class TLSSocket extends Duplex {
 }
 
 /** The socket 'tlsClientError' gets for a failed handshake: the peer's addresses, and destroy() ends the raw connection. */
-export function failedHandshakeSocket(raw: RawConnection | undefined, error: Error): SocketView {
+export function failedHandshakeSocket(raw: RawConnection | undefined, error: Error, backend: BackendName): SocketView {
   const stream = new Duplex({
     read() {},
     write(_chunk, _encoding, callback) {
@@ -130,7 +136,7 @@ export function failedHandshakeSocket(raw: RawConnection | undefined, error: Err
     },
   });
   const negotiated = {
-    backend: 'unknown', protocol: 'unknown', cipherSuite: undefined, group: undefined, alpnProtocol: undefined,
+    backend, protocol: 'unknown', cipherSuite: undefined, group: undefined, alpnProtocol: undefined,
     servername: undefined, peerCertificates: [], resumed: false,
   };
   const view = socketView(stream, negotiated, endpointsOf(raw), {

@@ -144,11 +144,22 @@ for (const backend of BACKENDS) {
 
 test('an unsupported node:tls option gets one warning naming it', async (t) => {
   const before = warnings.length;
-  for (let i = 0; i < 3; i++) tls.createSecureContext({ key: localhostECDSA.key, cert: localhostECDSA.cert, sigalgs: 'ed25519' } as never);
+  for (let i = 0; i < 3; i++) tls.createSecureContext({ key: localhostECDSA.key, cert: localhostECDSA.cert, dhparam: 'x' } as never);
   await new Promise((resolve) => setImmediate(resolve));
-  const named = warnings.slice(before).filter((w) => /option sigalgs/.test(w.message));
+  const named = warnings.slice(before).filter((w) => /option dhparam/.test(w.message));
   t.is(named.length, 1);
   t.is(named[0]!.code, 'TLSSERVICE_UNSUPPORTED_OPTION');
+});
+
+test('net options the TLS layer does not apply (pauseOnConnect on servers, lookup and hints on connect) get one warning each', async (t) => {
+  const before = warnings.length;
+  tls.createServer({ key: localhostECDSA.key, cert: localhostECDSA.cert, pauseOnConnect: true } as never);
+  const socket = tls.connect({ port: 9, host: '127.0.0.1', lookup: () => undefined, hints: 0 } as never);
+  socket.on('error', () => undefined);
+  socket.destroy();
+  await new Promise((resolve) => setImmediate(resolve));
+  const messages = warnings.slice(before).map((w) => w.message).join('\n');
+  for (const name of ['pauseOnConnect', 'lookup', 'hints']) t.regex(messages, new RegExp(`option ${name} is not supported`));
 });
 
 test('listen() without a host binds every interface, as net.Server', async (t) => {
@@ -160,3 +171,45 @@ test('listen() without a host binds every interface, as net.Server', async (t) =
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
+
+for (const backend of BACKENDS) {
+  test(`${backend}: ALPNCallback chooses from the client's offer, or refuses it with no_application_protocol (RFC 7301 section 3.2)`, async (t) => {
+    const offers: { servername: string | undefined; protocols: string[] }[] = [];
+    const server = tls.createServer(
+      {
+        backend,
+        key: localhostECDSA.key,
+        cert: localhostECDSA.cert,
+        ALPNCallback: (offer) => {
+          offers.push(offer);
+          return offer.protocols.includes('refuse-me') ? undefined : offer.protocols[1];
+        },
+      },
+      (socket) => socket.resume().end(),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as AddressInfo).port;
+    const connect = (ALPNProtocols: string[]) =>
+      new Promise<ReturnType<typeof tls.connect>>((resolve, reject) => {
+        const socket = tls.connect({ backend, port, host: '127.0.0.1', servername: 'localhost', ca: testCA, ALPNProtocols }, () => resolve(socket));
+        socket.once('error', reject);
+      });
+    try {
+      const chosen = await connect(['first', 'second']);
+      t.is(chosen.alpnProtocol, 'second');
+      chosen.destroy();
+      t.deepEqual(offers[0], { servername: 'localhost', protocols: ['first', 'second'] });
+      const refused = await connect(['refuse-me']).then(
+        (socket) => (socket.destroy(), undefined),
+        (error: Error) => error,
+      );
+      t.truthy(refused, 'the handshake fails');
+      t.regex(String(refused?.message), /no_application_protocol|no application protocol|alert number 120/i);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    t.throws(() => tls.createServer({ backend, key: localhostECDSA.key, cert: localhostECDSA.cert, ALPNProtocols: ['h2'], ALPNCallback: () => 'h2' }), {
+      message: /ALPNProtocols or ALPNCallback, not both/,
+    });
+  });
+}
