@@ -19,6 +19,7 @@ import {
 } from './x509/index.js';
 import type { PeerVerifier } from './handshake-context.js';
 import type { ClientEngineSettings, CommonEngineSettings, ServerEngineSettings } from './settings.js';
+import { enabledVersions } from './tls12/versions.js';
 import { cipherSuiteByName, DEFAULT_GROUPS, type CipherSuite } from './suites.js';
 
 /** Group names accepted in `groups` (node:tls `ecdhCurve` spellings and IANA names). */
@@ -98,7 +99,6 @@ function trustAnchorsOf(options: CommonConfiguration): readonly Certificate[] {
 }
 
 function commonSettings(options: CommonConfiguration, provider: CryptoProvider): Omit<CommonEngineSettings, 'certificateChain' | 'privateKey'> {
-  if (options.maxVersion === 'TLSv1.2') throw new ConfigurationError('the noble backend speaks TLS 1.3 only (maxVersion is TLSv1.2)');
   let cipherSuites: CipherSuite[] | undefined;
   if (options.cipherSuites) {
     cipherSuites = options.cipherSuites.map((name) => {
@@ -118,8 +118,11 @@ function commonSettings(options: CommonConfiguration, provider: CryptoProvider):
     });
     if (groups.length === 0) throw new ConfigurationError('groups is empty');
   }
+  enabledVersions(options);
   return {
     provider,
+    minVersion: options.minVersion,
+    maxVersion: options.maxVersion,
     cipherSuites,
     groups: groups ?? DEFAULT_GROUPS.filter((g) => provider.group(g)),
     alpnProtocols: options.ALPNProtocols,

@@ -9,7 +9,16 @@ import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
 import { AlertDescription, ConfigurationError, TLSAlertError, UsageError } from '../../src/errors.js';
 import { KeyExchangeError, type CryptoProvider, type RandomSource } from './crypto/provider.js';
 import { frameHandshake, type HandshakeMessage } from './codec/handshake.js';
-import { ContentType, MAX_PLAINTEXT, RecordProtection, RecordReader, RecordWriter, type EarlyDataSkip, type TLSRecord } from './record/record-layer.js';
+import {
+  ContentType,
+  MAX_PLAINTEXT,
+  RecordProtection,
+  RecordReader,
+  RecordWriter,
+  type EarlyDataSkip,
+  type RecordSealer,
+  type TLSRecord,
+} from './record/record-layer.js';
 import { HandshakeReassembler } from './record/handshake-reassembly.js';
 import { ByteQueue } from '../../src/raw/byte-queue.js';
 import { hkdfExpandLabel } from './key-schedule.js';
@@ -24,6 +33,7 @@ import { startClient, type ClientPolicy } from './client.js';
 import { startServer } from './server.js';
 import type { ServerPolicy } from './server-parameters.js';
 import { TrafficState } from './traffic.js';
+import { enabledVersions } from './tls12/versions.js';
 import {
   ALL_CIPHER_SUITES,
   DEFAULT_CERTIFICATE_SIGNATURE_SCHEMES,
@@ -52,6 +62,7 @@ export class TLSEngine {
   readonly role: 'client' | 'server';
   /** What the handshake agreed so far. */
   readonly outcome: HandshakeOutcome = {
+    protocol: 'TLSv1.3',
     suite: undefined,
     group: undefined,
     alpnProtocol: undefined,
@@ -83,6 +94,8 @@ export class TLSEngine {
   private failure: TLSAlertError | undefined;
   private clientRandom: Uint8Array | undefined;
   private exporter: { suite: CipherSuite; secret: Uint8Array } | undefined;
+  private replacedExporter: ((label: string, context: Uint8Array | undefined, length: number) => Uint8Array) | undefined;
+  private flightAwaited = false;
 
   private constructor(role: 'client' | 'server', settings: CommonEngineSettings, start: (ctx: HandshakeContext) => HandshakeState) {
     this.role = role;
@@ -96,6 +109,7 @@ export class TLSEngine {
 
   /** A client engine; its ClientHello is ready in `takeOutgoing()` at once. */
   static client(settings: ClientEngineSettings): TLSEngine {
+    if (!enabledVersions(settings).tls13) throw new ConfigurationError('TLSEngine: the noble client speaks TLS 1.3 only (maxVersion is TLSv1.2)');
     const policy: ClientPolicy = {
       settings,
       suites: settings.cipherSuites ?? ALL_CIPHER_SUITES,
@@ -111,6 +125,7 @@ export class TLSEngine {
   static server(settings: ServerEngineSettings): TLSEngine {
     if (!settings.certificateChain?.length) throw new ConfigurationError('TLSEngine: a server needs a certificate chain (cert)');
     if (!settings.privateKey && !settings.signer) throw new ConfigurationError('TLSEngine: a server needs a private key (key)');
+    enabledVersions(settings);
     const policy: ServerPolicy = {
       settings,
       suites: settings.cipherSuites ?? ALL_CIPHER_SUITES,
@@ -142,6 +157,10 @@ export class TLSEngine {
   /** True when progress needs more received bytes (the handshake awaits the peer, or no plaintext is buffered). */
   get wantsRead(): boolean {
     return this.readOpen && this.plaintext.length === 0;
+  }
+  /** True when what is queued is awaited by the peer (a TLS 1.2 server's Finished) and must leave now, not with the first write. */
+  get outgoingAwaited(): boolean {
+    return this.flightAwaited && this.hasOutgoing;
   }
   /** True when TLS bytes are waiting in `takeOutgoing()`. */
   get hasOutgoing(): boolean {
@@ -184,6 +203,7 @@ export class TLSEngine {
   takeOutgoing(): Uint8Array[] {
     this.flushHandshake();
     this.context.keyUpdateUnsent = false;
+    this.flightAwaited = false;
     const out = this.outgoing;
     this.outgoing = [];
     return out;
@@ -240,6 +260,13 @@ export class TLSEngine {
    * connection. An absent context and an empty one give the same output in TLS 1.3.
    */
   exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Uint8Array {
+    if (this.replacedExporter && this.complete) {
+      if (!Number.isInteger(length) || length < 1 || length > 0xffff) {
+        throw new UsageError('ERR_OUT_OF_RANGE', `exporter length must be an integer from 1 to 65535, got ${length}`);
+      }
+      if (context && context.length > 0xffff) throw new UsageError('ERR_OUT_OF_RANGE', 'exporter context exceeds 65535 bytes');
+      return this.replacedExporter(label, context, length);
+    }
     if (!this.exporter || !this.complete) throw new UsageError('ERR_TLS_INVALID_STATE', 'TLSEngine: keying material is available after the handshake');
     const { suite, secret } = this.exporter;
     // HKDF-Expand gives at most 255 hash lengths, and HkdfLabel carries the length in 16 bits.
@@ -296,6 +323,14 @@ export class TLSEngine {
       case ContentType.alert:
         return this.processAlert(record.fragment);
       case ContentType.change_cipher_spec:
+        if (this.state.handleChangeCipherSpec && !record.encrypted) {
+          // TLS 1.2 (RFC 5246 section 7.1): the ChangeCipherSpec the state waits for switches read keys.
+          if (record.fragment.length !== 1 || record.fragment[0] !== 1) {
+            throw TLSAlertError.sent('unexpected_message', 'change_cipher_spec is not the single byte 0x01');
+          }
+          this.state = this.state.handleChangeCipherSpec(this.context);
+          return;
+        }
         if (record.encrypted || !this.changeCipherSpecAllowed || this.changeCipherSpecsSeen >= MAX_CHANGE_CIPHER_SPECS) {
           throw TLSAlertError.sent('unexpected_message', 'change_cipher_spec outside the handshake');
         }
@@ -360,6 +395,20 @@ export class TLSEngine {
       setWriteSecret(suite: CipherSuite, secret: Uint8Array) {
         engine.flushHandshake();
         engine.writer.setProtection(protectionFor(provider, suite, secret));
+      },
+      setReadProtection(protection: RecordSealer) {
+        if (!engine.reassembler.isEmpty) throw TLSAlertError.sent('unexpected_message', 'handshake message spans a key change');
+        engine.reader.setProtection(protection);
+      },
+      setWriteProtection(protection: RecordSealer) {
+        engine.flushHandshake();
+        engine.writer.setProtection(protection);
+      },
+      setKeyingMaterialExporter(exporter) {
+        engine.replacedExporter = exporter;
+      },
+      markFlightAwaited() {
+        engine.flightAwaited = true;
       },
       allowChangeCipherSpec(allowed: boolean) {
         engine.changeCipherSpecAllowed = allowed;
@@ -427,7 +476,9 @@ export class TLSEngine {
     this.pendingHandshake = [];
     if (error.direction === 'sent' && this.writeOpenFlag) {
       try {
-        this.outgoing.push(this.writer.record(ContentType.alert, Uint8Array.of(2, error.code)));
+        // no_renegotiation is always a warning (RFC 5246 section 7.2.2); the connection still ends.
+        const level = error.code === AlertDescription.no_renegotiation ? ALERT_WARNING : ALERT_FATAL;
+        this.outgoing.push(this.writer.record(ContentType.alert, Uint8Array.of(level, error.code)));
       } catch {
         // The alert could not be protected; the connection ends without it.
       }

@@ -4,7 +4,8 @@
  * interface, and the steps both roles take the same way (CertificateVerify content,
  * Finished, certificate checks and their alerts).
  */
-import type { EarlyDataSkip } from './record/record-layer.js';
+import type { EarlyDataSkip, RecordSealer } from './record/record-layer.js';
+import type { TLSVersion } from '../../src/configuration.js';
 import { equalBytes } from '@noble/curves/utils.js';
 import { CertificateVerificationError, TLSAlertError, alertForCertificateReason } from '../../src/errors.js';
 import type {
@@ -50,6 +51,8 @@ export interface ReceivedTicket {
 
 /** What the handshake agreed, filled in as it advances. */
 export interface HandshakeOutcome {
+  /** The protocol version; TLSv1.3 until a TLS 1.2 hello is chosen. */
+  protocol: TLSVersion;
   suite: CipherSuite | undefined;
   group: NamedGroupName | undefined;
   alpnProtocol: string | undefined;
@@ -74,6 +77,14 @@ export interface HandshakeContext {
   setReadSecret(suite: CipherSuite, secret: Uint8Array): void;
   /** Installs write keys from a traffic secret (queued messages go out under the old keys). */
   setWriteSecret(suite: CipherSuite, secret: Uint8Array): void;
+  /** Installs TLS 1.2 read protection (after the peer's ChangeCipherSpec); refused mid-message. */
+  setReadProtection(protection: RecordSealer): void;
+  /** Installs TLS 1.2 write protection (after our ChangeCipherSpec; queued messages go out under the old state). */
+  setWriteProtection(protection: RecordSealer): void;
+  /** Replaces the TLS 1.3 exporter with another one (TLS 1.2, RFC 5705). */
+  setKeyingMaterialExporter(exporter: (label: string, context: Uint8Array | undefined, length: number) => Uint8Array): void;
+  /** Says the peer waits for what is queued now (a TLS 1.2 server's Finished): it leaves at once, not with the first write. */
+  markFlightAwaited(): void;
   /** Lets one unprotected change_cipher_spec record through until the peer's Finished. */
   allowChangeCipherSpec(allowed: boolean): void;
   /** Keeps exporter_master_secret for `exportKeyingMaterial` (section 7.5). */
@@ -100,6 +111,8 @@ export interface HandshakeContext {
 export interface HandshakeState {
   readonly name: string;
   handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState;
+  /** A TLS 1.2 state that expects the peer's ChangeCipherSpec takes it here (RFC 5246 section 7.1); other states leave it out. */
+  handleChangeCipherSpec?(ctx: HandshakeContext): HandshakeState;
 }
 
 /** Throws unexpected_message unless `message` has the expected type. */

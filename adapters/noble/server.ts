@@ -53,6 +53,8 @@ import {
 import { KeySchedule } from './key-schedule.js';
 import { TrafficState } from './traffic.js';
 
+import { startTls12Server } from './tls12/server.js';
+import { chooseServerVersion, enabledVersions } from './tls12/versions.js';
 import { chooseParameters, type ChosenParameters, type ReceivedClientHello, type RetryState, type ServerPolicy } from './server-parameters.js';
 
 /** Keys carried from the server flight to the client's Finished. */
@@ -78,6 +80,10 @@ class ExpectClientHello implements HandshakeState {
     expectType(message, HandshakeType.client_hello, this.name);
     ctx.allowChangeCipherSpec(true);
     const hello = decodeClientHello(message.body);
+    // The version switch: a ClientHello that chooses TLS 1.2 goes to the TLS 1.2 state machine.
+    if (!this.retry && chooseServerVersion(enabledVersions(this.policy.settings), hello) === 'TLSv1.2') {
+      return startTls12Server(ctx, this.policy, message, hello);
+    }
     const chosen = chooseParameters(ctx, this.policy, this.retry, hello);
     if (!chosen.clientShare) return this.sendHelloRetryRequest(ctx, message, hello, chosen);
     if (this.retry) ctx.transcript.add(message.raw);

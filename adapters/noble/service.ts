@@ -120,7 +120,7 @@ export class NobleTLSService implements TLSService {
         if (!engine.readOpen && !done()) throw new ConnectionClosedError('the peer sent close_notify during the handshake');
         // A flight goes out at once; what follows the handshake (the client's Finished,
         // the server's tickets) waits to leave with the first application write.
-        if (!engine.handshakeComplete) await this.flush();
+        if (!engine.handshakeComplete || engine.outgoingAwaited) await this.flush();
       }
       this.established = true;
     } catch (e) {
@@ -275,7 +275,7 @@ export class NobleTLSService implements TLSService {
     const o = engine.outcome;
     return {
       backend: 'noble',
-      protocol: 'TLSv1.3',
+      protocol: o.protocol,
       cipherSuite: o.suite?.name,
       group: o.group ? GROUP_DISPLAY_NAMES[o.group] : undefined,
       alpnProtocol: o.alpnProtocol,

@@ -8,6 +8,8 @@ import type { Extension } from './codec/extensions.js';
 import type { NewSessionTicket } from './codec/handshake.js';
 import type { CipherSuite } from './suites.js';
 import type { PeerVerifier, ShapedMessage } from './handshake-context.js';
+import type { TLSVersion } from '../../src/configuration.js';
+import type { Tls12CipherSuite } from './tls12/suites.js';
 
 /** Settings both roles share. */
 export interface CommonEngineSettings {
@@ -18,6 +20,12 @@ export interface CommonEngineSettings {
   readonly now?: () => number;
   /** Cipher suites in preference order; default all three. */
   readonly cipherSuites?: readonly CipherSuite[];
+  /** Lowest protocol version spoken (node:tls name); default TLSv1.2. */
+  readonly minVersion?: TLSVersion;
+  /** Highest protocol version spoken (node:tls name); default TLSv1.3. */
+  readonly maxVersion?: TLSVersion;
+  /** TLS 1.2 cipher suites (ECDHE + AEAD) in preference order; default all six. */
+  readonly tls12CipherSuites?: readonly Tls12CipherSuite[];
   /** supported_groups in preference order; default x25519, secp256r1, secp384r1, X25519MLKEM768 (those the provider has). */
   readonly groups?: readonly NamedGroupName[];
   /** Schemes accepted (and used) in CertificateVerify, in preference order. */

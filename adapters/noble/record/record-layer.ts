@@ -31,8 +31,27 @@ export interface TLSRecord {
   readonly encrypted: boolean;
 }
 
+/**
+ * What protects records in one direction: this file's TLS 1.3 `RecordProtection`, or
+ * the TLS 1.2 AEAD protection (tls12/record-protection.ts). Both have the same shape.
+ */
+export interface RecordSealer {
+  /** False in TLS 1.3 (every protected record is application_data outside); true in TLS 1.2 (the real type is outside). */
+  readonly protectsEveryContentType: boolean;
+  /** The shortest fragment that can be a protected record. */
+  readonly minimumFragmentLength: number;
+  /** Encrypts content of `type` into a complete wire record. */
+  seal(type: number, content: Uint8Array, padding?: number): Uint8Array;
+  /** Decrypts a record; throws the alert for a record that fails. */
+  open(header: Uint8Array, fragment: Uint8Array): TLSRecord;
+  /** Like `open`, but gives null for a record that fails authentication (trial decryption). */
+  tryOpen(header: Uint8Array, fragment: Uint8Array): TLSRecord | null;
+}
+
 /** An AEAD key with its static IV and the 64-bit record sequence number (section 5.3). */
-export class RecordProtection {
+export class RecordProtection implements RecordSealer {
+  readonly protectsEveryContentType = false;
+  readonly minimumFragmentLength = TAG_LENGTH + 1;
   private sequence = 0;
 
   constructor(private readonly aead: AeadKey, private readonly iv: Uint8Array) {}
@@ -118,7 +137,7 @@ export class RecordReader {
   private buffer = new Uint8Array(0);
   private start = 0;
   private end = 0;
-  private protection: RecordProtection | undefined;
+  private protection: RecordSealer | undefined;
   private decryptedAny = false;
   private skip: EarlyDataSkip = 'none';
   private skipBudget = 0;
@@ -134,7 +153,7 @@ export class RecordReader {
   }
 
   /** Installs the keys that protect every following record (and ends any early-data skipping). */
-  setProtection(protection: RecordProtection): void {
+  setProtection(protection: RecordSealer): void {
     this.protection = protection;
     this.skip = 'none';
   }
@@ -177,19 +196,17 @@ export class RecordReader {
         throw TLSAlertError.sent('unexpected_message', `record content type ${type} is not defined`);
       }
       if (b[s + 1] !== 0x03) throw TLSAlertError.sent('decode_error', `record version ${b[s + 1]}.${b[s + 2]} is not TLS`);
-      const cap = this.protection && type === ContentType.application_data ? MAX_CIPHERTEXT : MAX_PLAINTEXT;
+      const protectedType =
+        type === ContentType.application_data || (this.protection?.protectsEveryContentType === true && type !== ContentType.change_cipher_spec);
+      const cap = this.protection && protectedType ? MAX_CIPHERTEXT : MAX_PLAINTEXT;
       if (length > cap) throw TLSAlertError.sent('record_overflow', `record of ${length} bytes exceeds ${cap}`);
       if (this.end - s < HEADER_LENGTH + length) return undefined;
       const header = b.subarray(s, s + HEADER_LENGTH); // only read by the synchronous open() below
       const fragment = b.subarray(s + HEADER_LENGTH, s + HEADER_LENGTH + length);
       this.start += HEADER_LENGTH + length;
       if (this.start === this.end) this.start = this.end = 0;
-      if (type === ContentType.application_data) {
-        if (!this.protection) {
-          if (this.skip === 'application_data' && this.spendSkip(length)) continue;
-          throw TLSAlertError.sent('unexpected_message', 'application data before keys were established');
-        }
-        if (length < TAG_LENGTH + 1) throw TLSAlertError.sent('bad_record_mac', 'encrypted record shorter than its tag');
+      if (protectedType && this.protection) {
+        if (length < this.protection.minimumFragmentLength) throw TLSAlertError.sent('bad_record_mac', 'encrypted record shorter than its tag');
         if (this.skip !== 'undecryptable') return this.opened(this.protection.open(header, fragment));
         const record = this.protection.tryOpen(header, fragment);
         if (record) {
@@ -198,6 +215,10 @@ export class RecordReader {
         }
         if (this.spendSkip(length)) continue;
         throw TLSAlertError.sent('bad_record_mac', `record failed authentication after ${MAX_SKIPPED_EARLY_DATA} bytes of skipped early data`);
+      }
+      if (type === ContentType.application_data) {
+        if (this.skip === 'application_data' && this.spendSkip(length)) continue;
+        throw TLSAlertError.sent('unexpected_message', 'application data before keys were established');
       }
       if (length === 0 && type !== ContentType.change_cipher_spec) {
         throw TLSAlertError.sent('unexpected_message', 'zero-length handshake or alert record');
@@ -226,7 +247,7 @@ export class RecordReader {
 
 /** Frames outgoing content into wire records, encrypting once write keys are installed. */
 export class RecordWriter {
-  private protection: RecordProtection | undefined;
+  private protection: RecordSealer | undefined;
 
   /**
    * `initialVersion` is the legacy_record_version of the first record: 0x0301 for a
@@ -240,7 +261,7 @@ export class RecordWriter {
   }
 
   /** Installs the keys that protect every following record. */
-  setProtection(protection: RecordProtection): void {
+  setProtection(protection: RecordSealer): void {
     this.protection = protection;
   }
 
