@@ -42,8 +42,7 @@ function clientHello(): ClientHello {
 }
 
 /** A server's verdict on a ClientHello edited by `edit`. */
-function serverVerdict(edit: (hello: ClientHello) => ClientHello): { alert: string; engine: TLSEngine } {
-  const engine = server();
+function serverVerdict(edit: (hello: ClientHello) => ClientHello, engine = server()): { alert: string; engine: TLSEngine } {
   const alert = alertOf(() => engine.feed(handshakeRecord(1, encodeClientHello(edit(clientHello())))));
   return { alert, engine };
 }
@@ -56,10 +55,15 @@ test('ClientHello without key_share / supported_groups / signature_algorithms: m
   }
 });
 
-test('ClientHello without TLS 1.3: protocol_version; without a common suite: handshake_failure', (t) => {
-  t.is(serverVerdict((h) => withExtensions(h, (e) => e.filter((x) => x.type !== ExtensionType.supported_versions))).alert, 'protocol_version');
+test('ClientHello without TLS 1.3 to a TLS 1.3-only server: protocol_version; without a common suite: handshake_failure', (t) => {
+  // With TLS 1.2 enabled (the default) such a hello goes to the TLS 1.2 server (tls12-server.test.ts).
+  const tls13Only = () => TLSEngine.server(testServerSettings('ecdsa', { minVersion: 'TLSv1.3' }));
+  t.is(serverVerdict((h) => withExtensions(h, (e) => e.filter((x) => x.type !== ExtensionType.supported_versions)), tls13Only()).alert, 'protocol_version');
   t.is(
-    serverVerdict((h) => withExtensions(h, (e) => e.map((x) => (x.type === ExtensionType.supported_versions ? { type: x.type, data: encodeSupportedVersionsList([0x0303]) } : x)))).alert,
+    serverVerdict(
+      (h) => withExtensions(h, (e) => e.map((x) => (x.type === ExtensionType.supported_versions ? { type: x.type, data: encodeSupportedVersionsList([0x0303]) } : x))),
+      tls13Only(),
+    ).alert,
     'protocol_version',
   );
   t.is(serverVerdict((h) => ({ ...h, cipherSuites: [0xc02f] })).alert, 'handshake_failure');
