@@ -15,6 +15,8 @@ const common = {
   key: { type: 'string' },
   ciphersuites: { type: 'string' },
   groups: { type: 'string' },
+  'min-version': { type: 'string' },
+  'max-version': { type: 'string' },
   trace: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -82,6 +84,7 @@ Usage:
   tlsservice bench [--quick] [--only io,rate,bulk,memory,crypto] [--out <file.json>]
 
 Common: --ciphersuites TLS_AES_128_GCM_SHA256,...  --groups X25519,P-256,...
+        --min-version / --max-version TLSv1.2|TLSv1.3 (default TLSv1.2 to TLSv1.3)
 Backends: node-tls, noble, plaintext. With noble: --crypto noble|node.
 server echoes what it receives; with --www it answers HTTP requests with a page of the
 negotiated parameters. client prints the negotiated parameters and the peer's chain,
