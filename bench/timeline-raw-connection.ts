@@ -44,6 +44,10 @@ export class TimelineRawConnection implements RawConnection {
     return bytes;
   }
 
+  shutdownWrite(): Promise<void> {
+    return this.inner.shutdownWrite();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

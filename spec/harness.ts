@@ -20,10 +20,10 @@ export async function rawPair(transport: Transport): Promise<[RawConnection, Raw
 
 /** A TCP pair over loopback: a one-shot server per pair, so nothing has to be matched up. */
 async function tcpPair(): Promise<[RawConnection, RawConnection]> {
-  const server = net.createServer();
+  const server = net.createServer({ allowHalfOpen: true });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  const client = net.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
+  const client = net.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, allowHalfOpen: true });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', resolve);
     client.once('error', reject);

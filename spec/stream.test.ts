@@ -30,9 +30,13 @@ test('Duplex view: corked writes reach the raw connection as ONE vectored write'
   t.deepEqual(counted.writes.map((w) => ({ length: w.length, buffers: w.buffers })), [{ length: 13, buffers: 3 }]);
   stream.end();
   await finished(stream, { readable: false });
-  t.true(client.hasClosed, 'ending the stream closes the connection');
+  t.false(client.hasClosed, 'ending the stream shuts our write side only (RFC 8446 section 6.1)');
   t.is((await server.receiveBytes(10)).length, 0);
   await server.close();
+  stream.resume();
+  await finished(stream);
+  t.is(stream.endedBy, 'end_of_stream', 'plaintext: the transport end is the only end');
+  t.true(client.hasClosed, 'once both directions ended, the connection is closed');
 });
 
 for (const pairing of pairings) {

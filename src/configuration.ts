@@ -26,7 +26,7 @@ export interface CommonConfiguration {
   maxVersion?: TLSVersion;
   /** TLS 1.3 cipher suites by IANA name, in preference order (node:tls `ciphersuites`). */
   cipherSuites?: readonly string[];
-  /** Key-exchange groups by name (`X25519`, `P-256`, `P-384`, `X25519MLKEM768`), in preference order (node:tls `ecdhCurve`). */
+  /** Key-exchange groups by name (`X25519`, `P-256`, `P-384`, `X448`, `P-521`, `X25519MLKEM768`, `ffdhe2048`..`ffdhe8192`), in preference order (node:tls `ecdhCurve`). */
   groups?: readonly string[];
   /** Milliseconds the handshake may take before `HandshakeTimeoutError` (default 30000). */
   handshakeTimeout?: number;

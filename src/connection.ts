@@ -2,10 +2,12 @@
  * `Connection`: a RawConnection plus the TLSService that negotiated over it. Built by
  * the async factories `toServer` (we are the client) and `fromClient` (we are the
  * server), which enforce the handshake timeout; offers a Node Duplex view for streams.
+ * Closing follows RFC 8446 section 6.1: `shutdownWrite()` ends our direction only,
+ * `close()` ends both.
  */
 import { Duplex } from 'node:stream';
 import { DEFAULT_HANDSHAKE_TIMEOUT, type ClientConfiguration, type ServerConfiguration } from './configuration.js';
-import { ConnectionClosedError, HandshakeTimeoutError } from './errors.js';
+import { ConnectionClosedError, HandshakeTimeoutError, TruncationError } from './errors.js';
 import type { ByteSource, RawConnection } from './raw-connection.js';
 import type { NegotiatedParameters, TLSService } from './tls-service.js';
 
@@ -22,10 +24,29 @@ export const asyncDispose: symbol =
 /** Bytes each Duplex-view read asks for. */
 const STREAM_READ_SIZE = 64 * 1024;
 
+/**
+ * How the peer's direction of a Duplex view ended: `close_notify` (clean),
+ * `truncation` (the transport ended without close_notify: the data may be cut short),
+ * or `end_of_stream` (a backend without close_notify, i.e. plaintext, where the
+ * transport's end is the only end there is).
+ */
+export type StreamEnd = 'close_notify' | 'truncation' | 'end_of_stream';
+
+/**
+ * The Duplex view of a Connection. `end()` is the write-only shutdown (close_notify;
+ * reading goes on). The readable side ends as node:tls's does, also on a truncation, and
+ * `endedBy` says how; a truncation also emits 'truncated' (with the TruncationError) before 'end'.
+ */
+export interface ConnectionStream extends Duplex {
+  /** How the peer's direction ended; undefined while it is open. */
+  readonly endedBy: StreamEnd | undefined;
+}
+
 /** A negotiated connection: send, receive and close through its TLSService. */
 export class Connection {
   private closing: Promise<void> | undefined;
-  private stream: Duplex | undefined;
+  private writeShutdown: Promise<void> | undefined;
+  private stream: ConnectionDuplex | undefined;
 
   private constructor(
     /** The OS-level connection underneath (owned by the service). */
@@ -65,16 +86,27 @@ export class Connection {
   sendBytes(data: ByteSource): Promise<void>;
   async sendBytes(data: ByteSource): Promise<void> {
     if (this.closing) throw new ConnectionClosedError('sendBytes after close');
+    if (this.writeShutdown) throw new ConnectionClosedError('sendBytes after shutdownWrite');
     await this.tlsService.sendBytes(data);
   }
 
-  /** At most `count` bytes; empty when the peer closed cleanly. */
+  /** At most `count` bytes; empty after the peer's close_notify; TruncationError when the transport ended without it. */
   async receiveBytes(count: number): Promise<Uint8Array> {
     if (this.closing) throw new ConnectionClosedError('receiveBytes after close');
     return this.tlsService.receiveBytes(count);
   }
 
-  /** Closes gracefully (close_notify, then the raw connection); idempotent. */
+  /**
+   * Write-only shutdown (RFC 8446 section 6.1): sends close_notify and ends our side of
+   * the transport; receiveBytes goes on until the peer's close_notify. Idempotent.
+   */
+  shutdownWrite(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.writeShutdown ??= this.tlsService.shutdownWrite();
+    return this.writeShutdown;
+  }
+
+  /** Closes both directions gracefully (close_notify unless sent, then the raw connection); idempotent. */
   close(): Promise<void> {
     this.closing ??= this.tlsService.close();
     return this.closing;
@@ -86,10 +118,11 @@ export class Connection {
   }
 
   /**
-   * A Node Duplex over this connection (always the same one). Ending it closes the
-   * whole connection with close_notify; destroying it tears the connection down.
+   * A Node Duplex over this connection (always the same one). Ending it is the
+   * write-only shutdown; once both directions have ended it closes the connection;
+   * destroying it earlier tears the connection down.
    */
-  toStream(): Duplex {
+  toStream(): ConnectionStream {
     this.stream ??= new ConnectionDuplex(this);
     return this.stream;
   }
@@ -102,8 +135,10 @@ export class Connection {
   }
 }
 
-/** The Duplex view: reads pull receiveBytes, writes are sendBytes, `_writev` is ONE sendBytes(iovec). */
-class ConnectionDuplex extends Duplex {
+/** The Duplex view: reads pull receiveBytes, writes are sendBytes, `_writev` is ONE sendBytes(iovec), `_final` is shutdownWrite. */
+class ConnectionDuplex extends Duplex implements ConnectionStream {
+  endedBy: StreamEnd | undefined;
+
   constructor(private readonly connection: Connection) {
     super({ allowHalfOpen: true });
   }
@@ -111,11 +146,26 @@ class ConnectionDuplex extends Duplex {
   override _read(): void {
     this.connection.receiveBytes(STREAM_READ_SIZE).then(
       (bytes) => {
-        if (!this.destroyed) this.push(bytes.length === 0 ? null : bytes);
+        if (this.destroyed) return;
+        if (bytes.length > 0) {
+          this.push(bytes);
+          return;
+        }
+        this.endedBy = this.connection.negotiated.protocol === 'none' ? 'end_of_stream' : 'close_notify';
+        this.push(null);
       },
       (error: unknown) => {
-        if (this.connection.hasClosed && error instanceof ConnectionClosedError) this.push(null);
-        else this.destroy(asError(error));
+        if (this.destroyed) return;
+        if (error instanceof TruncationError) {
+          // Ends as node:tls's stream does; `endedBy` and 'truncated' tell it apart from close_notify.
+          this.endedBy = 'truncation';
+          this.emit('truncated', error);
+          this.push(null);
+        } else if (this.connection.hasClosed && error instanceof ConnectionClosedError) {
+          this.push(null);
+        } else {
+          this.destroy(asError(error));
+        }
       },
     );
   }
@@ -132,11 +182,14 @@ class ConnectionDuplex extends Duplex {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.connection.close().then(() => callback(), (error: unknown) => callback(asError(error)));
+    this.connection.shutdownWrite().then(() => callback(), (error: unknown) => callback(asError(error)));
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.connection.abandon();
+    // Once our close_notify is out (both directions done, or destroySoon), close
+    // gracefully; tearing down a connection with a direction still open is abandon().
+    if (error === null && this.writableFinished) void this.connection.close().catch(() => undefined);
+    else this.connection.abandon();
     callback(error);
   }
 }

@@ -138,3 +138,14 @@ const certificateAlerts: Readonly<Record<string, AlertName>> = {
 export function alertForCertificateReason(reason: string): AlertName {
   return Object.hasOwn(certificateAlerts, reason) ? certificateAlerts[reason]! : 'bad_certificate';
 }
+
+/**
+ * The peer's end of stream came without its close_notify (RFC 8446 section 6.1): what was
+ * received may have been cut short, by a crash or by an attacker. rustls calls this
+ * UnexpectedEof, OpenSSL "unexpected eof while reading". A clean close_notify is the
+ * empty read instead; a plaintext backend has no close_notify and cannot tell the two apart.
+ */
+export class TruncationError extends TLSServiceError {
+  /** Node-style error code. */
+  readonly code = 'ERR_TLS_UNEXPECTED_EOF';
+}

@@ -8,10 +8,13 @@ export type { RawConnection, ByteSource } from './raw-connection.js';
 export { byteLength, concatBytes, asIovec } from './raw-connection.js';
 export * from './configuration.js';
 export type { TLSService, NegotiatedParameters } from './tls-service.js';
-export { Connection, type ClientConnectionConfiguration, type ServerConnectionConfiguration } from './connection.js';
+export {
+  Connection, type ClientConnectionConfiguration, type ServerConnectionConfiguration, type ConnectionStream, type StreamEnd,
+} from './connection.js';
 export { Listener, type ListenerOptions } from './listener.js';
 export { TCPRawConnection, connectTCP, type TCPAddress } from './raw/tcp.js';
 export { memoryPair, type MemoryPairOptions } from './raw/memory.js';
+export { lingeringClose, LINGER_BYTES, LINGER_MS, type LingerLimits } from './raw/lingering-close.js';
 export { CountingRawConnection, type IORecord, type ReadRecord, type WriteRecord } from './raw/counting.js';
 export { TOKENS } from './di/tokens.js';
 export {

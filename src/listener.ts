@@ -58,7 +58,8 @@ export class Listener extends EventEmitter implements AsyncIterable<Connection> 
   /** Binds and starts accepting. */
   static listen(options: ListenerOptions): Promise<Listener> {
     return new Promise((resolve, reject) => {
-      const server = net.createServer({ noDelay: true });
+      // Half-open: a client's FIN (after its close_notify) ends only its direction (RFC 8446 section 6.1).
+      const server = net.createServer({ noDelay: true, allowHalfOpen: true });
       const listener = new Listener(server, options);
       server.once('error', reject);
       server.listen(options.port, options.host ?? '127.0.0.1', () => {

@@ -12,7 +12,12 @@ export interface RawConnection {
   sendBytes(data: ByteSource): Promise<void>;
   /** Resolves with 1..max bytes, or an empty array at end of stream. */
   receiveBytes(max: number): Promise<Uint8Array>;
-  /** Ends our side (FIN) and releases the connection; idempotent. */
+  /**
+   * Ends our write side only, once everything sent has gone (TCP: FIN; in memory: the
+   * peer reads end of stream); reads go on until the peer's end. Later sends reject. Idempotent.
+   */
+  shutdownWrite(): Promise<void>;
+  /** Ends our side (FIN) and releases the connection: later incoming bytes are discarded; idempotent. */
   close(): Promise<void>;
   /** Tears the connection down at once (no graceful end); idempotent. */
   destroy?(): void;

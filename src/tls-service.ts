@@ -41,9 +41,18 @@ export interface TLSService {
   /** Encrypts and sends an iovec in as few records and writes as fit. */
   sendBytes(iovec: readonly Uint8Array[]): Promise<void>;
   sendBytes(data: ByteSource): Promise<void>;
-  /** At most `count` plaintext bytes; excess is kept for the next call. Empty = peer closed cleanly. */
+  /**
+   * At most `count` plaintext bytes; excess is kept for the next call. Empty = the peer's
+   * close_notify (and every read after it); rejects with TruncationError when the
+   * transport ends without one (RFC 8446 section 6.1; plaintext cannot tell: its end is the empty read).
+   */
   receiveBytes(count: number): Promise<Uint8Array>;
-  /** Sends close_notify and closes the raw connection. Idempotent. */
+  /**
+   * Write-only shutdown (RFC 8446 section 6.1): sends close_notify and ends the raw write
+   * side; receiving goes on until the peer's close_notify. Later sends reject. Idempotent.
+   */
+  shutdownWrite(): Promise<void>;
+  /** Sends close_notify (unless sent) and closes the raw connection: nothing more is read. Idempotent. */
   close(): Promise<void>;
   /** Releases state and the raw connection at once, without a goodbye. */
   willDeinitConnection(): void;

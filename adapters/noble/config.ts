@@ -30,14 +30,29 @@ const GROUP_NAMES: Readonly<Record<string, NamedGroupName>> = {
   secp256r1: 'secp256r1',
   'p-384': 'secp384r1',
   secp384r1: 'secp384r1',
+  'p-521': 'secp521r1',
+  secp521r1: 'secp521r1',
+  x448: 'x448',
+  ffdhe2048: 'ffdhe2048',
+  ffdhe3072: 'ffdhe3072',
+  ffdhe4096: 'ffdhe4096',
+  ffdhe6144: 'ffdhe6144',
+  ffdhe8192: 'ffdhe8192',
   x25519mlkem768: 'X25519MLKEM768',
 };
 
-/** The display name of a group in `NegotiatedParameters` (node:tls spelling). */
+/** The display name of a group in `NegotiatedParameters` (node:tls spelling; OpenSSL's group names for FFDHE). */
 export const GROUP_DISPLAY_NAMES: Readonly<Record<NamedGroupName, string>> = {
   x25519: 'X25519',
+  x448: 'X448',
   secp256r1: 'P-256',
   secp384r1: 'P-384',
+  secp521r1: 'P-521',
+  ffdhe2048: 'ffdhe2048',
+  ffdhe3072: 'ffdhe3072',
+  ffdhe4096: 'ffdhe4096',
+  ffdhe6144: 'ffdhe6144',
+  ffdhe8192: 'ffdhe8192',
   X25519MLKEM768: 'X25519MLKEM768',
 };
 

@@ -5,6 +5,7 @@
  */
 import { TLSAlertError } from '../../src/errors.js';
 import { NamedGroup, type NamedGroupName, type SignatureSchemeName } from './crypto/provider.js';
+import { groupNameOf, groupParameters } from './crypto/group-parameters.js';
 import type { ClientHello } from './codec/handshake.js';
 import {
   decodeAlpn,
@@ -55,6 +56,52 @@ export interface ChosenParameters {
   readonly serverName: string | undefined;
 }
 
+/**
+ * RFC 8446 section 4.2.8: a key_exchange has the length its group defines (section 4.2.8.1
+ * for FFDHE, 4.2.8.2 for ECDHE, the hybrid draft for X25519MLKEM768). A share of a group we
+ * know with any other length, an empty one included, is illegal_parameter, before any crypto
+ * runs; an empty share of a group we do not know breaks key_exchange<1..2^16-1> (decode_error).
+ */
+function checkKeyShareLengths(shares: readonly KeyShareEntry[]): void {
+  for (const share of shares) {
+    const name = groupNameOf(share.group);
+    const length = share.keyExchange.length;
+    if (name === undefined) {
+      if (length === 0) throw TLSAlertError.sent('decode_error', `empty key_share for group 0x${share.group.toString(16)}`);
+      continue;
+    }
+    const expected = groupParameters[name].clientShareLength;
+    if (length !== expected) throw TLSAlertError.sent('illegal_parameter', `${name} key_share is ${length} bytes, not ${expected}`);
+  }
+}
+
+/**
+ * The server's key-exchange group for a first ClientHello, or undefined when none is in
+ * common. In order:
+ * 1. X25519MLKEM768 when the client sent a share for it (as Chrome, Go and rustls servers do).
+ * 2. Among our groups the client supports, ECDHE and the hybrid before FFDHE: FFDHE is used
+ *    only when no other group is in common (so an FFDHE-only client still connects, as with
+ *    OpenSSL), and an FFDHE share never wins over an ECDHE group we could retry for.
+ * 3. Within that tier, the first of our groups (in our preference order) for which the client
+ *    sent a share, so no HelloRetryRequest is needed (rustls, Go, OpenSSL).
+ * 4. Otherwise our most preferred group of the tier, which the caller asks for with a
+ *    HelloRetryRequest.
+ * Unlike Go we do not retry to reach the hybrid when the client sent only a classical share:
+ * many clients (ours by default) list it without a share, and a retry costs a round trip.
+ */
+export function chooseGroup(
+  ours: readonly NamedGroupName[],
+  clientGroups: readonly number[],
+  shares: readonly KeyShareEntry[],
+): NamedGroupName | undefined {
+  const common = ours.filter((g) => clientGroups.includes(NamedGroup[g]));
+  const hasShare = (g: NamedGroupName) => shares.some((s) => s.group === NamedGroup[g]);
+  if (common.includes('X25519MLKEM768') && hasShare('X25519MLKEM768')) return 'X25519MLKEM768';
+  const curves = common.filter((g) => groupParameters[g].family !== 'ffdhe');
+  const tier = curves.length > 0 ? curves : common;
+  return tier.find(hasShare) ?? tier[0];
+}
+
 /** readClientHello + chooseParameters (sections 4.1.1, 4.2): version, suite, group, scheme, ALPN. */
 export function chooseParameters(
   ctx: HandshakeContext,
@@ -98,7 +145,8 @@ export function chooseParameters(
   for (const share of shares) {
     if (!clientGroups.includes(share.group)) throw TLSAlertError.sent('illegal_parameter', 'key_share for a group not in supported_groups');
   }
-  const group = retry?.group ?? policy.groups.find((g) => clientGroups.includes(NamedGroup[g]));
+  checkKeyShareLengths(shares);
+  const group = retry?.group ?? chooseGroup(policy.groups, clientGroups, shares);
   if (!group) throw TLSAlertError.sent('handshake_failure', 'no key-exchange group in common');
   const clientShare = shares.find((s) => s.group === NamedGroup[group]);
   if (retry) {

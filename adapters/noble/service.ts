@@ -2,15 +2,21 @@
  * `NobleTLSService`: the `TLSService` of the pure-TypeScript TLS 1.3 engine. It drives
  * a sans-IO `TLSEngine` over a `RawConnection` with as few IO calls as the protocol
  * allows: each read takes up to 64 KiB and every record in it is processed; each
- * flight is one vectored `sendBytes`; the client's Finished waits for (and leaves with)
- * its first application data; the server's tickets leave with its first write.
+ * flight is one vectored `sendBytes`; what the engine queues after the handshake (the
+ * client's Finished, the server's tickets, KeyUpdate answers) leaves with the first
+ * application write of the same turn, else on its own at the end of the turn. Closing
+ * follows RFC 8446 section 6.1: close_notify ends one direction (`shutdownWrite`), an
+ * end without it is a TruncationError, and after a fatal alert the connection lingers
+ * (`lingeringClose`) so a peer still writing reads the alert rather than a reset.
  */
 import {
   ConnectionClosedError,
   HandshakeTimeoutError,
   TLSAlertError,
   TLSServiceError,
+  TruncationError,
 } from '../../src/errors.js';
+import { lingeringClose } from '../../src/raw/lingering-close.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT, type ClientConfiguration, type ServerConfiguration } from '../../src/configuration.js';
 import type { ByteSource, RawConnection } from '../../src/raw-connection.js';
 import type { NegotiatedParameters, TLSService } from '../../src/tls-service.js';
@@ -49,10 +55,17 @@ export class NobleTLSService implements TLSService {
   private failure: Error | undefined;
   private writeChain: Promise<void> = Promise.resolve();
   private readChain: Promise<unknown> = Promise.resolve();
-  private peerEnded = false;
-  private heldFlushScheduled = false;
-  /** True while the client's Finished waits to leave with the first application data. */
-  private finishedHeld = false;
+  /** Set once the transport ended without close_notify; every later read rejects with it. */
+  private truncation: TruncationError | undefined;
+  /** True once the peer's direction has ended (close_notify or truncation). */
+  private readDone = false;
+  /** Our write-only shutdown (close_notify, then the raw FIN), once started. */
+  private writeShutdown: Promise<void> | undefined;
+  /** The lingering close after our fatal alert, once started: nothing else may destroy the raw connection. */
+  private lingering: Promise<void> | undefined;
+  private flushScheduled = false;
+  /** True while post-handshake records (Finished, tickets, KeyUpdate answer) wait for a write of this turn. */
+  private outgoingHeld = false;
 
   constructor(private readonly options: NobleServiceOptions = {}) {}
 
@@ -66,7 +79,7 @@ export class NobleTLSService implements TLSService {
     if (this.options.editClientSettings) settings = this.options.editClientSettings(settings);
     this.begin(via);
     await this.withTimeout(options.handshakeTimeout, () => this.handshake(TLSEngine.client(settings), () => this.engine!.handshakeComplete));
-    this.scheduleHeldFlush();
+    this.scheduleFlush();
   }
 
   /** Runs a server handshake over `via`; it completes when the client's Finished is verified. */
@@ -75,6 +88,7 @@ export class NobleTLSService implements TLSService {
     if (this.options.editServerSettings) settings = this.options.editServerSettings(settings);
     this.begin(via);
     await this.withTimeout(options.handshakeTimeout, () => this.handshake(TLSEngine.server(settings), () => this.engine!.handshakeComplete));
+    this.scheduleFlush();
   }
 
   private injected(): { random?: RandomSource; now?: () => number } {
@@ -119,7 +133,7 @@ export class NobleTLSService implements TLSService {
         this.feed(bytes);
         if (!engine.readOpen && !done()) throw new ConnectionClosedError('the peer sent close_notify during the handshake');
         // A flight goes out at once; what follows the handshake (the client's Finished,
-        // the server's tickets) waits to leave with the first application write.
+        // the server's tickets) may leave with the first application write of this turn.
         if (!engine.handshakeComplete || engine.outgoingAwaited) await this.flush();
       }
       this.established = true;
@@ -140,8 +154,9 @@ export class NobleTLSService implements TLSService {
     if (engine?.hasOutgoing && e instanceof TLSAlertError && e.direction === 'sent') {
       try {
         await this.write(engine.takeOutgoing());
-        // End gracefully so the alert is read before the connection goes (a reset could overtake it).
-        void this.raw?.close().catch(() => undefined);
+        // FIN behind the alert, then read and discard for a bounded time, so a peer still
+        // writing reads the alert rather than a reset that could overtake it.
+        this.lingering ??= lingeringClose(this.raw!);
         return;
       } catch {
         // The peer may be gone already; the error we report is the alert.
@@ -152,7 +167,7 @@ export class NobleTLSService implements TLSService {
 
   private destroyRaw(): void {
     const raw = this.raw;
-    if (!raw) return;
+    if (!raw || this.lingering) return;
     if (raw.destroy) raw.destroy();
     else void raw.close().catch(() => undefined);
   }
@@ -169,26 +184,34 @@ export class NobleTLSService implements TLSService {
   /** Sends whatever the engine has queued. */
   private flush(): Promise<void> {
     const engine = this.engine;
-    this.finishedHeld = false;
+    this.outgoingHeld = false;
     return engine && engine.hasOutgoing ? this.write(engine.takeOutgoing()) : this.writeChain;
   }
 
-  /** The client's Finished waits for the first send or receive; if neither comes this turn, it goes alone. */
-  private scheduleHeldFlush(): void {
-    if (!this.engine?.hasOutgoing || this.heldFlushScheduled) return;
-    this.finishedHeld = true;
-    this.heldFlushScheduled = true;
+  /**
+   * What the engine queued outside a flight (the client's Finished, the server's tickets,
+   * a KeyUpdate answer) leaves with the first application write of this turn; if none
+   * comes, on its own at the end of the turn (setImmediate). Requests read in one turn
+   * share one answer.
+   * It is never held until a later write (RFC 8446 section 4.6.3).
+   */
+  private scheduleFlush(): void {
+    if (!this.engine?.hasOutgoing) return;
+    this.outgoingHeld = true;
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
     setImmediate(() => {
-      this.heldFlushScheduled = false;
-      if (this.failure || this.released || !this.engine?.hasOutgoing) return;
+      this.flushScheduled = false;
+      if (this.failure || this.released || this.closedByUs || !this.outgoingHeld || !this.engine?.hasOutgoing) return;
       this.flush().catch((e) => void this.abort(e));
     });
   }
 
-  private ready(operation: string): TLSEngine {
+  private ready(operation: string, writing = false): TLSEngine {
     if (this.failure) throw this.failure;
     if (this.released || this.closedByUs) throw new ConnectionClosedError(`${operation} after close`);
     if (!this.engine || !this.established) throw new TLSServiceError(`${operation} before negotiation completed`);
+    if (writing && this.writeShutdown) throw new ConnectionClosedError(`${operation} after shutdownWrite`);
     return this.engine;
   }
 
@@ -197,9 +220,9 @@ export class NobleTLSService implements TLSService {
   sendBytes(iovec: readonly Uint8Array[]): Promise<void>;
   sendBytes(data: ByteSource): Promise<void>;
   async sendBytes(data: ByteSource): Promise<void> {
-    const engine = this.ready('sendBytes');
+    const engine = this.ready('sendBytes', true);
     engine.writePlaintext(data);
-    this.finishedHeld = false;
+    this.outgoingHeld = false;
     try {
       await this.write(engine.takeOutgoing());
     } catch (e) {
@@ -208,7 +231,7 @@ export class NobleTLSService implements TLSService {
     }
   }
 
-  /** At most `count` plaintext bytes; the rest stays buffered. Empty once the peer has closed. */
+  /** At most `count` plaintext bytes; the rest stays buffered. Empty after the peer's close_notify; TruncationError after an end without it. */
   receiveBytes(count: number): Promise<Uint8Array> {
     const result = this.readChain.then(() => this.receiveOnce(count));
     this.readChain = result.catch(() => undefined);
@@ -220,20 +243,26 @@ export class NobleTLSService implements TLSService {
     if (count <= 0) return new Uint8Array(0);
     for (;;) {
       if (engine.hasPlaintext) return engine.readPlaintext(count);
-      if (!engine.readOpen || this.peerEnded) return new Uint8Array(0);
+      if (this.truncation) throw this.truncation;
+      if (!engine.readOpen) {
+        this.endRead();
+        return new Uint8Array(0);
+      }
       try {
-        // A held client Finished must reach the server before we wait for it to speak.
-        // Tickets and KeyUpdate answers wait for our next write (RFC 8446 section 4.6.3).
-        // The read does not wait for that write, so two peers writing bulk data cannot deadlock.
-        if (this.finishedHeld) this.flush().catch((e) => void this.abort(e));
+        // Anything held (a client Finished the server waits for, a KeyUpdate answer) leaves
+        // at the end of this turn at the latest (scheduleFlush); the read does not wait for
+        // it, so two peers writing bulk data cannot deadlock.
         const bytes = await this.raw!.receiveBytes(READ_BUFFER_SIZE);
         if (this.failure) throw this.failure;
         if (this.closedByUs || this.released) throw new ConnectionClosedError('receiveBytes after close');
         if (bytes.length === 0) {
-          this.peerEnded = true;
+          // RFC 8446 section 6.1: only close_notify ends the data; a bare end may be an attack.
+          this.truncation = new TruncationError('noble: the peer ended the connection without close_notify');
+          this.endRead();
           continue;
         }
         this.feed(bytes);
+        this.scheduleFlush();
       } catch (e) {
         if (e instanceof ConnectionClosedError && (this.closedByUs || this.released)) throw e;
         await this.abort(e);
@@ -242,7 +271,37 @@ export class NobleTLSService implements TLSService {
     }
   }
 
-  /** Sends close_notify (with anything held) in one write, then closes the raw connection. Idempotent. */
+  /** The peer's direction has ended; once ours has too, the raw connection is released. */
+  private endRead(): void {
+    if (this.readDone) return;
+    this.readDone = true;
+    if (this.writeShutdown) this.writeShutdown.then(() => this.raw?.close(), () => undefined).catch(() => undefined);
+  }
+
+  /**
+   * Write-only shutdown (RFC 8446 section 6.1): close_notify (with anything held) in one
+   * write, then the raw FIN; receiveBytes goes on until the peer's close_notify. Idempotent.
+   */
+  shutdownWrite(): Promise<void> {
+    this.writeShutdown ??= this.sendCloseNotify();
+    return this.writeShutdown;
+  }
+
+  private async sendCloseNotify(): Promise<void> {
+    if (this.failure && !this.released && !this.closedByUs) return; // the alert already ended our direction
+    const engine = this.ready('shutdownWrite');
+    engine.close();
+    try {
+      await this.flush();
+      await this.raw!.shutdownWrite();
+    } catch (e) {
+      this.failure ??= e instanceof Error ? e : new TLSServiceError(String(e));
+      throw e;
+    }
+    if (this.readDone) await this.raw!.close();
+  }
+
+  /** Sends close_notify (with anything held, unless already sent) in one write, then closes the raw connection. Idempotent. */
   async close(): Promise<void> {
     if (this.closedByUs || this.released) return;
     this.closedByUs = true;
@@ -257,7 +316,8 @@ export class NobleTLSService implements TLSService {
     } catch {
       // The peer is gone; closing goes on.
     } finally {
-      await raw.close().catch(() => undefined);
+      // A lingering close after our alert releases the raw connection itself, within its limits.
+      if (!this.lingering) await raw.close().catch(() => undefined);
     }
   }
 
@@ -298,7 +358,7 @@ export class NobleTLSService implements TLSService {
 
   /** Sends a KeyUpdate, asking the peer to update too when `requestPeerUpdate`. */
   async updateKeys(requestPeerUpdate = false): Promise<void> {
-    const engine = this.ready('updateKeys');
+    const engine = this.ready('updateKeys', true);
     engine.updateKeys(requestPeerUpdate);
     await this.flush();
   }

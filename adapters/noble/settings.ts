@@ -26,7 +26,7 @@ export interface CommonEngineSettings {
   readonly maxVersion?: TLSVersion;
   /** TLS 1.2 cipher suites (ECDHE + AEAD) in preference order; default all six. */
   readonly tls12CipherSuites?: readonly Tls12CipherSuite[];
-  /** supported_groups in preference order; default x25519, secp256r1, secp384r1, X25519MLKEM768 (those the provider has). */
+  /** supported_groups in preference order; default `DEFAULT_GROUPS` in suites.ts (those the provider has). */
   readonly groups?: readonly NamedGroupName[];
   /** Schemes accepted (and used) in CertificateVerify, in preference order. */
   readonly signatureSchemes?: readonly SignatureSchemeName[];

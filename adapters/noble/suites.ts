@@ -40,8 +40,25 @@ export function cipherSuiteByName(name: string): CipherSuite | undefined {
   return ALL_CIPHER_SUITES.find((s) => s.name === name);
 }
 
-/** supported_groups we offer by default, in preference order. */
-export const DEFAULT_GROUPS: readonly NamedGroupName[] = ['x25519', 'secp256r1', 'secp384r1', 'X25519MLKEM768'];
+/**
+ * supported_groups by default, in preference order: what a client offers and a server
+ * accepts. ECDHE first, then the hybrid (chosen first whenever the client sends a share for
+ * it, see server-parameters.ts), then the RFC 7919 groups, which a server takes only when no
+ * ECDHE group is in common (as OpenSSL lists them, after every curve).
+ */
+export const DEFAULT_GROUPS: readonly NamedGroupName[] = [
+  'x25519',
+  'secp256r1',
+  'secp384r1',
+  'X25519MLKEM768',
+  'x448',
+  'secp521r1',
+  'ffdhe2048',
+  'ffdhe3072',
+  'ffdhe4096',
+  'ffdhe6144',
+  'ffdhe8192',
+];
 
 /** Groups we send a key share for by default (one, to keep the ClientHello small). */
 export const DEFAULT_KEY_SHARE_GROUPS: readonly NamedGroupName[] = ['x25519'];
@@ -50,7 +67,9 @@ export const DEFAULT_KEY_SHARE_GROUPS: readonly NamedGroupName[] = ['x25519'];
 export const DEFAULT_SIGNATURE_SCHEMES: readonly SignatureSchemeName[] = [
   'ecdsa_secp256r1_sha256',
   'ecdsa_secp384r1_sha384',
+  'ecdsa_secp521r1_sha512',
   'ed25519',
+  'ed448',
   'rsa_pss_rsae_sha256',
   'rsa_pss_rsae_sha384',
   'rsa_pss_rsae_sha512',

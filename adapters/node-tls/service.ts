@@ -2,12 +2,15 @@
  * `NodeTLSService`: OpenSSL through node:tls over ANY RawConnection. The raw connection
  * is adapted to a Duplex (RawConnectionDuplex) and wrapped in a TLSSocket; errors come
  * out typed, and a client that rejects the server's certificate tells the server why
- * with a fatal alert in place of its Finished (see abort-alert.ts).
+ * with a fatal alert in place of its Finished (see abort-alert.ts). Closing follows
+ * RFC 8446 section 6.1: `shutdownWrite` is TLSSocket.end() over a half-open transport;
+ * a transport end that reaches OpenSSL before a close_notify did is a TruncationError;
+ * after a fatal alert the raw connection lingers (see raw-duplex.ts).
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import { certificateList, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
-import { ConfigurationError, ConnectionClosedError, alertForCertificateReason } from '../../src/errors.js';
+import { ConfigurationError, ConnectionClosedError, TruncationError, alertForCertificateReason } from '../../src/errors.js';
 import { asIovec, type ByteSource, type RawConnection } from '../../src/raw-connection.js';
 import { StreamReader } from '../../src/raw/stream-reader.js';
 import { writeVectored } from '../../src/raw/stream-writer.js';
@@ -24,7 +27,9 @@ const groupNames: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-
 export class NodeTLSService implements TLSService {
   readonly backend = 'node-tls';
   private socket: tls.TLSSocket | undefined;
+  private duplex: RawConnectionDuplex | undefined;
   private reader: StreamReader | undefined;
+  private writeShutdown: Promise<void> | undefined;
   private parameters: NegotiatedParameters | undefined;
   private closing: Promise<void> | undefined;
   /** Set when we aborted the handshake ourselves; negotiate rejects with it. */
@@ -32,7 +37,7 @@ export class NodeTLSService implements TLSService {
 
   async negotiateAsClient(via: RawConnection, options: ClientConfiguration = {}): Promise<void> {
     this.claim();
-    const duplex = new RawConnectionDuplex(via);
+    const duplex = this.adopt(via);
     const servername = options.servername;
     const nameIsAddress = servername !== undefined && net.isIP(servername) !== 0;
     const verifyName = servername ?? 'localhost';
@@ -40,6 +45,7 @@ export class NodeTLSService implements TLSService {
     const secureContext = createContext(options);
     const socket = tls.connect({
       socket: duplex,
+      allowHalfOpen: true,
       secureContext,
       host: verifyName,
       servername: servername !== undefined && !nameIsAddress ? servername : undefined,
@@ -48,6 +54,7 @@ export class NodeTLSService implements TLSService {
       ALPNProtocols: options.ALPNProtocols ? [...options.ALPNProtocols] : undefined,
     } as tls.ConnectionOptions);
     this.socket = socket;
+    this.lingerAfterErrors(socket, duplex);
     const secrets = new Map<string, Uint8Array>();
     if (options.keylog || rejectUnauthorized) {
       socket.on('keylog', (line: Buffer) => {
@@ -85,7 +92,8 @@ export class NodeTLSService implements TLSService {
     }
     const requestCert = options.requestCert ?? false;
     const rejectUnauthorized = options.rejectUnauthorized ?? true;
-    const socket = new tls.TLSSocket(new RawConnectionDuplex(via), {
+    const duplex = this.adopt(via);
+    const socket = new tls.TLSSocket(duplex, {
       isServer: true,
       secureContext,
       requestCert,
@@ -93,6 +101,7 @@ export class NodeTLSService implements TLSService {
       ALPNProtocols: options.ALPNProtocols ? [...options.ALPNProtocols] : undefined,
     });
     this.socket = socket;
+    this.lingerAfterErrors(socket, duplex);
     if (options.keylog) socket.on('keylog', (line: Buffer) => options.keylog!(line.toString('latin1').trimEnd()));
     await this.awaitHandshake(socket, 'secure');
     if (requestCert && rejectUnauthorized) {
@@ -116,7 +125,7 @@ export class NodeTLSService implements TLSService {
   async sendBytes(data: ByteSource): Promise<void> {
     const socket = this.open('sendBytes');
     if (socket.destroyed || socket.writableEnded) {
-      throw this.reader?.error ?? new ConnectionClosedError('node-tls: the connection is closed');
+      throw this.reader?.error ?? new ConnectionClosedError(`node-tls: sendBytes after ${this.writeShutdown ? 'shutdownWrite' : 'the connection closed'}`);
     }
     await writeVectored(socket, asIovec(data), (error) => this.reader?.error ?? mapNodeTLSError(error));
   }
@@ -124,6 +133,12 @@ export class NodeTLSService implements TLSService {
   async receiveBytes(count: number): Promise<Uint8Array> {
     this.open('receiveBytes');
     return this.reader!.receiveBytes(count);
+  }
+
+  /** Write-only shutdown: close_notify, then the raw FIN; receiving goes on until the peer's close_notify. */
+  shutdownWrite(): Promise<void> {
+    this.writeShutdown ??= Promise.resolve().then(() => endWrite(this.open('shutdownWrite')));
+    return this.writeShutdown;
   }
 
   close(): Promise<void> {
@@ -140,6 +155,26 @@ export class NodeTLSService implements TLSService {
   /** A service negotiates once. */
   private claim(): void {
     if (this.socket) throw new ConnectionClosedError('node-tls: a service negotiates once');
+  }
+
+  /** The Duplex node:tls runs over. */
+  private adopt(via: RawConnection): RawConnectionDuplex {
+    this.duplex = new RawConnectionDuplex(via);
+    return this.duplex;
+  }
+
+  /**
+   * After a fatal error OpenSSL has written its alert: the raw connection then lingers
+   * rather than reset (node:tls destroys a failed handshake itself, with the error set;
+   * after the handshake it only emits 'error', so we destroy then).
+   */
+  private lingerAfterErrors(socket: tls.TLSSocket, duplex: RawConnectionDuplex): void {
+    let failed = false;
+    duplex.lingerOnDestroy = () => failed || socket.errored !== null;
+    socket.prependListener('error', () => {
+      failed = true;
+      if (this.reader) setImmediate(() => socket.destroy());
+    });
   }
 
   private open(operation: string): tls.TLSSocket {
@@ -215,7 +250,16 @@ export class NodeTLSService implements TLSService {
   }
 
   private settle(socket: tls.TLSSocket, servername: string | undefined, isClient: boolean): void {
-    this.reader = new StreamReader(socket, { mapError: mapNodeTLSError });
+    // The transport's end reaches OpenSSL only after every byte before it. If OpenSSL had
+    // not ended the stream by then, no close_notify came: a truncation (RFC 8446 section 6.1).
+    let truncated = false;
+    this.duplex!.prependListener('end', () => {
+      truncated = !(socket as unknown as { _readableState: { ended: boolean } })._readableState.ended;
+    });
+    this.reader = new StreamReader(socket, {
+      mapError: mapNodeTLSError,
+      endError: () => (truncated ? new TruncationError('node-tls: the peer ended the connection without close_notify') : undefined),
+    });
     const keyInfo = isClient ? socket.getEphemeralKeyInfo() : undefined;
     const groupName = keyInfo && 'name' in keyInfo && typeof keyInfo.name === 'string' ? keyInfo.name : undefined;
     const sni = isClient ? servername : (socket as unknown as { servername?: unknown }).servername;
@@ -235,20 +279,27 @@ export class NodeTLSService implements TLSService {
     const socket = this.socket;
     this.reader?.release();
     if (!socket) return;
-    if (!socket.destroyed && !socket.writableFinished) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          socket.off('finish', done);
-          socket.off('close', done);
-          resolve();
-        };
-        socket.once('finish', done);
-        socket.once('close', done);
-        socket.end();
-      });
-    }
+    await (this.writeShutdown ?? endWrite(socket));
     socket.destroy();
   }
+}
+
+/** TLSSocket.end() (close_notify, then the transport's FIN); resolves once flushed or when the socket is gone. */
+function endWrite(socket: tls.TLSSocket): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (socket.destroyed || socket.writableFinished) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      socket.off('finish', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.once('finish', done);
+    socket.once('close', done);
+    socket.end();
+  });
 }
 
 /** The peer's chain as DER, leaf first, following issuers until a self-issued one. */

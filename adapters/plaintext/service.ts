@@ -1,6 +1,8 @@
 /**
  * `PlaintextService`: a TLSService that encrypts nothing. Bytes pass straight through
  * to the raw connection; the baseline for benchmarks and for the contract suite.
+ * Without TLS there is no close_notify: the transport's end is the end of the stream
+ * (the empty read), so a truncation cannot be told from a clean close here.
  */
 import { ConnectionClosedError } from '../../src/errors.js';
 import type { ClientConfiguration, ServerConfiguration } from '../../src/configuration.js';
@@ -13,6 +15,7 @@ export class PlaintextService implements TLSService {
   private raw: RawConnection | undefined;
   private parameters: NegotiatedParameters | undefined;
   private closed = false;
+  private writeShut = false;
 
   negotiateAsClient(via: RawConnection, options: ClientConfiguration = {}): Promise<void> {
     return this.adopt(via, options.servername);
@@ -31,11 +34,20 @@ export class PlaintextService implements TLSService {
   sendBytes(iovec: readonly Uint8Array[]): Promise<void>;
   sendBytes(data: ByteSource): Promise<void>;
   async sendBytes(data: ByteSource): Promise<void> {
-    return this.connection('sendBytes').sendBytes(data);
+    const raw = this.connection('sendBytes');
+    if (this.writeShut) throw new ConnectionClosedError('plaintext: sendBytes after shutdownWrite');
+    return raw.sendBytes(data);
   }
 
   async receiveBytes(count: number): Promise<Uint8Array> {
     return this.connection('receiveBytes').receiveBytes(count);
+  }
+
+  /** Ends our write side of the transport (FIN); receiving goes on. */
+  async shutdownWrite(): Promise<void> {
+    const raw = this.connection('shutdownWrite');
+    this.writeShut = true;
+    await raw.shutdownWrite();
   }
 
   async close(): Promise<void> {

@@ -28,6 +28,7 @@ export const serverOptions = {
   host: { type: 'string', default: '127.0.0.1' },
   www: { type: 'boolean', default: false },
   'request-cert': { type: 'boolean', default: false },
+  'handshake-timeout': { type: 'string' },
 } as const;
 
 /** `tlsservice client` options. */
@@ -79,6 +80,7 @@ export const usage = `tlsservice — a protocol-oriented TLS layer with swappabl
 Usage:
   tlsservice server --backend <name> --port <p> [--host 127.0.0.1] --cert <pem> --key <pem>
                     [--alpn h2,http/1.1] [--www] [--ca <pem> --request-cert] [--trace]
+                    [--handshake-timeout <ms>]
   tlsservice client <host:port> --backend <name> [--servername <n>] [--ca <pem>] [--alpn ...]
                     [--cert <pem> --key <pem>] [--insecure] [--trace]
   tlsservice bench [--quick] [--only io,rate,bulk,memory,crypto] [--out <file.json>]
@@ -87,6 +89,9 @@ Common: --ciphersuites TLS_AES_128_GCM_SHA256,...  --groups X25519,P-256,...
         --min-version / --max-version TLSv1.2|TLSv1.3 (default TLSv1.2 to TLSv1.3)
 Backends: node-tls, noble, plaintext. With noble: --crypto noble|node.
 server echoes what it receives; with --www it answers HTTP requests with a page of the
-negotiated parameters. client prints the negotiated parameters and the peer's chain,
-then relays stdin to the server and the server's bytes to stdout; --trace prints every
-IO call of the raw connection on exit.`;
+negotiated parameters; --handshake-timeout drops a client whose handshake takes longer
+(default 30000 ms). client prints the negotiated parameters and the peer's chain, then
+relays stdin to the server and the server's bytes to stdout; at the end of stdin it sends
+close_notify and reads on. It exits 0 when the server ends with close_notify (even while
+stdin is open) and 1 with a "truncated" message when the server ends without it.
+--trace prints every IO call of the raw connection on exit.`;

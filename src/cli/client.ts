@@ -1,9 +1,11 @@
 /**
  * `tlsservice client <host:port>`: connects with the chosen backend, prints the
  * negotiated parameters and the peer's chain, then relays stdin to the server and the
- * server's bytes to stdout. Like `openssl s_client`.
+ * server's bytes to stdout until the server ends its direction. Like `openssl s_client`:
+ * exit 0 after the server's close_notify, 1 when the stream was truncated.
  */
 import type { ClientConfiguration } from '../configuration.js';
+import { TruncationError } from '../errors.js';
 import { serviceFrom } from '../di/container.js';
 import { Connection } from '../connection.js';
 import { connectTCP } from '../raw/tcp.js';
@@ -34,41 +36,57 @@ export async function runClient(argv: string[]): Promise<number> {
     const connection = await Connection.toServer(raw, { service: serviceFrom(container), ...configuration });
     console.error(['connected', ...describeParameters(connection.negotiated), ...describeChain(connection.negotiated.peerCertificates)].join('\n'));
     console.error('---');
-    const lastReceived = { at: Date.now() };
-    await Promise.all([relayStdin(connection, lastReceived), relayToStdout(connection, lastReceived)]);
-    return 0;
+    try {
+      return await relay(connection);
+    } finally {
+      tcp.destroy(); // both close_notify are through (or the stream was cut): nothing more to wait for
+    }
   } finally {
+    // A failed handshake is left to the service: after its alert the connection lingers briefly.
     if (raw instanceof CountingRawConnection) console.error(raw.trace('client').join('\n'));
   }
 }
 
-/** How long the client lingers after stdin ends, for replies still in flight. */
-const LINGER_MS = 300;
-
-async function relayStdin(connection: Connection, lastReceived: { at: number }): Promise<void> {
-  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-    if (connection.hasClosed) return;
-    await connection.sendBytes(chunk);
+/**
+ * Relays stdin to the server and the server's bytes to stdout until the server ends its
+ * direction, like `openssl s_client`: at the end of stdin we send close_notify and keep
+ * reading (RFC 8446 section 6.1 half-close). The server's close_notify ends the session
+ * (exit 0) even while stdin is open; an end without it is a truncation (exit 1).
+ */
+async function relay(connection: Connection): Promise<number> {
+  let serverEnded = false;
+  const input = relayStdin(connection, () => serverEnded);
+  input.catch(() => undefined); // a failure to send shows up as the read's failure
+  try {
+    await relayToStdout(connection);
+    return 0;
+  } catch (error) {
+    if (error instanceof TruncationError) {
+      console.error('tlsservice: connection truncated: the server ended the stream without close_notify');
+      return 1;
+    }
+    throw error;
+  } finally {
+    serverEnded = true;
+    process.stdin.destroy();
+    await connection.close().catch(() => undefined);
   }
-  // End of input: like `s_client -ign_eof` for a moment, so the reply to the last line
-  // still reaches stdout, then send close_notify once the peer has gone quiet.
-  while (!connection.hasClosed && Date.now() - lastReceived.at < LINGER_MS) {
-    await new Promise((resolve) => setTimeout(resolve, LINGER_MS / 3));
-  }
-  if (!connection.hasClosed) await connection.close();
 }
 
-async function relayToStdout(connection: Connection, lastReceived: { at: number }): Promise<void> {
-  try {
-    for (;;) {
-      const bytes = await connection.receiveBytes(64 * 1024);
-      lastReceived.at = Date.now();
-      if (bytes.length === 0) break;
-      if (!process.stdout.write(bytes)) await new Promise((resolve) => process.stdout.once('drain', resolve));
-    }
-  } catch (error) {
-    if (!connection.hasClosed) throw error;
-  } finally {
-    process.stdin.destroy();
+/** Sends each stdin chunk; at the end of stdin, shuts our write side (close_notify). */
+async function relayStdin(connection: Connection, serverEnded: () => boolean): Promise<void> {
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    if (serverEnded()) return;
+    await connection.sendBytes(chunk);
+  }
+  if (!serverEnded()) await connection.shutdownWrite();
+}
+
+/** Copies the server's bytes to stdout until its close_notify; rejects with TruncationError without one. */
+async function relayToStdout(connection: Connection): Promise<void> {
+  for (;;) {
+    const bytes = await connection.receiveBytes(64 * 1024);
+    if (bytes.length === 0) return;
+    if (!process.stdout.write(bytes)) await new Promise((resolve) => process.stdout.once('drain', resolve));
   }
 }

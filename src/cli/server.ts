@@ -25,6 +25,7 @@ export async function runServer(argv: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigurationError(`bad --port ${values.port}`);
   const configuration: ServerConfiguration = { ...commonConfiguration(values) };
   if (values['request-cert']) configuration.requestCert = true;
+  if (values['handshake-timeout'] !== undefined) configuration.handshakeTimeout = milliseconds('handshake-timeout', values['handshake-timeout']);
   if (values.backend !== 'plaintext' && (!configuration.cert || !configuration.key)) {
     throw new ConfigurationError('a TLS server needs --cert and --key');
   }
@@ -46,6 +47,13 @@ export async function runServer(argv: string[]): Promise<number> {
   console.log(`listening on ${address.address}:${address.port} (backend ${values.backend})`);
   await closeOnSignal(() => listener.close());
   return 0;
+}
+
+/** A positive whole number of milliseconds from an option, or a ConfigurationError naming it. */
+function milliseconds(option: string, value: string): number {
+  const ms = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(ms) || ms < 1) throw new ConfigurationError(`bad --${option} ${value}: expected milliseconds (a positive integer)`);
+  return ms;
 }
 
 /** Echoes one negotiated connection until the peer closes, then prints its IO trace when counted. */

@@ -92,6 +92,10 @@ export class CountingRawConnection implements RawConnection {
     }
   }
 
+  shutdownWrite(): Promise<void> {
+    return this.inner.shutdownWrite();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

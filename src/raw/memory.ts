@@ -36,6 +36,8 @@ class MemoryRawConnection implements RawConnection {
   private peerEnded = false;
   private reset: Error | undefined;
   private closed = false;
+  /** True once our write side is shut (shutdownWrite or close): the peer has been told end of stream. */
+  private writeShut = false;
 
   constructor(
     readonly remoteAddress: string,
@@ -45,6 +47,7 @@ class MemoryRawConnection implements RawConnection {
 
   sendBytes(data: ByteSource): Promise<void> {
     if (this.closed) return Promise.reject(new ConnectionClosedError('sendBytes after close'));
+    if (this.writeShut) return Promise.reject(new ConnectionClosedError('sendBytes after shutdownWrite'));
     if (this.reset) return Promise.reject(this.reset);
     const length = byteLength(data);
     if (length === 0) return Promise.resolve();
@@ -67,13 +70,21 @@ class MemoryRawConnection implements RawConnection {
     });
   }
 
+  shutdownWrite(): Promise<void> {
+    if (this.writeShut || this.reset) return Promise.resolve();
+    this.writeShut = true;
+    // After every delivery already scheduled, like a FIN behind the data.
+    const peer = this.peer;
+    setImmediate(() => peer.onPeerEnd());
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
+    void this.shutdownWrite();
     this.closed = true;
     this.discardInbound();
     for (const read of this.pendingReads.splice(0)) read.resolve(new Uint8Array(0));
-    const peer = this.peer;
-    setImmediate(() => peer.onPeerEnd());
     return Promise.resolve();
   }
 
@@ -105,9 +116,10 @@ class MemoryRawConnection implements RawConnection {
   }
 
   private onPeerReset(): void {
-    if (this.reset || this.peerEnded) return;
+    if (this.reset) return;
+    // After the peer's end our reads have already been told end of stream; the reset still fails our sends.
     this.reset = new ConnectionClosedError('connection reset by peer');
-    this.discardInbound();
+    if (!this.peerEnded) this.discardInbound();
     this.serve();
   }
 
@@ -119,12 +131,12 @@ class MemoryRawConnection implements RawConnection {
         const bytes = this.inbound.take(Math.min(read.max, this.fragment));
         this.unread -= bytes.length;
         read.resolve(bytes);
-      } else if (this.reset) {
-        this.pendingReads.shift();
-        read.reject(this.reset);
       } else if (this.peerEnded) {
         this.pendingReads.shift();
         read.resolve(new Uint8Array(0));
+      } else if (this.reset) {
+        this.pendingReads.shift();
+        read.reject(this.reset);
       } else {
         break;
       }

@@ -13,6 +13,8 @@ export interface StreamReaderOptions {
   readonly highWaterMark?: number;
   /** Turns a stream error into the error pending and later reads reject with. */
   readonly mapError?: (error: unknown) => Error;
+  /** Asked at the stream's end: an error makes the end a failure (e.g. a TLS end without close_notify). */
+  readonly endError?: () => Error | undefined;
 }
 
 interface PendingRead {
@@ -30,6 +32,7 @@ export class StreamReader {
   private readonly pending: PendingRead[] = [];
   private readonly highWaterMark: number;
   private readonly mapError: (error: unknown) => Error;
+  private readonly endError: () => Error | undefined;
   private ended = false;
   private failure: Error | undefined;
   private released = false;
@@ -42,6 +45,7 @@ export class StreamReader {
     this.highWaterMark = options.highWaterMark ?? DEFAULT_READ_HIGH_WATER_MARK;
     this.mapError =
       options.mapError ?? ((error) => new ConnectionClosedError(`connection failed: ${describe(error)}`, { cause: error }));
+    this.endError = options.endError ?? (() => undefined);
     stream.on('data', (chunk: Uint8Array | string) => this.onData(chunk));
     stream.on('end', () => this.onEnd());
     stream.on('error', (error: unknown) => this.fail(this.mapError(error)));
@@ -120,6 +124,11 @@ export class StreamReader {
 
   private onEnd(): void {
     if (this.failure) return;
+    const error = this.endError();
+    if (error) {
+      this.fail(error);
+      return;
+    }
     this.ended = true;
     this.serve();
   }

@@ -1,7 +1,9 @@
 /**
  * `TCPRawConnection`: a RawConnection over a `net.Socket`. An iovec goes out as one
  * writev (cork, write each, uncork); reads are served from queued 'data' chunks with
- * bounded buffering; `close()` sends FIN.
+ * bounded buffering; `shutdownWrite()` sends FIN and keeps reading (the socket is
+ * half-open capable, so the peer's FIN never ends our write side); `close()` sends FIN
+ * and stops reading.
  */
 import net from 'node:net';
 import { ConnectionClosedError } from '../errors.js';
@@ -19,12 +21,15 @@ export interface TCPAddress {
 export class TCPRawConnection implements RawConnection {
   private readonly reader: StreamReader;
   private closing: Promise<void> | undefined;
+  private writeShutdown: Promise<void> | undefined;
 
   private constructor(
     /** The underlying socket (for tests and diagnostics; do not read from it directly). */
     readonly socket: net.Socket,
   ) {
     socket.setNoDelay(true);
+    // The peer's FIN ends only its direction (RFC 8446 section 6.1 half-close): we may still write.
+    socket.allowHalfOpen = true;
     this.reader = new StreamReader(socket, {
       mapError: (error) => new ConnectionClosedError(`TCP connection failed: ${describe(error)}`, { cause: error }),
     });
@@ -65,24 +70,16 @@ export class TCPRawConnection implements RawConnection {
     return this.reader.receiveBytes(max);
   }
 
+  /** Sends FIN after everything written and resolves once flushed; reading goes on. Idempotent. */
+  shutdownWrite(): Promise<void> {
+    this.writeShutdown ??= endSocket(this.socket);
+    return this.writeShutdown;
+  }
+
   /** Sends FIN after everything written; resolves once flushed. Later incoming data is discarded. Idempotent. */
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
-      const socket = this.socket;
-      this.reader.release();
-      if (socket.destroyed || socket.writableFinished) {
-        resolve();
-        return;
-      }
-      const finish = (): void => {
-        socket.off('finish', finish);
-        socket.off('close', finish);
-        resolve();
-      };
-      socket.once('finish', finish);
-      socket.once('close', finish);
-      socket.end();
-    });
+    this.reader.release();
+    this.closing ??= this.shutdownWrite();
     return this.closing;
   }
 
@@ -94,10 +91,28 @@ export class TCPRawConnection implements RawConnection {
   }
 }
 
+/** Ends a socket's write side (FIN after queued writes); resolves when flushed or when the socket is gone. */
+function endSocket(socket: net.Socket): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (socket.destroyed || socket.writableFinished) {
+      resolve();
+      return;
+    }
+    const finish = (): void => {
+      socket.off('finish', finish);
+      socket.off('close', finish);
+      resolve();
+    };
+    socket.once('finish', finish);
+    socket.once('close', finish);
+    socket.end();
+  });
+}
+
 /** Opens a TCP connection; rejects with ConnectionClosedError carrying the cause. */
 export function connectTCP(address: TCPAddress): Promise<TCPRawConnection> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: address.host, port: address.port });
+    const socket = net.connect({ host: address.host, port: address.port, allowHalfOpen: true });
     const onError = (error: Error): void => {
       reject(new ConnectionClosedError(`cannot connect to ${address.host}:${address.port}: ${describe(error)}`, { cause: error }));
     };

@@ -32,6 +32,10 @@ class CapturingRawConnection implements RawConnection {
   receiveBytes(max: number): Promise<Uint8Array> {
     return this.inner.receiveBytes(max);
   }
+  shutdownWrite(): Promise<void> {
+    return this.inner.shutdownWrite();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -12,7 +12,9 @@ import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
 import { nodeCryptoProvider, nodeNativeProvider } from '../../adapters/noble/crypto/node.js';
 import {
   type CryptoProvider,
+  type EcCurveName,
   KeyExchangeError,
+  NamedGroup,
   type NamedGroupName,
   type PrivateKey,
   type PublicKey,
@@ -54,9 +56,9 @@ const base64urlBytes = (text: string) => Uint8Array.from(Buffer.from(text, 'base
 
 function publicKeyFromJwk(jwk: JsonWebKey, pssOnly = false): PublicKey {
   if (jwk.kty === 'RSA') return { kind: 'rsa', n: base64urlBigint(jwk.n!), e: base64urlBigint(jwk.e!), pssOnly };
-  if (jwk.kty === 'OKP') return { kind: 'ed25519', key: base64urlBytes(jwk.x!) };
+  if (jwk.kty === 'OKP') return { kind: jwk.crv === 'Ed448' ? 'ed448' : 'ed25519', key: base64urlBytes(jwk.x!) };
   const point = Uint8Array.from([4, ...base64urlBytes(jwk.x!), ...base64urlBytes(jwk.y!)]);
-  return { kind: 'ec', curve: jwk.crv as 'P-256' | 'P-384', point };
+  return { kind: 'ec', curve: jwk.crv as EcCurveName, point };
 }
 
 function privateKeyFromJwk(jwk: JsonWebKey, pssOnly = false): PrivateKey {
@@ -66,9 +68,11 @@ function privateKeyFromJwk(jwk: JsonWebKey, pssOnly = false): PrivateKey {
     ) as [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
     return { kind: 'rsa', n, e, d, p, q, dp, dq, qi, pssOnly };
   }
-  if (jwk.kty === 'OKP') return { kind: 'ed25519', seed: base64urlBytes(jwk.d!), publicKey: base64urlBytes(jwk.x!) };
+  if (jwk.kty === 'OKP') {
+    return { kind: jwk.crv === 'Ed448' ? 'ed448' : 'ed25519', seed: base64urlBytes(jwk.d!), publicKey: base64urlBytes(jwk.x!) };
+  }
   const publicPoint = Uint8Array.from([4, ...base64urlBytes(jwk.x!), ...base64urlBytes(jwk.y!)]);
-  return { kind: 'ec', curve: jwk.crv as 'P-256' | 'P-384', d: base64urlBytes(jwk.d!), publicPoint };
+  return { kind: 'ec', curve: jwk.crv as EcCurveName, d: base64urlBytes(jwk.d!), publicPoint };
 }
 
 type KeyPair = { publicKey: PublicKey; privateKey: PrivateKey };
@@ -81,7 +85,9 @@ function nodeGeneratedPair(generated: ReturnType<typeof generateKeyPairSync>, ps
 
 const p256Pair = nodeGeneratedPair(generateKeyPairSync('ec', { namedCurve: 'P-256' }));
 const p384Pair = nodeGeneratedPair(generateKeyPairSync('ec', { namedCurve: 'P-384' }));
+const p521Pair = nodeGeneratedPair(generateKeyPairSync('ec', { namedCurve: 'P-521' }));
 const ed25519Pair = nodeGeneratedPair(generateKeyPairSync('ed25519'));
+const ed448Pair = nodeGeneratedPair(generateKeyPairSync('ed448'));
 const rsaGenerated = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const rsaPair = nodeGeneratedPair(rsaGenerated);
 const rsaPssOnlyPair = nodeGeneratedPair(rsaGenerated, true);
@@ -89,7 +95,9 @@ const rsaPssOnlyPair = nodeGeneratedPair(rsaGenerated, true);
 function pairFor(scheme: SignatureSchemeName): KeyPair {
   if (scheme === 'ecdsa_secp256r1_sha256') return p256Pair;
   if (scheme === 'ecdsa_secp384r1_sha384') return p384Pair;
+  if (scheme === 'ecdsa_secp521r1_sha512') return p521Pair;
   if (scheme === 'ed25519') return ed25519Pair;
+  if (scheme === 'ed448') return ed448Pair;
   return scheme.startsWith('rsa_pss_pss_') ? rsaPssOnlyPair : rsaPair;
 }
 
@@ -310,7 +318,7 @@ test('noble: an RSA key with a corrupted CRT exponent makes signing throw, not l
 
 // ---- Between providers -----------------------------------------------------------------------
 
-const groupNames: readonly NamedGroupName[] = ['x25519', 'secp256r1', 'secp384r1', 'X25519MLKEM768'];
+const groupNames = Object.keys(NamedGroup) as NamedGroupName[];
 
 for (const [clientProvider, serverProvider] of providerPairs) {
   test(`key exchange: ${clientProvider.name} client with ${serverProvider.name} server, every group`, (t) => {
@@ -345,7 +353,7 @@ test('both providers make identical key shares from the same randomness', (t) =>
   }
 });
 
-test('RSA (PSS with an injected salt, and PKCS#1) and Ed25519 signatures are identical across providers', (t) => {
+test('RSA (PSS with an injected salt, and PKCS#1), Ed25519 and Ed448 signatures are identical across providers', (t) => {
   const message = utf8('replayable');
   for (const scheme of allSchemes.filter((name) => !name.startsWith('ecdsa'))) {
     const { privateKey } = pairFor(scheme);

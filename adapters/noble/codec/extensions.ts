@@ -163,7 +163,8 @@ export function decodeClientKeyShares(data: Uint8Array): KeyShareEntry[] {
     const out: KeyShareEntry[] = [];
     while (!list.atEnd) {
       const group = list.u16('key_share group');
-      const keyExchange = list.vector16('key_exchange', 1);
+      // Length rules, the empty share included, are checked per group by the server (section 4.2.8).
+      const keyExchange = list.vector16('key_exchange');
       if (out.some((e) => e.group === group)) throw TLSAlertError.sent('illegal_parameter', `key_share offers group ${group} twice`);
       out.push({ group, keyExchange });
     }

@@ -39,9 +39,13 @@ function readPositiveInteger(
  */
 export function ecdsaDerToRaw(der: Uint8Array, scalarLength: number): Uint8Array | null {
   if (!(der instanceof Uint8Array) || der.length < 8 || der[0] !== sequenceTag) return null;
-  const contentLength = der[1]!;
-  if (contentLength >= 0x80 || contentLength + 2 !== der.length) return null;
-  const r = readPositiveInteger(der, 2, der.length);
+  // P-521 signatures can exceed 127 content bytes: then (and only then) the length is 0x81 nn.
+  const longForm = der[1] === 0x81;
+  const contentLength = longForm ? der[2]! : der[1]!;
+  const header = longForm ? 3 : 2;
+  if (longForm ? contentLength < 0x80 : contentLength >= 0x80) return null;
+  if (contentLength + header !== der.length) return null;
+  const r = readPositiveInteger(der, header, der.length);
   if (r === null) return null;
   const s = readPositiveInteger(der, r.next, der.length);
   if (s === null || s.next !== der.length) return null;

@@ -1,13 +1,17 @@
 /**
- * The TLS 1.3 key-exchange groups on noble: x25519 (RFC 7748), secp256r1 and secp384r1
- * (uncompressed points, RFC 8446 section 4.2.8.2) and the hybrid X25519MLKEM768
- * (draft-ietf-tls-ecdhe-mlkem: ML-KEM-768 first, then X25519). Every private value is drawn
- * from the RandomSource passed in, so a handshake replays byte for byte. Used by noble.ts;
- * node.ts shares the private-scalar derivation so both providers make the same shares.
+ * The TLS 1.3 key-exchange groups on noble: x25519 and x448 (RFC 7748), secp256r1, secp384r1
+ * and secp521r1 (uncompressed points, RFC 8446 section 4.2.8.2), the RFC 7919 FFDHE groups
+ * (ffdhe.ts) and the hybrid X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem: ML-KEM-768 first, then
+ * X25519). Every private value is drawn from the RandomSource passed in, so a handshake
+ * replays byte for byte. Used by noble.ts; node.ts shares the private-scalar derivation so
+ * both providers make the same shares.
  */
 import { x25519 } from '@noble/curves/ed25519.js';
-import { p256, p384 } from '@noble/curves/nist.js';
+import { x448 } from '@noble/curves/ed448.js';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
+import { nobleFfdheGroups } from './ffdhe.js';
+import { groupParameters } from './group-parameters.js';
 import {
   type ClientKeyShare,
   KeyExchangeError,
@@ -19,9 +23,11 @@ import {
 import { drawRandom } from './secure-random.js';
 
 /** A NIST ECDHE group name. */
-export type EcdheGroupName = 'secp256r1' | 'secp384r1';
+export type EcdheGroupName = 'secp256r1' | 'secp384r1' | 'secp521r1';
+/** An RFC 7748 group name. */
+export type MontgomeryGroupName = 'x25519' | 'x448';
 
-const nistCurves = { secp256r1: p256, secp384r1: p384 } as const;
+const nistCurves = { secp256r1: p256, secp384r1: p384, secp521r1: p521 } as const;
 
 /** Sizes of the X25519MLKEM768 pieces (FIPS 203 table 3, RFC 7748). */
 const hybridLengths = {
@@ -57,41 +63,56 @@ function requireBytes(share: Uint8Array, length: number, what: string): void {
   }
 }
 
-/** The X25519 shared secret; throws KeyExchangeError for a bad length, low order or all zeros. */
-function x25519SharedSecret(privateKey: Uint8Array, peerShare: Uint8Array): Uint8Array {
-  requireBytes(peerShare, 32, 'an x25519 key share');
+const montgomeryCurves = { x25519, x448 } as const;
+
+/** Private key (and share) length of an RFC 7748 group: 32 for X25519, 56 for X448. */
+export function montgomeryKeyLength(group: MontgomeryGroupName): number {
+  return groupParameters[group].clientShareLength;
+}
+
+/** The X25519 or X448 shared secret; throws KeyExchangeError for a bad length or the all-zero secret (RFC 8446 section 7.4.2). */
+function montgomerySharedSecret(group: MontgomeryGroupName, privateKey: Uint8Array, peerShare: Uint8Array): Uint8Array {
+  requireBytes(peerShare, montgomeryKeyLength(group), `an ${group} key share`);
   let secret: Uint8Array;
   try {
-    secret = x25519.getSharedSecret(privateKey, peerShare);
+    secret = montgomeryCurves[group].getSharedSecret(privateKey, peerShare);
   } catch {
-    throw new KeyExchangeError('x25519 key share is a low-order point');
+    throw new KeyExchangeError(`${group} key share is a low-order point`);
   }
-  if (isAllZero(secret)) throw new KeyExchangeError('x25519 shared secret is all zeros');
+  if (isAllZero(secret)) throw new KeyExchangeError(`${group} shared secret is all zeros`);
   return secret;
 }
 
-const x25519Group: KeyExchangeGroup = {
-  name: 'x25519',
-  code: NamedGroup.x25519,
-  start(random: RandomSource): ClientKeyShare {
-    const privateKey = drawRandom(random, 32);
-    return {
-      group: 'x25519',
-      share: x25519.getPublicKey(privateKey),
-      complete: (serverShare) => x25519SharedSecret(privateKey, serverShare),
-    };
-  },
-  respond(clientShare, random) {
-    requireBytes(clientShare, 32, 'an x25519 key share');
-    const privateKey = drawRandom(random, 32);
-    const sharedSecret = x25519SharedSecret(privateKey, clientShare);
-    return { share: x25519.getPublicKey(privateKey), sharedSecret };
-  },
-};
+function x25519SharedSecret(privateKey: Uint8Array, peerShare: Uint8Array): Uint8Array {
+  return montgomerySharedSecret('x25519', privateKey, peerShare);
+}
+
+function montgomeryGroup(group: MontgomeryGroupName): KeyExchangeGroup {
+  const curve = montgomeryCurves[group];
+  const length = montgomeryKeyLength(group);
+  return {
+    name: group,
+    code: NamedGroup[group],
+    start(random: RandomSource): ClientKeyShare {
+      const privateKey = drawRandom(random, length);
+      return {
+        group,
+        share: curve.getPublicKey(privateKey),
+        complete: (serverShare) => montgomerySharedSecret(group, privateKey, serverShare),
+      };
+    },
+    respond(clientShare, random) {
+      requireBytes(clientShare, length, `an ${group} key share`);
+      const privateKey = drawRandom(random, length);
+      const sharedSecret = montgomerySharedSecret(group, privateKey, clientShare);
+      return { share: curve.getPublicKey(privateKey), sharedSecret };
+    },
+  };
+}
 
 /** Length of an uncompressed point on the group's curve (0x04 || x || y). */
 function uncompressedPointLength(group: EcdheGroupName): number {
-  return group === 'secp256r1' ? 65 : 97;
+  return groupParameters[group].clientShareLength;
 }
 
 /**
@@ -183,8 +204,11 @@ const x25519MlKem768Group: KeyExchangeGroup = {
 
 /** Every group the noble provider implements. */
 export const nobleKeyExchangeGroups: Readonly<Record<NamedGroupName, KeyExchangeGroup>> = {
-  x25519: x25519Group,
+  x25519: montgomeryGroup('x25519'),
+  x448: montgomeryGroup('x448'),
   secp256r1: ecdheGroup('secp256r1'),
   secp384r1: ecdheGroup('secp384r1'),
+  secp521r1: ecdheGroup('secp521r1'),
+  ...nobleFfdheGroups,
   X25519MLKEM768: x25519MlKem768Group,
 };

@@ -1,18 +1,20 @@
 /**
- * Signing and verification for the noble provider: ECDSA P-256/P-384 (DER signatures, strict
- * decoding, low and high S both accepted), Ed25519 (RFC 8032, strict encodings) and RSA
+ * Signing and verification for the noble provider: ECDSA P-256/P-384/P-521 (DER signatures,
+ * strict decoding, low and high S both accepted), Ed25519 and Ed448 (RFC 8032, strict
+ * encodings, pure Ed448 with an empty context as RFC 8446 section 4.2.3 uses it) and RSA
  * (rsa-signatures.ts). Called by noble.ts; the scheme table is in signature-schemes.ts.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { p256, p384 } from '@noble/curves/nist.js';
+import { ed448 } from '@noble/curves/ed448.js';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { ecdsaDerToRaw } from './ecdsa-der.js';
 import type { HashName, PrivateKey, PublicKey, RandomSource, SignatureSchemeName } from './provider.js';
 import { rsaSign, rsaVerify } from './rsa-signatures.js';
 import { drawRandom } from './secure-random.js';
-import { curveScalarLength, parametersOf, schemeFitsKey } from './signature-schemes.js';
+import { curveScalarLength, eddsaLengths, parametersOf, schemeFitsKey } from './signature-schemes.js';
 
-const curves = { 'P-256': p256, 'P-384': p384 } as const;
+const curves = { 'P-256': p256, 'P-384': p384, 'P-521': p521 } as const;
 const hashFunctions: Readonly<Record<HashName, (data: Uint8Array) => Uint8Array>> = {
   'SHA-256': sha256,
   'SHA-384': sha384,
@@ -41,6 +43,9 @@ export function nobleVerify(
       case 'ed25519':
         if (key.kind !== 'ed25519' || signature.length !== 64) return false;
         return ed25519.verify(signature, message, key.key, { zip215: false });
+      case 'ed448':
+        if (key.kind !== 'ed448' || signature.length !== eddsaLengths.ed448.signature) return false;
+        return ed448.verify(signature, message, key.key, { zip215: false });
       case 'rsa':
         if (key.kind !== 'rsa') return false;
         return rsaVerify(key, parameters.padding, parameters.hash, message, signature);
@@ -75,6 +80,9 @@ export function nobleSign(
     case 'ed25519':
       if (key.kind !== 'ed25519') break;
       return ed25519.sign(message, key.seed);
+    case 'ed448':
+      if (key.kind !== 'ed448') break;
+      return ed448.sign(message, key.seed);
     case 'rsa':
       if (key.kind !== 'rsa') break;
       return rsaSign(key, parameters.padding, parameters.hash, message, random, blindingRandom);

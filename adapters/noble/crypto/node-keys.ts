@@ -1,12 +1,12 @@
 /**
  * The bridge from the provider's key structures to node:crypto KeyObjects: PublicKey and
  * PrivateKey through JWK (cached per key object in a WeakMap, so a certificate key is
- * imported once), and raw X25519 keys through JWK too (much faster than DER on OpenSSL 3).
+ * imported once), and raw X25519/X448 keys through JWK too (much faster than DER on OpenSSL 3).
  * Used by node.ts only.
  */
 import { Buffer } from 'node:buffer';
 import { type JsonWebKey, type KeyObject, createPrivateKey, createPublicKey } from 'node:crypto';
-import type { PrivateKey, PublicKey } from './provider.js';
+import type { EcCurveName, PrivateKey, PublicKey } from './provider.js';
 import { curveScalarLength } from './signature-schemes.js';
 
 /** A zero-copy plain Uint8Array view of a Buffer (same bytes, Uint8Array prototype). */
@@ -24,7 +24,7 @@ function bigintToBase64url(value: bigint): string {
 }
 
 /** JWK x and y of an uncompressed SEC1 point on `curve`. */
-function pointCoordinates(curve: 'P-256' | 'P-384', point: Uint8Array): { x: string; y: string } {
+function pointCoordinates(curve: EcCurveName, point: Uint8Array): { x: string; y: string } {
   const length = curveScalarLength[curve];
   if (point.length !== 2 * length + 1 || point[0] !== 0x04) throw new Error(`not an uncompressed ${curve} point`);
   return { x: base64url(point.subarray(1, 1 + length)), y: base64url(point.subarray(1 + length)) };
@@ -36,6 +36,8 @@ function publicJwk(key: PublicKey): JsonWebKey {
       return { kty: 'EC', crv: key.curve, ...pointCoordinates(key.curve, key.point) };
     case 'ed25519':
       return { kty: 'OKP', crv: 'Ed25519', x: base64url(key.key) };
+    case 'ed448':
+      return { kty: 'OKP', crv: 'Ed448', x: base64url(key.key) };
     case 'rsa':
       return { kty: 'RSA', n: bigintToBase64url(key.n), e: bigintToBase64url(key.e) };
   }
@@ -47,6 +49,8 @@ function privateJwk(key: PrivateKey): JsonWebKey {
       return { kty: 'EC', crv: key.curve, ...pointCoordinates(key.curve, key.publicPoint), d: base64url(key.d) };
     case 'ed25519':
       return { kty: 'OKP', crv: 'Ed25519', x: base64url(key.publicKey), d: base64url(key.seed) };
+    case 'ed448':
+      return { kty: 'OKP', crv: 'Ed448', x: base64url(key.publicKey), d: base64url(key.seed) };
     case 'rsa': {
       const jwk: JsonWebKey = { kty: 'RSA' };
       for (const name of ['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi'] as const) jwk[name] = bigintToBase64url(key[name]);
@@ -89,16 +93,22 @@ export function privateKeyObject(key: PrivateKey): KeyObject {
   return keyObject;
 }
 
-/** PKCS#8 PrivateKeyInfo header of a raw X25519 key (RFC 8410: OID 1.3.101.110). */
-const x25519Pkcs8Header = Buffer.from('302e020100300506032b656e04220420', 'hex');
+/** An RFC 7748 curve as node:crypto names it. */
+export type MontgomeryCurve = 'X25519' | 'X448';
+
+/** PKCS#8 PrivateKeyInfo headers of raw X25519 and X448 keys (RFC 8410: OIDs 1.3.101.110 and .111). */
+const montgomeryPkcs8Headers: Readonly<Record<MontgomeryCurve, Buffer>> = {
+  X25519: Buffer.from('302e020100300506032b656e04220420', 'hex'),
+  X448: Buffer.from('3046020100300506032b656f043a0438', 'hex'),
+};
 
 /** RFC 7748 section 6.1: Alice's private key and public key, to probe the JWK import. */
 const probePrivate = '77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a';
 const probePublic = '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a';
 
-function x25519PrivateKeyFromJwk(raw: Uint8Array): KeyObject {
+function montgomeryPrivateKeyFromJwk(curve: MontgomeryCurve, raw: Uint8Array): KeyObject {
   // Node builds an OKP private key from `d` alone; `x` must be a string but is not consulted.
-  return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: base64url(raw), x: '' }, format: 'jwk' });
+  return createPrivateKey({ key: { kty: 'OKP', crv: curve, d: base64url(raw), x: '' }, format: 'jwk' });
 }
 
 /**
@@ -107,11 +117,11 @@ function x25519PrivateKeyFromJwk(raw: Uint8Array): KeyObject {
  * checked once against RFC 7748's vector, and DER is used if a future Node behaves otherwise.
  */
 let jwkImportWorks: boolean | undefined;
-function x25519JwkImportWorks(): boolean {
+function montgomeryJwkImportWorks(): boolean {
   if (jwkImportWorks === undefined) {
     try {
-      const probe = x25519PrivateKeyFromJwk(Buffer.from(probePrivate, 'hex'));
-      jwkImportWorks = Buffer.from(x25519RawPublicKey(probe)).toString('hex') === probePublic;
+      const probe = montgomeryPrivateKeyFromJwk('X25519', Buffer.from(probePrivate, 'hex'));
+      jwkImportWorks = Buffer.from(montgomeryRawPublicKey(probe)).toString('hex') === probePublic;
     } catch {
       jwkImportWorks = false;
     }
@@ -119,19 +129,19 @@ function x25519JwkImportWorks(): boolean {
   return jwkImportWorks;
 }
 
-/** An X25519 private KeyObject from its 32 raw bytes. */
-export function x25519PrivateKeyObject(raw: Uint8Array): KeyObject {
-  if (x25519JwkImportWorks()) return x25519PrivateKeyFromJwk(raw);
-  return createPrivateKey({ key: Buffer.concat([x25519Pkcs8Header, raw]), format: 'der', type: 'pkcs8' });
+/** An X25519 or X448 private KeyObject from its raw bytes (32 or 56). */
+export function montgomeryPrivateKeyObject(curve: MontgomeryCurve, raw: Uint8Array): KeyObject {
+  if (montgomeryJwkImportWorks()) return montgomeryPrivateKeyFromJwk(curve, raw);
+  return createPrivateKey({ key: Buffer.concat([montgomeryPkcs8Headers[curve], raw]), format: 'der', type: 'pkcs8' });
 }
 
-/** An X25519 public KeyObject from its 32 raw bytes. */
-export function x25519PublicKeyObject(raw: Uint8Array): KeyObject {
-  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: base64url(raw) }, format: 'jwk' });
+/** An X25519 or X448 public KeyObject from its raw bytes. */
+export function montgomeryPublicKeyObject(curve: MontgomeryCurve, raw: Uint8Array): KeyObject {
+  return createPublicKey({ key: { kty: 'OKP', crv: curve, x: base64url(raw) }, format: 'jwk' });
 }
 
-/** The 32 raw bytes of the public key belonging to an X25519 private KeyObject. */
-export function x25519RawPublicKey(privateKey: KeyObject): Uint8Array {
+/** The raw bytes of the public key belonging to an X25519 or X448 private KeyObject. */
+export function montgomeryRawPublicKey(privateKey: KeyObject): Uint8Array {
   const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
   return Uint8Array.from(Buffer.from(jwk.x ?? '', 'base64url'));
 }

@@ -1,6 +1,7 @@
 /**
  * The node crypto provider: the noble provider's behaviour on node:crypto (OpenSSL), for
- * speed. Hashes, HMAC, HKDF, the AEADs, x25519/secp256r1/secp384r1 and signatures are native;
+ * speed. Hashes, HMAC, HKDF, the AEADs, x25519/x448, secp256r1/secp384r1/secp521r1, the
+ * FFDHE groups (node-ffdhe.ts) and signatures are native;
  * anything node:crypto lacks (ML-KEM on Node 20) comes from noble through composeProviders.
  * Key shares are built from the injected random bytes exactly as noble builds them, so both
  * providers make the same shares from the same RandomSource. RSA-PSS salts also come from the
@@ -26,14 +27,23 @@ import {
 import { composeProviders } from './compose.js';
 import { ecdsaDerToRaw } from './ecdsa-der.js';
 import { aeadNonceLength, aeadTagLength, checkAeadKey, checkSealOutput, nobleCryptoProvider } from './noble.js';
-import { type EcdheGroupName, ecdhePrivateScalar, isAllZero, requireUncompressedPoint } from './noble-groups.js';
 import {
+  type EcdheGroupName,
+  type MontgomeryGroupName,
+  ecdhePrivateScalar,
+  isAllZero,
+  montgomeryKeyLength,
+  requireUncompressedPoint,
+} from './noble-groups.js';
+import { nodeFfdheGroups } from './node-ffdhe.js';
+import {
+  type MontgomeryCurve,
   asUint8Array,
+  montgomeryPrivateKeyObject,
+  montgomeryPublicKeyObject,
+  montgomeryRawPublicKey,
   privateKeyObject,
   publicKeyObject,
-  x25519PrivateKeyObject,
-  x25519PublicKeyObject,
-  x25519RawPublicKey,
 } from './node-keys.js';
 import {
   type AeadKey,
@@ -161,43 +171,50 @@ function nodeAead(name: AeadName, key: Uint8Array): AeadKey {
   });
 }
 
-/** X25519 on OpenSSL; rejects a bad length and the all-zero secret of low-order points. */
-function x25519SharedSecret(privateKey: KeyObject, peerShare: Uint8Array): Uint8Array {
-  if (!(peerShare instanceof Uint8Array) || peerShare.length !== 32) {
-    throw new KeyExchangeError('an x25519 key share must be 32 bytes');
+const montgomeryCurves: Readonly<Record<MontgomeryGroupName, MontgomeryCurve>> = { x25519: 'X25519', x448: 'X448' };
+
+/** X25519 or X448 on OpenSSL; rejects a bad length and the all-zero secret of low-order points. */
+function montgomerySharedSecret(group: MontgomeryGroupName, privateKey: KeyObject, peerShare: Uint8Array): Uint8Array {
+  const length = montgomeryKeyLength(group);
+  if (!(peerShare instanceof Uint8Array) || peerShare.length !== length) {
+    throw new KeyExchangeError(`an ${group} key share must be ${length} bytes`);
   }
   let secret: Uint8Array;
   try {
-    secret = diffieHellman({ privateKey, publicKey: x25519PublicKeyObject(peerShare) });
+    secret = diffieHellman({ privateKey, publicKey: montgomeryPublicKeyObject(montgomeryCurves[group], peerShare) });
   } catch {
-    throw new KeyExchangeError('x25519 key share is a low-order point');
+    throw new KeyExchangeError(`${group} key share is a low-order point`);
   }
-  if (isAllZero(secret)) throw new KeyExchangeError('x25519 shared secret is all zeros');
+  if (isAllZero(secret)) throw new KeyExchangeError(`${group} shared secret is all zeros`);
   return asUint8Array(secret);
 }
 
-const x25519Group: KeyExchangeGroup = {
-  name: 'x25519',
-  code: NamedGroup.x25519,
-  start(random) {
-    const privateKey = x25519PrivateKeyObject(drawRandom(random, 32));
-    return {
-      group: 'x25519',
-      share: x25519RawPublicKey(privateKey),
-      complete: (serverShare) => x25519SharedSecret(privateKey, serverShare),
-    };
-  },
-  respond(clientShare, random) {
-    if (!(clientShare instanceof Uint8Array) || clientShare.length !== 32) {
-      throw new KeyExchangeError('an x25519 key share must be 32 bytes');
-    }
-    const privateKey = x25519PrivateKeyObject(drawRandom(random, 32));
-    const sharedSecret = x25519SharedSecret(privateKey, clientShare);
-    return { share: x25519RawPublicKey(privateKey), sharedSecret };
-  },
-};
+function montgomeryGroup(group: MontgomeryGroupName): KeyExchangeGroup {
+  const length = montgomeryKeyLength(group);
+  const makeKey = (random: RandomSource) => montgomeryPrivateKeyObject(montgomeryCurves[group], drawRandom(random, length));
+  return {
+    name: group,
+    code: NamedGroup[group],
+    start(random) {
+      const privateKey = makeKey(random);
+      return {
+        group,
+        share: montgomeryRawPublicKey(privateKey),
+        complete: (serverShare) => montgomerySharedSecret(group, privateKey, serverShare),
+      };
+    },
+    respond(clientShare, random) {
+      if (!(clientShare instanceof Uint8Array) || clientShare.length !== length) {
+        throw new KeyExchangeError(`an ${group} key share must be ${length} bytes`);
+      }
+      const privateKey = makeKey(random);
+      const sharedSecret = montgomerySharedSecret(group, privateKey, clientShare);
+      return { share: montgomeryRawPublicKey(privateKey), sharedSecret };
+    },
+  };
+}
 
-const opensslCurveNames = { secp256r1: 'prime256v1', secp384r1: 'secp384r1' } as const;
+const opensslCurveNames = { secp256r1: 'prime256v1', secp384r1: 'secp384r1', secp521r1: 'secp521r1' } as const;
 
 /** The x-coordinate of the ECDH point; OpenSSL checks the peer point is on the curve. */
 function ecdheSharedSecret(
@@ -240,9 +257,12 @@ function ecdheGroup(group: EcdheGroupName): KeyExchangeGroup {
 }
 
 const nodeGroups: Readonly<Partial<Record<NamedGroupName, KeyExchangeGroup>>> = {
-  x25519: x25519Group,
+  x25519: montgomeryGroup('x25519'),
+  x448: montgomeryGroup('x448'),
   secp256r1: ecdheGroup('secp256r1'),
   secp384r1: ecdheGroup('secp384r1'),
+  secp521r1: ecdheGroup('secp521r1'),
+  ...nodeFfdheGroups,
 };
 
 function nodeVerify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean {
@@ -260,6 +280,8 @@ function nodeVerify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8A
       }
       case 'ed25519':
         return signature.length === 64 && verify(null, message, keyObject, signature);
+      case 'ed448':
+        return signature.length === 114 && verify(null, message, keyObject, signature);
       case 'rsa': {
         // RFC 8017 8.1.2 and 8.2.2 step 1: the signature is exactly as long as the modulus.
         if (key.kind !== 'rsa' || signature.length !== Math.ceil(bitLength(key.n) / 8)) return false;
@@ -301,6 +323,7 @@ function nodeSign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Ar
     case 'ecdsa':
       return asUint8Array(sign(nodeHashName(parameters.hash), message, { key: privateKeyObject(key), dsaEncoding: 'der' }));
     case 'ed25519':
+    case 'ed448':
       return asUint8Array(sign(null, message, privateKeyObject(key)));
     case 'rsa':
       if (key.kind !== 'rsa') break;

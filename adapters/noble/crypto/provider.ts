@@ -1,8 +1,8 @@
 /**
  * The crypto provider interface of the TLS 1.3 engine: everything the engine, the key
  * schedule and the X.509 verifier need from cryptography, synchronous so the sans-IO
- * core never awaits. Implementations: `noble` (pure TS, runs anywhere) and, later,
- * `node` (node:crypto). Providers compose: a group one lacks can come from another.
+ * core never awaits. Implementations: `noble` (pure TS, runs anywhere) and `node`
+ * (node:crypto). Providers compose: a group one lacks can come from another.
  */
 
 /** Hash functions TLS 1.3 and X.509 use. */
@@ -47,7 +47,14 @@ export type RandomSource = (length: number) => Uint8Array;
 export const NamedGroup = {
   secp256r1: 0x0017,
   secp384r1: 0x0018,
+  secp521r1: 0x0019,
   x25519: 0x001d,
+  x448: 0x001e,
+  ffdhe2048: 0x0100,
+  ffdhe3072: 0x0101,
+  ffdhe4096: 0x0102,
+  ffdhe6144: 0x0103,
+  ffdhe8192: 0x0104,
   X25519MLKEM768: 0x11ec,
 } as const;
 /** A NamedGroup name. */
@@ -62,7 +69,7 @@ export interface ClientKeyShare {
   complete(serverShare: Uint8Array): Uint8Array;
 }
 
-/** A key-exchange group (ECDHE or KEM), in TLS 1.3 terms. */
+/** A key-exchange group (ECDHE, FFDHE or KEM), in TLS 1.3 terms; share lengths are in group-parameters.ts. */
 export interface KeyExchangeGroup {
   readonly name: NamedGroupName;
   readonly code: number;
@@ -84,10 +91,12 @@ export const SignatureScheme = {
   rsa_pkcs1_sha512: 0x0601,
   ecdsa_secp256r1_sha256: 0x0403,
   ecdsa_secp384r1_sha384: 0x0503,
+  ecdsa_secp521r1_sha512: 0x0603,
   rsa_pss_rsae_sha256: 0x0804,
   rsa_pss_rsae_sha384: 0x0805,
   rsa_pss_rsae_sha512: 0x0806,
   ed25519: 0x0807,
+  ed448: 0x0808,
   rsa_pss_pss_sha256: 0x0809,
   rsa_pss_pss_sha384: 0x080a,
   rsa_pss_pss_sha512: 0x080b,
@@ -95,10 +104,14 @@ export const SignatureScheme = {
 /** A SignatureScheme name. */
 export type SignatureSchemeName = keyof typeof SignatureScheme;
 
+/** The NIST curves of ECDSA keys. */
+export type EcCurveName = 'P-256' | 'P-384' | 'P-521';
+
 /** A public key as read from a SubjectPublicKeyInfo. */
 export type PublicKey =
-  | { readonly kind: 'ec'; readonly curve: 'P-256' | 'P-384'; /** uncompressed SEC1 point */ readonly point: Uint8Array }
+  | { readonly kind: 'ec'; readonly curve: EcCurveName; /** uncompressed SEC1 point */ readonly point: Uint8Array }
   | { readonly kind: 'ed25519'; readonly key: Uint8Array }
+  | { readonly kind: 'ed448'; /** 57 bytes (RFC 8032 section 5.2.5) */ readonly key: Uint8Array }
   | {
       readonly kind: 'rsa';
       readonly n: bigint;
@@ -109,8 +122,9 @@ export type PublicKey =
 
 /** A private key as read from PKCS#8, SEC1 or PKCS#1. */
 export type PrivateKey =
-  | { readonly kind: 'ec'; readonly curve: 'P-256' | 'P-384'; readonly d: Uint8Array; readonly publicPoint: Uint8Array }
+  | { readonly kind: 'ec'; readonly curve: EcCurveName; readonly d: Uint8Array; readonly publicPoint: Uint8Array }
   | { readonly kind: 'ed25519'; readonly seed: Uint8Array; readonly publicKey: Uint8Array }
+  | { readonly kind: 'ed448'; /** the 57-byte private key */ readonly seed: Uint8Array; readonly publicKey: Uint8Array }
   | {
       readonly kind: 'rsa';
       readonly n: bigint;

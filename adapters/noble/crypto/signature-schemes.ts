@@ -3,12 +3,13 @@
  * key-size rules every provider applies before it signs or verifies. Shared by the noble
  * and node providers so both accept exactly the same keys.
  */
-import type { HashName, PrivateKey, PublicKey, SignatureSchemeName } from './provider.js';
+import type { EcCurveName, HashName, PrivateKey, PublicKey, SignatureSchemeName } from './provider.js';
 
 /** How a scheme signs: key family, then curve (ECDSA) or padding and key OID (RSA), and hash. */
 export type SchemeParameters =
-  | { readonly family: 'ecdsa'; readonly curve: 'P-256' | 'P-384'; readonly hash: HashName }
+  | { readonly family: 'ecdsa'; readonly curve: EcCurveName; readonly hash: HashName }
   | { readonly family: 'ed25519' }
+  | { readonly family: 'ed448' }
   | {
       readonly family: 'rsa';
       readonly padding: 'pkcs1' | 'pss';
@@ -24,10 +25,12 @@ export const schemeParameters: Readonly<Record<SignatureSchemeName, SchemeParame
   rsa_pkcs1_sha512: { family: 'rsa', padding: 'pkcs1', pssKey: false, hash: 'SHA-512' },
   ecdsa_secp256r1_sha256: { family: 'ecdsa', curve: 'P-256', hash: 'SHA-256' },
   ecdsa_secp384r1_sha384: { family: 'ecdsa', curve: 'P-384', hash: 'SHA-384' },
+  ecdsa_secp521r1_sha512: { family: 'ecdsa', curve: 'P-521', hash: 'SHA-512' },
   rsa_pss_rsae_sha256: { family: 'rsa', padding: 'pss', pssKey: false, hash: 'SHA-256' },
   rsa_pss_rsae_sha384: { family: 'rsa', padding: 'pss', pssKey: false, hash: 'SHA-384' },
   rsa_pss_rsae_sha512: { family: 'rsa', padding: 'pss', pssKey: false, hash: 'SHA-512' },
   ed25519: { family: 'ed25519' },
+  ed448: { family: 'ed448' },
   rsa_pss_pss_sha256: { family: 'rsa', padding: 'pss', pssKey: true, hash: 'SHA-256' },
   rsa_pss_pss_sha384: { family: 'rsa', padding: 'pss', pssKey: true, hash: 'SHA-384' },
   rsa_pss_pss_sha512: { family: 'rsa', padding: 'pss', pssKey: true, hash: 'SHA-512' },
@@ -42,7 +45,10 @@ export function parametersOf(scheme: SignatureSchemeName): SchemeParameters | un
 export const hashLength: Readonly<Record<HashName, number>> = { 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
 
 /** Scalar (and coordinate) length in bytes of each ECDSA curve. */
-export const curveScalarLength = { 'P-256': 32, 'P-384': 48 } as const;
+export const curveScalarLength = { 'P-256': 32, 'P-384': 48, 'P-521': 66 } as const;
+
+/** Key and signature lengths of the EdDSA schemes (RFC 8032 sections 5.1.5 and 5.2.5). */
+export const eddsaLengths = { ed25519: { key: 32, signature: 64 }, ed448: { key: 57, signature: 114 } } as const;
 
 /** RSA modulus sizes accepted, in bits: 1024 (RFC 8448's key) up to 8192 (as webpki). */
 export const rsaModulusBits = { min: 1024, max: 8192 } as const;
@@ -85,9 +91,12 @@ export function schemeFitsKey(scheme: SignatureSchemeName, key: PublicKey | Priv
       return pointOk && (!('d' in key) || (key.d instanceof Uint8Array && key.d.length === length));
     }
     case 'ed25519':
-      if (key.kind !== 'ed25519') return false;
-      if ('seed' in key) return key.seed instanceof Uint8Array && key.seed.length === 32;
-      return key.key instanceof Uint8Array && key.key.length === 32;
+    case 'ed448': {
+      if (key.kind !== parameters.family) return false;
+      const length = eddsaLengths[parameters.family].key;
+      if ('seed' in key) return key.seed instanceof Uint8Array && key.seed.length === length;
+      return key.key instanceof Uint8Array && key.key.length === length;
+    }
     case 'rsa':
       return key.kind === 'rsa' && (key.pssOnly === true) === parameters.pssKey && rsaKeyFits(key.n, key.e, parameters);
   }

@@ -47,6 +47,9 @@ import { Tls12Transcript } from './transcript.js';
 import { Tls12TrafficState } from './traffic.js';
 import { enabledVersions } from './versions.js';
 
+/** The NamedGroup that names an ECDSA certificate's curve in supported_groups (RFC 8422 section 5.1.1). */
+const CERTIFICATE_CURVE_GROUPS = { 'P-256': 'secp256r1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' } as const;
+
 /** What the server chose from the ClientHello. */
 interface Tls12Choice {
   readonly suite: Tls12CipherSuite;
@@ -145,7 +148,7 @@ function readClientHello(ctx: HandshakeContext, policy: ServerPolicy, hello: Cli
 
   const key = s.privateKey;
   // RFC 8422 section 5.1.1: supported_groups also names the curves the client verifies ECDSA with.
-  if (key.kind === 'ec' && !clientGroups.includes(NamedGroup[key.curve === 'P-256' ? 'secp256r1' : 'secp384r1'])) {
+  if (key.kind === 'ec' && !clientGroups.includes(NamedGroup[CERTIFICATE_CURVE_GROUPS[key.curve]])) {
     throw TLSAlertError.sent('handshake_failure', `client's supported_groups lack our certificate's curve ${key.curve}`);
   }
   const authentication = key.kind === 'rsa' ? 'RSA' : 'ECDSA';

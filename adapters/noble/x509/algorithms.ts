@@ -5,7 +5,7 @@
  * signature made by a given key. Used by certificate.ts and keys.ts.
  */
 
-import type { HashName, PublicKey, SignatureSchemeName } from '../crypto/provider.js';
+import type { EcCurveName, HashName, PublicKey, SignatureSchemeName } from '../crypto/provider.js';
 import {
   CertificateParseError, DerReader, Tag, contextTag, decodeNull, decodeOctetAlignedBitString, decodeOid,
   decodePositiveInteger, decodeSmallInteger,
@@ -13,7 +13,7 @@ import {
 import { AlgorithmOid, CurveOid } from './oids.js';
 
 /** How a public key was labelled in its SubjectPublicKeyInfo (an RSASSA-PSS key may only verify PSS). */
-export type PublicKeyAlgorithm = 'rsaEncryption' | 'rsassa-pss' | 'ec' | 'ed25519';
+export type PublicKeyAlgorithm = 'rsaEncryption' | 'rsassa-pss' | 'ec' | 'ed25519' | 'ed448';
 
 /** A certificate signature algorithm, decoded; `unsupported` ones parse but never verify. */
 export type SignatureAlgorithm =
@@ -21,6 +21,7 @@ export type SignatureAlgorithm =
   | { readonly kind: 'rsa-pss'; readonly hash: HashName }
   | { readonly kind: 'ecdsa'; readonly hash: HashName }
   | { readonly kind: 'ed25519' }
+  | { readonly kind: 'ed448' }
   | { readonly kind: 'unsupported'; readonly oid: string; readonly detail: string };
 
 /** A SubjectPublicKeyInfo, decoded. */
@@ -29,13 +30,13 @@ export interface SubjectPublicKey {
   readonly key: PublicKey;
 }
 
-const curveByOid = new Map<string, 'P-256' | 'P-384'>(
-  Object.entries(CurveOid).map(([curve, oid]) => [oid, curve as 'P-256' | 'P-384']),
+const curveByOid = new Map<string, EcCurveName>(
+  Object.entries(CurveOid).map(([curve, oid]) => [oid, curve as EcCurveName]),
 );
-const pointLength = { 'P-256': 65, 'P-384': 97 } as const;
+const pointLength = { 'P-256': 65, 'P-384': 97, 'P-521': 133 } as const;
 
 /** The named curve for an OID, or undefined for one we do not support. */
-export function curveForOid(oid: string): 'P-256' | 'P-384' | undefined {
+export function curveForOid(oid: string): EcCurveName | undefined {
   return curveByOid.get(oid);
 }
 
@@ -52,7 +53,7 @@ export function parseRsaPublicKey(bytes: Uint8Array): Extract<PublicKey, { kind:
 }
 
 /** Decodes the named-curve parameter of an id-ecPublicKey AlgorithmIdentifier. */
-export function parseNamedCurve(reader: DerReader, what: string): 'P-256' | 'P-384' {
+export function parseNamedCurve(reader: DerReader, what: string): EcCurveName {
   const params = reader.read(`${what} parameters`);
   if (params.tag !== Tag.OID) throw new CertificateParseError(`${what}: only named curves are supported`, 'unsupported');
   const oid = decodeOid(params, `${what} curve`);
@@ -62,12 +63,12 @@ export function parseNamedCurve(reader: DerReader, what: string): 'P-256' | 'P-3
 }
 
 /** Checks an uncompressed SEC1 point's length for `curve`. */
-export function checkEcPoint(curve: 'P-256' | 'P-384', point: Uint8Array, what: string): void {
+export function checkEcPoint(curve: EcCurveName, point: Uint8Array, what: string): void {
   if (point[0] !== 0x04) throw new CertificateParseError(`${what}: only uncompressed EC points are supported`, 'unsupported');
   if (point.length !== pointLength[curve]) throw new CertificateParseError(`${what}: EC point has the wrong length`);
 }
 
-/** Decodes a SubjectPublicKeyInfo: EC P-256/P-384, Ed25519 or RSA (rsaEncryption or RSASSA-PSS). */
+/** Decodes a SubjectPublicKeyInfo: EC P-256/P-384/P-521, Ed25519, Ed448 or RSA (rsaEncryption or RSASSA-PSS). */
 export function parseSubjectPublicKeyInfo(bytes: Uint8Array): SubjectPublicKey {
   const outer = DerReader.single(bytes, 'SubjectPublicKeyInfo');
   if (outer.tag !== Tag.SEQUENCE) throw new CertificateParseError('SubjectPublicKeyInfo: expected SEQUENCE');
@@ -87,6 +88,10 @@ export function parseSubjectPublicKeyInfo(bytes: Uint8Array): SubjectPublicKey {
       algorithm.expectEnd('Ed25519 algorithm (parameters must be absent)');
       if (keyBits.length !== 32) throw new CertificateParseError('Ed25519 public key must be 32 bytes');
       return { algorithm: 'ed25519', key: { kind: 'ed25519', key: keyBits } };
+    case AlgorithmOid.ed448:
+      algorithm.expectEnd('Ed448 algorithm (parameters must be absent)');
+      if (keyBits.length !== 57) throw new CertificateParseError('Ed448 public key must be 57 bytes');
+      return { algorithm: 'ed448', key: { kind: 'ed448', key: keyBits } };
     case AlgorithmOid.rsaEncryption:
       decodeNull(algorithm.read('rsaEncryption parameters'), 'rsaEncryption parameters');
       algorithm.expectEnd('rsaEncryption algorithm');
@@ -168,6 +173,7 @@ const simpleSignatures = new Map<string, SignatureAlgorithm & { readonly paramet
   [AlgorithmOid.ecdsaWithSha384, { kind: 'ecdsa', hash: 'SHA-384', parameters: 'absent' }],
   [AlgorithmOid.ecdsaWithSha512, { kind: 'ecdsa', hash: 'SHA-512', parameters: 'absent' }],
   [AlgorithmOid.ed25519, { kind: 'ed25519', parameters: 'absent' }],
+  [AlgorithmOid.ed448, { kind: 'ed448', parameters: 'absent' }],
 ]);
 
 /** Decodes the contents of a signature AlgorithmIdentifier SEQUENCE. */
@@ -193,6 +199,7 @@ export function parseSignatureAlgorithm(contents: Uint8Array): SignatureAlgorith
 const ecdsaSchemes: Record<string, SignatureSchemeName> = {
   'P-256/SHA-256': 'ecdsa_secp256r1_sha256',
   'P-384/SHA-384': 'ecdsa_secp384r1_sha384',
+  'P-521/SHA-512': 'ecdsa_secp521r1_sha512',
 };
 const pkcs1Schemes: Record<HashName, SignatureSchemeName> = {
   'SHA-256': 'rsa_pkcs1_sha256', 'SHA-384': 'rsa_pkcs1_sha384', 'SHA-512': 'rsa_pkcs1_sha512',
@@ -225,6 +232,9 @@ export function signatureSchemeFor(
     case 'ed25519':
       if (key.algorithm !== 'ed25519') return { unsupported: `an ${key.algorithm} key cannot make Ed25519 signatures` };
       return { scheme: 'ed25519' };
+    case 'ed448':
+      if (key.algorithm !== 'ed448') return { unsupported: `an ${key.algorithm} key cannot make Ed448 signatures` };
+      return { scheme: 'ed448' };
     case 'unsupported':
       return { unsupported: `signature algorithm ${algorithm.oid} (${algorithm.detail})` };
   }

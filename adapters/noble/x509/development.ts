@@ -83,11 +83,12 @@ const DAY = 24 * HOUR;
 function signatureAlgorithmFor(key: PrivateKey): { scheme: SignatureSchemeName; algorithm: Uint8Array } {
   switch (key.kind) {
     case 'ec':
-      return key.curve === 'P-256'
-        ? { scheme: 'ecdsa_secp256r1_sha256', algorithm: der.sequence([der.oid(AlgorithmOid.ecdsaWithSha256)]) }
-        : { scheme: 'ecdsa_secp384r1_sha384', algorithm: der.sequence([der.oid(AlgorithmOid.ecdsaWithSha384)]) };
+      if (key.curve === 'P-256') return { scheme: 'ecdsa_secp256r1_sha256', algorithm: der.sequence([der.oid(AlgorithmOid.ecdsaWithSha256)]) };
+      if (key.curve === 'P-384') return { scheme: 'ecdsa_secp384r1_sha384', algorithm: der.sequence([der.oid(AlgorithmOid.ecdsaWithSha384)]) };
+      return { scheme: 'ecdsa_secp521r1_sha512', algorithm: der.sequence([der.oid(AlgorithmOid.ecdsaWithSha512)]) };
     case 'ed25519':
-      return { scheme: 'ed25519', algorithm: der.sequence([der.oid(AlgorithmOid.ed25519)]) };
+    case 'ed448':
+      return { scheme: key.kind, algorithm: der.sequence([der.oid(AlgorithmOid[key.kind])]) };
     case 'rsa':
       if (key.pssOnly) throw new RangeError('signing with an RSASSA-PSS-only key is not supported by the development issuer');
       return { scheme: 'rsa_pkcs1_sha256', algorithm: der.sequence([der.oid(AlgorithmOid.sha256WithRSAEncryption), der.nullValue()]) };

@@ -5,9 +5,10 @@
  */
 
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { p256, p384 } from '@noble/curves/nist.js';
+import { ed448 } from '@noble/curves/ed448.js';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { ConfigurationError } from '../../../src/errors.js';
-import type { PrivateKey, PublicKey, RandomSource } from '../crypto/provider.js';
+import type { EcCurveName, PrivateKey, PublicKey, RandomSource } from '../crypto/provider.js';
 import { checkEcPoint, parseNamedCurve } from './algorithms.js';
 import {
   CertificateParseError, DerReader, Tag, bytesEqual, contextTag, decodeNull, decodeOctetAlignedBitString,
@@ -18,12 +19,14 @@ import { AlgorithmOid, CurveOid } from './oids.js';
 import { bytesToText, looksLikePem, parsePemBlocks } from './pem.js';
 
 /** Key types the development issuer can generate. */
-export type GeneratedKeyType = 'P-256' | 'P-384' | 'Ed25519';
+export type GeneratedKeyType = EcCurveName | 'Ed25519' | 'Ed448';
 
-const curves = { 'P-256': p256, 'P-384': p384 } as const;
-const scalarLength = { 'P-256': 32, 'P-384': 48 } as const;
+const curves = { 'P-256': p256, 'P-384': p384, 'P-521': p521 } as const;
+const scalarLength = { 'P-256': 32, 'P-384': 48, 'P-521': 66 } as const;
+/** Private (and public) key lengths of the EdDSA curves (RFC 8032 sections 5.1.5 and 5.2.5). */
+const eddsa = { ed25519: { curve: ed25519, length: 32 }, ed448: { curve: ed448, length: 57 } } as const;
 
-function ecPrivateKey(curve: 'P-256' | 'P-384', scalar: Uint8Array, embeddedPoint: Uint8Array | undefined): PrivateKey {
+function ecPrivateKey(curve: EcCurveName, scalar: Uint8Array, embeddedPoint: Uint8Array | undefined): PrivateKey {
   if (scalar.length > scalarLength[curve]) throw new CertificateParseError('EC private key is longer than the curve order');
   const d = new Uint8Array(scalarLength[curve]);
   d.set(scalar, d.length - scalar.length);
@@ -34,7 +37,7 @@ function ecPrivateKey(curve: 'P-256' | 'P-384', scalar: Uint8Array, embeddedPoin
 }
 
 /** SEC1 ECPrivateKey (RFC 5915); `knownCurve` comes from a PKCS#8 AlgorithmIdentifier. */
-function parseSec1(bytes: Uint8Array, knownCurve?: 'P-256' | 'P-384'): PrivateKey {
+function parseSec1(bytes: Uint8Array, knownCurve?: EcCurveName): PrivateKey {
   const reader = new DerReader(DerReader.single(bytes, 'ECPrivateKey').contents);
   if (decodeSmallInteger(reader.read('ECPrivateKey version'), 'ECPrivateKey version') !== 1) throw new CertificateParseError('ECPrivateKey version must be 1');
   const scalar = decodeOctetString(reader.read('ECPrivateKey privateKey'), 'ECPrivateKey privateKey');
@@ -70,6 +73,18 @@ function parsePkcs1(bytes: Uint8Array): Extract<PrivateKey, { kind: 'rsa' }> {
   return { kind: 'rsa', n, e, d, p, q, dp, dq, qi };
 }
 
+/** An Ed25519 or Ed448 CurvePrivateKey (RFC 8410 section 7), checked against an embedded public key. */
+function parseEddsaKey(kind: keyof typeof eddsa, curvePrivateKey: Uint8Array, publicKeyBits: Uint8Array | undefined): PrivateKey {
+  const label = kind === 'ed25519' ? 'Ed25519' : 'Ed448';
+  const seed = decodeOctetString(DerReader.single(curvePrivateKey, 'CurvePrivateKey'), 'CurvePrivateKey');
+  if (seed.length !== eddsa[kind].length) throw new CertificateParseError(`${label} private key must be ${eddsa[kind].length} bytes`);
+  const publicKey = eddsa[kind].curve.getPublicKey(seed);
+  if (publicKeyBits && (publicKeyBits[0] !== 0 || !bytesEqual(publicKeyBits.subarray(1), publicKey))) {
+    throw new CertificateParseError(`${label} public key does not belong to the private key`);
+  }
+  return { kind, seed, publicKey };
+}
+
 /** PKCS#8 PrivateKeyInfo / OneAsymmetricKey (RFC 5208, 5958). */
 function parsePkcs8(bytes: Uint8Array): PrivateKey {
   const reader = new DerReader(DerReader.single(bytes, 'PrivateKeyInfo').contents);
@@ -87,16 +102,12 @@ function parsePkcs8(bytes: Uint8Array): PrivateKey {
       algorithm.expectEnd('EC private key algorithm');
       return parseSec1(privateKey, curve);
     }
-    case AlgorithmOid.ed25519: {
+    case AlgorithmOid.ed25519:
       algorithm.expectEnd('Ed25519 algorithm (parameters must be absent)');
-      const seed = decodeOctetString(DerReader.single(privateKey, 'CurvePrivateKey'), 'CurvePrivateKey');
-      if (seed.length !== 32) throw new CertificateParseError('Ed25519 private key must be 32 bytes');
-      const publicKey = ed25519.getPublicKey(seed);
-      if (publicKeyField && (publicKeyField.contents[0] !== 0 || !bytesEqual(publicKeyField.contents.subarray(1), publicKey))) {
-        throw new CertificateParseError('Ed25519 public key does not belong to the private key');
-      }
-      return { kind: 'ed25519', seed, publicKey };
-    }
+      return parseEddsaKey('ed25519', privateKey, publicKeyField?.contents);
+    case AlgorithmOid.ed448:
+      algorithm.expectEnd('Ed448 algorithm (parameters must be absent)');
+      return parseEddsaKey('ed448', privateKey, publicKeyField?.contents);
     case AlgorithmOid.rsaEncryption:
       decodeNull(algorithm.read('rsaEncryption parameters'), 'rsaEncryption parameters');
       algorithm.expectEnd('rsaEncryption algorithm');
@@ -150,7 +161,7 @@ export function parsePrivateKey(input: string | Uint8Array): PrivateKey {
   }
 }
 
-function curveAlgorithm(curve: 'P-256' | 'P-384'): Uint8Array {
+function curveAlgorithm(curve: EcCurveName): Uint8Array {
   return der.sequence([der.oid(AlgorithmOid.ecPublicKey), der.oid(CurveOid[curve])]);
 }
 
@@ -172,7 +183,8 @@ export function encodePkcs8(key: PrivateKey): Uint8Array {
       return der.sequence([der.integer(0), curveAlgorithm(key.curve), der.octetString(sec1)]);
     }
     case 'ed25519':
-      return der.sequence([der.integer(0), der.sequence([der.oid(AlgorithmOid.ed25519)]), der.octetString(der.octetString(key.seed))]);
+    case 'ed448':
+      return der.sequence([der.integer(0), der.sequence([der.oid(AlgorithmOid[key.kind])]), der.octetString(der.octetString(key.seed))]);
     case 'rsa': {
       const fields = [key.n, key.e, key.d, key.p, key.q, key.dp, key.dq, key.qi].map((v) => der.unsignedInteger(magnitude(v)));
       const pkcs1 = der.sequence([der.integer(0), ...fields]);
@@ -186,6 +198,7 @@ export function publicKeyOf(key: PrivateKey): PublicKey {
   switch (key.kind) {
     case 'ec': return { kind: 'ec', curve: key.curve, point: key.publicPoint };
     case 'ed25519': return { kind: 'ed25519', key: key.publicKey };
+    case 'ed448': return { kind: 'ed448', key: key.publicKey };
     case 'rsa': return { kind: 'rsa', n: key.n, e: key.e, ...(key.pssOnly && { pssOnly: true }) };
   }
 }
@@ -194,7 +207,8 @@ export function publicKeyOf(key: PrivateKey): PublicKey {
 export function encodeSubjectPublicKeyInfo(key: PublicKey): Uint8Array {
   switch (key.kind) {
     case 'ec': return der.sequence([curveAlgorithm(key.curve), der.bitString(key.point)]);
-    case 'ed25519': return der.sequence([der.sequence([der.oid(AlgorithmOid.ed25519)]), der.bitString(key.key)]);
+    case 'ed25519':
+    case 'ed448': return der.sequence([der.sequence([der.oid(AlgorithmOid[key.kind])]), der.bitString(key.key)]);
     case 'rsa': {
       const rsaKey = der.sequence([der.unsignedInteger(magnitude(key.n)), der.unsignedInteger(magnitude(key.e))]);
       return der.sequence([rsaAlgorithm(key.pssOnly), der.bitString(rsaKey)]);
@@ -202,11 +216,12 @@ export function encodeSubjectPublicKeyInfo(key: PublicKey): Uint8Array {
   }
 }
 
-/** Generates a fresh EC or Ed25519 key from `random`. */
+/** Generates a fresh EC, Ed25519 or Ed448 key from `random`. */
 export function generatePrivateKey(type: GeneratedKeyType, random: RandomSource): PrivateKey {
-  if (type === 'Ed25519') {
-    const seed = random(32);
-    return { kind: 'ed25519', seed, publicKey: ed25519.getPublicKey(seed) };
+  if (type === 'Ed25519' || type === 'Ed448') {
+    const kind = type === 'Ed25519' ? 'ed25519' : 'ed448';
+    const seed = random(eddsa[kind].length);
+    return { kind, seed, publicKey: eddsa[kind].curve.getPublicKey(seed) };
   }
   const curve = curves[type];
   const d = curve.utils.randomSecretKey(random(curve.lengths.seed!));

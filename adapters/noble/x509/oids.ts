@@ -16,6 +16,7 @@ export const AlgorithmOid = {
   ecdsaWithSha384: '1.2.840.10045.4.3.3',
   ecdsaWithSha512: '1.2.840.10045.4.3.4',
   ed25519: '1.3.101.112',
+  ed448: '1.3.101.113',
   sha256: '2.16.840.1.101.3.4.2.1',
   sha384: '2.16.840.1.101.3.4.2.2',
   sha512: '2.16.840.1.101.3.4.2.3',
@@ -25,6 +26,7 @@ export const AlgorithmOid = {
 export const CurveOid = {
   'P-256': '1.2.840.10045.3.1.7',
   'P-384': '1.3.132.0.34',
+  'P-521': '1.3.132.0.35',
 } as const;
 
 /** Certificate extensions this module understands (RFC 5280 section 4.2). */
