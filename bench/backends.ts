@@ -5,7 +5,7 @@
  */
 import type { Container } from 'inversify';
 import type { ClientConfiguration, ServerConfiguration } from '../src/configuration.js';
-import { BACKEND_NAMES, createContainer, type ContainerOptions } from '../src/di/container.js';
+import { BACKEND_NAMES, createContainer, type BackendName, type ContainerOptions, type CryptoProviderName } from '../src/di/container.js';
 import { localhostECDSA, testCA } from '../test/fixtures/certs.js';
 
 /** The plaintext baseline's name. */
@@ -17,8 +17,10 @@ export const NODE_TLS = 'node-tls';
 export const NOBLE_ON_NODE_CRYPTO = 'noble+node-crypto';
 
 /** A bench backend label: a BACKEND_NAMES entry, or the noble engine with another crypto provider. */
-function containerArguments(label: string): { backend: string; crypto?: string } {
-  return label === NOBLE_ON_NODE_CRYPTO ? { backend: 'noble', crypto: 'node' } : { backend: label };
+function containerArguments(label: string): { backend: BackendName; crypto?: CryptoProviderName } {
+  if (label === NOBLE_ON_NODE_CRYPTO) return { backend: 'noble', crypto: 'node' };
+  // 'noble' in the tables is the engine on its pure-TypeScript provider (the container's default is node:crypto).
+  return label === 'noble' ? { backend: 'noble', crypto: 'noble' } : { backend: label as BackendName };
 }
 
 /**

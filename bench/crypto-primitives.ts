@@ -5,8 +5,8 @@
  * shows up by name.
  */
 import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
-import { nobleCryptoProvider } from '../adapters/noble/crypto/noble.js';
-import { nodeCryptoProvider, nodeNativeProvider } from '../adapters/noble/crypto/node.js';
+import { nobleCryptoProvider } from '../src/crypto/noble.js';
+import { nodeCryptoProvider, nodeNativeProvider } from '../src/crypto/node.js';
 import type {
   AeadName,
   CryptoProvider,
@@ -14,7 +14,7 @@ import type {
   PrivateKey,
   PublicKey,
   SignatureSchemeName,
-} from '../adapters/noble/crypto/provider.js';
+} from '../src/crypto/provider.js';
 import type { CryptoPrimitiveRow, CryptoPrimitivesSection } from './report.js';
 import { timeOperation } from './timing.js';
 

@@ -1,6 +1,6 @@
 /**
- * The contract suite's failure cases: certificate rejection on both sides, garbage and
- * truncated records from a peer, and the handshake timeout. Every failure must be a
+ * The contract suite's failure cases: host-name targets, garbage and truncated records
+ * from a peer, and the handshake timeout (certificate rejections: certificates.test.ts). Every failure must be a
  * typed error (a TLSServiceError subclass), never a crash, never a hang.
  */
 import test from 'ava';
@@ -10,16 +10,13 @@ import {
   HandshakeTimeoutError,
   TLSAlertError,
   TLSServiceError,
-  type AlertName,
 } from '../src/errors.js';
 import type { RawConnection } from '../src/raw-connection.js';
 import type { ClientConfiguration, ServerConfiguration } from '../src/configuration.js';
-import { expired, untrustedLocalhost, wrongHost } from '../test/fixtures/certs.js';
+import { wrongHost } from '../test/fixtures/certs.js';
 import { clientOptions, connectedPair, pattern, rawPair, serverOptions, settle, within } from './harness.js';
-import { pairings, pairingTitle, type Pairing } from './pairings.js';
+import { isTls12, pairings, pairingTitle, type Pairing } from './pairings.js';
 
-/** Certificate alerts a client may send for a rejected server certificate. */
-const certificateAlerts: readonly AlertName[] = ['bad_certificate', 'unknown_ca', 'certificate_expired', 'certificate_unknown', 'unsupported_certificate'];
 
 /** Negotiates with the server presenting `server` and returns both outcomes. */
 async function handshakeOutcome(pairing: Pairing, server: ServerConfiguration, client: ClientConfiguration = {}) {
@@ -49,43 +46,23 @@ for (const pairing of pairings) {
   const title = (name: string): string => `${pairingTitle(pairing)} ${name}`;
   if (!pairing.tls) {
     const why = '(skipped: no TLS, nothing to verify or to frame)';
-    for (const name of ['wrong host name', 'untrusted CA', 'expired certificate', 'garbage and truncated records', 'handshake timeout']) {
+    for (const name of ['garbage and truncated records', 'handshake timeout']) {
       test.skip(title(`${name} ${why}`), () => {});
     }
     continue;
   }
 
-  const rejection = (name: string, server: ServerConfiguration, reason: string, alert: AlertName): void => {
-    test(title(`${name}: the client rejects, the server receives an alert`), async (t) => {
-      const [client, serverSide] = await handshakeOutcome(pairing, server);
-      t.false(client.ok, 'the client must not accept the certificate');
-      if (client.ok || serverSide.ok) {
-        if (serverSide.ok) await serverSide.value.close();
-        return t.fail('the server must not complete the handshake');
-      }
-      const clientError = client.error;
-      t.true(clientError instanceof CertificateVerificationError || clientError instanceof TLSAlertError, String(clientError));
-      if (clientError instanceof CertificateVerificationError) t.is(clientError.reason, reason);
-      // The strongest property that holds for node-tls: the server's negotiate rejects
-      // with the client's alert (direction 'received'), sent in place of its Finished.
-      const serverError = serverSide.error;
-      t.true(serverError instanceof TLSAlertError, String(serverError));
-      if (serverError instanceof TLSAlertError) {
-        t.is(serverError.direction, 'received');
-        t.true(certificateAlerts.includes(serverError.alert as AlertName), serverError.alert);
-        t.is(serverError.alert, alert, 'the RFC 8446 alert for this failure');
-      }
-    });
-  };
-  rejection('wrong host name', wrongHost, 'hostname_mismatch', 'bad_certificate');
-  rejection('untrusted CA', untrustedLocalhost, 'unknown_issuer', 'unknown_ca');
-  rejection('expired certificate', expired, 'expired', 'certificate_expired');
-
   test(title('an IP-address target is checked against the iPAddress SANs, never skipped'), async (t) => {
     const [wrong] = await handshakeOutcome(pairing, wrongHost, { servername: '127.0.0.1' });
     t.false(wrong.ok, 'a certificate without 127.0.0.1 must be refused for 127.0.0.1');
     if (wrong.ok) await wrong.value.close();
-    else if (wrong.error instanceof CertificateVerificationError) t.is(wrong.error.reason, 'hostname_mismatch');
+    else {
+      t.true(wrong.error instanceof CertificateVerificationError, String(wrong.error));
+      if (wrong.error instanceof CertificateVerificationError) {
+        t.is(wrong.error.reason, 'hostname_mismatch');
+        t.is(wrong.error.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+      }
+    }
     const [right, serverSide] = await handshakeOutcome(pairing, {}, { servername: '127.0.0.1' });
     t.true(right.ok, right.ok ? '' : String(right.error));
     if (serverSide.ok) t.is(serverSide.value.negotiated.servername, undefined, 'an IP literal is never sent as SNI');
@@ -146,7 +123,7 @@ for (const pairing of pairings) {
       if (outcome.error instanceof TLSAlertError) {
         t.is(outcome.error.direction, 'sent');
         // Known gap: OpenSSL at TLS 1.2 reports a forged GCM record as "cipher operation failed", which the node-tls adapter maps to internal_error.
-        const nodeClientAtTls12 = pairing.client.name.startsWith('node-tls') && [pairing.client.name, pairing.server.name].some((n) => n.endsWith('@1.2'));
+        const nodeClientAtTls12 = pairing.client.name.startsWith('node-tls') && isTls12(pairing);
         if (!nodeClientAtTls12) t.is(outcome.error.alert, 'bad_record_mac', outcome.error.message);
       }
     }
@@ -157,14 +134,16 @@ for (const pairing of pairings) {
   test(title('handshake timeout: a silent server gives HandshakeTimeoutError'), async (t) => {
     const [clientRaw, serverRaw] = await rawPair(pairing.transport);
     const started = Date.now();
+    // The guard is far below the 30 s default, so the configured 300 ms is what fired; the
+    // guard is generous because a loaded machine delays timers (assert behaviour, not speed).
     const outcome = await within(
-      5_000,
+      15_000,
       settle(Connection.toServer(clientRaw, { ...clientOptions, handshakeTimeout: 300, service: pairing.client.create() })),
       'timeout',
     );
     t.false(outcome.ok);
     if (!outcome.ok) t.true(outcome.error instanceof HandshakeTimeoutError, String(outcome.error));
-    t.true(Date.now() - started < 3_000);
+    t.true(Date.now() - started >= 250, 'not before the configured timeout');
     // The raw connection was torn down: the silent server sees the end.
     await drain(serverRaw);
     await serverRaw.close();

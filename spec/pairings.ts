@@ -5,7 +5,7 @@
 import { NodeTLSService } from '../adapters/node-tls/index.js';
 import { PlaintextService } from '../adapters/plaintext/index.js';
 import { NobleTLSService } from '../adapters/noble/service.js';
-import { nodeCryptoProvider } from '../adapters/noble/crypto/node.js';
+import { nodeCryptoProvider } from '../src/crypto/node.js';
 import type { TLSService } from '../src/tls-service.js';
 
 /** A backend under test: its name and a factory for a fresh service. */
@@ -17,6 +17,8 @@ export interface Backend {
   readonly backend?: string;
   /** What `negotiated.cryptoProvider` reports, for backends with a choice. */
   readonly cryptoProvider?: string;
+  /** The protocol version the backend is pinned to (maxVersion), when it is. */
+  readonly pinnedVersion?: 'TLSv1.2';
 }
 
 /** How the two ends are connected: in memory, in memory with 1-byte reads, or real TCP on loopback. */
@@ -54,7 +56,7 @@ function atTls12(backend: Backend): Backend {
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
     });
-  return { ...backend, name: `${backend.name}@1.2`, backend: backend.backend ?? backend.name, create: () => pin(backend.create()) };
+  return { ...backend, name: `${backend.name}@1.2`, backend: backend.backend ?? backend.name, pinnedVersion: 'TLSv1.2', create: () => pin(backend.create()) };
 }
 const nodeTLS12 = atTls12(nodeTLS);
 const noble12 = atTls12(noble);
@@ -85,6 +87,11 @@ export const pairings: readonly Pairing[] = [
   { client: plaintext, server: plaintext, transport: 'memory', tls: false },
   { client: plaintext, server: plaintext, transport: 'tcp', tls: false },
 ];
+
+/** True when either end is pinned to TLS 1.2. */
+export function isTls12(pairing: Pairing): boolean {
+  return pairing.client.pinnedVersion === 'TLSv1.2' || pairing.server.pinnedVersion === 'TLSv1.2';
+}
 
 /** `[client x server / transport]`, the prefix of every test title. */
 export function pairingTitle(pairing: Pairing): string {

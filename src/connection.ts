@@ -7,9 +7,9 @@
  */
 import { Duplex } from 'node:stream';
 import { DEFAULT_HANDSHAKE_TIMEOUT, type ClientConfiguration, type ServerConfiguration } from './configuration.js';
-import { ConnectionClosedError, HandshakeTimeoutError, TruncationError } from './errors.js';
+import { CertificateVerificationError, ConnectionClosedError, HandshakeTimeoutError, TLSAlertError, TruncationError } from './errors.js';
 import type { ByteSource, RawConnection } from './raw-connection.js';
-import type { NegotiatedParameters, TLSService } from './tls-service.js';
+import { hasSessions, type NegotiatedParameters, type SessionSource, type TLSService } from './tls-service.js';
 
 /** Client-side configuration of a Connection: the service to use plus its options. */
 export type ClientConnectionConfiguration = { service: TLSService } & ClientConfiguration;
@@ -17,9 +17,8 @@ export type ClientConnectionConfiguration = { service: TLSService } & ClientConf
 /** Server-side configuration of a Connection: the service to use plus its options. */
 export type ServerConnectionConfiguration = { service: TLSService } & ServerConfiguration;
 
-/** `Symbol.asyncDispose`, or its registered stand-in where the runtime lacks it. */
-export const asyncDispose: symbol =
-  (Symbol as unknown as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('nodejs.asyncDispose');
+/** `Symbol.asyncDispose` (Node >= 20.4 has it), typed as the well-known symbol so `await using` compiles. */
+export const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose;
 
 /** Bytes each Duplex-view read asks for. */
 const STREAM_READ_SIZE = 64 * 1024;
@@ -79,6 +78,13 @@ export class Connection {
     return this.tlsService.negotiated;
   }
 
+  /** Session resumption of this connection (node:tls's getSession / 'session' / isSessionReused); a backend without it has none. */
+  get sessions(): SessionSource {
+    const service = this.tlsService;
+    if (hasSessions(service)) return service;
+    return { getSession: () => undefined, isSessionReused: () => service.negotiated.resumed, onSession: () => () => undefined };
+  }
+
   /** Sends one buffer. */
   sendBytes(data: Uint8Array): Promise<void>;
   /** Sends an iovec as one vectored send. */
@@ -113,7 +119,7 @@ export class Connection {
   }
 
   /** Closes the connection (`await using`). */
-  [asyncDispose](): Promise<void> {
+  [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
 
@@ -156,8 +162,10 @@ class ConnectionDuplex extends Duplex implements ConnectionStream {
       },
       (error: unknown) => {
         if (this.destroyed) return;
-        if (error instanceof TruncationError) {
-          // Ends as node:tls's stream does; `endedBy` and 'truncated' tell it apart from close_notify.
+        if (error instanceof TruncationError || (error instanceof ConnectionClosedError && !this.connection.hasClosed)) {
+          // Ends as node:tls's stream does when the peer's transport ends without close_notify
+          // (a backend that only sees its socket close reports ConnectionClosedError);
+          // `endedBy` and 'truncated' tell it apart from close_notify.
           this.endedBy = 'truncation';
           this.emit('truncated', error);
           this.push(null);
@@ -217,10 +225,22 @@ async function negotiate(
     await Promise.race([handshake, expiry]);
   } catch (error) {
     if (!(error instanceof HandshakeTimeoutError)) service.willDeinitConnection();
+    // A failed handshake never leaves its connection open. A protocol failure is the
+    // service's to end (it may linger after its alert, RFC 8446 section 6.2); anything else
+    // (a bad configuration, thrown before the service took the connection) ends it here.
+    if (!isProtocolFailure(error)) {
+      if (raw.destroy) raw.destroy();
+      else raw.close().catch(() => undefined);
+    }
     throw error;
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Errors a TLS exchange produces, after which the service owns the connection's end. */
+function isProtocolFailure(error: unknown): boolean {
+  return error instanceof TLSAlertError || error instanceof CertificateVerificationError || error instanceof ConnectionClosedError;
 }
 
 function asError(error: unknown): Error {

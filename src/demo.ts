@@ -3,12 +3,12 @@
  * starts a Listener on 127.0.0.1 for each TLS backend, connects a client, exchanges a
  * message, and prints what was negotiated and the IO calls each side made.
  */
-import { createContainer, serviceFrom, BACKEND_NAMES } from './di/container.js';
+import { createContainer, serviceFrom, BACKEND_NAMES, type BackendName } from './di/container.js';
 import { Connection } from './connection.js';
 import { Listener } from './listener.js';
 import { connectTCP } from './raw/tcp.js';
 import { CountingRawConnection } from './raw/counting.js';
-import { createDevelopmentCA, issueCertificate } from '../adapters/noble/x509/index.js';
+import { createDevelopmentCA, issueCertificate } from './x509/index.js';
 import { describeChain, describeParameters } from './cli/describe.js';
 
 const ca = createDevelopmentCA({ commonName: 'tlsservice demo CA' });
@@ -17,7 +17,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Runs one exchange on `backend` and prints what happened. */
-async function demo(backend: string): Promise<void> {
+async function demo(backend: BackendName): Promise<void> {
   const container = createContainer(backend, {
     server: { cert: leaf.pem, key: leaf.privateKeyPem, ALPNProtocols: ['demo/1'] },
     client: { ca: ca.pem, servername: 'localhost', ALPNProtocols: ['demo/1'] },

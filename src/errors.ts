@@ -102,41 +102,78 @@ export class UsageError extends TLSServiceError {
 /** The configuration is invalid or asks for something the backend cannot do. */
 export class ConfigurationError extends TLSServiceError {}
 
-/** The peer's certificate chain was rejected (untrusted, expired, wrong host, ...). */
+/**
+ * One rule a certificate chain can break, with the alert it sends and Node's code.
+ * `code` is the string node:tls (OpenSSL's X509_V_ERR_ name) reports for the same
+ * failure; reasons Node has no code for carry none.
+ */
+interface CertificateReasonEntry {
+  readonly alert: AlertName;
+  readonly code?: string;
+}
+
+/**
+ * The certificate-rejection vocabulary every backend reports (`CertificateVerificationError.reason`):
+ * each reason, the RFC 8446 alert a rejecting peer sends, and Node's `code`.
+ */
+export const certificateReasons = {
+  expired: { alert: 'certificate_expired', code: 'CERT_HAS_EXPIRED' },
+  not_yet_valid: { alert: 'certificate_expired', code: 'CERT_NOT_YET_VALID' },
+  revoked: { alert: 'certificate_revoked', code: 'CERT_REVOKED' },
+  unknown_issuer: { alert: 'unknown_ca', code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' },
+  self_signed: { alert: 'unknown_ca', code: 'SELF_SIGNED_CERT_IN_CHAIN' },
+  untrusted: { alert: 'unknown_ca', code: 'CERT_UNTRUSTED' },
+  not_a_ca: { alert: 'unknown_ca', code: 'INVALID_CA' },
+  invalid_trust_anchor: { alert: 'unknown_ca' },
+  path_length_exceeded: { alert: 'unknown_ca', code: 'PATH_LENGTH_EXCEEDED' },
+  too_deep: { alert: 'unknown_ca', code: 'CERT_CHAIN_TOO_LONG' },
+  name_constraints: { alert: 'unknown_ca' },
+  bad_signature: { alert: 'decrypt_error', code: 'CERT_SIGNATURE_FAILURE' },
+  extended_key_usage: { alert: 'unsupported_certificate', code: 'INVALID_PURPOSE' },
+  key_usage: { alert: 'unsupported_certificate' },
+  ca_as_leaf: { alert: 'unsupported_certificate' },
+  unknown_critical_extension: { alert: 'unsupported_certificate' },
+  unsupported_certificate: { alert: 'unsupported_certificate' },
+  unsupported_key: { alert: 'unsupported_certificate' },
+  unsupported_signature_algorithm: { alert: 'unsupported_certificate' },
+  weak_key: { alert: 'bad_certificate' },
+  hostname_mismatch: { alert: 'bad_certificate', code: 'ERR_TLS_CERT_ALTNAME_INVALID' },
+  invalid_name: { alert: 'bad_certificate' },
+  invalid_extension: { alert: 'bad_certificate' },
+  invalid_serial: { alert: 'bad_certificate' },
+  malformed: { alert: 'bad_certificate' },
+  rejected: { alert: 'bad_certificate', code: 'CERT_REJECTED' },
+  crl_unavailable: { alert: 'certificate_unknown', code: 'UNABLE_TO_GET_CRL' },
+  crl_expired: { alert: 'certificate_unknown', code: 'CRL_HAS_EXPIRED' },
+  crl_not_yet_valid: { alert: 'certificate_unknown', code: 'CRL_NOT_YET_VALID' },
+  crl_bad_signature: { alert: 'certificate_unknown', code: 'CRL_SIGNATURE_FAILURE' },
+  crl_invalid: { alert: 'certificate_unknown' },
+  work_limit: { alert: 'certificate_unknown' },
+  invalid: { alert: 'bad_certificate' },
+} as const satisfies Record<string, CertificateReasonEntry>;
+
+/** A reason a certificate chain was rejected (the keys of `certificateReasons`). */
+export type CertificateRejectionReason = keyof typeof certificateReasons;
+
+/** The peer's certificate chain was rejected (untrusted, expired, wrong host, revoked, ...). */
 export class CertificateVerificationError extends TLSServiceError {
-  /** A stable machine-readable reason, e.g. `expired`, `unknown_issuer`, `hostname_mismatch`. */
-  readonly reason: string;
-  constructor(reason: string, message: string, options?: { cause?: unknown }) {
+  /** A stable machine-readable reason, the same on every backend, e.g. `expired`, `unknown_issuer`, `hostname_mismatch`. */
+  readonly reason: CertificateRejectionReason;
+  /** Node's string code for this failure (`CERT_HAS_EXPIRED`, ...), when Node has one. */
+  readonly code: string | undefined;
+  /** The RFC 8446 alert this failure sends to the peer. */
+  readonly alert: AlertName;
+  constructor(reason: CertificateRejectionReason, message: string, options?: { cause?: unknown; code?: string }) {
     super(message, options);
     this.reason = reason;
+    this.code = options?.code ?? (certificateReasons[reason] as CertificateReasonEntry).code;
+    this.alert = certificateReasons[reason].alert;
   }
 }
 
-/** Certificate-rejection reasons and the alert each sends; reasons not listed send bad_certificate. */
-const certificateAlerts: Readonly<Record<string, AlertName>> = {
-  expired: 'certificate_expired',
-  not_yet_valid: 'certificate_expired',
-  revoked: 'certificate_revoked',
-  unknown_issuer: 'unknown_ca',
-  self_signed: 'unknown_ca',
-  untrusted: 'unknown_ca',
-  invalid_ca: 'unknown_ca',
-  not_a_ca: 'unknown_ca',
-  path_length_exceeded: 'unknown_ca',
-  too_deep: 'unknown_ca',
-  name_constraints: 'unknown_ca',
-  bad_signature: 'decrypt_error',
-  extended_key_usage: 'unsupported_certificate',
-  key_usage: 'unsupported_certificate',
-  invalid_purpose: 'unsupported_certificate',
-  unsupported_certificate: 'unsupported_certificate',
-  unsupported_signature_algorithm: 'unsupported_certificate',
-  work_limit: 'certificate_unknown',
-};
-
 /** The RFC 8446 alert for a rejected peer certificate, by `CertificateVerificationError.reason`: the one mapping every backend uses. */
 export function alertForCertificateReason(reason: string): AlertName {
-  return Object.hasOwn(certificateAlerts, reason) ? certificateAlerts[reason]! : 'bad_certificate';
+  return Object.hasOwn(certificateReasons, reason) ? certificateReasons[reason as CertificateRejectionReason].alert : 'bad_certificate';
 }
 
 /**

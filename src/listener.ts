@@ -4,7 +4,7 @@
  * 'connection' listener; a failed handshake is reported and never stops the listener.
  */
 import { EventEmitter } from 'node:events';
-import net from 'node:net';
+import * as net from 'node:net';
 import type { ServerConfiguration } from './configuration.js';
 import { Connection } from './connection.js';
 import { ConnectionClosedError } from './errors.js';
@@ -14,8 +14,8 @@ import type { TLSService } from './tls-service.js';
 
 /** How to listen and what to run on each accepted connection. */
 export interface ListenerOptions {
-  /** Address to bind (default `127.0.0.1`). */
-  readonly host?: string;
+  /** Address to bind (default `127.0.0.1`; `null`: every interface, as net.Server without a host). */
+  readonly host?: string | null;
   /** Port to bind; 0 picks a free one. */
   readonly port: number;
   /** Makes the TLSService for one connection (a fresh one every time). */
@@ -62,7 +62,8 @@ export class Listener extends EventEmitter implements AsyncIterable<Connection> 
       const server = net.createServer({ noDelay: true, allowHalfOpen: true });
       const listener = new Listener(server, options);
       server.once('error', reject);
-      server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      const host = options.host === null ? undefined : (options.host ?? '127.0.0.1');
+      server.listen(options.port, host, () => {
         server.off('error', reject);
         server.on('error', (error) => listener.emit('listenerError', error));
         resolve(listener);

@@ -24,8 +24,26 @@ export interface NegotiatedParameters {
   readonly peerCertificates: readonly Uint8Array[];
   /** True when the session was resumed. */
   readonly resumed: boolean;
+  /** 0-RTT (RFC 8446 section 2.3): `accepted` or `rejected` when early data was offered; absent otherwise. */
+  readonly earlyData?: 'accepted' | 'rejected';
   /** The crypto provider, where the backend has a choice of them. */
   readonly cryptoProvider?: string | undefined;
+}
+
+/** Session resumption as node:tls offers it (`getSession`, `'session'`, `isSessionReused`); backends with resumption implement it. */
+export interface SessionSource {
+  /** The newest session received (client), for the `session` option; undefined when none has arrived. */
+  getSession(): Uint8Array | undefined;
+  /** True when this connection resumed a session. */
+  isSessionReused(): boolean;
+  /** Calls `listener` with each session as it arrives (client); returns an unsubscribe function. */
+  onSession(listener: (session: Uint8Array) => void): () => void;
+}
+
+/** True when `service` implements SessionSource. */
+export function hasSessions(service: object): service is SessionSource {
+  const s = service as Partial<SessionSource>;
+  return typeof s.getSession === 'function' && typeof s.isSessionReused === 'function' && typeof s.onSession === 'function';
 }
 
 /** One backend instance for one connection; never shared, never reused. */
@@ -58,4 +76,6 @@ export interface TLSService {
   willDeinitConnection(): void;
   /** What was agreed; throws before negotiation completes. */
   readonly negotiated: NegotiatedParameters;
+  /** Keying material exported from the session (RFC 5705; RFC 8446 section 7.5), where the backend can. */
+  exportKeyingMaterial?(length: number, label: string, context?: Uint8Array): Uint8Array;
 }

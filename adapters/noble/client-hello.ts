@@ -11,7 +11,7 @@ import {
   type KeyExchangeGroup,
   type NamedGroupName,
   type SignatureSchemeName,
-} from './crypto/provider.js';
+} from '../../src/crypto/provider.js';
 import { encodeClientHello, frameHandshake, HandshakeType } from './codec/handshake.js';
 import {
   encodeAlpn,
@@ -22,11 +22,11 @@ import {
   encodeSupportedVersionsList,
   encodeU16List,
   ExtensionType,
-  PSK_DHE_KE,
   TLS13,
   type Extension,
 } from './codec/extensions.js';
 import type { HandshakeContext } from './handshake-context.js';
+import { bindClientHello, DEFAULT_PSK_MODES, pskExtension, pskModeCode, type PskOffer } from './psk.js';
 import type { CipherSuite } from './suites.js';
 import type { ClientEngineSettings } from './settings.js';
 
@@ -49,6 +49,12 @@ export interface ClientHelloState {
   readonly retried: boolean;
   readonly retrySuite: CipherSuite | undefined;
   readonly ccsSent: boolean;
+  /** The session offered as a PSK, if any (section 4.2.11). */
+  readonly psk: PskOffer | undefined;
+  /** True when this hello offers 0-RTT data (section 4.2.10). */
+  readonly earlyData: boolean;
+  /** The framed hello as sent. */
+  readonly raw: Uint8Array;
 }
 
 const isIpAddress = (name: string): boolean => /^[0-9.]+$/.test(name) || name.includes(':');
@@ -64,7 +70,7 @@ export function groupOf(ctx: HandshakeContext, name: NamedGroupName): KeyExchang
 export function sendClientHello(
   ctx: HandshakeContext,
   policy: ClientPolicy,
-  hello: Omit<ClientHelloState, 'extensions'>,
+  hello: Omit<ClientHelloState, 'extensions' | 'raw'>,
   cookie?: Uint8Array,
 ): ClientHelloState {
   const s = policy.settings;
@@ -78,13 +84,16 @@ export function sendClientHello(
   });
   if (s.alpnProtocols?.length) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(s.alpnProtocols) });
   ext.push({ type: ExtensionType.supported_versions, data: encodeSupportedVersionsList([TLS13]) });
-  ext.push({ type: ExtensionType.psk_key_exchange_modes, data: encodePskModes([PSK_DHE_KE]) });
+  ext.push({ type: ExtensionType.psk_key_exchange_modes, data: encodePskModes((s.pskModes ?? DEFAULT_PSK_MODES).map(pskModeCode)) });
   ext.push({
     type: ExtensionType.key_share,
     data: encodeClientKeyShares(hello.shares.map((k) => ({ group: NamedGroup[k.group], keyExchange: k.share }))),
   });
   if (cookie) ext.push({ type: ExtensionType.cookie, data: encodeCookie(cookie) });
   const extensions = s.editExtensions ? [...s.editExtensions('client_hello', ext)] : ext;
+  if (hello.earlyData) extensions.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
+  // pre_shared_key goes last, after any reshaping (section 4.2.11).
+  if (hello.psk) extensions.push(pskExtension(hello.psk, ctx.now()));
   const message = frameHandshake(
     HandshakeType.client_hello,
     encodeClientHello({
@@ -95,7 +104,13 @@ export function sendClientHello(
       extensions,
     }),
   );
+  if (hello.psk) bindClientHello(hello.psk, message.raw, (partial) => binderHash(ctx, hello, partial));
   ctx.transcript.add(message.raw);
   ctx.send(message);
-  return { ...hello, extensions };
+  return { ...hello, extensions, raw: message.raw };
+}
+
+/** Transcript-Hash(messages before this hello + the truncated hello): after a HelloRetryRequest the transcript holds them. */
+function binderHash(ctx: HandshakeContext, hello: Omit<ClientHelloState, 'extensions' | 'raw'>, partial: Uint8Array): Uint8Array {
+  return hello.retried ? ctx.transcript.hashWith(partial) : ctx.provider.hash(hello.psk!.session.suite.hash).digest(partial);
 }

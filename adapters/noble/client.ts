@@ -9,9 +9,10 @@ import { TLSAlertError } from '../../src/errors.js';
 import {
   KeyExchangeError,
   NamedGroup,
+  type ClientKeyShare,
   type PublicKey,
   SignatureScheme,
-} from './crypto/provider.js';
+} from '../../src/crypto/provider.js';
 import {
   decodeCertificate,
   decodeCertificateRequest,
@@ -29,6 +30,7 @@ import {
   decodeAlpn,
   decodeCookie,
   decodeSelectedGroup,
+  decodeSelectedIdentity,
   decodeSelectedVersion,
   decodeServerKeyShare,
   decodeU16List,
@@ -54,6 +56,8 @@ import { cipherSuiteByCode, type CipherSuite } from './suites.js';
 import { TrafficState } from './traffic.js';
 
 import { groupOf, sendClientHello, type ClientHelloState, type ClientPolicy } from './client-hello.js';
+import { pskOfferFor, type PskOffer } from './psk.js';
+import { earlyDataOffered } from './early-data.js';
 
 export type { ClientPolicy } from './client-hello.js';
 
@@ -63,6 +67,8 @@ interface ServerParameters {
   readonly schedule: KeySchedule;
   readonly clientHandshakeSecret: Uint8Array;
   readonly serverHandshakeSecret: Uint8Array;
+  /** The PSK the server accepted: the server authenticates by it, not by a certificate. */
+  readonly psk: PskOffer | undefined;
 }
 
 /** A CertificateRequest from the server. */
@@ -77,10 +83,29 @@ export function startClient(ctx: HandshakeContext, policy: ClientPolicy): Handsh
   const middlebox = policy.settings.middleboxCompatibility ?? true;
   const sessionId = middlebox ? ctx.random(32) : new Uint8Array(0);
   const shares = policy.keyShareGroups.map((g) => groupOf(ctx, g).start(ctx.random));
-  const hello = sendClientHello(ctx, policy, { random, sessionId, shares, retried: false, retrySuite: undefined, ccsSent: false });
+  const psk = pskOfferFor(ctx.provider, policy.settings.session, policy.suites, policy.settings.serverName, ctx.now());
+  const earlyData = earlyDataOffered(psk, policy.settings.earlyData, policy.suites);
+  let hello = sendClientHello(ctx, policy, { random, sessionId, shares, retried: false, retrySuite: undefined, ccsSent: false, psk, earlyData });
+  if (earlyData) hello = sendEarlyData(ctx, policy, hello, psk!);
   ctx.allowChangeCipherSpec(true);
   return new ExpectServerHello(policy, hello);
 }
+
+/** 0-RTT (section 2.3): [change_cipher_spec], then the data under client_early_traffic_secret, right after the ClientHello. */
+function sendEarlyData(ctx: HandshakeContext, policy: ClientPolicy, hello: ClientHelloState, psk: PskOffer): ClientHelloState {
+  const suite = psk.session.suite;
+  const middlebox = policy.settings.middleboxCompatibility ?? true;
+  // Appendix D.4: with early data the change_cipher_spec goes right after the ClientHello.
+  if (middlebox) ctx.sendChangeCipherSpec();
+  const secret = psk.schedule.clientEarlyTrafficSecret(ctx.provider.hash(suite.hash).digest(hello.raw));
+  ctx.keylog('CLIENT_EARLY_TRAFFIC_SECRET', hello.random, secret);
+  ctx.setWriteSecret(suite, secret);
+  const data = policy.settings.earlyData!;
+  ctx.sendEarlyData(data.subarray(0, psk.session.maxEarlyData));
+  ctx.outcome.earlyData = 'rejected'; // until EncryptedExtensions says otherwise
+  return { ...hello, ccsSent: middlebox || hello.ccsSent };
+}
+
 
 /** Awaits ServerHello or HelloRetryRequest. */
 class ExpectServerHello implements HandshakeState {
@@ -144,11 +169,16 @@ class ExpectServerHello implements HandshakeState {
     ctx.transcript.replaceWithMessageHash();
     ctx.transcript.add(message.raw);
     const middlebox = this.policy.settings.middleboxCompatibility ?? true;
-    if (middlebox) ctx.sendChangeCipherSpec();
+    // The second hello offers the PSK only if it fits the suite the server chose (section 4.1.4).
+    const psk = this.hello.psk?.session.suite.hash === suite.hash ? this.hello.psk : undefined;
+    // A HelloRetryRequest rejects 0-RTT; the second hello goes out unprotected (section 4.2.10).
+    if (this.hello.earlyData) ctx.clearWriteKeys();
+    const ccsSent = this.hello.ccsSent || middlebox;
+    if (middlebox && !this.hello.ccsSent) ctx.sendChangeCipherSpec();
     const hello = sendClientHello(
       ctx,
       this.policy,
-      { random: this.hello.random, sessionId: this.hello.sessionId, shares, retried: true, retrySuite: suite, ccsSent: middlebox },
+      { random: this.hello.random, sessionId: this.hello.sessionId, shares, retried: true, retrySuite: suite, ccsSent, psk, earlyData: false },
       cookie,
     );
     return new ExpectServerHello(this.policy, hello);
@@ -162,38 +192,56 @@ class ExpectServerHello implements HandshakeState {
       [ExtensionType.key_share, ExtensionType.supported_versions, ExtensionType.pre_shared_key],
       'ServerHello',
     );
-    if (findExtension(sh.extensions, ExtensionType.pre_shared_key)) {
-      throw TLSAlertError.sent('illegal_parameter', 'server selected a PSK we did not offer');
-    }
+    const psk = this.acceptedPsk(sh, suite);
     const keyShareBody = findExtension(sh.extensions, ExtensionType.key_share);
-    if (!keyShareBody) throw TLSAlertError.sent('missing_extension', 'ServerHello has no key_share');
-    const serverShare = decodeServerKeyShare(keyShareBody);
-    const ours = this.hello.shares.find((k) => NamedGroup[k.group] === serverShare.group);
-    if (!ours) throw TLSAlertError.sent('illegal_parameter', 'ServerHello key_share is for a group we sent no share for');
     let shared: Uint8Array;
-    try {
-      shared = ours.complete(serverShare.keyExchange);
-    } catch (e) {
-      if (e instanceof KeyExchangeError) throw TLSAlertError.sent('illegal_parameter', `server key share is invalid: ${e.message}`);
-      throw e;
+    let group: ClientKeyShare['group'] | undefined;
+    if (!keyShareBody) {
+      // psk_ke (section 4.2.9): no (EC)DHE, its input to the key schedule is zeros.
+      if (!psk || !(this.policy.settings.pskModes ?? []).includes('psk_ke')) throw TLSAlertError.sent('missing_extension', 'ServerHello has no key_share');
+      shared = new Uint8Array(suite.hashLength);
+    } else {
+      const serverShare = decodeServerKeyShare(keyShareBody);
+      const ours = this.hello.shares.find((k) => NamedGroup[k.group] === serverShare.group);
+      if (!ours) throw TLSAlertError.sent('illegal_parameter', 'ServerHello key_share is for a group we sent no share for');
+      try {
+        shared = ours.complete(serverShare.keyExchange);
+      } catch (e) {
+        if (e instanceof KeyExchangeError) throw TLSAlertError.sent('illegal_parameter', `server key share is invalid: ${e.message}`);
+        throw e;
+      }
+      group = ours.group;
     }
     ctx.outcome.suite = suite;
-    ctx.outcome.group = ours.group;
+    ctx.outcome.group = group;
+    ctx.outcome.resumed = psk !== undefined;
     ctx.transcript.start(ctx.provider.hash(suite.hash));
     ctx.transcript.add(message.raw);
-    const schedule = new KeySchedule(ctx.provider, suite);
+    const schedule = new KeySchedule(ctx.provider, suite, psk?.session.psk);
     schedule.deriveHandshakeSecret(shared);
     const secrets = schedule.handshakeTrafficSecrets(ctx.transcript.hash());
     ctx.keylog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', this.hello.random, secrets.client);
     ctx.keylog('SERVER_HANDSHAKE_TRAFFIC_SECRET', this.hello.random, secrets.server);
     ctx.setReadSecret(suite, secrets.server);
-    ctx.setWriteSecret(suite, secrets.client);
+    // With 0-RTT in flight our write keys stay the early ones until EncryptedExtensions tells (section 4.2.10).
+    if (!(psk && this.hello.earlyData)) ctx.setWriteSecret(suite, secrets.client);
     return new ExpectEncryptedExtensions(this.policy, {
       hello: this.hello,
       schedule,
       clientHandshakeSecret: secrets.client,
       serverHandshakeSecret: secrets.server,
+      psk,
     });
+  }
+
+  /** The PSK the server selected (section 4.2.11), checked against what we offered; undefined for a full handshake. */
+  private acceptedPsk(sh: ServerHello, suite: CipherSuite): PskOffer | undefined {
+    const body = findExtension(sh.extensions, ExtensionType.pre_shared_key);
+    if (!body) return undefined;
+    const offer = this.hello.psk;
+    if (!offer || decodeSelectedIdentity(body) !== 0) throw TLSAlertError.sent('illegal_parameter', 'server selected a PSK we did not offer');
+    if (offer.session.suite.hash !== suite.hash) throw TLSAlertError.sent('illegal_parameter', "server chose a suite whose hash is not the PSK's");
+    return offer;
   }
 }
 
@@ -232,7 +280,26 @@ class ExpectEncryptedExtensions implements HandshakeState {
     }
     ctx.outcome.serverName = findExtension(this.params.hello.extensions, ExtensionType.server_name) ? this.policy.settings.serverName : undefined;
     ctx.transcript.add(message.raw);
+    this.readEarlyDataAnswer(ctx, extensions);
+    if (this.params.psk) return this.resumeServerIdentity(ctx, this.params.psk);
     return new ExpectCertificateOrCertificateRequest(this.policy, this.params);
+  }
+
+  /** 0-RTT accepted or not (section 4.2.10): an early_data answer only for a hello that offered it, with the session's suite. */
+  private readEarlyDataAnswer(ctx: HandshakeContext, extensions: readonly { type: number }[]): void {
+    const accepted = extensions.some((e) => e.type === ExtensionType.early_data);
+    const { hello, psk } = this.params;
+    if (accepted && (!psk || psk.session.suite !== ctx.outcome.suite)) {
+      throw TLSAlertError.sent('illegal_parameter', 'server accepted early data for a session it did not resume with its suite');
+    }
+    if (accepted) ctx.outcome.earlyData = 'accepted';
+    else if (hello.earlyData && psk) ctx.setWriteSecret(this.params.schedule.suite, this.params.clientHandshakeSecret);
+  }
+
+  /** A resumed handshake has no Certificate (section 2.2): the server's chain is the one verified when the session was made. */
+  private resumeServerIdentity(ctx: HandshakeContext, psk: PskOffer): HandshakeState {
+    ctx.outcome.peerCertificates = psk.session.peerCertificates;
+    return new ExpectServerFinished(this.policy, this.params, undefined);
   }
 }
 
@@ -335,11 +402,20 @@ class ExpectServerFinished implements HandshakeState {
     const { schedule, hello } = this.params;
     const middlebox = this.policy.settings.middleboxCompatibility ?? true;
     if (middlebox && !hello.ccsSent) ctx.sendChangeCipherSpec();
+    if (ctx.outcome.earlyData === 'accepted') this.sendEndOfEarlyData(ctx);
     if (this.request) this.sendClientCertificate(ctx, this.request);
     const verifyData = schedule.finishedVerifyData(this.params.clientHandshakeSecret, ctx.transcript.hash());
     const finished = frameHandshake(HandshakeType.finished, verifyData);
     ctx.transcript.add(finished.raw);
     ctx.send(finished);
+  }
+
+  /** EndOfEarlyData (section 4.5) under the early keys, then our handshake keys for Finished. */
+  private sendEndOfEarlyData(ctx: HandshakeContext): void {
+    const end = frameHandshake(HandshakeType.end_of_early_data, new Uint8Array(0));
+    ctx.transcript.add(end.raw);
+    ctx.send(end);
+    ctx.setWriteSecret(this.params.schedule.suite, this.params.clientHandshakeSecret);
   }
 
   /** Certificate (empty when we have none the server can accept) and CertificateVerify. */

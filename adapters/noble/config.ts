@@ -4,23 +4,27 @@
  * peer verifier, server name, ALPN, cipher suites and groups. Parsed inputs are cached
  * per configuration object, so a server does not re-parse its PEMs per connection.
  */
-import { ConfigurationError } from '../../src/errors.js';
-import { certificateList, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
+import { CertificateVerificationError, ConfigurationError } from '../../src/errors.js';
+import { certificateList, nameList, tls13SuitesIn, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
 import { ContentCache } from '../../src/content-cache.js';
-import type { CryptoProvider, NamedGroupName, PrivateKey } from './crypto/provider.js';
+import type { CryptoProvider, NamedGroupName, PrivateKey } from '../../src/crypto/provider.js';
 import {
   parseCertificate,
   parseCertificateChain,
   parsePrivateKey,
+  revocationListsFrom,
   trustAnchorsFrom,
+  type CertificateRevocationList,
   verifyCertificateChainSync,
   type Certificate,
   type Purpose,
-} from './x509/index.js';
+} from '../../src/x509/index.js';
 import type { PeerVerifier } from './handshake-context.js';
 import type { ClientEngineSettings, CommonEngineSettings, ServerEngineSettings } from './settings.js';
 import { enabledVersions } from './tls12/versions.js';
 import { cipherSuiteByName, DEFAULT_GROUPS, type CipherSuite } from './suites.js';
+import { decodeSession } from './session.js';
+import { TicketKeyRing } from '../../src/ticket-keys.js';
 
 /** Group names accepted in `groups` (node:tls `ecdhCurve` spellings and IANA names). */
 const GROUP_NAMES: Readonly<Record<string, NamedGroupName>> = {
@@ -63,22 +67,36 @@ export interface VerifierOptions {
   readonly provider: CryptoProvider;
   /** Smallest RSA modulus accepted in certificate signatures (the X.509 default is 2048). */
   readonly minimumRsaModulusBits?: number;
+  /** CRLs every certificate below the anchor is checked against (the `crl` option). */
+  readonly crls?: readonly CertificateRevocationList[];
+  /** Most intermediates between the leaf and the anchor (the `maxDepth` option). */
+  readonly maxDepth?: number;
+  /** Replaces the host-name check (servers only): returns an Error to reject the leaf (DER). */
+  readonly checkServerIdentity?: ((hostname: string, leaf: Uint8Array) => Error | undefined) | undefined;
 }
 
 /** A PeerVerifier that builds a path to a trust anchor, checks validity at the engine clock and, for servers, the host name. */
 export function certificateVerifier(options: VerifierOptions): PeerVerifier {
   return (chain, context) => {
+    // As node:tls: a client without a servername checks the name 'localhost'; never no name at all.
+    const hostname = options.purpose === 'serverAuth' ? (context.serverName ?? 'localhost') : undefined;
+    const custom = hostname === undefined ? undefined : options.checkServerIdentity;
     const path = verifyCertificateChainSync({
       leaf: chain[0]!,
       intermediates: chain.slice(1),
       trustAnchors: options.trustAnchors,
-      // As node:tls: a client without a servername checks the name 'localhost'; never no name at all.
-      hostname: options.purpose === 'serverAuth' ? (context.serverName ?? 'localhost') : undefined,
+      hostname: custom ? undefined : hostname,
       at: new Date(context.now),
       purpose: options.purpose,
       provider: options.provider,
       minimumRsaModulusBits: options.minimumRsaModulusBits,
+      crl: options.crls,
+      maxDepth: options.maxDepth,
     });
+    const rejection = custom?.(hostname!, chain[0]!);
+    if (rejection) {
+      throw new CertificateVerificationError('hostname_mismatch', `checkServerIdentity rejected the certificate: ${rejection.message}`, { cause: rejection });
+    }
     return path[0]!.publicKey;
   };
 }
@@ -94,6 +112,21 @@ interface ParsedIdentity {
 /** Parsed chains and keys, and parsed trust anchors, by configuration content: per-connection copies share them. */
 const identities = new ContentCache<ParsedIdentity | null>();
 const anchors = new ContentCache<readonly Certificate[]>();
+const revocationLists = new ContentCache<readonly CertificateRevocationList[]>();
+/** Default ticket keys: one self-rotating random ring per server identity, so servers with other certificates never resume each other's tickets. */
+const defaultTicketKeys = new ContentCache<TicketKeyRing>();
+/** Rings made from 48-byte `ticketKeys`, by content. */
+const fixedTicketKeys = new ContentCache<TicketKeyRing>();
+
+function ticketKeysOf(options: ServerConfiguration, provider: CryptoProvider): TicketKeyRing {
+  const given = options.ticketKeys;
+  if (given instanceof TicketKeyRing) return given;
+  if (given !== undefined) {
+    if (given.length !== 48) throw new ConfigurationError(`ticketKeys must be 48 bytes, not ${given.length}`);
+    return fixedTicketKeys.get([given], () => TicketKeyRing.fixed(given));
+  }
+  return defaultTicketKeys.get([certificateList(options.cert), options.key], () => TicketKeyRing.generated(provider.random));
+}
 let defaultAnchors: readonly Certificate[] | undefined;
 
 function identityOf(options: CommonConfiguration): ParsedIdentity | null {
@@ -113,10 +146,21 @@ function trustAnchorsOf(options: CommonConfiguration): readonly Certificate[] {
   return anchors.get([certificateList(ca)], () => trustAnchorsFrom(ca));
 }
 
+/** The verifier for the peer's chain, from `ca`, `crl` and `maxDepth`. */
+function peerVerifier(options: CommonConfiguration, purpose: Purpose, provider: CryptoProvider): PeerVerifier {
+  const { crl, maxDepth } = options;
+  if (maxDepth !== undefined && !(Number.isInteger(maxDepth) && maxDepth >= 0)) throw new ConfigurationError('maxDepth must be a whole number, 0 or more');
+  const crls = crl === undefined ? undefined : revocationLists.get([certificateList(crl)], () => revocationListsFrom(crl));
+  const checkServerIdentity = purpose === 'serverAuth' ? (options as ClientConfiguration).checkServerIdentity : undefined;
+  return certificateVerifier({ trustAnchors: trustAnchorsOf(options), purpose, provider, crls, maxDepth, checkServerIdentity });
+}
+
 function commonSettings(options: CommonConfiguration, provider: CryptoProvider): Omit<CommonEngineSettings, 'certificateChain' | 'privateKey'> {
   let cipherSuites: CipherSuite[] | undefined;
-  if (options.cipherSuites) {
-    cipherSuites = options.cipherSuites.map((name) => {
+  const ciphersSuites = options.ciphers === undefined ? [] : tls13SuitesIn(options.ciphers);
+  const suiteNames = nameList(options.cipherSuites) ?? (ciphersSuites.length > 0 ? ciphersSuites : undefined);
+  if (suiteNames) {
+    cipherSuites = suiteNames.map((name) => {
       const suite = cipherSuiteByName(name);
       if (!suite) throw new ConfigurationError(`unsupported cipher suite ${name}`);
       return suite;
@@ -145,17 +189,28 @@ function commonSettings(options: CommonConfiguration, provider: CryptoProvider):
   };
 }
 
+function pskModesOf(options: CommonConfiguration) {
+  const modes = options.pskKeyExchangeModes;
+  if (modes && (modes.length === 0 || modes.some((m) => m !== 'psk_ke' && m !== 'psk_dhe_ke'))) {
+    throw new ConfigurationError('pskKeyExchangeModes lists psk_ke and/or psk_dhe_ke');
+  }
+  return modes ? { pskModes: modes } : {};
+}
+
 /** Engine settings for a client. */
 export function clientEngineSettings(options: ClientConfiguration, provider: CryptoProvider): ClientEngineSettings {
   const identity = identityOf(options);
   const verifyServer =
     options.rejectUnauthorized === false
       ? acceptAnyCertificate
-      : certificateVerifier({ trustAnchors: trustAnchorsOf(options), purpose: 'serverAuth', provider });
+      : peerVerifier(options, 'serverAuth', provider);
   return {
     ...commonSettings(options, provider),
     serverName: options.servername,
     verifyServer,
+    ...pskModesOf(options),
+    ...(options.session ? { session: decodeSession(options.session) } : {}),
+    ...(options.earlyData ? { earlyData: options.earlyData } : {}),
     ...(identity ? { certificateChain: identity.chain, privateKey: identity.key } : {}),
   };
 }
@@ -171,10 +226,35 @@ export function serverEngineSettings(options: ServerConfiguration, provider: Cry
     certificateChain: identity.chain,
     privateKey: identity.key,
     clientAuthentication: requested ? (strict ? 'require' : 'request') : 'none',
+    ticketKeys: ticketKeysOf(options, provider),
+    ...(options.ticketCount !== undefined ? { ticketCount: ticketCountOf(options.ticketCount) } : {}),
+    ...(options.sessionTimeout !== undefined ? { ticketLifetimeSeconds: Math.min(Math.max(0, Math.floor(options.sessionTimeout)), 604800) } : {}),
+    ...pskModesOf(options),
+    ...(options.maxEarlyData !== undefined ? { maxEarlyData: maxEarlyDataOf(options.maxEarlyData) } : {}),
     verifyClient: requested
       ? strict
-        ? certificateVerifier({ trustAnchors: trustAnchorsOf(options), purpose: 'clientAuth', provider })
+        ? peerVerifier(options, 'clientAuth', provider)
         : acceptAnyCertificate
       : undefined,
   };
+}
+
+/** The largest `maxEarlyData` accepted: 1 MiB of early data per connection. */
+export const MAX_EARLY_DATA_LIMIT = 1 << 20;
+
+function maxEarlyDataOf(size: number): number {
+  if (!Number.isInteger(size) || size < 0 || size > MAX_EARLY_DATA_LIMIT) {
+    throw new ConfigurationError(`maxEarlyData must be an integer from 0 to ${MAX_EARLY_DATA_LIMIT}`);
+  }
+  return size;
+}
+
+/** The most NewSessionTickets one handshake may send. */
+export const MAX_TICKET_COUNT = 16;
+
+function ticketCountOf(count: number): number {
+  if (!Number.isInteger(count) || count < 0 || count > MAX_TICKET_COUNT) {
+    throw new ConfigurationError(`ticketCount must be an integer from 0 to ${MAX_TICKET_COUNT}`);
+  }
+  return count;
 }

@@ -6,8 +6,8 @@
  * injected through the settings. `service.ts` drives it over a RawConnection.
  */
 import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
-import { AlertDescription, ConfigurationError, TLSAlertError, UsageError } from '../../src/errors.js';
-import { KeyExchangeError, type CryptoProvider, type RandomSource } from './crypto/provider.js';
+import { AlertDescription, CertificateVerificationError, ConfigurationError, TLSAlertError, UsageError } from '../../src/errors.js';
+import { KeyExchangeError, type CryptoProvider, type RandomSource } from '../../src/crypto/provider.js';
 import { frameHandshake, type HandshakeMessage } from './codec/handshake.js';
 import {
   ContentType,
@@ -34,6 +34,7 @@ import { startServer } from './server.js';
 import type { ServerPolicy } from './server-parameters.js';
 import { TrafficState } from './traffic.js';
 import { enabledVersions } from './tls12/versions.js';
+import { AwaitReplayDecision, EarlyDataReceiver, type ReplayCheck } from './early-data.js';
 import {
   ALL_CIPHER_SUITES,
   DEFAULT_CERTIFICATE_SIGNATURE_SCHEMES,
@@ -70,6 +71,8 @@ export class TLSEngine {
     peerCertificates: [],
     helloRetried: false,
     signatureScheme: undefined,
+    resumed: false,
+    earlyData: 'none',
   };
   /** Session tickets received (client role). */
   readonly tickets: ReceivedTicket[] = [];
@@ -82,6 +85,8 @@ export class TLSEngine {
   private outgoing: Uint8Array[] = [];
   private pendingHandshake: Uint8Array[] = [];
   private readonly plaintext = new ByteQueue();
+  /** 0-RTT data a server accepted, kept apart from 1-RTT data. */
+  private readonly early = new EarlyDataReceiver();
   private changeCipherSpecAllowed = false;
   private changeCipherSpecsSeen = 0;
   private emptyRecordsInARow = 0;
@@ -91,8 +96,7 @@ export class TLSEngine {
   private applicationWritable = false;
   private readOpenFlag = true;
   private writeOpenFlag = true;
-  private failure: TLSAlertError | undefined;
-  private clientRandom: Uint8Array | undefined;
+  private failure: TLSAlertError | CertificateVerificationError | undefined;
   private exporter: { suite: CipherSuite; secret: Uint8Array } | undefined;
   private replacedExporter: ((label: string, context: Uint8Array | undefined, length: number) => Uint8Array) | undefined;
   private flightAwaited = false;
@@ -156,7 +160,7 @@ export class TLSEngine {
   }
   /** True when progress needs more received bytes (the handshake awaits the peer, or no plaintext is buffered). */
   get wantsRead(): boolean {
-    return this.readOpen && this.plaintext.length === 0;
+    return this.readOpen && this.plaintext.length === 0 && this.early.buffered === 0;
   }
   /** True when what is queued is awaited by the peer (a TLS 1.2 server's Finished) and must leave now, not with the first write. */
   get outgoingAwaited(): boolean {
@@ -168,14 +172,14 @@ export class TLSEngine {
   }
   /** True when decrypted application data is waiting in `readPlaintext()`. */
   get hasPlaintext(): boolean {
-    return this.plaintext.length > 0;
+    return this.plaintext.length > 0 || this.early.buffered > 0;
   }
   /** Bytes of buffered plaintext. */
   get plaintextBuffered(): number {
-    return this.plaintext.length;
+    return this.plaintext.length + this.early.buffered;
   }
   /** The error that ended the connection, if any (its alert, when sent, is queued). */
-  get error(): TLSAlertError | undefined {
+  get error(): TLSAlertError | CertificateVerificationError | undefined {
     return this.failure;
   }
   /** The name of the current handshake state (for diagnostics and tests). */
@@ -191,10 +195,13 @@ export class TLSEngine {
     if (!this.readOpenFlag) return;
     this.guard(() => {
       this.reader.feed(bytes);
-      for (let record = this.reader.next(); record; record = this.reader.next()) {
+      // While an early-data decision is pending, received records wait in the reader.
+      for (let record = this.replayCheck ? undefined : this.reader.next(); record; record = this.reader.next()) {
         this.processRecord(record);
-        if (!this.readOpenFlag) break;
+        if (!this.readOpenFlag || this.replayCheck) break;
       }
+      // The caller may reuse its buffer once feed returns.
+      this.reader.keepUnread();
     });
     this.flushHandshake();
   }
@@ -209,9 +216,32 @@ export class TLSEngine {
     return out;
   }
 
-  /** Up to `max` bytes of received application data (empty when none is buffered). */
+  /** Up to `max` bytes of received application data (empty when none is buffered); 0-RTT bytes come first, never in the same buffer as later ones. */
   readPlaintext(max = Infinity): Uint8Array {
+    if (this.early.buffered > 0) return this.early.take(max);
     return this.plaintext.take(max);
+  }
+
+  // --- 0-RTT (RFC 8446 sections 2.3, 4.2.10, 8) ---
+
+  /** Server: the anti-replay lookup the handshake waits for before it can go on (section 8.2); answer with `decideEarlyData`. */
+  get replayCheck(): ReplayCheck | undefined {
+    return this.state instanceof AwaitReplayDecision ? this.state.replayCheck : undefined;
+  }
+
+  /** Server: reports whether the ClientHello of `replayCheck` was fresh (first seen), then goes on with the handshake and any bytes held. */
+  decideEarlyData(fresh: boolean): void {
+    const waiting = this.state;
+    if (!(waiting instanceof AwaitReplayDecision)) throw new Error('TLSEngine: no early-data decision is pending');
+    if (this.failure) throw this.failure;
+    this.state = this.guard(() => waiting.decide(this.context, fresh));
+    this.flushHandshake();
+    this.feed(new Uint8Array(0));
+  }
+
+  /** Server: bytes of 0-RTT data accepted so far (the first this many bytes read were early data). */
+  get earlyDataReceived(): number {
+    return this.early.total;
   }
 
   /** Encrypts application data, packing the iovec into full 2^14-byte records. */
@@ -308,6 +338,7 @@ export class TLSEngine {
         for (let m = this.reassembler.next(); m; m = this.reassembler.next()) this.state = this.state.handle(this.context, m);
         return;
       case ContentType.application_data:
+        if (!this.complete && this.early.accepting) return this.early.receive(record.fragment);
         if (!this.complete) throw TLSAlertError.sent('unexpected_message', 'application data before the handshake completed');
         if (record.fragment.length === 0) {
           if (++this.emptyRecordsInARow > MAX_EMPTY_RECORDS) {
@@ -371,80 +402,118 @@ export class TLSEngine {
   // --- the handshake context ---
 
   private makeContext(settings: CommonEngineSettings): HandshakeContext {
-    const provider: CryptoProvider = settings.provider;
-    const random: RandomSource = settings.random ?? ((n) => provider.random(n));
-    const engine = this;
-    const transcript = new Transcript();
-    return {
-      provider,
-      random,
-      now: settings.now ?? Date.now,
-      transcript,
-      outcome: this.outcome,
-      send(message: HandshakeMessage) {
-        engine.pendingHandshake.push(message.raw);
-      },
-      sendChangeCipherSpec() {
-        engine.flushHandshake();
-        engine.outgoing.push(RecordWriter.changeCipherSpec());
-      },
-      setReadSecret(suite: CipherSuite, secret: Uint8Array) {
-        if (!engine.reassembler.isEmpty) throw TLSAlertError.sent('unexpected_message', 'handshake message spans a key change');
-        engine.reader.setProtection(protectionFor(provider, suite, secret));
-      },
-      setWriteSecret(suite: CipherSuite, secret: Uint8Array) {
-        engine.flushHandshake();
-        engine.writer.setProtection(protectionFor(provider, suite, secret));
-      },
-      setReadProtection(protection: RecordSealer) {
-        if (!engine.reassembler.isEmpty) throw TLSAlertError.sent('unexpected_message', 'handshake message spans a key change');
-        engine.reader.setProtection(protection);
-      },
-      setWriteProtection(protection: RecordSealer) {
-        engine.flushHandshake();
-        engine.writer.setProtection(protection);
-      },
-      setKeyingMaterialExporter(exporter) {
-        engine.replacedExporter = exporter;
-      },
-      markFlightAwaited() {
-        engine.flightAwaited = true;
-      },
-      allowChangeCipherSpec(allowed: boolean) {
-        engine.changeCipherSpecAllowed = allowed;
-      },
-      setExporterSecret(suite: CipherSuite, secret: Uint8Array) {
-        engine.exporter = { suite, secret };
-      },
-      keylog(label: string, clientRandom: Uint8Array, secret: Uint8Array) {
-        engine.clientRandom = clientRandom;
-        settings.keylog?.(`${label} ${bytesToHex(clientRandom)} ${bytesToHex(secret)}`);
-      },
-      complete() {
-        engine.complete = true;
-        engine.applicationWritable = true;
-      },
-      enableApplicationWrites() {
-        engine.applicationWritable = true;
-      },
-      keepTicket(ticket: ReceivedTicket) {
-        engine.tickets.push(ticket);
-        if (engine.tickets.length > MAX_KEPT_TICKETS) engine.tickets.shift();
-      },
-      get canWrite() {
-        return engine.writeOpen;
-      },
-      noteKeyUpdate() {
-        if (++engine.keyUpdatesInARow > MAX_KEY_UPDATES) {
-          throw TLSAlertError.sent('unexpected_message', `more than ${MAX_KEY_UPDATES} KeyUpdates without application data between them`);
-        }
-      },
-      skipEarlyData(mode: EarlyDataSkip) {
-        engine.reader.skipEarlyData(mode);
-      },
-      keyUpdateUnsent: false,
-    };
+    return new TLSEngine.Context(this, settings);
   }
+
+  /**
+   * The HandshakeContext of one engine: the engine services a handshake state uses. Its
+   * methods live on one shared prototype, so a connection costs one small object here,
+   * not a closure per service.
+   */
+  private static readonly Context = class EngineContext implements HandshakeContext {
+    readonly provider: CryptoProvider;
+    readonly random: RandomSource;
+    readonly now: () => number;
+    readonly transcript = new Transcript();
+    readonly outcome: HandshakeOutcome;
+    keyUpdateUnsent = false;
+
+    private readonly keylogSink: ((line: string) => void) | undefined;
+    private readonly ticketSink: ((ticket: ReceivedTicket) => void) | undefined;
+
+    constructor(
+      private readonly engine: TLSEngine,
+      settings: CommonEngineSettings,
+    ) {
+      this.keylogSink = settings.keylog;
+      this.ticketSink = (settings as ClientEngineSettings).onTicket;
+      this.provider = settings.provider;
+      this.random = settings.random ?? randomOf(settings.provider);
+      this.now = settings.now ?? Date.now;
+      this.outcome = engine.outcome;
+    }
+
+    send(message: HandshakeMessage): void {
+      this.engine.pendingHandshake.push(message.raw);
+    }
+    sendChangeCipherSpec(): void {
+      this.engine.flushHandshake();
+      this.engine.outgoing.push(RecordWriter.changeCipherSpec());
+    }
+    setReadSecret(suite: CipherSuite, secret: Uint8Array): void {
+      if (!this.engine.reassembler.isEmpty) throw TLSAlertError.sent('unexpected_message', 'handshake message spans a key change');
+      this.engine.reader.setProtection(protectionFor(this.provider, suite, secret));
+    }
+    setWriteSecret(suite: CipherSuite, secret: Uint8Array): void {
+      this.engine.flushHandshake();
+      this.engine.writer.setProtection(protectionFor(this.provider, suite, secret));
+    }
+    setReadProtection(protection: RecordSealer): void {
+      if (!this.engine.reassembler.isEmpty) throw TLSAlertError.sent('unexpected_message', 'handshake message spans a key change');
+      this.engine.reader.setProtection(protection);
+    }
+    setWriteProtection(protection: RecordSealer): void {
+      this.engine.flushHandshake();
+      this.engine.writer.setProtection(protection);
+    }
+    setKeyingMaterialExporter(exporter: (label: string, context: Uint8Array | undefined, length: number) => Uint8Array): void {
+      this.engine.replacedExporter = exporter;
+    }
+    markFlightAwaited(): void {
+      this.engine.flightAwaited = true;
+    }
+    allowChangeCipherSpec(allowed: boolean): void {
+      this.engine.changeCipherSpecAllowed = allowed;
+    }
+    setExporterSecret(suite: CipherSuite, secret: Uint8Array): void {
+      this.engine.exporter = { suite, secret };
+    }
+    keylog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void {
+      this.keylogSink?.(`${label} ${bytesToHex(clientRandom)} ${bytesToHex(secret)}`);
+    }
+    complete(): void {
+      this.engine.complete = true;
+      this.engine.applicationWritable = true;
+      // Section 4.4.1: nothing after the handshake is hashed; drop the running hash.
+      this.transcript.discard();
+    }
+    enableApplicationWrites(): void {
+      this.engine.applicationWritable = true;
+    }
+    keepTicket(ticket: ReceivedTicket): void {
+      const tickets = this.engine.tickets;
+      tickets.push(ticket);
+      if (tickets.length > MAX_KEPT_TICKETS) tickets.shift();
+      this.ticketSink?.(ticket);
+    }
+    get canWrite(): boolean {
+      return this.engine.writeOpen;
+    }
+    noteKeyUpdate(): void {
+      if (++this.engine.keyUpdatesInARow > MAX_KEY_UPDATES) {
+        throw TLSAlertError.sent('unexpected_message', `more than ${MAX_KEY_UPDATES} KeyUpdates without application data between them`);
+      }
+    }
+    skipEarlyData(mode: EarlyDataSkip): void {
+      this.engine.reader.skipEarlyData(mode);
+    }
+    acceptEarlyData(limit: number): void {
+      this.engine.early.accept(limit);
+    }
+    endEarlyData(): void {
+      this.engine.early.end();
+    }
+    sendEarlyData(data: Uint8Array): void {
+      this.engine.flushHandshake();
+      for (let offset = 0; offset < data.length; offset += MAX_PLAINTEXT) {
+        this.engine.outgoing.push(this.engine.writer.record(ContentType.application_data, data.subarray(offset, offset + MAX_PLAINTEXT)));
+      }
+    }
+    clearWriteKeys(): void {
+      this.engine.flushHandshake();
+      this.engine.writer.clearProtection();
+    }
+  };
 
   /** Coalesces queued handshake messages into as few records as fit under the current write keys. */
   private flushHandshake(): void {
@@ -464,9 +533,9 @@ export class TLSEngine {
     }
   }
 
-  private fail(e: unknown): TLSAlertError {
+  private fail(e: unknown): TLSAlertError | CertificateVerificationError {
     const error =
-      e instanceof TLSAlertError
+      e instanceof TLSAlertError || e instanceof CertificateVerificationError
         ? e
         : e instanceof KeyExchangeError
           ? TLSAlertError.sent('illegal_parameter', e.message, { cause: e })
@@ -474,11 +543,13 @@ export class TLSEngine {
     if (this.failure) return this.failure;
     this.failure = error;
     this.pendingHandshake = [];
-    if (error.direction === 'sent' && this.writeOpenFlag) {
+    // A rejected peer certificate is reported as itself and sends the alert its reason maps to.
+    const alert = error instanceof CertificateVerificationError ? AlertDescription[error.alert] : error.direction === 'sent' ? error.code : undefined;
+    if (alert !== undefined && this.writeOpenFlag) {
       try {
         // no_renegotiation is always a warning (RFC 5246 section 7.2.2); the connection still ends.
-        const level = error.code === AlertDescription.no_renegotiation ? ALERT_WARNING : ALERT_FATAL;
-        this.outgoing.push(this.writer.record(ContentType.alert, Uint8Array.of(level, error.code)));
+        const level = alert === AlertDescription.no_renegotiation ? ALERT_WARNING : ALERT_FATAL;
+        this.outgoing.push(this.writer.record(ContentType.alert, Uint8Array.of(level, alert)));
       } catch {
         // The alert could not be protected; the connection ends without it.
       }
@@ -486,11 +557,6 @@ export class TLSEngine {
     this.writeOpenFlag = false;
     this.readOpenFlag = false;
     return error;
-  }
-
-  /** The client random of this connection (for key logs), once known. */
-  get clientHelloRandom(): Uint8Array | undefined {
-    return this.clientRandom;
   }
 }
 
@@ -500,6 +566,17 @@ function supportedGroups(settings: CommonEngineSettings) {
   const available = wanted.filter((g) => settings.provider.group(g) !== undefined);
   if (available.length === 0) throw new ConfigurationError('TLSEngine: the crypto provider implements none of the configured groups');
   return available;
+}
+
+/** The provider's random source bound to it, one per provider (not per connection). */
+const boundRandom = new WeakMap<CryptoProvider, RandomSource>();
+function randomOf(provider: CryptoProvider): RandomSource {
+  let random = boundRandom.get(provider);
+  if (!random) {
+    random = (n) => provider.random(n);
+    boundRandom.set(provider, random);
+  }
+  return random;
 }
 
 function protectionFor(provider: CryptoProvider, suite: CipherSuite, secret: Uint8Array): RecordProtection {

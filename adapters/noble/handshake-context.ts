@@ -7,7 +7,7 @@
 import type { EarlyDataSkip, RecordSealer } from './record/record-layer.js';
 import type { TLSVersion } from '../../src/configuration.js';
 import { equalBytes } from '@noble/curves/utils.js';
-import { CertificateVerificationError, TLSAlertError, alertForCertificateReason } from '../../src/errors.js';
+import { CertificateVerificationError, TLSAlertError } from '../../src/errors.js';
 import type {
   CryptoProvider,
   NamedGroupName,
@@ -15,14 +15,16 @@ import type {
   PublicKey,
   RandomSource,
   SignatureSchemeName,
-} from './crypto/provider.js';
-import { SignatureScheme } from './crypto/provider.js';
+} from '../../src/crypto/provider.js';
+import { SignatureScheme } from '../../src/crypto/provider.js';
 import type { HandshakeMessage } from './codec/handshake.js';
 import { decodeCertificateVerify, decodeFinished, handshakeTypeName } from './codec/handshake.js';
 import type { Extension } from './codec/extensions.js';
 import type { CipherSuite } from './suites.js';
 import type { Transcript } from './transcript.js';
 import type { KeySchedule } from './key-schedule.js';
+import type { ResumableSession } from './session.js';
+import type { EarlyDataStatus } from './early-data.js';
 
 /** Checks a peer's chain (leaf first) and returns the leaf's public key; throws CertificateVerificationError. */
 export type PeerVerifier = (chain: readonly Uint8Array[], context: PeerVerificationContext) => PublicKey;
@@ -38,16 +40,8 @@ export interface PeerVerificationContext {
 /** Which handshake message's extension list an `editExtensions` hook is shaping. */
 export type ShapedMessage = 'client_hello' | 'encrypted_extensions';
 
-/** A session ticket the client received (kept for resumption, which comes later). */
-export interface ReceivedTicket {
-  readonly ticket: Uint8Array;
-  readonly psk: Uint8Array;
-  readonly lifetimeSeconds: number;
-  readonly ageAdd: number;
-  readonly receivedAt: number;
-  readonly suite: CipherSuite;
-  readonly serverName: string | undefined;
-}
+/** A session ticket the client received, kept for resumption (the shared session type). */
+export type ReceivedTicket = ResumableSession;
 
 /** What the handshake agreed, filled in as it advances. */
 export interface HandshakeOutcome {
@@ -60,6 +54,10 @@ export interface HandshakeOutcome {
   peerCertificates: readonly Uint8Array[];
   helloRetried: boolean;
   signatureScheme: SignatureSchemeName | undefined;
+  /** True when a PSK (a session ticket) was accepted (RFC 8446 section 2.2). */
+  resumed: boolean;
+  /** Whether 0-RTT data was offered and what the server did with it (section 4.2.10). */
+  earlyData: EarlyDataStatus;
 }
 
 /** The engine services a handshake state uses. */
@@ -105,6 +103,14 @@ export interface HandshakeContext {
   noteKeyUpdate(): void;
   /** Skips rejected 0-RTT records (section 4.2.10) until the next read keys or the first record that decrypts. */
   skipEarlyData(mode: EarlyDataSkip): void;
+  /** Server: accepts up to `limit` bytes of 0-RTT application data until `endEarlyData`. */
+  acceptEarlyData(limit: number): void;
+  /** Server: EndOfEarlyData arrived; application data before the handshake completes is an error again. */
+  endEarlyData(): void;
+  /** Client: queues 0-RTT application data under the current (early) write keys. */
+  sendEarlyData(data: Uint8Array): void;
+  /** Client: drops the write keys (the second ClientHello after 0-RTT goes out unprotected). */
+  clearWriteKeys(): void;
 }
 
 /** One state of a handshake state machine: it takes the next message and returns the next state. */
@@ -206,7 +212,7 @@ export function acceptPeerFinished(
 
 
 
-/** Runs a PeerVerifier, turning its rejection into the right alert. */
+/** Runs a PeerVerifier; a rejection stays a CertificateVerificationError (the engine sends its alert), anything else is bad_certificate. */
 export function verifyPeerChain(
   verifier: PeerVerifier,
   chain: readonly Uint8Array[],
@@ -215,10 +221,8 @@ export function verifyPeerChain(
   try {
     return verifier(chain, context);
   } catch (e) {
-    if (e instanceof TLSAlertError) throw e;
-    if (e instanceof CertificateVerificationError) {
-      throw TLSAlertError.sent(alertForCertificateReason(e.reason), `peer certificate rejected: ${e.message}`, { cause: e });
-    }
+    // A CertificateVerificationError passes through as itself; the engine sends its alert.
+    if (e instanceof TLSAlertError || e instanceof CertificateVerificationError) throw e;
     throw TLSAlertError.sent('bad_certificate', `peer certificate could not be read: ${(e as Error).message}`, { cause: e });
   }
 }

@@ -15,5 +15,5 @@ export {
   TLS_CHACHA20_POLY1305_SHA256,
   type CipherSuite,
 } from './suites.js';
-export { nobleCryptoProvider } from './crypto/noble.js';
-export type { CryptoProvider, RandomSource } from './crypto/provider.js';
+export { nobleCryptoProvider } from '../../src/crypto/noble.js';
+export type { CryptoProvider, RandomSource } from '../../src/crypto/provider.js';

@@ -4,7 +4,7 @@
  * KeyUpdate successor secret and the resumption PSK. Each function is one line of the
  * RFC's diagram, so it can be checked against RFC 8448 step by step.
  */
-import type { CryptoProvider } from './crypto/provider.js';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
 import type { CipherSuite } from './suites.js';
 import { encode } from './codec/writer.js';
 
@@ -45,21 +45,44 @@ export interface TrafficKeys {
   readonly iv: Uint8Array;
 }
 
-/** The secrets of one handshake, computed stage by stage as the handshake advances. */
+/** All-zero strings of each hash length (section 7.1's "0"), shared: nothing writes to them. */
+const zeroStrings = new Map<number, Uint8Array>();
+/** Transcript-Hash("") of each hash function, computed once. */
+const emptyHashes = new WeakMap<object, Uint8Array>();
+
+function zerosOf(length: number): Uint8Array {
+  let zeros = zeroStrings.get(length);
+  if (!zeros) zeroStrings.set(length, (zeros = new Uint8Array(length)));
+  return zeros;
+}
+
+function emptyHashOf(provider: CryptoProvider, suite: CipherSuite): Uint8Array {
+  const hash = provider.hash(suite.hash);
+  let digest = emptyHashes.get(hash);
+  if (!digest) emptyHashes.set(hash, (digest = hash.digest(new Uint8Array(0))));
+  return digest;
+}
+
+/**
+ * The secrets of one handshake, computed stage by stage as the handshake advances. Each
+ * stage's secret is dropped once the next one is derived from it, so an established
+ * connection keeps none of them (only its traffic and exporter secrets, held elsewhere).
+ */
 export class KeySchedule {
-  private readonly zeros: Uint8Array;
-  private readonly emptyHash: Uint8Array;
-  /** Early Secret = HKDF-Extract(0, PSK or 0). */
-  readonly earlySecret: Uint8Array;
-  /** Handshake Secret, after `deriveHandshakeSecret`. */
+  private early: Uint8Array | undefined;
+  /** Handshake Secret, after `deriveHandshakeSecret` (until `deriveMasterSecret`). */
   handshakeSecret: Uint8Array | undefined;
-  /** Master Secret, after `deriveMasterSecret`. */
+  /** Master Secret, after `deriveMasterSecret` (until `resumptionMasterSecret`, its last use). */
   masterSecret: Uint8Array | undefined;
 
   constructor(private readonly provider: CryptoProvider, readonly suite: CipherSuite, psk?: Uint8Array) {
-    this.zeros = new Uint8Array(suite.hashLength);
-    this.emptyHash = provider.hash(suite.hash).digest(new Uint8Array(0));
-    this.earlySecret = provider.hkdfExtract(suite.hash, this.zeros, psk ?? this.zeros);
+    const zeros = zerosOf(suite.hashLength);
+    this.early = provider.hkdfExtract(suite.hash, zeros, psk ?? zeros);
+  }
+
+  /** Early Secret = HKDF-Extract(0, PSK or 0). */
+  get earlySecret(): Uint8Array {
+    return this.required(this.early, 'early secret');
   }
 
   /** Derive-Secret(secret, label, transcriptHash) under this suite. */
@@ -72,10 +95,22 @@ export class KeySchedule {
     return hkdfExpandLabel(this.provider, this.suite, secret, label, context, length);
   }
 
+  /** binder_key = Derive-Secret(Early Secret, "res binder", "") (resumption PSKs, section 7.1). */
+  resumptionBinderKey(): Uint8Array {
+    return this.derive(this.earlySecret, 'res binder', emptyHashOf(this.provider, this.suite));
+  }
+
+  /** client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic", ClientHello) (section 7.1). */
+  clientEarlyTrafficSecret(clientHelloHash: Uint8Array): Uint8Array {
+    return this.derive(this.earlySecret, 'c e traffic', clientHelloHash);
+  }
+
   /** Handshake Secret = HKDF-Extract(Derive-Secret(Early Secret, "derived", ""), (EC)DHE). */
   deriveHandshakeSecret(sharedSecret: Uint8Array): Uint8Array {
-    const salt = this.derive(this.earlySecret, 'derived', this.emptyHash);
+    const salt = this.derive(this.earlySecret, 'derived', emptyHashOf(this.provider, this.suite));
     this.handshakeSecret = this.provider.hkdfExtract(this.suite.hash, salt, sharedSecret);
+    // The early secret stays: a server that defers its 0-RTT decision (anti-replay) derives
+    // client_early_traffic_secret from it after this point.
     return this.handshakeSecret;
   }
 
@@ -87,8 +122,9 @@ export class KeySchedule {
 
   /** Master Secret = HKDF-Extract(Derive-Secret(Handshake Secret, "derived", ""), 0). */
   deriveMasterSecret(): Uint8Array {
-    const salt = this.derive(this.required(this.handshakeSecret, 'handshake secret'), 'derived', this.emptyHash);
-    this.masterSecret = this.provider.hkdfExtract(this.suite.hash, salt, this.zeros);
+    const salt = this.derive(this.required(this.handshakeSecret, 'handshake secret'), 'derived', emptyHashOf(this.provider, this.suite));
+    this.masterSecret = this.provider.hkdfExtract(this.suite.hash, salt, zerosOf(this.suite.hashLength));
+    this.handshakeSecret = undefined;
     return this.masterSecret;
   }
 
@@ -102,9 +138,11 @@ export class KeySchedule {
     };
   }
 
-  /** resumption_master_secret, over ClientHello..client Finished. */
+  /** resumption_master_secret, over ClientHello..client Finished: the master secret's last use, so it is dropped. */
   resumptionMasterSecret(clientFinishedHash: Uint8Array): Uint8Array {
-    return this.derive(this.required(this.masterSecret, 'master secret'), 'res master', clientFinishedHash);
+    const secret = this.derive(this.required(this.masterSecret, 'master secret'), 'res master', clientFinishedHash);
+    this.masterSecret = undefined;
+    return secret;
   }
 
   /** The PSK a NewSessionTicket with `nonce` stands for (section 4.6.1). */

@@ -4,8 +4,8 @@
  * ALPN protocol and server name, each check sending the alert the RFC names.
  */
 import { TLSAlertError } from '../../src/errors.js';
-import { NamedGroup, type NamedGroupName, type SignatureSchemeName } from './crypto/provider.js';
-import { groupNameOf, groupParameters } from './crypto/group-parameters.js';
+import { NamedGroup, type NamedGroupName, type SignatureSchemeName } from '../../src/crypto/provider.js';
+import { groupNameOf, groupParameters } from '../../src/crypto/group-parameters.js';
 import type { ClientHello } from './codec/handshake.js';
 import {
   decodeAlpn,

@@ -12,7 +12,7 @@ import {
   SignatureScheme,
   type PublicKey,
   type SignatureSchemeName,
-} from './crypto/provider.js';
+} from '../../src/crypto/provider.js';
 import {
   decodeCertificate,
   decodeClientHello,
@@ -27,12 +27,12 @@ import {
   HELLO_RETRY_REQUEST_RANDOM,
   type ClientHello,
   type HandshakeMessage,
-  type NewSessionTicket,
 } from './codec/handshake.js';
 import {
   encodeAlpn,
   encodeCookie,
   encodeSelectedGroup,
+  encodeSelectedIdentity,
   encodeSelectedVersion,
   encodeServerKeyShare,
   encodeU16List,
@@ -56,6 +56,14 @@ import { TrafficState } from './traffic.js';
 import { startTls12Server } from './tls12/server.js';
 import { chooseServerVersion, enabledVersions } from './tls12/versions.js';
 import { chooseParameters, type ChosenParameters, type ReceivedClientHello, type RetryState, type ServerPolicy } from './server-parameters.js';
+import { acceptPsk, DEFAULT_PSK_MODES, type AcceptedPsk } from './psk.js';
+import { newSessionTicket } from './tickets.js';
+import { AwaitReplayDecision, earlyDataAcceptable, REPLAY_WINDOW_MS } from './early-data.js';
+
+/** NewSessionTickets sent after each handshake by default (as OpenSSL). */
+export const DEFAULT_TICKET_COUNT = 2;
+/** Ticket lifetime announced by default, seconds (2 hours). */
+export const DEFAULT_TICKET_LIFETIME_SECONDS = 7200;
 
 /** Keys carried from the server flight to the client's Finished. */
 interface ServerFlightKeys {
@@ -85,13 +93,41 @@ class ExpectClientHello implements HandshakeState {
       return startTls12Server(ctx, this.policy, message, hello);
     }
     const chosen = chooseParameters(ctx, this.policy, this.retry, hello);
-    if (!chosen.clientShare) return this.sendHelloRetryRequest(ctx, message, hello, chosen);
+    const psk = this.selectPsk(ctx, hello, message, chosen);
+    if (!chosen.clientShare && psk?.mode !== 'psk_ke') return this.sendHelloRetryRequest(ctx, message, hello, chosen);
     if (this.retry) ctx.transcript.add(message.raw);
     else {
       ctx.transcript.start(ctx.provider.hash(chosen.suite.hash));
       ctx.transcript.add(message.raw);
     }
-    return this.sendServerFlight(ctx, hello, chosen);
+    if (earlyDataAcceptable(hello, psk, chosen.suite, this.policy.settings.maxEarlyData ?? 0, this.retry !== undefined)) {
+      // Section 8.2: 0-RTT only for a ClientHello the anti-replay store has not seen; the caller answers.
+      const clientHelloHash = ctx.transcript.hash();
+      return new AwaitReplayDecision({ key: psk.binder, ttlMs: REPLAY_WINDOW_MS }, (c, fresh) =>
+        this.sendServerFlight(c, hello, chosen, psk, fresh ? clientHelloHash : undefined),
+      );
+    }
+    return this.sendServerFlight(ctx, hello, chosen, psk, undefined);
+  }
+
+  /** The offered session ticket that resumes this connection, if any (section 4.2.11); see psk.ts. */
+  private selectPsk(ctx: HandshakeContext, hello: ClientHello, message: HandshakeMessage, chosen: ChosenParameters): AcceptedPsk | undefined {
+    const s = this.policy.settings;
+    return acceptPsk(
+      {
+        provider: ctx.provider,
+        ring: s.ticketKeys,
+        modes: s.pskModes ?? DEFAULT_PSK_MODES,
+        now: ctx.now(),
+        suite: chosen.suite,
+        serverName: chosen.serverName,
+        alpnProtocol: chosen.alpn,
+        requireClientCertificate: s.clientAuthentication === 'require',
+        transcriptBefore: this.retry ? ctx.transcript : undefined,
+      },
+      hello,
+      message.raw,
+    );
   }
 
   /** sendHelloRetryRequest (section 4.1.4): ask for a share of our preferred group. */
@@ -126,20 +162,33 @@ class ExpectClientHello implements HandshakeState {
     return new ExpectClientHello(this.policy, { firstHello: hello, suite: chosen.suite, group: chosen.group, cookie, ccsSent });
   }
 
-  /** sendServerHello, sendServerParameters, sendServerCertificate, sendServerFinished (section 4). */
-  private sendServerFlight(ctx: HandshakeContext, hello: ClientHello, chosen: ChosenParameters): HandshakeState {
+  /** sendServerHello, sendServerParameters, sendServerCertificate, sendServerFinished (section 4); a resumption skips the certificate. */
+  private sendServerFlight(
+    ctx: HandshakeContext,
+    hello: ClientHello,
+    chosen: ChosenParameters,
+    psk: AcceptedPsk | undefined,
+    /** Transcript-Hash(ClientHello) when 0-RTT is accepted (the client early traffic secret is derived over it). */
+    acceptEarlyData: Uint8Array | undefined,
+  ): HandshakeState {
     const { suite, group } = chosen;
     const s = this.policy.settings;
     const serverRandom = ctx.random(32);
-    let response: { share: Uint8Array; sharedSecret: Uint8Array };
-    try {
-      response = ctx.provider.group(group)!.respond(chosen.clientShare!.keyExchange, ctx.random);
-    } catch (e) {
-      if (e instanceof KeyExchangeError) throw TLSAlertError.sent('illegal_parameter', `client key share is invalid: ${e.message}`);
-      throw e;
-    }
-    Object.assign(ctx.outcome, { suite, group, alpnProtocol: chosen.alpn, serverName: chosen.serverName, signatureScheme: chosen.scheme });
+    // psk_ke (section 4.2.9) has no (EC)DHE; its input to the key schedule is zeros.
+    const response = psk?.mode === 'psk_ke' ? undefined : respondToKeyShare(ctx, chosen);
+    Object.assign(ctx.outcome, {
+      suite,
+      group: response ? group : undefined,
+      alpnProtocol: chosen.alpn,
+      serverName: chosen.serverName,
+      signatureScheme: psk ? undefined : chosen.scheme,
+    });
+    if (psk) resumeClientIdentity(ctx, psk);
 
+    const extensions: Extension[] = [];
+    if (response) extensions.push({ type: ExtensionType.key_share, data: encodeServerKeyShare({ group: NamedGroup[group], keyExchange: response.share }) });
+    extensions.push({ type: ExtensionType.supported_versions, data: encodeSelectedVersion(TLS13) });
+    if (psk) extensions.push({ type: ExtensionType.pre_shared_key, data: encodeSelectedIdentity(psk.index) });
     const serverHello = frameHandshake(
       HandshakeType.server_hello,
       encodeServerHello({
@@ -147,27 +196,26 @@ class ExpectClientHello implements HandshakeState {
         legacySessionIdEcho: hello.legacySessionId,
         cipherSuite: suite.code,
         legacyCompressionMethod: 0,
-        extensions: [
-          { type: ExtensionType.key_share, data: encodeServerKeyShare({ group: NamedGroup[group], keyExchange: response.share }) },
-          { type: ExtensionType.supported_versions, data: encodeSelectedVersion(TLS13) },
-        ],
+        extensions,
       }),
     );
     ctx.transcript.add(serverHello.raw);
     ctx.send(serverHello);
     if (hello.legacySessionId.length > 0 && !this.retry?.ccsSent) ctx.sendChangeCipherSpec();
 
-    const schedule = new KeySchedule(ctx.provider, suite);
-    schedule.deriveHandshakeSecret(response.sharedSecret);
+    const schedule = psk?.schedule ?? new KeySchedule(ctx.provider, suite);
+    schedule.deriveHandshakeSecret(response?.sharedSecret ?? new Uint8Array(suite.hashLength));
     const hs = schedule.handshakeTrafficSecrets(ctx.transcript.hash());
     ctx.keylog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', hello.random, hs.client);
     ctx.keylog('SERVER_HANDSHAKE_TRAFFIC_SECRET', hello.random, hs.server);
     ctx.setWriteSecret(suite, hs.server);
 
-    this.sendEncryptedExtensions(ctx, hello, chosen);
-    const auth = s.clientAuthentication ?? 'none';
+    const earlyOffered = findExtension(hello.extensions, ExtensionType.early_data) !== undefined;
+    ctx.outcome.earlyData = earlyOffered ? (acceptEarlyData ? 'accepted' : 'rejected') : 'none';
+    this.sendEncryptedExtensions(ctx, hello, chosen, acceptEarlyData !== undefined);
+    const auth = psk ? 'none' : (s.clientAuthentication ?? 'none');
     if (auth !== 'none') this.sendCertificateRequest(ctx);
-    this.sendServerCertificate(ctx, chosen.scheme);
+    if (!psk) this.sendServerCertificate(ctx, chosen.scheme);
 
     const finished = frameHandshake(HandshakeType.finished, schedule.finishedVerifyData(hs.server, ctx.transcript.hash()));
     ctx.transcript.add(finished.raw);
@@ -181,9 +229,6 @@ class ExpectClientHello implements HandshakeState {
     ctx.setExporterSecret(suite, app.exporter);
     ctx.setWriteSecret(suite, app.server);
     ctx.enableApplicationWrites();
-    ctx.setReadSecret(suite, hs.client);
-    // Section 4.2.10: we do not accept 0-RTT, so records under the client's early keys are skipped.
-    if (findExtension(hello.extensions, ExtensionType.early_data)) ctx.skipEarlyData('undecryptable');
     const keys: ServerFlightKeys = {
       schedule,
       clientRandom: hello.random,
@@ -191,12 +236,26 @@ class ExpectClientHello implements HandshakeState {
       clientApplicationSecret: app.client,
       serverApplicationSecret: app.server,
     };
+    if (psk && acceptEarlyData) return this.readEarlyData(ctx, hello, psk, acceptEarlyData, keys);
+    ctx.setReadSecret(suite, hs.client);
+    // Section 4.2.10: we do not accept 0-RTT, so records under the client's early keys are skipped.
+    if (earlyOffered) ctx.skipEarlyData('undecryptable');
     return auth === 'none' ? new ExpectClientFinished(this.policy, keys) : new ExpectClientCertificate(this.policy, keys);
   }
 
-  /** EncryptedExtensions (section 4.3.1): ALPN, and an empty server_name when SNI was used. */
-  private sendEncryptedExtensions(ctx: HandshakeContext, hello: ClientHello, chosen: ChosenParameters): void {
+  /** 0-RTT accepted (section 4.2.10): read under client_early_traffic_secret until EndOfEarlyData. */
+  private readEarlyData(ctx: HandshakeContext, hello: ClientHello, psk: AcceptedPsk, clientHelloHash: Uint8Array, keys: ServerFlightKeys): HandshakeState {
+    const secret = psk.schedule.clientEarlyTrafficSecret(clientHelloHash);
+    ctx.keylog('CLIENT_EARLY_TRAFFIC_SECRET', hello.random, secret);
+    ctx.setReadSecret(psk.schedule.suite, secret);
+    ctx.acceptEarlyData(psk.contents.maxEarlyData);
+    return new ExpectEndOfEarlyData(this.policy, keys);
+  }
+
+  /** EncryptedExtensions (section 4.3.1): ALPN, an empty server_name when SNI was used, early_data when 0-RTT is accepted. */
+  private sendEncryptedExtensions(ctx: HandshakeContext, hello: ClientHello, chosen: ChosenParameters, earlyData: boolean): void {
     const ext: Extension[] = [];
+    if (earlyData) ext.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
     if (chosen.alpn) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([chosen.alpn]) });
     if (chosen.serverName !== undefined) ext.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
     const edit = this.policy.settings.editExtensions;
@@ -242,6 +301,21 @@ class ExpectClientHello implements HandshakeState {
     const verify = frameHandshake(HandshakeType.certificate_verify, encodeCertificateVerify({ scheme: SignatureScheme[scheme], signature }));
     ctx.transcript.add(verify.raw);
     ctx.send(verify);
+  }
+}
+
+/** Awaits EndOfEarlyData (section 4.5) while accepted 0-RTT data arrives; then the client's handshake keys. */
+class ExpectEndOfEarlyData implements HandshakeState {
+  readonly name = 'ExpectEndOfEarlyData';
+  constructor(private readonly policy: ServerPolicy, private readonly keys: ServerFlightKeys) {}
+
+  handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
+    expectType(message, HandshakeType.end_of_early_data, this.name);
+    if (message.body.length !== 0) throw TLSAlertError.sent('decode_error', 'EndOfEarlyData is not empty');
+    ctx.transcript.add(message.raw);
+    ctx.endEarlyData();
+    ctx.setReadSecret(this.keys.schedule.suite, this.keys.clientHandshakeSecret);
+    return new ExpectClientFinished(this.policy, this.keys);
   }
 }
 
@@ -298,7 +372,7 @@ class ExpectClientFinished implements HandshakeState {
     ctx.allowChangeCipherSpec(false);
     ctx.setReadSecret(suite, this.keys.clientApplicationSecret);
     const resumption = schedule.resumptionMasterSecret(ctx.transcript.hash());
-    this.sendNewSessionTickets(ctx);
+    this.sendNewSessionTickets(ctx, resumption);
     ctx.complete();
     return new TrafficState(
       'server',
@@ -311,20 +385,47 @@ class ExpectClientFinished implements HandshakeState {
     );
   }
 
-  /** NewSessionTicket (section 4.6.1). Tickets are opaque random labels until resumption lands, unless `issueTicket` makes them. */
-  private sendNewSessionTickets(ctx: HandshakeContext): void {
+  /** NewSessionTicket (section 4.6.1): `ticketCount` tickets sealed under the ticket keys (tickets.ts), or made by `issueTicket`. */
+  private sendNewSessionTickets(ctx: HandshakeContext, resumptionSecret: Uint8Array): void {
     const s = this.policy.settings;
-    const count = s.ticketCount ?? 1;
+    const count = s.ticketCount ?? DEFAULT_TICKET_COUNT;
+    const { schedule } = this.keys;
     for (let i = 0; i < count; i++) {
-      const ticket = s.issueTicket ? s.issueTicket(i) : randomTicket(ctx, i, s.ticketLifetimeSeconds ?? 7200);
-      ctx.send(frameHandshake(HandshakeType.new_session_ticket, encodeNewSessionTicket(ticket)));
+      const nonce = Uint8Array.of(i);
+      const ticket = s.issueTicket
+        ? s.issueTicket(i)
+        : s.ticketKeys &&
+          newSessionTicket({
+            provider: ctx.provider,
+            ring: s.ticketKeys,
+            random: ctx.random,
+            now: ctx.now(),
+            psk: schedule.resumptionPsk(resumptionSecret, nonce),
+            nonce,
+            suite: schedule.suite,
+            lifetimeSeconds: s.ticketLifetimeSeconds ?? DEFAULT_TICKET_LIFETIME_SECONDS,
+            maxEarlyData: s.maxEarlyData ?? 0,
+            serverName: ctx.outcome.serverName,
+            alpnProtocol: ctx.outcome.alpnProtocol,
+            peerCertificates: ctx.outcome.peerCertificates,
+          });
+      if (ticket) ctx.send(frameHandshake(HandshakeType.new_session_ticket, encodeNewSessionTicket(ticket)));
     }
   }
 }
 
-/** A ticket that names nothing yet: random age_add and ticket, a one-byte nonce. */
-function randomTicket(ctx: HandshakeContext, index: number, lifetime: number): NewSessionTicket {
-  const ageBytes = ctx.random(4);
-  const ageAdd = ((ageBytes[0]! << 24) >>> 0) + ((ageBytes[1]! << 16) | (ageBytes[2]! << 8) | ageBytes[3]!);
-  return { lifetime, ageAdd, nonce: Uint8Array.of(index), ticket: ctx.random(32), extensions: [] };
+/** The server's (EC)DHE answer to the client's key share; illegal_parameter for a bad share. */
+function respondToKeyShare(ctx: HandshakeContext, chosen: ChosenParameters): { share: Uint8Array; sharedSecret: Uint8Array } {
+  try {
+    return ctx.provider.group(chosen.group)!.respond(chosen.clientShare!.keyExchange, ctx.random);
+  } catch (e) {
+    if (e instanceof KeyExchangeError) throw TLSAlertError.sent('illegal_parameter', `client key share is invalid: ${e.message}`);
+    throw e;
+  }
+}
+
+/** A resumed connection's client identity is the one in the ticket (section 2.2): no Certificate is exchanged. */
+function resumeClientIdentity(ctx: HandshakeContext, psk: AcceptedPsk): void {
+  ctx.outcome.resumed = true;
+  ctx.outcome.peerCertificates = psk.contents.peerCertificates;
 }

@@ -12,6 +12,7 @@
 import {
   ConnectionClosedError,
   HandshakeTimeoutError,
+  CertificateVerificationError,
   TLSAlertError,
   TLSServiceError,
   TruncationError,
@@ -20,11 +21,13 @@ import { lingeringClose } from '../../src/raw/lingering-close.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT, type ClientConfiguration, type ServerConfiguration } from '../../src/configuration.js';
 import type { ByteSource, RawConnection } from '../../src/raw-connection.js';
 import type { NegotiatedParameters, TLSService } from '../../src/tls-service.js';
-import type { CryptoProvider, RandomSource } from './crypto/provider.js';
-import { nobleCryptoProvider } from './crypto/noble.js';
+import type { CryptoProvider, RandomSource } from '../../src/crypto/provider.js';
+import { nobleCryptoProvider } from '../../src/crypto/noble.js';
 import { TLSEngine } from './engine.js';
 import { clientEngineSettings, GROUP_DISPLAY_NAMES, serverEngineSettings } from './config.js';
 import type { ClientEngineSettings, ServerEngineSettings } from './settings.js';
+import { encodeSession } from './session.js';
+import { defaultReplayStore, type AntiReplayStore } from '../../src/anti-replay/store.js';
 
 /** The most bytes one raw read asks for. */
 export const READ_BUFFER_SIZE = 65536;
@@ -75,11 +78,25 @@ export class NobleTLSService implements TLSService {
 
   /** Runs a client handshake over `via`. */
   async negotiateAsClient(via: RawConnection, options: ClientConfiguration = {}): Promise<void> {
-    let settings = { ...clientEngineSettings(options, this.provider), ...this.injected() };
+    let settings = this.announceSessions({ ...clientEngineSettings(options, this.provider), ...this.injected() });
     if (this.options.editClientSettings) settings = this.options.editClientSettings(settings);
     this.begin(via);
     await this.withTimeout(options.handshakeTimeout, () => this.handshake(TLSEngine.client(settings), () => this.engine!.handshakeComplete));
+    this.sendEarlyDataRemainder(settings);
     this.scheduleFlush();
+  }
+
+  /**
+   * `earlyData` is always delivered: what 0-RTT carried (RFC 8446 section 2.3) is not sent
+   * again; the rest, or all of it when the server rejected or was not offered 0-RTT,
+   * follows as ordinary data with our Finished.
+   */
+  private sendEarlyDataRemainder(settings: ClientEngineSettings): void {
+    const data = settings.earlyData;
+    const engine = this.engine!;
+    if (!data || data.length === 0) return;
+    const carried = engine.outcome.earlyData === 'accepted' ? Math.min(data.length, settings.session?.maxEarlyData ?? 0) : 0;
+    if (carried < data.length) engine.writePlaintext(data.subarray(carried));
   }
 
   /** Runs a server handshake over `via`; it completes when the client's Finished is verified. */
@@ -87,8 +104,37 @@ export class NobleTLSService implements TLSService {
     let settings = { ...serverEngineSettings(options, this.provider), ...this.injected() };
     if (this.options.editServerSettings) settings = this.options.editServerSettings(settings);
     this.begin(via);
-    await this.withTimeout(options.handshakeTimeout, () => this.handshake(TLSEngine.server(settings), () => this.engine!.handshakeComplete));
+    this.replayStore = options.antiReplay ?? defaultReplayStore;
+    // With 0-RTT accepted the connection is usable at once (0.5-RTT); the client's Finished is read with the data.
+    const usable = () => this.engine!.handshakeComplete || this.engine!.outcome.earlyData === 'accepted';
+    await this.withTimeout(options.handshakeTimeout, () => this.handshake(TLSEngine.server(settings), usable));
     this.scheduleFlush();
+  }
+
+  private replayStore: AntiReplayStore = defaultReplayStore;
+
+  /** Answers the engine's anti-replay question (RFC 8446 section 8.2) from the store; a failing store means no 0-RTT. */
+  private async settleReplayCheck(engine: TLSEngine): Promise<void> {
+    const check = engine.replayCheck;
+    if (!check) return;
+    let fresh = false;
+    try {
+      fresh = await this.replayStore.recordFirstUse(check.key, check.ttlMs);
+    } catch {
+      fresh = false;
+    }
+    if (this.failure) throw this.failure;
+    engine.decideEarlyData(fresh);
+  }
+
+  /** Server: bytes of accepted 0-RTT data; the first this many bytes `receiveBytes` returns were early data (RFC 8470). */
+  get earlyDataReceived(): number {
+    return this.engine?.earlyDataReceived ?? 0;
+  }
+
+  /** True once both Finished messages are verified (false during a 0-RTT connection's first round trip). */
+  get handshakeConfirmed(): boolean {
+    return this.engine?.handshakeComplete ?? false;
   }
 
   private injected(): { random?: RandomSource; now?: () => number } {
@@ -131,6 +177,7 @@ export class NobleTLSService implements TLSService {
         if (this.failure) throw this.failure;
         if (bytes.length === 0) throw new ConnectionClosedError('the peer closed the connection during the handshake');
         this.feed(bytes);
+        await this.settleReplayCheck(engine);
         if (!engine.readOpen && !done()) throw new ConnectionClosedError('the peer sent close_notify during the handshake');
         // A flight goes out at once; what follows the handshake (the client's Finished,
         // the server's tickets) may leave with the first application write of this turn.
@@ -151,7 +198,7 @@ export class NobleTLSService implements TLSService {
   private async abort(e: unknown): Promise<void> {
     this.failure ??= e instanceof Error ? e : new TLSServiceError(String(e));
     const engine = this.engine;
-    if (engine?.hasOutgoing && e instanceof TLSAlertError && e.direction === 'sent') {
+    if (engine?.hasOutgoing && ((e instanceof TLSAlertError && e.direction === 'sent') || e instanceof CertificateVerificationError)) {
       try {
         await this.write(engine.takeOutgoing());
         // FIN behind the alert, then read and discard for a bounded time, so a peer still
@@ -200,7 +247,9 @@ export class NobleTLSService implements TLSService {
     this.outgoingHeld = true;
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
+    // setImmediate where it exists (Node); browsers and workers have only setTimeout.
+    const nextTurn = (globalThis as { setImmediate?: (run: () => void) => unknown }).setImmediate ?? setTimeout;
+    nextTurn(() => {
       this.flushScheduled = false;
       if (this.failure || this.released || this.closedByUs || !this.outgoingHeld || !this.engine?.hasOutgoing) return;
       this.flush().catch((e) => void this.abort(e));
@@ -341,7 +390,8 @@ export class NobleTLSService implements TLSService {
       alpnProtocol: o.alpnProtocol,
       servername: o.serverName,
       peerCertificates: o.peerCertificates,
-      resumed: false,
+      resumed: o.resumed,
+      ...(o.earlyData !== 'none' ? { earlyData: o.earlyData } : {}),
       cryptoProvider: this.provider.name,
     };
   }
@@ -349,6 +399,39 @@ export class NobleTLSService implements TLSService {
   /** The session tickets received so far (client role). */
   get tickets(): TLSEngine['tickets'] {
     return this.engine?.tickets ?? [];
+  }
+
+  // --- sessions (node:tls's getSession / 'session' / isSessionReused surface) ---
+
+  /** The newest session received, encoded for the `session` option (node:tls `getSession()`); undefined before a ticket arrives. */
+  getSession(): Uint8Array | undefined {
+    const newest = this.engine?.tickets.at(-1);
+    return newest ? encodeSession(newest) : undefined;
+  }
+
+  /** True when the handshake resumed a session (node:tls `isSessionReused()`). */
+  isSessionReused(): boolean {
+    return this.engine?.outcome.resumed ?? false;
+  }
+
+  /** Calls `listener` with each session ticket as it arrives, encoded (node:tls `'session'` event); returns an unsubscribe function. */
+  onSession(listener: (session: Uint8Array) => void): () => void {
+    this.sessionListeners.add(listener);
+    return () => this.sessionListeners.delete(listener);
+  }
+
+  private readonly sessionListeners = new Set<(session: Uint8Array) => void>();
+
+  /** Engine settings hook: each ticket goes to the session listeners. */
+  private announceSessions(settings: ClientEngineSettings): ClientEngineSettings {
+    return {
+      ...settings,
+      onTicket: (ticket) => {
+        if (this.sessionListeners.size === 0) return;
+        const encoded = encodeSession(ticket);
+        for (const listener of this.sessionListeners) listener(encoded);
+      },
+    };
   }
 
   /** Keying material exported from the session (RFC 8446 section 7.5), with node:tls's argument order. */

@@ -3,13 +3,16 @@
  * clock, the crypto provider and the peer verifier are injected, so a handshake can be
  * replayed byte for byte. `config.ts` builds these from node:tls-style configuration.
  */
-import type { CryptoProvider, NamedGroupName, PrivateKey, RandomSource, SignatureSchemeName } from './crypto/provider.js';
+import type { CryptoProvider, NamedGroupName, PrivateKey, RandomSource, SignatureSchemeName } from '../../src/crypto/provider.js';
 import type { Extension } from './codec/extensions.js';
 import type { NewSessionTicket } from './codec/handshake.js';
 import type { CipherSuite } from './suites.js';
 import type { PeerVerifier, ShapedMessage } from './handshake-context.js';
 import type { TLSVersion } from '../../src/configuration.js';
 import type { Tls12CipherSuite } from './tls12/suites.js';
+import type { PskModeName } from './psk.js';
+import type { ResumableSession } from './session.js';
+import type { TicketKeyRing } from '../../src/ticket-keys.js';
 
 /** Settings both roles share. */
 export interface CommonEngineSettings {
@@ -62,6 +65,14 @@ export interface ClientEngineSettings extends CommonEngineSettings {
   readonly verifyServer: PeerVerifier;
   /** Send a 32-byte legacy_session_id and a change_cipher_spec (RFC 8446 appendix D.4); default true. */
   readonly middleboxCompatibility?: boolean;
+  /** A session to resume (offered as a PSK when fresh and for this server name). */
+  readonly session?: ResumableSession;
+  /** PSK key exchange modes offered (section 4.2.9); default psk_dhe_ke only. */
+  readonly pskModes?: readonly PskModeName[];
+  /** Called with each session ticket as it arrives (after it is kept in `tickets`). */
+  readonly onTicket?: (session: ResumableSession) => void;
+  /** 0-RTT: application data sent with the ClientHello when the session allows it (section 2.3); see `outcome.earlyData`. */
+  readonly earlyData?: Uint8Array;
 }
 
 /** How a server treats client certificates. */
@@ -75,10 +86,16 @@ export interface ServerEngineSettings extends CommonEngineSettings {
   readonly clientAuthentication?: ClientAuthentication;
   /** Validates a client chain for clientAuth; required unless clientAuthentication is none. */
   readonly verifyClient?: PeerVerifier;
-  /** NewSessionTickets sent after the handshake; default 1. */
+  /** NewSessionTickets sent after the handshake; default 2 (as OpenSSL); 0 sends none. */
   readonly ticketCount?: number;
-  /** Makes the index-th NewSessionTicket (ticket encryption for resumption; known-answer tests); default random labels. */
+  /** The keys tickets are sealed and opened with; without them no tickets are sent and none resume. */
+  readonly ticketKeys?: TicketKeyRing;
+  /** Makes the index-th NewSessionTicket instead of sealing one (known-answer tests). */
   readonly issueTicket?: (index: number) => NewSessionTicket;
+  /** PSK key exchange modes accepted for resumption (section 4.2.9); default psk_dhe_ke only. */
+  readonly pskModes?: readonly PskModeName[];
+  /** 0-RTT: max_early_data_size announced in tickets and accepted on resumption; default 0 (off). */
+  readonly maxEarlyData?: number;
   /** Lifetime announced in tickets, seconds; default 7200. */
   readonly ticketLifetimeSeconds?: number;
   /** Put a cookie in HelloRetryRequest (and require it echoed); default false: over a stream transport the server keeps the first ClientHello itself. */

@@ -2,7 +2,7 @@
  * The three TLS 1.3 cipher suites this engine supports (RFC 8446 appendix B.4), each
  * with its hash and AEAD, and the signature schemes and groups it offers by default.
  */
-import type { AeadName, HashName, NamedGroupName, SignatureSchemeName } from './crypto/provider.js';
+import type { AeadName, HashName, NamedGroupName, SignatureSchemeName } from '../../src/crypto/provider.js';
 
 /** A TLS 1.3 cipher suite: an AEAD and the hash used with HKDF. */
 export interface CipherSuite {

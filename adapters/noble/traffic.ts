@@ -13,6 +13,7 @@ import {
   HandshakeType,
   type HandshakeMessage,
 } from './codec/handshake.js';
+import { decodeMaxEarlyData, ExtensionType, findExtension } from './codec/extensions.js';
 import type { HandshakeContext, HandshakeState } from './handshake-context.js';
 import type { KeySchedule } from './key-schedule.js';
 import type { CipherSuite } from './suites.js';
@@ -43,9 +44,10 @@ export class TrafficState implements HandshakeState {
     throw TLSAlertError.sent('unexpected_message', `${handshakeTypeName(message.type)} after the handshake`);
   }
 
-  /** NewSessionTicket (section 4.6.1): derive its PSK and keep it. */
+  /** NewSessionTicket (section 4.6.1): derive its PSK and keep it as a resumable session. */
   private readNewSessionTicket(ctx: HandshakeContext, message: HandshakeMessage): void {
     const nst = decodeNewSessionTicket(message.body);
+    const earlyData = findExtension(nst.extensions, ExtensionType.early_data);
     ctx.keepTicket({
       ticket: nst.ticket,
       psk: this.schedule.resumptionPsk(this.resumptionMasterSecret, nst.nonce),
@@ -54,6 +56,9 @@ export class TrafficState implements HandshakeState {
       receivedAt: ctx.now(),
       suite: this.suite,
       serverName: this.serverName,
+      alpnProtocol: ctx.outcome.alpnProtocol,
+      maxEarlyData: earlyData ? decodeMaxEarlyData(earlyData) : 0,
+      peerCertificates: ctx.outcome.peerCertificates,
     });
   }
 

@@ -10,12 +10,14 @@ import {
   TLSAlertError,
   TLSServiceError,
   type AlertName,
+  type CertificateRejectionReason,
 } from '../../src/errors.js';
 import { describe } from '../../src/raw/stream-reader.js';
 
-/** X.509 verification codes (as node:tls reports them) to our stable reasons. */
-const certificateReasons: Record<string, string> = {
+/** X.509 verification codes (as node:tls reports them) to the one reason vocabulary of src/errors.ts. */
+const certificateReasons: Readonly<Record<string, CertificateRejectionReason>> = {
   ERR_TLS_CERT_ALTNAME_INVALID: 'hostname_mismatch',
+  HOSTNAME_MISMATCH: 'hostname_mismatch',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unknown_issuer',
   UNABLE_TO_GET_ISSUER_CERT: 'unknown_issuer',
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknown_issuer',
@@ -24,15 +26,46 @@ const certificateReasons: Record<string, string> = {
   CERT_HAS_EXPIRED: 'expired',
   CERT_NOT_YET_VALID: 'not_yet_valid',
   CERT_SIGNATURE_FAILURE: 'bad_signature',
+  UNABLE_TO_DECRYPT_CERT_SIGNATURE: 'bad_signature',
   CERT_REVOKED: 'revoked',
-  INVALID_CA: 'invalid_ca',
-  INVALID_PURPOSE: 'invalid_purpose',
+  INVALID_CA: 'not_a_ca',
+  INVALID_PURPOSE: 'extended_key_usage',
   PATH_LENGTH_EXCEEDED: 'path_length_exceeded',
+  CERT_CHAIN_TOO_LONG: 'too_deep',
   CERT_UNTRUSTED: 'untrusted',
   CERT_REJECTED: 'rejected',
-  HOSTNAME_MISMATCH: 'hostname_mismatch',
-  UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: 'bad_certificate',
-  CERT_CHAIN_TOO_LONG: 'path_length_exceeded',
+  UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: 'unsupported_key',
+  UNABLE_TO_GET_CRL: 'crl_unavailable',
+  CRL_HAS_EXPIRED: 'crl_expired',
+  CRL_NOT_YET_VALID: 'crl_not_yet_valid',
+  CRL_SIGNATURE_FAILURE: 'crl_bad_signature',
+  UNABLE_TO_DECRYPT_CRL_SIGNATURE: 'crl_bad_signature',
+  ERROR_IN_CERT_NOT_BEFORE_FIELD: 'malformed',
+  ERROR_IN_CERT_NOT_AFTER_FIELD: 'malformed',
+  ERROR_IN_CRL_LAST_UPDATE_FIELD: 'crl_invalid',
+  ERROR_IN_CRL_NEXT_UPDATE_FIELD: 'crl_invalid',
+};
+
+/**
+ * OpenSSL verification failures node:tls reports as code UNSPECIFIED, told apart by
+ * OpenSSL's message; Node has no code for these, so neither do we.
+ */
+const unspecifiedReasons: readonly (readonly [RegExp, CertificateRejectionReason])[] = [
+  [/unhandled critical CRL extension/i, 'crl_invalid'],
+  [/unhandled critical extension/i, 'unknown_critical_extension'],
+  [/key usage does not include certificate signing/i, 'key_usage'],
+  [/key usage does not include CRL signing/i, 'crl_invalid'],
+  [/(permitted|excluded) subtree violation|name constraints/i, 'name_constraints'],
+  [/CA certificate key too weak|EE certificate key too weak|key too small/i, 'weak_key'],
+  [/authority key identifier|subject key identifier|basic constraints/i, 'invalid_extension'],
+];
+
+/** What to do about a failure, appended to OpenSSL's terse message. */
+const advice: Partial<Record<CertificateRejectionReason, string>> = {
+  unknown_issuer: 'add the issuing CA certificate to the `ca` option (or have the peer send its intermediate certificates)',
+  self_signed: 'to trust a self-signed certificate, add it (or its root) to the `ca` option',
+  crl_unavailable: "add the issuer's CRL to the crl option",
+  crl_expired: 'give a current CRL in the crl option',
 };
 
 /** OpenSSL reason codes for a peer's malformed or unexpected input, to the alert OpenSSL sends. */
@@ -70,15 +103,19 @@ const localAlerts: Record<string, AlertName> = {
 };
 
 /** A stable reason for a verification error code, or undefined when it is not one. */
-export function certificateReasonFor(code: string | undefined): string | undefined {
+export function certificateReasonFor(code: string | undefined): CertificateRejectionReason | undefined {
   return code === undefined ? undefined : certificateReasons[code];
 }
 
-/** A CertificateVerificationError for a node:tls verification error. */
+/** A CertificateVerificationError for a node:tls verification error, keeping Node's `code` (none for UNSPECIFIED). */
 export function certificateError(error: Error & { code?: string }): CertificateVerificationError {
-  const reason = certificateReasonFor(error.code) ?? 'invalid';
-  return new CertificateVerificationError(reason, `certificate verification failed (${reason}): ${error.message}`, {
+  const unspecified = error.code === 'UNSPECIFIED';
+  const reason =
+    (unspecified ? unspecifiedReasons.find(([pattern]) => pattern.test(error.message))?.[1] : certificateReasonFor(error.code)) ?? 'invalid';
+  const hint = advice[reason];
+  return new CertificateVerificationError(reason, `certificate verification failed (${reason}): ${error.message}${hint ? `: ${hint}` : ''}`, {
     cause: error,
+    ...(!unspecified && error.code !== undefined && { code: error.code }),
   });
 }
 
@@ -88,7 +125,7 @@ export function mapNodeTLSError(error: unknown): Error {
   if (!(error instanceof Error)) return new ConnectionClosedError(`TLS connection failed: ${String(error)}`);
   const code = (error as { code?: unknown }).code;
   const codeText = typeof code === 'string' ? code : '';
-  if (certificateReasons[codeText]) return certificateError(error as Error & { code: string });
+  if (Object.hasOwn(certificateReasons, codeText) || codeText === 'UNSPECIFIED') return certificateError(error as Error & { code: string });
 
   const received = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(.+)$/.exec(codeText);
   const number = /alert number (\d+)/.exec(error.message);

@@ -9,23 +9,26 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { certificateList, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
+import { certificateList, nameList, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
 import { ConfigurationError, ConnectionClosedError, TruncationError, alertForCertificateReason } from '../../src/errors.js';
 import { asIovec, type ByteSource, type RawConnection } from '../../src/raw-connection.js';
 import { StreamReader } from '../../src/raw/stream-reader.js';
 import { writeVectored } from '../../src/raw/stream-writer.js';
-import type { NegotiatedParameters, TLSService } from '../../src/tls-service.js';
+import type { NegotiatedParameters, SessionSource, TLSService } from '../../src/tls-service.js';
 import { parseKeylogLine, plaintextAlertRecord, protectedAlertRecord } from './abort-alert.js';
 import { certificateError, mapNodeTLSError } from './error-mapping.js';
 import { RawConnectionDuplex } from './raw-duplex.js';
+import { checkMaxDepth, crlForOpenSSL, depthFailure } from './verification.js';
 import { ContentCache } from '../../src/content-cache.js';
+import { checkTicketOptions, isNodeSession, nodeTicketKey, SocketSessions } from './sessions.js';
 
 /** OpenSSL group names to the names this library reports. */
 const groupNames: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
 
 /** A TLSService backed by node:tls (OpenSSL). */
-export class NodeTLSService implements TLSService {
+export class NodeTLSService implements TLSService, SessionSource {
   readonly backend = 'node-tls';
+  private readonly sessions = new SocketSessions();
   private socket: tls.TLSSocket | undefined;
   private duplex: RawConnectionDuplex | undefined;
   private reader: StreamReader | undefined;
@@ -52,9 +55,11 @@ export class NodeTLSService implements TLSService {
       // We verify ourselves (see abortIfUntrusted): node:tls would only close the socket.
       rejectUnauthorized: false,
       ALPNProtocols: options.ALPNProtocols ? [...options.ALPNProtocols] : undefined,
+      ...(isNodeSession(options.session) ? { session: Buffer.from(options.session) } : {}),
     } as tls.ConnectionOptions);
     this.socket = socket;
     this.lingerAfterErrors(socket, duplex);
+    this.sessions.watch(socket);
     const secrets = new Map<string, Uint8Array>();
     if (options.keylog || rejectUnauthorized) {
       socket.on('keylog', (line: Buffer) => {
@@ -66,7 +71,7 @@ export class NodeTLSService implements TLSService {
     }
     let decided = !rejectUnauthorized;
     const verify = (): void => {
-      if (!decided) decided = this.abortIfUntrusted(socket, duplex, verifyName, secrets);
+      if (!decided) decided = this.abortIfUntrusted(socket, duplex, verifyName, secrets, options.maxDepth, options.checkServerIdentity);
     };
     duplex.beforeWrite = verify;
     socket.prependListener('secureConnect', verify);
@@ -85,7 +90,8 @@ export class NodeTLSService implements TLSService {
     }
     let secureContext: tls.SecureContext;
     try {
-      secureContext = createContext(options);
+      checkTicketOptions(options);
+      secureContext = createContext(options, nodeTicketKey(options));
     } catch (error) {
       via.destroy?.();
       throw error;
@@ -106,12 +112,21 @@ export class NodeTLSService implements TLSService {
     await this.awaitHandshake(socket, 'secure');
     if (requestCert && rejectUnauthorized) {
       const failure = (socket as unknown as { _handle?: { verifyError(): Error | null } })._handle?.verifyError();
-      if (failure) {
+      const error = failure ? certificateError(failure) : depthFailure(socket, options.maxDepth);
+      if (error) {
         socket.destroy();
-        throw certificateError(failure);
+        throw error;
       }
     }
     this.settle(socket, undefined, false);
+  }
+
+  /** Keying material (RFC 5705; RFC 8446 section 7.5), as `tls.TLSSocket.exportKeyingMaterial`. */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
+    const socket = this.open('exportKeyingMaterial');
+    const exportMaterial = socket.exportKeyingMaterial as (length: number, label: string, context?: Buffer) => Buffer;
+    const material = exportMaterial.call(socket, length, label, context ? Buffer.from(context) : undefined);
+    return new Uint8Array(material.buffer, material.byteOffset, material.byteLength);
   }
 
   get negotiated(): NegotiatedParameters {
@@ -119,13 +134,29 @@ export class NodeTLSService implements TLSService {
     return this.parameters;
   }
 
+  /** The newest session node:tls announced (client), for the `session` option. */
+  getSession(): Uint8Array | undefined {
+    return this.sessions.getSession();
+  }
+
+  /** True when the handshake resumed a session. */
+  isSessionReused(): boolean {
+    return this.parameters?.resumed ?? false;
+  }
+
+  /** Calls `listener` with each session node:tls announces (client). */
+  onSession(listener: (session: Uint8Array) => void): () => void {
+    return this.sessions.onSession(listener);
+  }
+
   sendBytes(data: Uint8Array): Promise<void>;
   sendBytes(iovec: readonly Uint8Array[]): Promise<void>;
   sendBytes(data: ByteSource): Promise<void>;
   async sendBytes(data: ByteSource): Promise<void> {
     const socket = this.open('sendBytes');
+    if (this.writeShutdown) throw new ConnectionClosedError('node-tls: sendBytes after shutdownWrite');
     if (socket.destroyed || socket.writableEnded) {
-      throw this.reader?.error ?? new ConnectionClosedError(`node-tls: sendBytes after ${this.writeShutdown ? 'shutdownWrite' : 'the connection closed'}`);
+      throw this.reader?.error ?? new ConnectionClosedError('node-tls: the connection is closed');
     }
     await writeVectored(socket, asIovec(data), (error) => this.reader?.error ?? mapNodeTLSError(error));
   }
@@ -137,7 +168,15 @@ export class NodeTLSService implements TLSService {
 
   /** Write-only shutdown: close_notify, then the raw FIN; receiving goes on until the peer's close_notify. */
   shutdownWrite(): Promise<void> {
-    this.writeShutdown ??= Promise.resolve().then(() => endWrite(this.open('shutdownWrite')));
+    if (!this.writeShutdown) {
+      let socket: tls.TLSSocket;
+      try {
+        socket = this.open('shutdownWrite');
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      this.writeShutdown = endWrite(socket);
+    }
     return this.writeShutdown;
   }
 
@@ -227,13 +266,16 @@ export class NodeTLSService implements TLSService {
     duplex: RawConnectionDuplex,
     verifyName: string,
     secrets: ReadonlyMap<string, Uint8Array>,
+    maxDepth: number | undefined,
+    checkIdentity?: ClientConfiguration['checkServerIdentity'],
   ): boolean {
     const handle = (socket as unknown as { _handle?: { verifyError(): (Error & { code?: string }) | null } })._handle;
     const certificate = handle ? socket.getPeerCertificate(true) : undefined;
     if (!handle || !certificate?.raw) return false;
-    const failure = handle.verifyError() ?? tls.checkServerIdentity(verifyName, certificate);
-    if (!failure) return true;
-    const error = certificateError(failure as Error & { code?: string });
+    const failure = handle.verifyError() ?? checkedIdentity(verifyName, certificate, checkIdentity);
+    const tooDeep = failure ? undefined : depthFailure(socket, maxDepth);
+    if (!failure && !tooDeep) return true;
+    const error = tooDeep ?? certificateError(failure as Error & { code?: string });
     const alert = alertForCertificateReason(error.reason);
     let record: Uint8Array | undefined;
     if (socket.getProtocol() === 'TLSv1.3') {
@@ -302,6 +344,17 @@ function endWrite(socket: tls.TLSSocket): Promise<void> {
   });
 }
 
+/** The host-name check: the configured `checkServerIdentity` (given the leaf's DER) or node:tls's own. */
+function checkedIdentity(
+  hostname: string,
+  certificate: tls.PeerCertificate,
+  custom: ClientConfiguration['checkServerIdentity'],
+): Error | undefined {
+  if (!custom) return tls.checkServerIdentity(hostname, certificate);
+  const rejection = custom(hostname, new Uint8Array(certificate.raw));
+  return rejection ? Object.assign(new Error(rejection.message, { cause: rejection }), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }) : undefined;
+}
+
 /** The peer's chain as DER, leaf first, following issuers until a self-issued one. */
 function peerChain(socket: tls.TLSSocket): Uint8Array[] {
   const chain: Uint8Array[] = [];
@@ -318,15 +371,20 @@ function peerChain(socket: tls.TLSSocket): Uint8Array[] {
 /** SecureContexts by configuration content: building one costs milliseconds, so connections share it. */
 const contexts = new ContentCache<tls.SecureContext>();
 
-/** The (shared) SecureContext for our configuration; bad input becomes ConfigurationError. */
-function createContext(options: CommonConfiguration): tls.SecureContext {
-  const { ca, cert, key, minVersion, maxVersion, cipherSuites, groups } = options;
-  return contexts.get([certificateList(ca), certificateList(cert), key, minVersion, maxVersion, cipherSuites, groups], () =>
-    buildContext(options),
-  );
+/** The (shared) SecureContext for our configuration and ticket key; bad input becomes ConfigurationError. */
+function createContext(options: CommonConfiguration & { sessionTimeout?: number }, ticketKey?: Uint8Array): tls.SecureContext {
+  const { ca, cert, key, crl, minVersion, maxVersion, groups, ciphers, sessionTimeout } = options;
+  const cipherSuites = nameList(options.cipherSuites);
+  checkMaxDepth(options.maxDepth);
+  const parts = [certificateList(ca), certificateList(cert), key, certificateList(crl), minVersion, maxVersion, cipherSuites, groups, ciphers, sessionTimeout, ticketKey];
+  return contexts.get(parts, () => {
+    const context = buildContext(options);
+    if (ticketKey) (context as unknown as { context: { setTicketKeys(keys: Buffer): void } }).context.setTicketKeys(Buffer.from(ticketKey));
+    return context;
+  });
 }
 
-function buildContext(options: CommonConfiguration): tls.SecureContext {
+function buildContext(options: CommonConfiguration & { sessionTimeout?: number }): tls.SecureContext {
   const ca = certificateList(options.ca).map(toNodeInput);
   const cert = certificateList(options.cert).map(toNodeInput);
   try {
@@ -334,10 +392,12 @@ function buildContext(options: CommonConfiguration): tls.SecureContext {
       ca: ca.length > 0 ? ca : undefined,
       cert: cert.length > 0 ? cert : undefined,
       key: options.key === undefined ? undefined : toNodeInput(options.key),
+      crl: crlForOpenSSL(options.crl),
       minVersion: options.minVersion,
       maxVersion: options.maxVersion,
-      ciphers: options.cipherSuites ? cipherString(options.cipherSuites) : undefined,
+      ciphers: options.ciphers ?? (options.cipherSuites ? cipherString(nameList(options.cipherSuites)!) : undefined),
       ecdhCurve: options.groups?.join(':'),
+      sessionTimeout: (options as { sessionTimeout?: number }).sessionTimeout,
     } as tls.SecureContextOptions);
   } catch (error) {
     throw new ConfigurationError(`node-tls: invalid configuration: ${(error as Error).message}`, { cause: error });

@@ -1,13 +1,13 @@
 /**
  * Express on tlsservice: the app is plain express; only the server under it is ours, and
- * the DI container picks the TLS backend. After `npm run build`:
+ * `backend` picks the TLS backend (default noble). After `npm run build`:
  *   TLS_BACKEND=node-tls PORT=8443 node dist/docs/examples/express-server.js
  * TLS_CERT / TLS_KEY name PEM files (default: the test localhost certificate).
  */
 import express from 'express';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { createContainer, createServer } from 'tlsservice';
+import { createServer, type BackendName } from 'tlsservice';
 
 const fixtures = new URL('../../../test/fixtures/certs/', import.meta.url);
 const cert = readFileSync(process.env['TLS_CERT'] ?? new URL('localhost-ecdsa.pem', fixtures), 'utf8');
@@ -18,9 +18,8 @@ app.get('/', (request, response) => {
   response.json({ framework: 'express', secure: request.secure, httpVersion: request.httpVersion });
 });
 
-// The only tlsservice lines: a container for the backend, and our createServer for https's.
-const container = createContainer(process.env['TLS_BACKEND'] ?? 'node-tls');
-const server = createServer({ container, cert, key }, app);
+// The only tlsservice line: our createServer for https's, with node:https's options.
+const server = createServer({ backend: (process.env['TLS_BACKEND'] ?? 'noble') as BackendName, cert, key }, app);
 
 server.listen(Number(process.env['PORT'] ?? 8443), '127.0.0.1', () => {
   const { address, port } = server.address() as AddressInfo;

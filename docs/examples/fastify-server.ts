@@ -6,15 +6,15 @@
  */
 import Fastify from 'fastify';
 import { readFileSync } from 'node:fs';
-import { createContainer, createServer } from 'tlsservice';
+import { createServer, type BackendName } from 'tlsservice';
 
 const fixtures = new URL('../../../test/fixtures/certs/', import.meta.url);
 const cert = readFileSync(process.env['TLS_CERT'] ?? new URL('localhost-ecdsa.pem', fixtures), 'utf8');
 const key = readFileSync(process.env['TLS_KEY'] ?? new URL('localhost-ecdsa.key.pem', fixtures), 'utf8');
-const container = createContainer(process.env['TLS_BACKEND'] ?? 'node-tls');
+const backend = (process.env['TLS_BACKEND'] ?? 'noble') as BackendName;
 
 const fastify = Fastify({
-  serverFactory: (handler) => createServer({ container, cert, key, allowHTTP2: true }, handler),
+  serverFactory: (handler) => createServer({ backend, cert, key, allowHTTP2: true }, handler),
 });
 fastify.get('/', async (request) => ({
   framework: 'fastify',

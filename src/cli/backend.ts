@@ -2,11 +2,11 @@
  * Turns CLI options into what the library needs: PEM files read from disk, the
  * configuration objects, and a container for the chosen backend.
  */
-import { readFileSync } from 'node:fs';
+import { appendFileSync, openSync, readFileSync } from 'node:fs';
 import type { Container } from 'inversify';
 import type { ClientConfiguration, CommonConfiguration, ServerConfiguration, TLSVersion } from '../configuration.js';
 import { ConfigurationError } from '../errors.js';
-import { createContainer } from '../di/container.js';
+import { createContainer, type BackendName, type CryptoProviderName } from '../di/container.js';
 import { list } from './args.js';
 
 /** Raw option values both commands share. */
@@ -66,8 +66,18 @@ export function commonConfiguration(values: CommonValues): CommonConfiguration {
   return configuration;
 }
 
+/** Key-log files this process has opened (each created with mode 0600 and announced once on stderr). */
+const keyLogs = new Map<string, number>();
+
+/** Appends one NSS key-log line to `file`: created readable by its owner only, since it holds session secrets. */
 function appendKeyLog(file: string, line: string): void {
-  void import('node:fs').then(({ appendFileSync }) => appendFileSync(file, line.endsWith('\n') ? line : `${line}\n`));
+  let fd = keyLogs.get(file);
+  if (fd === undefined) {
+    fd = openSync(file, 'a', 0o600);
+    keyLogs.set(file, fd);
+    console.error(`tlsservice: writing TLS session secrets to ${file} (SSLKEYLOGFILE; mode 0600): anyone with it can decrypt these connections`);
+  }
+  appendFileSync(fd, line.endsWith('\n') ? line : `${line}\n`);
 }
 
 /** The container for `--backend` (and `--crypto` for the noble engine). */
@@ -75,7 +85,8 @@ export function containerFor(
   values: CommonValues,
   roles: { client?: ClientConfiguration; server?: ServerConfiguration },
 ): Container {
-  const backend = typeof values.backend === 'string' ? values.backend : 'node-tls';
-  const crypto = typeof values.crypto === 'string' ? values.crypto : undefined;
+  // Names are checked by moduleFor (ConfigurationError listing the known ones).
+  const backend = (typeof values.backend === 'string' ? values.backend : 'node-tls') as BackendName;
+  const crypto = (typeof values.crypto === 'string' ? values.crypto : undefined) as CryptoProviderName | undefined;
   return createContainer(backend, { ...roles, ...(crypto ? { crypto } : {}) });
 }

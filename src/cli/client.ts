@@ -14,6 +14,7 @@ import type { RawConnection } from '../raw-connection.js';
 import { clientOptions, hostAndPort, parse, usage } from './args.js';
 import { commonConfiguration, containerFor } from './backend.js';
 import { describeChain, describeParameters } from './describe.js';
+import { clientResumption, saveSessions } from './resumption.js';
 
 /** Runs `tlsservice client ...`; resolves with the exit code when the connection ends. */
 export async function runClient(argv: string[]): Promise<number> {
@@ -28,12 +29,14 @@ export async function runClient(argv: string[]): Promise<number> {
   const servername = values.servername ?? host;
   if (servername) configuration.servername = servername;
   if (values.insecure) configuration.rejectUnauthorized = false;
+  Object.assign(configuration, clientResumption(values));
   const container = containerFor(values, { client: configuration });
 
   const tcp = await connectTCP({ host, port });
   const raw: RawConnection = values.trace ? new CountingRawConnection(tcp) : tcp;
   try {
     const connection = await Connection.toServer(raw, { service: serviceFrom(container), ...configuration });
+    saveSessions(values['sess-out'], connection.sessions);
     console.error(['connected', ...describeParameters(connection.negotiated), ...describeChain(connection.negotiated.peerCertificates)].join('\n'));
     console.error('---');
     try {

@@ -16,6 +16,7 @@ export function describeParameters(p: NegotiatedParameters): string[] {
     `server name:  ${p.servername ?? '-'}`,
     `resumed:      ${p.resumed ? 'yes' : 'no'}`,
   ];
+  if (p.earlyData) lines.push(`early data:   ${p.earlyData}`);
   return lines;
 }
 

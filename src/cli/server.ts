@@ -13,6 +13,8 @@ import type { RawConnection } from '../raw-connection.js';
 import { serverOptions, parse, usage } from './args.js';
 import { commonConfiguration, containerFor } from './backend.js';
 import { describeParameters } from './describe.js';
+import { serverResumption } from './resumption.js';
+import { isWorker, keysFromPrimary, leaveCluster, reportListening, runPrimary, workerCount } from './workers.js';
 
 /** Runs `tlsservice server ...`; resolves when the server is closed (SIGINT/SIGTERM). */
 export async function runServer(argv: string[]): Promise<number> {
@@ -29,6 +31,10 @@ export async function runServer(argv: string[]): Promise<number> {
   if (values.backend !== 'plaintext' && (!configuration.cert || !configuration.key)) {
     throw new ConfigurationError('a TLS server needs --cert and --key');
   }
+  const workers = workerCount(values.workers);
+  if (workers !== undefined && !isWorker()) return runPrimary(workers, values['ticket-keys'] !== undefined);
+  const sharedKeys = isWorker() ? await keysFromPrimary() : undefined;
+  Object.assign(configuration, await serverResumption(values, sharedKeys));
   if (values.www) {
     const { serveWWW } = await import('./www-http.js');
     return serveWWW(values, configuration, { host: values.host!, port });
@@ -44,8 +50,9 @@ export async function runServer(argv: string[]): Promise<number> {
     onError: (error, peer) => console.error(`[${peer ?? 'peer'}] ${error.name}: ${error.message}`),
   });
   const address = listener.address();
-  console.log(`listening on ${address.address}:${address.port} (backend ${values.backend})`);
+  reportListening(`listening on ${address.address}:${address.port} (backend ${values.backend})`);
   await closeOnSignal(() => listener.close());
+  leaveCluster();
   return 0;
 }
 
@@ -60,7 +67,8 @@ function milliseconds(option: string, value: string): number {
 async function echo(connection: Connection): Promise<void> {
   const raw = connection.rawConnection;
   const peer = raw.remoteAddress ?? 'peer';
-  console.log(`[${peer}] accepted\n  ${describeParameters(connection.negotiated).join('\n  ')}`);
+  const by = isWorker() ? ` by worker ${process.pid}` : '';
+  console.log(`[${peer}] accepted${by}\n  ${describeParameters(connection.negotiated).join('\n  ')}`);
   try {
     for (;;) {
       const bytes = await connection.receiveBytes(64 * 1024);

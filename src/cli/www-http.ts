@@ -9,6 +9,7 @@ import { createServer } from '../http/server.js';
 import { containerFor, type CommonValues } from './backend.js';
 import { closeOnSignal } from './server.js';
 import { wwwPage } from './www.js';
+import { leaveCluster, reportListening } from './workers.js';
 
 /** Serves the `--www` page until SIGINT/SIGTERM. */
 export async function serveWWW(values: CommonValues, configuration: ServerConfiguration, at: { host: string; port: number }): Promise<number> {
@@ -25,7 +26,8 @@ export async function serveWWW(values: CommonValues, configuration: ServerConfig
     server.listen(at.port, at.host, () => resolve());
   });
   const address = server.address() as { address: string; port: number };
-  console.log(`serving --www on ${address.address}:${address.port} (backend ${String(values.backend)}, HTTP/1.1 and h2)`);
+  reportListening(`serving --www on ${address.address}:${address.port} (backend ${String(values.backend)}, HTTP/1.1 and h2)`);
   await closeOnSignal(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  leaveCluster();
   return 0;
 }

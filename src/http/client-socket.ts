@@ -10,6 +10,8 @@ import { serviceFrom } from '../di/container.js';
 import { connectTCP } from '../raw/tcp.js';
 import { endpointsOf, socketView, type SocketView } from './socket-view.js';
 import { servernameFor } from './tls-options.js';
+import type { SessionCache } from './session-cache.js';
+import { authorizationOf } from '../node-api/authorization.js';
 
 /** Where to connect and what to ask for. */
 export interface ClientTarget {
@@ -21,22 +23,43 @@ export interface ClientTarget {
   readonly servername?: string | undefined;
 }
 
-/** Connects, negotiates as a client and returns the Duplex dressed as a TLS socket. */
+/**
+ * Connects, negotiates as a client and returns the Duplex dressed as a TLS socket. With
+ * a `sessions` cache it offers a cached session for this origin (each used once) and
+ * keeps the tickets the new connection receives.
+ */
 export async function openClientSocket(
   target: ClientTarget,
   container: Container,
   configuration: ClientConfiguration,
+  sessions?: SessionCache,
 ): Promise<SocketView> {
   const host = target.host.startsWith('[') && target.host.endsWith(']') ? target.host.slice(1, -1) : target.host;
   const servername = target.servername || configuration.servername || servernameFor(host);
+  const key = { host, port: target.port, servername, ALPNProtocols: configuration.ALPNProtocols };
+  const session = configuration.session ?? sessions?.take(key);
   const raw = await connectTCP({ host, port: target.port });
   try {
     const connection = await Connection.toServer(raw, {
       service: serviceFrom(container),
       ...configuration,
       ...(servername ? { servername } : {}),
+      ...(session ? { session } : {}),
     });
-    return socketView(connection.toStream(), connection.negotiated, endpointsOf(raw));
+    const source = connection.sessions;
+    if (sessions) source.onSession((s) => sessions.put(key, s));
+    return socketView(connection.toStream(), connection.negotiated, endpointsOf(raw), {
+      isServer: false,
+      authorization: authorizationOf({
+        peerCertificates: connection.negotiated.peerCertificates,
+        enforced: configuration.rejectUnauthorized !== false,
+        ca: configuration.ca,
+        purpose: 'serverAuth',
+        hostname: servername,
+      }),
+      exportKeyingMaterial: connection.tlsService.exportKeyingMaterial?.bind(connection.tlsService),
+      sessions: source,
+    });
   } catch (error) {
     raw.destroy();
     throw error;

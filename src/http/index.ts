@@ -6,7 +6,9 @@
 export { createServer, TLSServiceServer, type TLSServiceServerOptions } from './server.js';
 export { TLSServiceAgent, type TLSServiceAgentOptions } from './agent.js';
 export { connectHTTP2, type HTTP2ConnectOptions } from './http2-client.js';
-export { undiciConnector, type UndiciConnectorOptions } from './undici-connector.js';
+export { undiciConnector, type UndiciConnectorOptions, type UndiciConnector, type UndiciConnectTarget } from './undici-connector.js';
 export { openClientSocket, type ClientTarget } from './client-socket.js';
-export { socketView, endpointsOf, type SocketView, type SocketProperties, type ConnectionEndpoints } from './socket-view.js';
+export { socketView, endpointsOf, type SocketView, type SocketProperties, type SocketTLSDetails, type ConnectionEndpoints } from './socket-view.js';
 export type { ContainerOption } from './tls-options.js';
+export { isEarlyDataRequest, IDEMPOTENT_METHODS } from './early-data.js';
+export { SessionCache, DEFAULT_MAX_CACHED_SESSIONS, MAX_SESSIONS_PER_ORIGIN, type SessionKey } from './session-cache.js';

@@ -4,9 +4,9 @@
  * `http.Server`), or to an inner `http2` server when ALPN picked `h2`. Works as the
  * server under express (`createServer(options, app)`) and fastify (`serverFactory`).
  */
-import http from 'node:http';
-import http2 from 'node:http2';
-import type net from 'node:net';
+import * as http from 'node:http';
+import * as http2 from 'node:http2';
+import type * as net from 'node:net';
 import type { Container } from 'inversify';
 import type { ServerConfiguration } from '../configuration.js';
 import type { RawConnection } from '../raw-connection.js';
@@ -15,10 +15,15 @@ import { serviceFrom } from '../di/container.js';
 import { Listener } from '../listener.js';
 import { endpointsOf, socketView, type SocketView } from './socket-view.js';
 import { guardWritesDuringShutdown } from './http2-stream-guard.js';
-import { serverConfigurationFrom, type ContainerOption } from './tls-options.js';
+import { backendOf, containerFrom, serverConfigurationFrom } from './tls-options.js';
+import type { NodeServerOptions, NodeTLSOptions } from '../node-api/options.js';
+import { ServerContextService } from '../node-api/context-service.js';
+import { acceptedSocketDetails, containerHasIdentity, keylogHook } from '../node-api/server-parts.js';
+import { failedHandshakeSocket } from '../node-api/tls-socket.js';
+import { screenEarlyRequest, trackEarlyData } from './early-data.js';
 
-/** Options of createServer: TLS server options, node:http server options, and the container. */
-export interface TLSServiceServerOptions extends ServerConfiguration, http.ServerOptions, ContainerOption {
+/** Options of createServer: node:https's options (node:tls names, node:http server options), the backend, and HTTP/2. */
+export interface TLSServiceServerOptions extends NodeServerOptions, http.ServerOptions {
   /** Offer HTTP/2 by ALPN (`['h2', 'http/1.1']`), falling back to HTTP/1.1 on the same port. Default false. */
   readonly allowHTTP2?: boolean;
   /** Options for the inner HTTP/2 server (settings, maxSessionMemory, ...). */
@@ -30,8 +35,13 @@ export class TLSServiceServer extends http.Server {
   /** The HTTP/2 server the `h2` connections go to (its requests are re-emitted here as 'request'). */
   readonly http2Server: http2.Http2Server;
   private readonly container: Container;
-  private readonly configuration: ServerConfiguration;
+  private readonly backendName: string;
+  private readonly nodeOptions: TLSServiceServerOptions;
+  private readonly offeredProtocols: string[];
+  private configuration: ServerConfiguration;
   private listener: Listener | undefined;
+  /** Raw connections still negotiating, by peer address: 'tlsClientError' hands a failed one out as a socket. */
+  private readonly negotiating = new Map<string, RawConnection>();
   /** idle → opening → listening → draining (close() called; waiting for connections) → idle. */
   private state: 'idle' | 'opening' | 'listening' | 'draining' = 'idle';
   private listenerClosed = true;
@@ -41,13 +51,19 @@ export class TLSServiceServer extends http.Server {
   /** The socket being handed to http2 right now (its 'session' event fires synchronously). */
   private arrivingHTTP2Socket: SocketView | undefined;
 
-  constructor(options: TLSServiceServerOptions, handler?: http.RequestListener) {
+  constructor(options: TLSServiceServerOptions = {}, handler?: http.RequestListener) {
     super(options, handler);
-    this.container = options.container;
+    this.container = containerFrom(options);
+    this.backendName = backendOf(options);
+    this.nodeOptions = options;
     // net.Server's `listening` reads its own handle; ours is the Listener (true between 'listening' and close()).
     Object.defineProperty(this, 'listening', { get: () => this.state === 'listening', configurable: true });
-    const offered = options.allowHTTP2 ? ['h2', 'http/1.1'] : ['http/1.1'];
-    this.configuration = { ALPNProtocols: offered, ...serverConfigurationFrom(options.container, options) };
+    this.offeredProtocols = options.allowHTTP2 ? ['h2', 'http/1.1'] : ['http/1.1'];
+    // Checked now, as https.createServer throws at once for bad credentials.
+    this.configuration = {
+      ALPNProtocols: this.offeredProtocols,
+      ...serverConfigurationFrom(options, !containerHasIdentity(this.container)),
+    };
     this.http2Server = http2.createServer(options.http2 ?? {});
     this.http2Server.on('request', (request, response) => this.emit('request', request, response));
     this.http2Server.on('session', (session) => {
@@ -79,12 +95,30 @@ export class TLSServiceServer extends http.Server {
     this.state = 'opening';
     this.listenerClosed = false;
     Listener.listen({
-      host,
+      // As net.Server: no host means every interface.
+      host: host ?? null,
       port,
-      createService: () => serviceFrom(this.container),
+      createService: () =>
+        new ServerContextService(serviceFrom(this.container), {
+          backend: this.backendName,
+          current: () => this.configuration,
+          SNICallback: this.nodeOptions.SNICallback,
+          perConnection: (via) => keylogHook(this, this.configuration, via),
+        }),
       configuration: this.configuration,
-      onConnection: (connection) => this.serveConnection(connection),
-      onError: (error, remoteAddress) => this.emit('tlsClientError', error, peerOf(remoteAddress)),
+      wrapRaw: (raw) => {
+        if (raw.remoteAddress !== undefined) this.negotiating.set(raw.remoteAddress, raw);
+        return raw;
+      },
+      onConnection: (connection) => {
+        this.forget(connection.rawConnection.remoteAddress);
+        this.serveConnection(connection);
+      },
+      onError: (error, remoteAddress) => {
+        const raw = remoteAddress === undefined ? undefined : this.negotiating.get(remoteAddress);
+        this.forget(remoteAddress);
+        this.emit('tlsClientError', error, failedHandshakeSocket(raw, error));
+      },
     }).then(
       (listener) => {
         this.listener = listener;
@@ -105,9 +139,29 @@ export class TLSServiceServer extends http.Server {
     return this;
   }
 
+  /**
+   * Replaces the credentials (key, cert, pfx, passphrase, ca, ciphers, ...) new connections
+   * negotiate with, as `tls.Server.setSecureContext`; connections already open keep theirs.
+   * Checked at once (ConfigurationError).
+   */
+  setSecureContext(options: NodeTLSOptions): void {
+    const { container, backend, crypto } = this.nodeOptions;
+    const merged = {
+      ...this.nodeOptions, key: undefined, cert: undefined, pfx: undefined, passphrase: undefined, ca: undefined,
+      ...options, container, backend, crypto,
+    };
+    this.configuration = { ALPNProtocols: this.offeredProtocols, ...serverConfigurationFrom(merged, !containerHasIdentity(this.container)) };
+  }
+
+  private forget(remoteAddress: string | undefined): void {
+    if (remoteAddress !== undefined) this.negotiating.delete(remoteAddress);
+  }
+
   /** Hands a negotiated Connection to HTTP/1.1 or HTTP/2 (by its ALPN protocol); for servers that accept by other means. */
   serveConnection(connection: Connection): SocketView {
-    const socket = socketView(connection.toStream(), connection.negotiated, endpointsOf(connection.rawConnection));
+    const details = acceptedSocketDetails(connection, this.configuration);
+    const socket = socketView(connection.toStream(), connection.negotiated, endpointsOf(connection.rawConnection), details);
+    if (connection.negotiated.earlyData === 'accepted') trackEarlyData(socket, connection.tlsService);
     this.sockets.add(socket);
     socket.once('close', () => {
       this.sockets.delete(socket);
@@ -126,6 +180,12 @@ export class TLSServiceServer extends http.Server {
       if (this.state === 'draining') endWhenIdle(socket);
     }
     return socket;
+  }
+
+  /** RFC 8470: a request from 0-RTT data with a method that is not idempotent is answered 425 here and never reaches 'request' listeners. */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'request' && screenEarlyRequest(args[0] as http.IncomingMessage, args[1] as http.ServerResponse)) return true;
+    return super.emit(event as string, ...args);
   }
 
   /** `{ address, family, port }` the Listener is bound to, or null when not listening. */
@@ -201,14 +261,14 @@ export class TLSServiceServer extends http.Server {
 }
 
 /** Creates a TLSServiceServer, like `https.createServer(options, handler)`. */
-export function createServer(options: TLSServiceServerOptions, handler?: http.RequestListener): TLSServiceServer {
-  return new TLSServiceServer(options, handler);
-}
-
-/** The peer of a failed handshake, in the shape of the socket node:tls passes to 'tlsClientError'. */
-function peerOf(remoteAddress: string | undefined): { remoteAddress: string | undefined; remotePort: number | undefined } {
-  const { remoteAddress: address, remotePort } = endpointsOf({ remoteAddress } as RawConnection);
-  return { remoteAddress: address, remotePort };
+export function createServer(options?: TLSServiceServerOptions, handler?: http.RequestListener): TLSServiceServer;
+export function createServer(handler?: http.RequestListener): TLSServiceServer;
+export function createServer(
+  options?: TLSServiceServerOptions | http.RequestListener,
+  handler?: http.RequestListener,
+): TLSServiceServer {
+  if (typeof options === 'function') return new TLSServiceServer({}, options);
+  return new TLSServiceServer(options ?? {}, handler);
 }
 
 /** The response a HTTP/1.1 socket is writing, if any (node:http's own field). */

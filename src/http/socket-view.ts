@@ -1,13 +1,19 @@
 /**
  * `socketView`: dresses a negotiated Connection's Duplex as the `net.Socket`/`TLSSocket`
  * that node:http, node:http2 and undici expect (addresses, `encrypted`, `alpnProtocol`,
- * idle `setTimeout`, `setNoDelay`, `setKeepAlive`, `ref`/`unref`, `destroySoon`).
- * Used by every HTTP plug-in in this folder, on both the server and the client side.
+ * idle `setTimeout`, `setNoDelay`, `setKeepAlive`, `ref`/`unref`, `destroySoon`) and as
+ * much of `tls.TLSSocket` as applications read (`authorized`, `getPeerCertificate`,
+ * `getCipher`, `getEphemeralKeyInfo`, `exportKeyingMaterial`, ...).
+ * Used by every HTTP plug-in in this folder and by `connect`, on both sides.
  */
-import net from 'node:net';
+import { X509Certificate } from 'node:crypto';
+import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
+import type * as tls from 'node:tls';
+import type { Authorization } from '../node-api/authorization.js';
+import { peerCertificateObject } from '../node-api/peer-certificate.js';
 import type { RawConnection } from '../raw-connection.js';
-import type { NegotiatedParameters } from '../tls-service.js';
+import type { NegotiatedParameters, SessionSource } from '../tls-service.js';
 
 /** Where a connection runs: the TCP socket underneath (when there is one) and the peer. */
 export interface ConnectionEndpoints {
@@ -61,12 +67,34 @@ export interface SocketProperties {
   destroySoon(): void;
   /** Marks activity now, restarting the idle timer (net.Socket's internal name; node:http calls it). */
   _unrefTimer(): void;
-  /** The peer's certificate in the shape `tls.TLSSocket.getPeerCertificate()` returns, or an empty object. */
-  getPeerCertificate(): { raw?: Buffer };
+  /** True when the peer's certificate was verified against the trust anchors (as `tls.TLSSocket.authorized`). */
+  readonly authorized: boolean;
+  /** Why the peer is not authorized (an Error with node:tls's `code`), or null. */
+  readonly authorizationError: (Error & { code?: string }) | null;
+  /** The peer's certificate in node:tls's object shape with linked `issuerCertificate`s (`{}` without one, as node:tls). */
+  getPeerCertificate(detailed: true): tls.DetailedPeerCertificate;
+  /** The peer's certificate in node:tls's object shape (`{}` without one, as node:tls). */
+  getPeerCertificate(detailed?: false): tls.PeerCertificate;
+  /** The peer's certificate in node:tls's object shape (`detailed`: linked `issuerCertificate`s). */
+  getPeerCertificate(detailed?: boolean): tls.PeerCertificate | tls.DetailedPeerCertificate;
+  /** The peer's leaf as a node:crypto X509Certificate, or undefined. */
+  getPeerX509Certificate(): X509Certificate | undefined;
   /** The protocol version (`TLSv1.3`), or null when not encrypted. */
   getProtocol(): string | null;
+  /** `{ name, standardName, version }` of the agreed cipher suite (as `tls.TLSSocket.getCipher()`). */
+  getCipher(): tls.CipherNameAndProtocol;
+  /** The client's view of the key exchange (`{ type, name, size }`); `{}` on a server, null when not encrypted. */
+  getEphemeralKeyInfo(): tls.EphemeralKeyInfo | Record<string, never> | null;
+  /** Keying material (RFC 5705; RFC 8446 section 7.5), as `tls.TLSSocket.exportKeyingMaterial`. */
+  exportKeyingMaterial(length: number, label: string, context?: Buffer): Buffer;
+  /** True when the session was resumed. */
+  isSessionReused(): boolean;
   /** `{ address, family, port }` of our end. */
   address(): net.AddressInfo | Record<string, never>;
+  /** The newest session received, for the `session` option (as `tls.TLSSocket.getSession()`). */
+  getSession(): Buffer | undefined;
+  /** True when the connection resumed a session (as `tls.TLSSocket.isSessionReused()`). */
+  isSessionReused(): boolean;
 }
 
 /** A Duplex that node:http, node:http2 and undici accept as their socket. */
@@ -110,8 +138,36 @@ function tcpSocketUnder(raw: unknown): net.Socket | undefined {
   return undefined;
 }
 
+/** TLS facts a socket view reports beyond NegotiatedParameters. */
+export interface SocketTLSDetails {
+  /** True on the accepting side. */
+  readonly isServer?: boolean;
+  /** The verdict on the peer (default: authorized when a peer certificate is present). */
+  readonly authorization?: Authorization;
+  /** Exports keying material from the session. */
+  readonly exportKeyingMaterial?: ((length: number, label: string, context?: Uint8Array) => Uint8Array) | undefined;
+  /** Trust anchors the detailed peer certificate chain ends in. */
+  readonly ca?: readonly (string | Uint8Array)[] | undefined;
+  /** Where sessions come from: makes the view emit `'session'` (a Buffer) per ticket and answer getSession(). */
+  readonly sessions?: SessionSource | undefined;
+}
+
+/** `getEphemeralKeyInfo()` values of the groups we negotiate, as OpenSSL reports them. */
+const EPHEMERAL_KEYS: Readonly<Record<string, tls.EphemeralKeyInfo>> = {
+  X25519: { type: 'ECDH', name: 'X25519', size: 253 },
+  'P-256': { type: 'ECDH', name: 'prime256v1', size: 256 },
+  'P-384': { type: 'ECDH', name: 'secp384r1', size: 384 },
+  'P-521': { type: 'ECDH', name: 'secp521r1', size: 521 },
+  X25519MLKEM768: { type: 'KEM', name: 'X25519MLKEM768', size: 9984 } as tls.EphemeralKeyInfo,
+};
+
 /** Adds the socket-shaped surface to `stream` in place and returns it. */
-export function socketView(stream: Duplex, negotiated: NegotiatedParameters, endpoints: ConnectionEndpoints): SocketView {
+export function socketView(
+  stream: Duplex,
+  negotiated: NegotiatedParameters,
+  endpoints: ConnectionEndpoints,
+  details: SocketTLSDetails = {},
+): SocketView {
   const view = stream as SocketView;
   const { tcp } = endpoints;
   let timeoutMs = 0;
@@ -138,10 +194,21 @@ export function socketView(stream: Duplex, negotiated: NegotiatedParameters, end
     return (write as (...a: unknown[]) => boolean).apply(this, args);
   } as Duplex['write'];
   stream.once('close', stopTimer);
+  const sessions = details.sessions;
+  if (sessions) {
+    const stop = sessions.onSession((session) => view.emit('session', Buffer.from(session)));
+    stream.once('close', stop);
+  }
 
   const encrypted = negotiated.protocol !== 'none';
+  const authorization = details.authorization ?? {
+    authorized: encrypted && negotiated.peerCertificates.length > 0,
+    authorizationError: null,
+  };
   const surface: Omit<SocketProperties, 'timeout'> = {
     encrypted,
+    authorized: authorization.authorized,
+    authorizationError: authorization.authorizationError,
     alpnProtocol: negotiated.alpnProtocol ?? false,
     servername: negotiated.servername ?? false,
     negotiated,
@@ -192,12 +259,36 @@ export function socketView(stream: Duplex, negotiated: NegotiatedParameters, end
       else view.once('finish', () => view.destroy());
     },
     _unrefTimer: touch,
-    getPeerCertificate() {
+    getPeerCertificate: ((detailed = false) =>
+      peerCertificateObject(negotiated.peerCertificates, detailed, details.ca)) as SocketProperties['getPeerCertificate'],
+    getPeerX509Certificate() {
       const leaf = negotiated.peerCertificates[0];
-      return leaf ? { raw: Buffer.from(leaf) } : {};
+      return leaf ? new X509Certificate(leaf) : undefined;
     },
     getProtocol() {
       return encrypted ? negotiated.protocol : null;
+    },
+    getSession() {
+      const session = sessions?.getSession();
+      return session ? Buffer.from(session) : undefined;
+    },
+    
+    getCipher() {
+      const name = negotiated.cipherSuite ?? 'NONE';
+      return { name, standardName: name, version: negotiated.protocol };
+    },
+    getEphemeralKeyInfo() {
+      if (!encrypted) return null;
+      if (details.isServer) return {};
+      return (negotiated.group && EPHEMERAL_KEYS[negotiated.group]) || {};
+    },
+    exportKeyingMaterial(length: number, label: string, context?: Buffer) {
+      if (!details.exportKeyingMaterial) throw new TypeError(`the ${negotiated.backend} backend cannot export keying material`);
+      const material = details.exportKeyingMaterial(length, label, context);
+      return Buffer.from(material.buffer, material.byteOffset, material.byteLength);
+    },
+    isSessionReused() {
+      return details.sessions?.isSessionReused() ?? negotiated.resumed;
     },
     address(): net.AddressInfo | Record<string, never> {
       if (endpoints.localAddress === undefined || endpoints.localPort === undefined) return {};

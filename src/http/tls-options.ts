@@ -1,56 +1,56 @@
 /**
- * Splits the TLS part out of an HTTP plug-in's options and merges it over the
- * configuration bound in the container, so HTTP-only keys (`keepAlive`, `maxSockets`,
- * `allowHTTP2`, ...) never reach a backend.
+ * The TLS part of an HTTP plug-in's options: node:tls option names read and checked by
+ * the node-api normalizer (so HTTP-only keys like `keepAlive` or `allowHTTP2` never reach
+ * a backend), and the container that picks the backend: the one given, or one built for
+ * `backend` (default `noble`).
  */
 import type { Container } from 'inversify';
-import type { ClientConfiguration, CommonConfiguration, ServerConfiguration } from '../configuration.js';
+import type { ClientConfiguration, ServerConfiguration } from '../configuration.js';
+import { createContainer, type BackendName } from '../di/container.js';
 import { TOKENS } from '../di/tokens.js';
+import {
+  clientConfigurationFromNode, serverConfigurationFromNode, type BackendChoice, type NodeClientOptions, type NodeServerOptions,
+} from '../node-api/options.js';
+import { peerCertificateOf } from '../node-api/peer-certificate.js';
 
-/** Every HTTP plug-in takes the container that picks the backend. */
-export interface ContainerOption {
-  /** The DI container whose `TLSService` binding (the backend) runs each connection. */
-  readonly container: Container;
-}
+/** Every plug-in takes a backend name (default `noble`) or the DI container that picks it. */
+export type ContainerOption = BackendChoice;
 
-const commonKeys: readonly (keyof CommonConfiguration)[] = [
-  'cert',
-  'key',
-  'ca',
-  'ALPNProtocols',
-  'minVersion',
-  'maxVersion',
-  'cipherSuites',
-  'groups',
-  'handshakeTimeout',
-  'keylog',
-];
-const clientKeys: readonly (keyof ClientConfiguration)[] = [...commonKeys, 'servername', 'rejectUnauthorized'];
-const serverKeys: readonly (keyof ServerConfiguration)[] = [...commonKeys, 'requestCert', 'rejectUnauthorized'];
+/** The backend used when neither `backend` nor `container` is given. */
+export const DEFAULT_BACKEND: BackendName = 'noble';
 
-function pick<T extends object>(source: object, keys: readonly (keyof T)[]): T {
-  const out: Partial<T> = {};
-  for (const key of keys) {
-    const value = (source as Partial<T>)[key];
-    if (value !== undefined) out[key] = value;
+/** Containers built for a backend name (and crypto provider), shared by every plug-in that names it. */
+const containers = new Map<string, Container>();
+
+/** The container the options name, or a shared one for their `backend` (default noble). */
+export function containerFrom(options: BackendChoice): Container {
+  if (options.container) return options.container;
+  const backend = options.backend ?? DEFAULT_BACKEND;
+  const key = `${backend}/${options.crypto ?? ''}`;
+  let container = containers.get(key);
+  if (!container) {
+    container = createContainer(backend, options.crypto ? { crypto: options.crypto } : {});
+    containers.set(key, container);
   }
-  return out as T;
+  return container;
 }
 
-function bound<T>(container: Container, token: symbol): T | undefined {
-  return container.isBound(token) ? container.get<T>(token) : undefined;
+/** The backend's name for these options (asked of the container when there is one). */
+export function backendOf(options: BackendChoice): string {
+  if (options.container) {
+    return options.container.isBound(TOKENS.BackendName) ? options.container.get<string>(TOKENS.BackendName) : 'unknown';
+  }
+  return options.backend ?? DEFAULT_BACKEND;
 }
 
-/** The container's ClientConfiguration with the TLS keys of `options` laid over it. */
-export function clientConfigurationFrom(container: Container, options: object): ClientConfiguration {
-  const base = bound<ClientConfiguration>(container, TOKENS.ClientConfiguration) ?? {};
-  return { ...pick<ClientConfiguration>(base, clientKeys), ...pick<ClientConfiguration>(options, clientKeys) };
+/** The checked client configuration in `options` (node:tls names). */
+export function clientConfigurationFrom(options: object): ClientConfiguration {
+  return clientConfigurationFromNode(options as NodeClientOptions, backendOf(options as BackendChoice), peerCertificateOf);
 }
 
-/** The container's ServerConfiguration with the TLS keys of `options` laid over it. */
-export function serverConfigurationFrom(container: Container, options: object): ServerConfiguration {
-  const base = bound<ServerConfiguration>(container, TOKENS.ServerConfiguration) ?? {};
-  return { ...pick<ServerConfiguration>(base, serverKeys), ...pick<ServerConfiguration>(options, serverKeys) };
+/** The checked server configuration in `options` (node:tls names); `identityRequired` false for servers that get one later. */
+export function serverConfigurationFrom(options: object, identityRequired = true): ServerConfiguration {
+  return serverConfigurationFromNode(options as NodeServerOptions, backendOf(options as BackendChoice), identityRequired);
 }
 
 /**

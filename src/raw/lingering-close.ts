@@ -32,10 +32,11 @@ const DISCARD_READ_SIZE = 64 * 1024;
 export async function lingeringClose(raw: RawConnection, limits: LingerLimits = {}): Promise<void> {
   const ms = limits.ms ?? LINGER_MS;
   const maxBytes = limits.bytes ?? LINGER_BYTES;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<'expired'>((resolve) => {
     timer = setTimeout(() => resolve('expired'), ms);
-    timer.unref();
+    // Node: do not keep the process alive for it; a browser's timer is a number without unref.
+    (timer as { unref?: () => void }).unref?.();
   });
   const discard = async (): Promise<'ended' | 'limit'> => {
     await raw.shutdownWrite();

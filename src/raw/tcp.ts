@@ -5,7 +5,7 @@
  * half-open capable, so the peer's FIN never ends our write side); `close()` sends FIN
  * and stops reading.
  */
-import net from 'node:net';
+import * as net from 'node:net';
 import { ConnectionClosedError } from '../errors.js';
 import { asIovec, type ByteSource, type RawConnection } from '../raw-connection.js';
 import { describe, StreamReader } from './stream-reader.js';

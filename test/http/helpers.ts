@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
 import type { Container } from 'inversify';
-import { createContainer } from '../../src/di/container.js';
+import { createContainer, type BackendName } from '../../src/di/container.js';
 import { createServer, type TLSServiceServer, type TLSServiceServerOptions } from '../../src/http/index.js';
 import { localhostECDSA, testCA } from '../fixtures/certs.js';
 
@@ -23,7 +23,7 @@ export function schemeOf(backend: string): 'https' | 'http' {
 }
 
 /** A container for `backend` trusting the test CA and serving the localhost certificate. */
-export function testContainer(backend: string): Container {
+export function testContainer(backend: BackendName): Container {
   return createContainer(backend, {
     client: { ca: testCA },
     server: { cert: localhostECDSA.cert, key: localhostECDSA.key },
@@ -41,7 +41,7 @@ export interface RunningServer {
 
 /** Starts our server on `backend` at 127.0.0.1 with an ephemeral port. */
 export async function startServer(
-  backend: string,
+  backend: BackendName,
   handler: http.RequestListener,
   options: Partial<TLSServiceServerOptions> = {},
 ): Promise<RunningServer> {

@@ -7,7 +7,7 @@ import test from 'ava';
 import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
-import { BACKEND_NAMES } from '../../src/di/container.js';
+import { BACKEND_NAMES, type BackendName } from '../../src/di/container.js';
 import { openClientSocket } from '../../src/http/index.js';
 import { clientConfigurationFrom } from '../../src/http/tls-options.js';
 import { testCA } from '../fixtures/certs.js';
@@ -29,9 +29,9 @@ async function settled(read: () => number): Promise<number> {
 }
 
 /** Opens a raw client socket (our TLS, no HTTP) to a running server. */
-function rawClient(backend: string, running: RunningServer) {
+function rawClient(backend: BackendName, running: RunningServer) {
   const container = testContainer(backend);
-  const configuration = { ...clientConfigurationFrom(container, {}), ALPNProtocols: ['http/1.1'] };
+  const configuration = { ...clientConfigurationFrom({ container }), ALPNProtocols: ['http/1.1'] };
   return openClientSocket({ host: 'localhost', port: running.port }, container, configuration);
 }
 

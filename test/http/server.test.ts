@@ -55,7 +55,7 @@ for (const backend of BACKEND_NAMES) {
     const running = await startServer(backend, (_request, response) => response.end('ok'));
     running.server.keepAliveTimeout = 100;
     const container = testContainer(backend);
-    const socket = await openClientSocket({ host: 'localhost', port: running.port }, container, clientConfigurationFrom(container, {}));
+    const socket = await openClientSocket({ host: 'localhost', port: running.port }, container, clientConfigurationFrom({ container }));
     try {
       socket.resume();
       const ended = new Promise<number>((resolve) => socket.once('end', () => resolve(Date.now())));

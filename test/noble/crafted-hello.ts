@@ -4,18 +4,10 @@
  * given size (one byte per record is the worst case for reassembly).
  */
 import { TLSEngine } from '../../adapters/noble/engine.js';
-import { decodeClientHello, encodeClientHello, type ClientHello } from '../../adapters/noble/codec/handshake.js';
+import { decodeClientHello, encodeClientHello, frameHandshake, type ClientHello } from '../../adapters/noble/codec/handshake.js';
 import { ExtensionType, type Extension } from '../../adapters/noble/codec/extensions.js';
 import { clientEngineSettings } from '../../adapters/noble/config.js';
-import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
-
-/** A handshake message: type, 24-bit length, body. */
-export function handshakeMessage(type: number, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + body.length);
-  out.set([type, body.length >> 16, (body.length >> 8) & 0xff, body.length & 0xff]);
-  out.set(body, 4);
-  return out;
-}
+import { nobleCryptoProvider } from '../../src/crypto/noble.js';
 
 /** `message` cut into handshake records of `size` bytes, as one byte string. */
 export function inRecords(message: Uint8Array, size: number): Uint8Array {
@@ -45,12 +37,12 @@ export function ourClientHello(): ClientHello {
  * ClientHello past 64 KiB needs both.
  */
 export function clientHelloOfSize(total: number, hello: ClientHello = ourClientHello()): Uint8Array {
-  const base = handshakeMessage(1, encodeClientHello(hello)).length;
+  const base = frameHandshake(1, encodeClientHello(hello)).raw.length;
   const room = total - base - 4;
   const suiteBytes = room > 60000 ? Math.min(65534 - 2 * hello.cipherSuites.length, room) & ~1 : 0;
   const cipherSuites = [...hello.cipherSuites, ...Array.from({ length: suiteBytes / 2 }, (_, i) => 0xfe00 + (i & 0xff))];
   const padding: Extension = { type: ExtensionType.padding, data: new Uint8Array(room - suiteBytes) };
-  const message = handshakeMessage(1, encodeClientHello({ ...hello, cipherSuites, extensions: [padding, ...hello.extensions] }));
+  const message = frameHandshake(1, encodeClientHello({ ...hello, cipherSuites, extensions: [padding, ...hello.extensions] })).raw;
   if (message.length !== total) throw new Error(`built ${message.length} bytes, wanted ${total}`);
   return message;
 }

@@ -5,7 +5,7 @@
  * nothing outside the repository.
  */
 import { Buffer } from 'node:buffer';
-import type { AeadName } from '../../adapters/noble/crypto/provider.js';
+import type { AeadName } from '../../src/crypto/provider.js';
 
 /** Bytes from hex (whitespace ignored), as a plain Uint8Array. */
 export function hex(text: string): Uint8Array {

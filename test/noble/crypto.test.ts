@@ -7,9 +7,9 @@ import test from 'ava';
 import { Buffer } from 'node:buffer';
 import { type JsonWebKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { composeProviders } from '../../adapters/noble/crypto/compose.js';
-import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
-import { nodeCryptoProvider, nodeNativeProvider } from '../../adapters/noble/crypto/node.js';
+import { composeProviders } from '../../src/crypto/compose.js';
+import { nobleCryptoProvider } from '../../src/crypto/noble.js';
+import { nodeCryptoProvider, nodeNativeProvider } from '../../src/crypto/node.js';
 import {
   type CryptoProvider,
   type EcCurveName,
@@ -21,7 +21,7 @@ import {
   type RandomSource,
   SignatureScheme,
   type SignatureSchemeName,
-} from '../../adapters/noble/crypto/provider.js';
+} from '../../src/crypto/provider.js';
 import { aeadVectors, hex, rfc5869Case1, rfc8448, toHex, utf8 } from './crypto-vectors.js';
 
 const providers: readonly CryptoProvider[] = [nobleCryptoProvider, nodeCryptoProvider];
@@ -426,7 +426,7 @@ test('composeProviders takes each part from the first provider that has it', (t)
 
 test('the noble provider and everything it imports use no node: module and no Buffer', (t) => {
   const visited = new Set<string>();
-  const pending = [new URL('../../adapters/noble/crypto/noble.js', import.meta.url)];
+  const pending = [new URL('../../src/crypto/noble.js', import.meta.url)];
   while (pending.length > 0) {
     const url = pending.pop()!;
     if (visited.has(url.href)) continue;

@@ -6,8 +6,8 @@
 import test from 'ava';
 import { TLSEngine } from '../../adapters/noble/engine.js';
 import { ALL_CIPHER_SUITES } from '../../adapters/noble/suites.js';
-import type { NamedGroupName } from '../../adapters/noble/crypto/provider.js';
-import { TLSAlertError } from '../../src/errors.js';
+import type { NamedGroupName } from '../../src/crypto/provider.js';
+import { CertificateVerificationError, TLSAlertError } from '../../src/errors.js';
 import { concat, pump } from './helpers.js';
 import { clientIdentity, testClientSettings, testServerSettings, type CertificateKind } from './fixtures.js';
 
@@ -35,7 +35,7 @@ test('handshake, data both ways and close_notify', (t) => {
   server.writePlaintext([text('po'), text('ng')]);
   pump(client, server);
   t.is(str(client.readPlaintext(100)), 'pong');
-  t.is(client.tickets.length, 1);
+  t.is(client.tickets.length, 2, 'two tickets by default, as OpenSSL');
   client.close();
   pump(client, server);
   t.false(server.readOpen);
@@ -119,10 +119,10 @@ test('client certificate required but absent: certificate_required', (t) => {
   const error = t.throws(() => pump(client, server), { instanceOf: TLSAlertError }) as TLSAlertError;
   t.is(error.alert, 'certificate_required');
   t.is(server.error?.alert, 'certificate_required');
-  t.is(server.error?.direction, 'sent');
+  t.is((server.error as TLSAlertError | undefined)?.direction, 'sent');
   // The client, fed the alert, reports it as received.
   t.throws(() => client.feed(concat(server.takeOutgoing())), { message: /certificate_required/ });
-  t.is(client.error?.direction, 'received');
+  t.is((client.error as TLSAlertError | undefined)?.direction, 'received');
 });
 
 test('client certificate requested but optional: empty Certificate accepted', (t) => {
@@ -156,17 +156,20 @@ test('vectored writes pack into full 16 KiB records', (t) => {
   t.is(server.readPlaintext().length + server.plaintextBuffered, 100_000);
 });
 
-test('server name mismatch: client sends bad_certificate', (t) => {
+test('server name mismatch: the client fails with CertificateVerificationError and sends bad_certificate', (t) => {
   const client = TLSEngine.client(testClientSettings({ servername: 'example.com' }));
   const server = TLSEngine.server(testServerSettings());
-  const error = t.throws(() => pump(client, server), { instanceOf: TLSAlertError }) as TLSAlertError;
+  const error = t.throws(() => pump(client, server), { instanceOf: CertificateVerificationError }) as CertificateVerificationError;
+  t.is(error.reason, 'hostname_mismatch');
+  t.is(error.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
   t.is(error.alert, 'bad_certificate');
-  t.is(client.error?.direction, 'sent');
+  t.throws(() => server.feed(concat(client.takeOutgoing())), { instanceOf: TLSAlertError, message: /bad_certificate/ });
+  t.is((server.error as TLSAlertError | undefined)?.direction, 'received');
 });
 
-test('untrusted server: unknown_ca; rejectUnauthorized false accepts it', (t) => {
+test('untrusted server: CertificateVerificationError that sends unknown_ca; rejectUnauthorized false accepts it', (t) => {
   const client = TLSEngine.client(testClientSettings({ ca: [] }));
-  const error = t.throws(() => pump(client, TLSEngine.server(testServerSettings())), { instanceOf: TLSAlertError }) as TLSAlertError;
+  const error = t.throws(() => pump(client, TLSEngine.server(testServerSettings())), { instanceOf: CertificateVerificationError }) as CertificateVerificationError;
   t.is(error.alert, 'unknown_ca');
   const lax = connect(TLSEngine.client(testClientSettings({ ca: [], rejectUnauthorized: false })), TLSEngine.server(testServerSettings()));
   t.true(lax.client.handshakeComplete);
@@ -198,10 +201,10 @@ test('a forged CertificateVerify signature is decrypt_error', (t) => {
   const server = TLSEngine.server({ ...testServerSettings(), signer: () => new Uint8Array(72).fill(0x30) });
   const error = t.throws(() => pump(client, server), { instanceOf: TLSAlertError }) as TLSAlertError;
   t.is(error.alert, 'decrypt_error');
-  t.is(client.error?.direction, 'sent');
+  t.is((client.error as TLSAlertError | undefined)?.direction, 'sent');
   t.throws(() => server.feed(concat(client.takeOutgoing())));
   t.is(server.error?.alert, 'decrypt_error');
-  t.is(server.error?.direction, 'received');
+  t.is((server.error as TLSAlertError | undefined)?.direction, 'received');
 });
 
 test('no ALPN protocol in common is no_application_protocol; no group or suite in common is handshake_failure', (t) => {

@@ -4,7 +4,7 @@
  * keys, plus a client certificate. Also engine settings built from them.
  */
 import { readFileSync } from 'node:fs';
-import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
+import { nobleCryptoProvider } from '../../src/crypto/noble.js';
 import { clientEngineSettings, serverEngineSettings } from '../../adapters/noble/config.js';
 import type { ClientEngineSettings, ServerEngineSettings } from '../../adapters/noble/settings.js';
 import type { ClientConfiguration, ServerConfiguration } from '../../src/configuration.js';

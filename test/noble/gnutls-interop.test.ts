@@ -7,13 +7,14 @@
 import test from 'ava';
 import net from 'node:net';
 import { once } from 'node:events';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { NobleTLSService } from '../../adapters/noble/service.js';
 import { connectTCP, TCPRawConnection } from '../../src/raw/tcp.js';
 import type { ServerConfiguration } from '../../src/configuration.js';
 import { caPem } from './fixtures.js';
+import { freePort, killPeer as kill, spawnPeer as run } from '../peers.js';
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/noble/', import.meta.url));
 const gnutlsAvailable = spawnSync('gnutls-cli', ['--version']).status === 0;
@@ -30,27 +31,8 @@ const SUITES = [
   ['TLS_CHACHA20_POLY1305_SHA256', `${TLS13}:-CIPHER-ALL:+CHACHA20-POLY1305`],
 ] as const;
 
-function run(command: string, args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  child.on('error', () => undefined);
-  return { child, output: () => out };
-}
 
-function kill(child: ChildProcess): void {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as net.AddressInfo).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 /** A noble server on 127.0.0.1 that upper-cases one message and closes; returns its port and the errors it saw. */
 async function upperCaseServer(t: { teardown: (fn: () => void) => void }, extra: ServerConfiguration = {}) {
@@ -123,7 +105,7 @@ for (const [suite, priority] of SUITES) {
     const server = run('gnutls-serv', ['--echo', '--port', String(port), '--x509certfile', `${fixtures}ecdsa.pem`, '--x509keyfile', `${fixtures}ecdsa-key.pem`, '--priority', priority]);
     t.teardown(() => kill(server.child));
     const end = Date.now() + 10000;
-    while (!/listening/i.test(server.output())) {
+    while (!/listening.*done/is.test(server.output())) {
       if (Date.now() > end) return t.fail(`gnutls-serv did not start: ${server.output()}`);
       await new Promise((r) => setTimeout(r, 20));
     }

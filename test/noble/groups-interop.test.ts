@@ -9,17 +9,18 @@ import test from 'ava';
 import net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
-import { nodeCryptoProvider } from '../../adapters/noble/crypto/node.js';
-import type { CryptoProvider } from '../../adapters/noble/crypto/provider.js';
+import { nobleCryptoProvider } from '../../src/crypto/noble.js';
+import { nodeCryptoProvider } from '../../src/crypto/node.js';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { NobleTLSService } from '../../adapters/noble/service.js';
-import { createDevelopmentCA, issueCertificate } from '../../adapters/noble/x509/development.js';
+import { createDevelopmentCA, issueCertificate } from '../../src/x509/development.js';
 import type { ClientConfiguration, ServerConfiguration } from '../../src/configuration.js';
 import { connectTCP, TCPRawConnection } from '../../src/raw/tcp.js';
+import { freePort, killPeer as kill, spawnPeer as run, waitForOutput as waitFor } from '../peers.js';
 
 const providers: readonly CryptoProvider[] = [nobleCryptoProvider, nodeCryptoProvider];
 const text = (s: string) => new TextEncoder().encode(s);
@@ -159,35 +160,9 @@ async function nodeClient(port: number, options: tls.ConnectionOptions) {
   return { reply: reply.toString(), ephemeral };
 }
 
-function run(command: string, args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  child.on('error', () => undefined);
-  return { child, output: () => out };
-}
 
-async function waitFor(output: () => string, pattern: RegExp, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pattern.test(output())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${pattern}: ${output()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as net.AddressInfo).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
-function kill(child: ChildProcess): void {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
 
 /** openssl s_server for one connection that reverses each line; `extra` picks groups or certificates. */
 async function opensslServer(keyType: 'P-521' | 'Ed448', extra: string[]) {

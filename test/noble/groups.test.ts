@@ -12,21 +12,21 @@ import { isProbablySafePrime } from 'micro-rsa-dsa-dh/primality.js';
 import { clientEngineSettings, serverEngineSettings } from '../../adapters/noble/config.js';
 import { TLSEngine } from '../../adapters/noble/engine.js';
 import { ExtensionType, encodeClientKeyShares, encodeU16List, type Extension, type KeyShareEntry } from '../../adapters/noble/codec/extensions.js';
-import { FFDHE_GROUPS, ffdhePrimeBytes, ffdhePrimes } from '../../adapters/noble/crypto/ffdhe.js';
-import { groupParameters } from '../../adapters/noble/crypto/group-parameters.js';
-import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
-import { nodeCryptoProvider } from '../../adapters/noble/crypto/node.js';
+import { FFDHE_GROUPS, ffdhePrimeBytes, ffdhePrimes } from '../../src/crypto/ffdhe.js';
+import { groupParameters } from '../../src/crypto/group-parameters.js';
+import { nobleCryptoProvider } from '../../src/crypto/noble.js';
+import { nodeCryptoProvider } from '../../src/crypto/node.js';
 import {
   type CryptoProvider,
   KeyExchangeError,
   NamedGroup,
   type NamedGroupName,
   type SignatureSchemeName,
-} from '../../adapters/noble/crypto/provider.js';
+} from '../../src/crypto/provider.js';
 import { chooseGroup } from '../../adapters/noble/server-parameters.js';
-import { createDevelopmentCA, issueCertificate, type DevelopmentCertificate } from '../../adapters/noble/x509/development.js';
-import type { GeneratedKeyType } from '../../adapters/noble/x509/keys.js';
-import { encodeSubjectPublicKeyInfo, parsePrivateKey, publicKeyOf } from '../../adapters/noble/x509/index.js';
+import { createDevelopmentCA, issueCertificate, type DevelopmentCertificate } from '../../src/x509/development.js';
+import type { GeneratedKeyType } from '../../src/x509/keys.js';
+import { encodeSubjectPublicKeyInfo, parsePrivateKey, publicKeyOf } from '../../src/x509/index.js';
 import { TLSAlertError } from '../../src/errors.js';
 import { concat, hex, pump, replayRandom, seededRandom, unhex } from './helpers.js';
 import { testClientSettings, testServerSettings } from './fixtures.js';

@@ -2,7 +2,7 @@
  * Shared test fixtures for the noble engine tests: hex conversion, a replayable random
  * source, and a loop that shuttles bytes between two engines.
  */
-import type { RandomSource } from '../../adapters/noble/crypto/provider.js';
+import type { RandomSource } from '../../src/crypto/provider.js';
 import type { TLSEngine } from '../../adapters/noble/engine.js';
 
 /** Hex text to bytes. */

@@ -6,15 +6,18 @@
  */
 import test from 'ava';
 import { TLSEngine, MAX_EMPTY_RECORDS, MAX_KEY_UPDATES, MAX_WARNING_ALERTS } from '../../adapters/noble/engine.js';
-import { decodeClientHello, decodeServerHello, encodeClientHello, isHelloRetryRequest, type ClientHello } from '../../adapters/noble/codec/handshake.js';
+import { decodeClientHello, decodeServerHello, encodeClientHello, frameHandshake, isHelloRetryRequest, type ClientHello } from '../../adapters/noble/codec/handshake.js';
 import { encodeU16List, ExtensionType, type Extension } from '../../adapters/noble/codec/extensions.js';
 import { MAX_RECORDS_PER_HANDSHAKE_MESSAGE } from '../../adapters/noble/record/handshake-reassembly.js';
 import { MAX_SKIPPED_EARLY_DATA, RecordProtection } from '../../adapters/noble/record/record-layer.js';
 import { hkdfExpandLabel } from '../../adapters/noble/key-schedule.js';
-import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
+import { nobleCryptoProvider } from '../../src/crypto/noble.js';
 import { ConfigurationError, TLSAlertError, UsageError } from '../../src/errors.js';
 import { concat, pump, unhex } from './helpers.js';
-import { clientHelloOfSize as craftedHelloOfSize, handshakeMessage, inRecords } from './crafted-hello.js';
+import { clientHelloOfSize, inRecords, ourClientHello } from './crafted-hello.js';
+
+/** A handshake message's wire bytes (the codec's framing). */
+const handshakeMessage = (type: number, body: Uint8Array) => frameHandshake(type, body).raw;
 import { testClientSettings, testServerSettings } from './fixtures.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -35,12 +38,7 @@ function record(type: number, body: Uint8Array, version = 0x0303): Uint8Array {
   return concat([Uint8Array.of(type, version >> 8, version & 0xff, body.length >> 8, body.length & 0xff), body]);
 }
 
-/** Our client's ClientHello, decoded. */
-function clientHello(): ClientHello {
-  return decodeClientHello(concat(TLSEngine.client(testClientSettings()).takeOutgoing()).subarray(9));
-}
-
-const clientHelloOfSize = (total: number) => craftedHelloOfSize(total, clientHello());
+const clientHello = ourClientHello;
 
 /** An established client/server pair and a protection that writes records as the client would (a hostile client). */
 function established() {

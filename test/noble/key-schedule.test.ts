@@ -4,7 +4,7 @@
  * the derived keys.
  */
 import test from 'ava';
-import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
+import { nobleCryptoProvider } from '../../src/crypto/noble.js';
 import { KeySchedule, hkdfExpandLabel } from '../../adapters/noble/key-schedule.js';
 import { TLS_AES_128_GCM_SHA256 } from '../../adapters/noble/suites.js';
 import { RecordProtection, RecordReader } from '../../adapters/noble/record/record-layer.js';

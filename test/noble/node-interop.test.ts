@@ -9,7 +9,7 @@ import tls from 'node:tls';
 import { once } from 'node:events';
 import { NobleTLSService } from '../../adapters/noble/service.js';
 import { connectTCP, TCPRawConnection } from '../../src/raw/tcp.js';
-import { TLSAlertError } from '../../src/errors.js';
+import { CertificateVerificationError, TLSAlertError } from '../../src/errors.js';
 import { caPem, clientIdentity, serverIdentity, type CertificateKind } from './fixtures.js';
 import type { ClientConfiguration, ServerConfiguration } from '../../src/configuration.js';
 
@@ -80,8 +80,9 @@ test('noble client x node:tls server: ALPN and client certificate', async (t) =>
 });
 
 test('noble client x node:tls server: wrong host name is refused', async (t) => {
-  const error = await t.throwsAsync(nobleClientAgainstNode(serverIdentity('ecdsa'), { servername: 'other.example' }), { instanceOf: TLSAlertError });
-  t.is((error as TLSAlertError).alert, 'bad_certificate');
+  const error = await t.throwsAsync(nobleClientAgainstNode(serverIdentity('ecdsa'), { servername: 'other.example' }), { instanceOf: CertificateVerificationError });
+  t.is((error as CertificateVerificationError).alert, 'bad_certificate');
+  t.is((error as CertificateVerificationError).code, 'ERR_TLS_CERT_ALTNAME_INVALID');
 });
 
 /** Our server on a TCP listener: echoes in upper case. Resolves the port and the services created. */

@@ -8,48 +8,25 @@
 import test from 'ava';
 import net from 'node:net';
 import { once } from 'node:events';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NobleTLSService } from '../../adapters/noble/service.js';
 import { TCPRawConnection } from '../../src/raw/tcp.js';
+import { freePort, killPeer as kill, spawnPeer, waitUntil as waitFor } from '../peers.js';
+
+const run = (args: string[]) => spawnPeer('openssl', args);
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/noble/', import.meta.url));
 const opensslAvailable = spawnSync('openssl', ['version']).status === 0;
 const text = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
 
-function run(args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  child.on('error', () => undefined);
-  return { child, output: () => out };
-}
 
-const kill = (child: ChildProcess) => {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-};
 
-async function waitFor(check: () => boolean, what: () => string, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as net.AddressInfo).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 test.serial('openssl s_client 0-RTT with a foreign ticket: the noble server skips the early data and serves 1-RTT (RFC 8446 section 4.2.10)', async (t) => {
   if (!opensslAvailable) return t.fail('openssl CLI not found: install openssl to run the interop tests');

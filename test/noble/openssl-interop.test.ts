@@ -7,13 +7,15 @@
 import test from 'ava';
 import net from 'node:net';
 import { once } from 'node:events';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { NobleTLSService } from '../../adapters/noble/service.js';
 import { connectTCP, TCPRawConnection } from '../../src/raw/tcp.js';
 import { caPem, type CertificateKind } from './fixtures.js';
+import { freePort, killPeer as kill, spawnPeer, waitForOutput as waitFor } from '../peers.js';
+
+const run = (args: string[]) => spawnPeer('openssl', args);
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/noble/', import.meta.url));
 const opensslAvailable = spawnSync('openssl', ['version']).status === 0;
@@ -42,35 +44,9 @@ const cases: Case[] = [
   ...CERTIFICATES.slice(1).map((certificate) => ({ suite: SUITES[1]!, group: 'X25519', ourGroup: 'X25519', certificate })),
 ];
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as net.AddressInfo).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
-function run(args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  child.on('error', () => undefined);
-  return { child, output: () => out };
-}
 
-async function waitFor(output: () => string, pattern: RegExp, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pattern.test(output())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${pattern}: ${output()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
-function kill(child: ChildProcess): void {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
 
 for (const c of cases) {
   test.serial(`noble client x openssl s_server: ${c.suite}, ${c.group}, ${c.certificate}`, async (t) => {
@@ -224,54 +200,5 @@ test.serial('client certificates: openssl s_client -cert x noble server requirin
   } finally {
     kill(client.child);
     listener.close();
-  }
-});
-
-test.serial('openssl s_client offering our ticket for resumption gets a full handshake', async (t) => {
-  if (!opensslAvailable) return t.fail('openssl CLI not found: install openssl to run the interop tests');
-  const errors: unknown[] = [];
-  const listener = net.createServer(async (socket) => {
-    const service = new NobleTLSService();
-    try {
-      await service.negotiateAsServer(TCPRawConnection.fromSocket(socket), { cert: readFixture('ecdsa.pem'), key: readFixture('ecdsa-key.pem') });
-      const data = await service.receiveBytes(1000);
-      await service.sendBytes(text(str(data).toUpperCase()));
-      await service.close();
-    } catch (e) {
-      errors.push(e);
-      socket.destroy();
-    }
-  });
-  listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  const port = (listener.address() as net.AddressInfo).port;
-  const session = `${tmpdir()}/noble-session-${port}.pem`;
-  const connect = async (sessionArgs: string[], line: string): Promise<string> => {
-    const client = run([
-      's_client', '-tls1_3', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', `${fixtures}ca.pem`,
-      '-verify_return_error', '-ign_eof', ...sessionArgs,
-    ]);
-    try {
-      client.child.stdin!.end(`${line}\n`);
-      let timer: NodeJS.Timeout | undefined;
-      await new Promise<void>((resolve, reject) => {
-        client.child.on('exit', () => resolve());
-        timer = setTimeout(() => reject(new Error(`s_client did not exit: ${client.output()}`)), 10000);
-      }).finally(() => clearTimeout(timer));
-      return client.output();
-    } finally {
-      kill(client.child);
-    }
-  };
-  try {
-    const first = await connect(['-sess_out', session], 'first');
-    t.regex(first, /FIRST/);
-    const second = await connect(['-sess_in', session], 'second');
-    t.regex(second, /SECOND/);
-    t.regex(second, /New, TLSv1\.3/);
-    t.deepEqual(errors, []);
-  } finally {
-    listener.close();
-    rmSync(session, { force: true });
   }
 });

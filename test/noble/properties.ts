@@ -33,7 +33,7 @@ import {
   type Extension,
 } from '../../adapters/noble/codec/extensions.js';
 import { RecordProtection, RecordReader } from '../../adapters/noble/record/record-layer.js';
-import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
+import { nobleCryptoProvider } from '../../src/crypto/noble.js';
 import { TLSAlertError } from '../../src/errors.js';
 import { concat, seededRandom } from './helpers.js';
 import { testClientSettings, testServerSettings } from './fixtures.js';

@@ -4,8 +4,8 @@
  * authentication failure (bad_record_mac); handshake reassembly and its size cap.
  */
 import test from 'ava';
-import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
-import { nodeCryptoProvider } from '../../adapters/noble/crypto/node.js';
+import { nobleCryptoProvider } from '../../src/crypto/noble.js';
+import { nodeCryptoProvider } from '../../src/crypto/node.js';
 import {
   ContentType,
   MAX_PLAINTEXT,

@@ -7,14 +7,14 @@
  */
 import test from 'ava';
 import { TLSEngine } from '../../adapters/noble/engine.js';
-import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
+import { nobleCryptoProvider } from '../../src/crypto/noble.js';
 import { ByteReader } from '../../adapters/noble/codec/reader.js';
 import { readExtensions, ExtensionType, type Extension } from '../../adapters/noble/codec/extensions.js';
 import { decodeClientHello, decodeEncryptedExtensions, decodeNewSessionTicket } from '../../adapters/noble/codec/handshake.js';
 import { KeySchedule } from '../../adapters/noble/key-schedule.js';
 import { RecordProtection, RecordReader } from '../../adapters/noble/record/record-layer.js';
 import { TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256 } from '../../adapters/noble/suites.js';
-import { parseCertificate, parseCertificateChain, parsePrivateKey, verifyCertificateChainSync } from '../../adapters/noble/x509/index.js';
+import { parseCertificate, parseCertificateChain, parsePrivateKey, verifyCertificateChainSync } from '../../src/x509/index.js';
 import type { PeerVerifier } from '../../adapters/noble/handshake-context.js';
 import { concat, hex, replayRandom, unhex } from './helpers.js';
 import { middlebox, serverCertificatePem, serverKeyPem, simple1Rtt as v } from './rfc8448-vectors.js';
@@ -100,6 +100,7 @@ test('server: ServerHello, encrypted flight, ticket, application data and close_
       return unhex(v.Server_MessageSignature);
     },
     issueTicket: () => rfcTicket,
+    ticketCount: 1,
     editExtensions: (message, generated) =>
       message === 'encrypted_extensions' ? shapeLike(rfcEncryptedExtensions, generated, [ExtensionType.server_name]) : generated,
   });

@@ -257,7 +257,7 @@ test('the alert is queued for the peer, encrypted once keys exist', (t) => {
   const alert = concat(c.takeOutgoing());
   t.is(alert[0], 23, 'the alert travels encrypted under the client handshake keys');
   t.is(alertOf(() => s.feed(alert)), 'bad_record_mac');
-  t.is(s.error?.direction, 'received');
+  t.is((s.error as TLSAlertError | undefined)?.direction, 'received');
 });
 
 test('service: the peer vanishing mid-handshake is ConnectionClosedError, not a hang', async (t) => {

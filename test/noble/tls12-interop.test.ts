@@ -17,9 +17,9 @@ import { NobleTLSService } from '../../adapters/noble/service.js';
 import { TCPRawConnection } from '../../src/raw/tcp.js';
 import { TLSAlertError } from '../../src/errors.js';
 import type { ServerConfiguration } from '../../src/configuration.js';
-import { decodeClientHello, encodeClientHello } from '../../adapters/noble/codec/handshake.js';
+import { decodeClientHello, encodeClientHello, frameHandshake } from '../../adapters/noble/codec/handshake.js';
 import { ExtensionType } from '../../adapters/noble/codec/extensions.js';
-import { handshakeMessage, inRecords } from './crafted-hello.js';
+import { inRecords } from './crafted-hello.js';
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/noble/', import.meta.url));
 const readFixture = (name: string) => readFileSync(`${fixtures}${name}`, 'utf8');
@@ -225,7 +225,7 @@ test.serial('a node:tls client that offered TLS 1.3 aborts on our downgrade sent
       if (buffered.length < 5 || buffered.length < 5 + buffered.readUInt16BE(3)) return;
       const hello = decodeClientHello(new Uint8Array(buffered.subarray(9, 5 + buffered.readUInt16BE(3))));
       const stripped = encodeClientHello({ ...hello, extensions: hello.extensions.filter((e) => e.type !== ExtensionType.supported_versions) });
-      outbound.write(inRecords(handshakeMessage(1, stripped), 16384));
+      outbound.write(inRecords(frameHandshake(1, stripped).raw, 16384));
       rewritten = true;
     });
     outbound.pipe(inbound);

@@ -7,8 +7,8 @@
  */
 import test from 'ava';
 import { createCipheriv } from 'node:crypto';
-import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
-import { nodeCryptoProvider } from '../../adapters/noble/crypto/node.js';
+import { nobleCryptoProvider } from '../../src/crypto/noble.js';
+import { nodeCryptoProvider } from '../../src/crypto/node.js';
 import { extendedMasterSecret, finishedVerifyData, keyBlock, prf } from '../../adapters/noble/tls12/prf.js';
 import { Tls12RecordProtection } from '../../adapters/noble/tls12/record-protection.js';
 import { TLSAlertError } from '../../src/errors.js';

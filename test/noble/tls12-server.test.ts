@@ -6,12 +6,12 @@
  */
 import test from 'ava';
 import { TLSEngine } from '../../adapters/noble/engine.js';
-import { decodeServerHello, encodeClientHello, HandshakeType, type ClientHello } from '../../adapters/noble/codec/handshake.js';
+import { decodeServerHello, encodeClientHello, frameHandshake, HandshakeType, type ClientHello } from '../../adapters/noble/codec/handshake.js';
 import { encodeSupportedVersionsList, encodeU16List, ExtensionType, type Extension } from '../../adapters/noble/codec/extensions.js';
-import { SignatureScheme } from '../../adapters/noble/crypto/provider.js';
+import { SignatureScheme } from '../../src/crypto/provider.js';
 import { DOWNGRADE_TLS12 } from '../../adapters/noble/tls12/messages.js';
 import { TLSAlertError } from '../../src/errors.js';
-import { handshakeMessage, inRecords } from './crafted-hello.js';
+import { inRecords } from './crafted-hello.js';
 import { concat, hex, seededRandom } from './helpers.js';
 import { testServerSettings } from './fixtures.js';
 import type { ServerConfiguration } from '../../src/configuration.js';
@@ -35,7 +35,7 @@ function tls12Hello(change: { extensions?: (e: Extension[]) => Extension[]; suit
   };
   const body = encodeClientHello(hello);
   if (change.legacyVersion !== undefined) body.set([change.legacyVersion >> 8, change.legacyVersion & 0xff], 0);
-  return inRecords(handshakeMessage(HandshakeType.client_hello, body), 16384);
+  return inRecords(frameHandshake(HandshakeType.client_hello, body).raw, 16384);
 }
 
 function server(kind: 'ecdsa' | 'rsa' = 'ecdsa', extra: ServerConfiguration = {}): TLSEngine {
@@ -159,7 +159,7 @@ test('after the server flight, a ChangeCipherSpec before ClientKeyExchange is un
 test('an invalid ClientKeyExchange point is illegal_parameter (RFC 8422 section 5.7)', (t) => {
   const engine = server();
   firstFlight(engine, tls12Hello());
-  const cke = handshakeMessage(HandshakeType.client_key_exchange, Uint8Array.of(32, ...new Uint8Array(32)));
+  const cke = frameHandshake(HandshakeType.client_key_exchange, Uint8Array.of(32, ...new Uint8Array(32))).raw;
   t.is(alertFor(engine, inRecords(cke, 100)), 'illegal_parameter');
 });
 

@@ -6,9 +6,9 @@
 import test from 'ava';
 import {
   CertificateParseError, DerReader, Tag, decodeBoolean, decodeInteger, decodeOid, decodeTime,
-} from '../../adapters/noble/x509/der.js';
-import * as der from '../../adapters/noble/x509/der-writer.js';
-import { createDevelopmentCA, parseCertificate, verifyCertificateChainSync } from '../../adapters/noble/x509/index.js';
+} from '../../src/x509/der.js';
+import * as der from '../../src/x509/der-writer.js';
+import { createDevelopmentCA, parseCertificate, verifyCertificateChainSync } from '../../src/x509/index.js';
 import { failsWith } from './helpers.js';
 
 const bytes = (...values: number[]) => Uint8Array.from(values);

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import {
   type GeneratedKeyType, createDevelopmentCA, issueCertificate, parseCertificate, verifyCertificateChainSync,
-} from '../../adapters/noble/x509/index.js';
+} from '../../src/x509/index.js';
 
 const keyTypes: GeneratedKeyType[] = ['P-256', 'P-384', 'Ed25519'];
 

@@ -4,8 +4,8 @@
  */
 import type { ExecutionContext } from 'ava';
 import { readFileSync } from 'node:fs';
-import { CertificateVerificationError } from '../../src/errors.js';
-import { parseCertificateChain } from '../../adapters/noble/x509/index.js';
+import { CertificateVerificationError, type CertificateRejectionReason } from '../../src/errors.js';
+import { parseCertificateChain } from '../../src/x509/index.js';
 
 const fixtureDirectory = new URL('../../../test/fixtures/x509/', import.meta.url);
 
@@ -29,7 +29,7 @@ export function fixtureDer(name: string): Uint8Array {
 export const FIXTURE_TIME = new Date('2030-06-01T00:00:00Z');
 
 /** Asserts that `run` throws (or rejects with) a CertificateVerificationError with `reason`. */
-export async function failsWith(t: ExecutionContext, reason: string, run: () => unknown): Promise<CertificateVerificationError> {
+export async function failsWith(t: ExecutionContext, reason: CertificateRejectionReason, run: () => unknown): Promise<CertificateVerificationError> {
   const error = await t.throwsAsync(async () => run(), { instanceOf: CertificateVerificationError });
   t.is(error?.reason, reason, error?.message);
   return error!;

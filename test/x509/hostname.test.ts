@@ -5,7 +5,7 @@
 import test from 'ava';
 import {
   createDevelopmentCA, dnsNameMatches, issueCertificate, parseIPAddress, verifyCertificateChainSync,
-} from '../../adapters/noble/x509/index.js';
+} from '../../src/x509/index.js';
 import { failsWith } from './helpers.js';
 
 test('wildcards match exactly one whole left-most label', (t) => {
@@ -75,9 +75,12 @@ test('wrong hosts, wildcard edge cases and IP/DNS confusion are hostname_mismatc
   }
 });
 
-test('the common name is never used for host-name checks', async (t) => {
-  const cnOnly = issueCertificate(root, { commonName: 'cn-only.example.com' });
-  await failsWith(t, 'hostname_mismatch', () => verify('cn-only.example.com', cnOnly));
+test('the common name is never used for host-name checks: one outside the SANs is itself an error (BRs 7.1.4.3)', async (t) => {
+  const cnOnly = issueCertificate(root, { commonName: 'cn-only.example.com', dnsNames: ['other.example.com'] });
+  await failsWith(t, 'invalid_name', () => verify('cn-only.example.com', cnOnly));
   const ipCn = issueCertificate(root, { commonName: '192.0.2.5', dnsNames: ['other.example.com'] });
-  await failsWith(t, 'hostname_mismatch', () => verify('192.0.2.5', ipCn));
+  await failsWith(t, 'invalid_name', () => verify('192.0.2.5', ipCn));
+  const both = issueCertificate(root, { commonName: 'other.example.com', dnsNames: ['other.example.com'] });
+  const error = await failsWith(t, 'hostname_mismatch', () => verify('cn.example.com', both));
+  t.regex(error.message, /valid for DNS:other\.example\.com/, 'the message lists the names the certificate carries');
 });

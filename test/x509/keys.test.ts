@@ -5,11 +5,11 @@
  */
 import test from 'ava';
 import { ConfigurationError } from '../../src/errors.js';
-import { nobleCryptoProvider } from '../../adapters/noble/crypto/noble.js';
+import { nobleCryptoProvider } from '../../src/crypto/noble.js';
 import {
   createDevelopmentCA, encodePkcs8, nodeRootTrustAnchors, parseCertificateChain, parsePrivateKey, publicKeyOf, toPem,
   trustAnchorsFrom,
-} from '../../adapters/noble/x509/index.js';
+} from '../../src/x509/index.js';
 import { fixtureBytes, fixtureText } from './helpers.js';
 
 const message = new TextEncoder().encode('signed by a loaded key');

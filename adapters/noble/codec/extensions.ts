@@ -211,6 +211,8 @@ export function decodeAlpn(data: Uint8Array): string[] {
 
 // --- psk_key_exchange_modes (section 4.2.9) and cookie (section 4.2.2) ---
 
+/** PskKeyExchangeMode: psk_ke (PSK only, no (EC)DHE). */
+export const PSK_KE = 0;
 /** PskKeyExchangeMode: psk_dhe_ke. */
 export const PSK_DHE_KE = 1;
 
@@ -232,6 +234,66 @@ export function encodeCookie(cookie: Uint8Array): Uint8Array {
 /** Decodes a cookie body. */
 export function decodeCookie(data: Uint8Array): Uint8Array {
   return parseBody(data, 'cookie', (r) => r.vector16('cookie', 1));
+}
+
+// --- pre_shared_key (section 4.2.11) and early_data (section 4.2.10) ---
+
+/** One PskIdentity of a ClientHello pre_shared_key. */
+export interface PskIdentity {
+  readonly identity: Uint8Array;
+  readonly obfuscatedTicketAge: number;
+}
+
+/** A ClientHello pre_shared_key (OfferedPsks). */
+export interface OfferedPsks {
+  readonly identities: readonly PskIdentity[];
+  readonly binders: readonly Uint8Array[];
+}
+
+/** Encodes OfferedPsks. */
+export function encodeOfferedPsks(m: OfferedPsks): Uint8Array {
+  return encode((w) => {
+    w.block16((list) => m.identities.forEach((i) => list.vector16(i.identity).u32(i.obfuscatedTicketAge)));
+    w.block16((list) => m.binders.forEach((b) => list.vector8(b)));
+  });
+}
+
+/** The length of the binders list at the end of OfferedPsks (its 2-byte prefix included). */
+export function bindersListLength(binderLengths: readonly number[]): number {
+  return 2 + binderLengths.reduce((n, l) => n + 1 + l, 0);
+}
+
+/** Decodes OfferedPsks: at least one identity, binders of 32..255 bytes. */
+export function decodeOfferedPsks(data: Uint8Array): OfferedPsks {
+  return parseBody(data, 'pre_shared_key', (r) => {
+    const ids = new ByteReader(r.vector16('identities', 7));
+    const identities: PskIdentity[] = [];
+    while (!ids.atEnd) identities.push({ identity: ids.vector16('identity', 1), obfuscatedTicketAge: ids.u32('obfuscated_ticket_age') });
+    const list = new ByteReader(r.vector16('binders', 33));
+    const binders: Uint8Array[] = [];
+    while (!list.atEnd) binders.push(list.vector8('binder', 32));
+    return { identities, binders };
+  });
+}
+
+/** Encodes the ServerHello pre_shared_key (selected_identity). */
+export function encodeSelectedIdentity(index: number): Uint8Array {
+  return encode((w) => w.u16(index));
+}
+
+/** Decodes the ServerHello pre_shared_key (selected_identity). */
+export function decodeSelectedIdentity(data: Uint8Array): number {
+  return parseBody(data, 'pre_shared_key', (r) => r.u16('selected_identity'));
+}
+
+/** Encodes the NewSessionTicket early_data body (max_early_data_size). */
+export function encodeMaxEarlyData(size: number): Uint8Array {
+  return encode((w) => w.u32(size));
+}
+
+/** Decodes the NewSessionTicket early_data body (max_early_data_size). */
+export function decodeMaxEarlyData(data: Uint8Array): number {
+  return parseBody(data, 'early_data', (r) => r.u32('max_early_data_size'));
 }
 
 /** Encodes a record_size_limit body. */

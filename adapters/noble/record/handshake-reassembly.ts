@@ -4,7 +4,8 @@
  * several messages). Work is linear in the bytes received: fragments are copied once
  * into one growing buffer. A message longer than its cap is refused as soon as its
  * header is seen, before anything is buffered for it, and one message may span at most
- * `MAX_RECORDS_PER_HANDSHAKE_MESSAGE` records.
+ * `MAX_RECORDS_PER_HANDSHAKE_MESSAGE` records. The buffer is released whenever no partial
+ * message is left in it.
  */
 import { TLSAlertError } from '../../../src/errors.js';
 import type { HandshakeMessage } from '../codec/handshake.js';
@@ -20,12 +21,11 @@ export const MAX_CLIENT_HELLO = 131072;
 export const MAX_RECORDS_PER_HANDSHAKE_MESSAGE = 65536;
 
 const CLIENT_HELLO = 1;
-/** Buffers up to this size are kept for the next message; larger ones are released. */
-const RETAINED_BUFFER = 16384;
+const EMPTY: Uint8Array = new Uint8Array(0);
 
 /** Buffers handshake fragments and yields complete messages. */
 export class HandshakeReassembler {
-  private buffer = new Uint8Array(0);
+  private buffer: Uint8Array = EMPTY;
   private start = 0;
   private end = 0;
   /** Records that contributed to the message at `start` (the one being assembled). */
@@ -74,8 +74,11 @@ export class HandshakeReassembler {
     this.start += 4 + length;
     // The next message (if any) began in the record that ended this one.
     this.recordsInMessage = this.isEmpty ? 0 : 1;
-    // Do not keep a large buffer (a 128 KiB ClientHello) for the rest of the connection.
-    if (this.isEmpty && this.buffer.length > RETAINED_BUFFER) this.buffer = new Uint8Array(0);
+    // Hold no buffer between messages (an idle connection keeps none).
+    if (this.isEmpty) {
+      this.buffer = EMPTY;
+      this.start = this.end = 0;
+    }
     return { type: raw[0]!, body: raw.subarray(4), raw };
   }
 
@@ -86,7 +89,7 @@ export class HandshakeReassembler {
     if (live + n <= this.buffer.length) {
       this.buffer.copyWithin(0, this.start, this.end);
     } else {
-      const next = new Uint8Array(Math.max(live + n, 2 * this.buffer.length, 1024));
+      const next = new Uint8Array(Math.max(live + n, 2 * this.buffer.length));
       next.set(this.buffer.subarray(this.start, this.end));
       this.buffer = next;
     }

@@ -5,7 +5,7 @@
  * the `RecordWriter` turns fragments into wire records. The engine owns one of each.
  */
 import { TLSAlertError } from '../../../src/errors.js';
-import type { AeadKey } from '../crypto/provider.js';
+import type { AeadKey } from '../../../src/crypto/provider.js';
 
 /** ContentType code points (section 5.1). */
 export const ContentType = {
@@ -48,29 +48,39 @@ export interface RecordSealer {
   tryOpen(header: Uint8Array, fragment: Uint8Array): TLSRecord | null;
 }
 
-/** An AEAD key with its static IV and the 64-bit record sequence number (section 5.3). */
+/**
+ * An AEAD key with its static IV and the 64-bit record sequence number (section 5.3). The
+ * IV is kept as three 32-bit words, not a buffer of its own (an idle connection holds two).
+ */
 export class RecordProtection implements RecordSealer {
-  readonly protectsEveryContentType = false;
-  readonly minimumFragmentLength = TAG_LENGTH + 1;
+  /** TLS 1.3 hides the content type inside (section 5.2). */
+  get protectsEveryContentType(): boolean {
+    return false;
+  }
+  /** A tag and the inner content type byte. */
+  get minimumFragmentLength(): number {
+    return TAG_LENGTH + 1;
+  }
   private sequence = 0;
+  private readonly iv0: number;
+  private readonly iv1: number;
+  private readonly iv2: number;
 
-  constructor(private readonly aead: AeadKey, private readonly iv: Uint8Array) {}
+  constructor(private readonly aead: AeadKey, iv: Uint8Array) {
+    if (iv.length !== 12) throw new RangeError('a TLS 1.3 record IV is 12 bytes');
+    this.iv0 = word(iv, 0);
+    this.iv1 = word(iv, 4);
+    this.iv2 = word(iv, 8);
+  }
 
   /** The nonce for the next record: the IV XORed with the left-padded sequence number (not yet consumed). */
   private currentNonce(): Uint8Array {
     if (this.sequence >= Number.MAX_SAFE_INTEGER) throw TLSAlertError.sent('internal_error', 'record sequence number exhausted');
-    const nonce = this.iv.slice();
     const s = this.sequence;
-    const low = s >>> 0;
-    const high = Math.floor(s / 0x100000000);
-    nonce[4]! ^= high >>> 24;
-    nonce[5]! ^= (high >>> 16) & 0xff;
-    nonce[6]! ^= (high >>> 8) & 0xff;
-    nonce[7]! ^= high & 0xff;
-    nonce[8]! ^= low >>> 24;
-    nonce[9]! ^= (low >>> 16) & 0xff;
-    nonce[10]! ^= (low >>> 8) & 0xff;
-    nonce[11]! ^= low & 0xff;
+    const nonce = new Uint8Array(12);
+    putWord(nonce, 0, this.iv0);
+    putWord(nonce, 4, this.iv1 ^ Math.floor(s / 0x100000000));
+    putWord(nonce, 8, this.iv2 ^ (s >>> 0));
     return nonce;
   }
 
@@ -117,6 +127,19 @@ export class RecordProtection implements RecordSealer {
   }
 }
 
+/** The big-endian 32-bit word at `b[i]`. */
+function word(b: Uint8Array, i: number): number {
+  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) | 0;
+}
+
+/** Writes `w` big-endian at `b[i]`. */
+function putWord(b: Uint8Array, i: number, w: number): void {
+  b[i] = w >>> 24;
+  b[i + 1] = (w >>> 16) & 0xff;
+  b[i + 2] = (w >>> 8) & 0xff;
+  b[i + 3] = w & 0xff;
+}
+
 /** The 5-byte record header. */
 export function recordHeader(type: number, length: number): Uint8Array {
   return Uint8Array.of(type, 0x03, 0x03, length >>> 8, length & 0xff);
@@ -132,11 +155,22 @@ export const MAX_SKIPPED_EARLY_DATA = 65536;
 /** Which early-data records a server that rejected 0-RTT skips. */
 export type EarlyDataSkip = 'none' | 'undecryptable' | 'application_data';
 
-/** Deframes received bytes into records, decrypting once read keys are installed. */
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+/**
+ * Deframes received bytes into records, decrypting once read keys are installed. Whole
+ * records are read in place from the bytes fed; only what is left over (a partial record,
+ * or records the engine has not asked for yet) is copied into a buffer of its own, and that
+ * buffer is released as soon as it is consumed: an idle connection holds no receive buffer.
+ */
 export class RecordReader {
-  private buffer = new Uint8Array(0);
-  private start = 0;
-  private end = 0;
+  /** Bytes kept from earlier feeds (a partial record, or unread records), `heldStart..heldEnd`. */
+  private held = EMPTY;
+  private heldStart = 0;
+  private heldEnd = 0;
+  /** The caller's bytes of the current feed, read in place from `inputStart`. */
+  private input = EMPTY;
+  private inputStart = 0;
   private protection: RecordSealer | undefined;
   private decryptedAny = false;
   private skip: EarlyDataSkip = 'none';
@@ -144,7 +178,7 @@ export class RecordReader {
 
   /** Bytes received but not yet returned as records. */
   get buffered(): number {
-    return this.end - this.start;
+    return this.heldEnd - this.heldStart + (this.input.length - this.inputStart);
   }
 
   /** True when read keys are installed. */
@@ -164,73 +198,173 @@ export class RecordReader {
     this.skipBudget = MAX_SKIPPED_EARLY_DATA;
   }
 
-  /** Appends received bytes (copied: the caller may reuse its buffer). */
+  /**
+   * Takes received bytes. They are read in place until `next()` returns undefined or
+   * `keepUnread()` is called (either copies what is left), so the caller must not change
+   * them before that.
+   */
   feed(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    if (this.end + bytes.length > this.buffer.length) {
-      const live = this.end - this.start;
-      const needed = live + bytes.length;
-      if (needed <= this.buffer.length) {
-        this.buffer.copyWithin(0, this.start, this.end);
-      } else {
-        const next = new Uint8Array(Math.max(needed, 2 * this.buffer.length, 4096));
-        next.set(this.buffer.subarray(this.start, this.end));
-        this.buffer = next;
-      }
-      this.start = 0;
-      this.end = live;
+    this.keepUnread();
+    this.input = bytes;
+    this.inputStart = 0;
+  }
+
+  /** Copies the unread rest of the fed bytes into the reader's own buffer, so the caller may reuse its buffer. */
+  keepUnread(): void {
+    const rest = this.input.length - this.inputStart;
+    if (rest > 0) {
+      // Geometric growth: a caller that feeds many small pieces without reading stays linear.
+      this.reserveHeld(this.heldEnd - this.heldStart + rest, true);
+      this.held.set(this.input.subarray(this.inputStart), this.heldEnd);
+      this.heldEnd += rest;
     }
-    this.buffer.set(bytes, this.end);
-    this.end += bytes.length;
+    this.input = EMPTY;
+    this.inputStart = 0;
   }
 
   /** The next whole record, or undefined until more bytes arrive. Headers are checked as soon as they are complete. */
   next(): TLSRecord | undefined {
     for (;;) {
-      if (this.end - this.start < HEADER_LENGTH) return undefined;
-      const b = this.buffer;
-      const s = this.start;
-      const type = b[s]!;
-      const length = (b[s + 3]! << 8) | b[s + 4]!;
-      if (type < ContentType.change_cipher_spec || type > ContentType.application_data) {
-        throw TLSAlertError.sent('unexpected_message', `record content type ${type} is not defined`);
-      }
-      if (b[s + 1] !== 0x03) throw TLSAlertError.sent('decode_error', `record version ${b[s + 1]}.${b[s + 2]} is not TLS`);
-      const protectedType =
-        type === ContentType.application_data || (this.protection?.protectsEveryContentType === true && type !== ContentType.change_cipher_spec);
-      const cap = this.protection && protectedType ? MAX_CIPHERTEXT : MAX_PLAINTEXT;
-      if (length > cap) throw TLSAlertError.sent('record_overflow', `record of ${length} bytes exceeds ${cap}`);
-      if (this.end - s < HEADER_LENGTH + length) return undefined;
-      const header = b.subarray(s, s + HEADER_LENGTH); // only read by the synchronous open() below
-      const fragment = b.subarray(s + HEADER_LENGTH, s + HEADER_LENGTH + length);
-      this.start += HEADER_LENGTH + length;
-      if (this.start === this.end) this.start = this.end = 0;
-      if (protectedType && this.protection) {
-        if (length < this.protection.minimumFragmentLength) throw TLSAlertError.sent('bad_record_mac', 'encrypted record shorter than its tag');
-        if (this.skip !== 'undecryptable') return this.opened(this.protection.open(header, fragment));
-        const record = this.protection.tryOpen(header, fragment);
-        if (record) {
-          this.skip = 'none';
-          return this.opened(record);
+      let b: Uint8Array;
+      let s: number;
+      let length: number;
+      if (this.heldEnd > this.heldStart) {
+        const held = this.completeHeldRecord();
+        if (held < 0) return undefined;
+        b = this.held;
+        s = this.heldStart;
+        length = held;
+        this.heldStart += HEADER_LENGTH + length;
+        if (this.heldStart === this.heldEnd) {
+          this.held = EMPTY;
+          this.heldStart = this.heldEnd = 0;
         }
-        if (this.spendSkip(length)) continue;
-        throw TLSAlertError.sent('bad_record_mac', `record failed authentication after ${MAX_SKIPPED_EARLY_DATA} bytes of skipped early data`);
+      } else {
+        const available = this.input.length - this.inputStart;
+        if (available < HEADER_LENGTH) {
+          this.keepUnread();
+          return undefined;
+        }
+        b = this.input;
+        s = this.inputStart;
+        length = this.checkHeader(b, s);
+        if (available < HEADER_LENGTH + length) {
+          this.keepUnread();
+          return undefined;
+        }
+        this.inputStart += HEADER_LENGTH + length;
+        if (this.inputStart === this.input.length) {
+          this.input = EMPTY;
+          this.inputStart = 0;
+        }
       }
-      if (type === ContentType.application_data) {
-        if (this.skip === 'application_data' && this.spendSkip(length)) continue;
-        throw TLSAlertError.sent('unexpected_message', 'application data before keys were established');
-      }
-      if (length === 0 && type !== ContentType.change_cipher_spec) {
-        throw TLSAlertError.sent('unexpected_message', 'zero-length handshake or alert record');
-      }
-      // A peer that cannot derive our keys may answer our flight with a plaintext alert
-      // before it sends any protected record; take it as its alert.
-      const plaintextAlert = type === ContentType.alert && !this.decryptedAny;
-      if (this.protection && type !== ContentType.change_cipher_spec && !plaintextAlert) {
-        throw TLSAlertError.sent('unexpected_message', 'unprotected record after keys were established');
-      }
-      return { type, fragment: fragment.slice(), encrypted: false };
+      const record = this.recordAt(b, s, length);
+      if (record) return record;
     }
+  }
+
+  /**
+   * Tops up the first held record from the input; returns its fragment length once it is
+   * whole, or -1 when the input ran out first (everything it had is then held).
+   */
+  private completeHeldRecord(): number {
+    let live = this.heldEnd - this.heldStart;
+    if (live < HEADER_LENGTH) {
+      this.reserveHeld(HEADER_LENGTH);
+      live += this.moveInput(HEADER_LENGTH - live);
+      if (live < HEADER_LENGTH) return -1;
+    }
+    const length = this.checkHeader(this.held, this.heldStart);
+    const total = HEADER_LENGTH + length;
+    if (live < total) {
+      this.reserveHeld(total);
+      live += this.moveInput(total - live);
+      if (live < total) return -1;
+    }
+    return length;
+  }
+
+  /** Moves up to `n` bytes from the input to the end of the held bytes (room is reserved); returns how many. */
+  private moveInput(n: number): number {
+    const take = Math.min(n, this.input.length - this.inputStart);
+    this.held.set(this.input.subarray(this.inputStart, this.inputStart + take), this.heldEnd);
+    this.heldEnd += take;
+    this.inputStart += take;
+    if (this.inputStart === this.input.length) {
+      this.input = EMPTY;
+      this.inputStart = 0;
+    }
+    return take;
+  }
+
+  /**
+   * Makes the held buffer able to hold `size` bytes from `heldStart`: at the exact size asked
+   * (one record's, no slack kept), or with `grow` at least twice the old size.
+   */
+  private reserveHeld(size: number, grow = false): void {
+    const live = this.heldEnd - this.heldStart;
+    if (this.heldStart + size <= this.held.length) return;
+    if (size <= this.held.length) {
+      this.held.copyWithin(0, this.heldStart, this.heldEnd);
+    } else {
+      const next = new Uint8Array(Math.max(size, live, grow ? 2 * this.held.length : 0));
+      next.set(this.held.subarray(this.heldStart, this.heldEnd));
+      this.held = next;
+    }
+    this.heldStart = 0;
+    this.heldEnd = live;
+  }
+
+  /** True when a record of `type` is protected under the installed keys (TLS 1.2 protects all but change_cipher_spec). */
+  private isProtectedType(type: number): boolean {
+    if (type === ContentType.application_data) return true;
+    return this.protection?.protectsEveryContentType === true && type !== ContentType.change_cipher_spec;
+  }
+
+  /** Checks a complete 5-byte header at `b[s]` and returns the fragment length. */
+  private checkHeader(b: Uint8Array, s: number): number {
+    const type = b[s]!;
+    const length = (b[s + 3]! << 8) | b[s + 4]!;
+    if (type < ContentType.change_cipher_spec || type > ContentType.application_data) {
+      throw TLSAlertError.sent('unexpected_message', `record content type ${type} is not defined`);
+    }
+    if (b[s + 1] !== 0x03) throw TLSAlertError.sent('decode_error', `record version ${b[s + 1]}.${b[s + 2]} is not TLS`);
+    const cap = this.protection && this.isProtectedType(type) ? MAX_CIPHERTEXT : MAX_PLAINTEXT;
+    if (length > cap) throw TLSAlertError.sent('record_overflow', `record of ${length} bytes exceeds ${cap}`);
+    return length;
+  }
+
+  /** The record whose header is at `b[s]` (decrypted, copied out), or null when it is skipped early data. */
+  private recordAt(b: Uint8Array, s: number, length: number): TLSRecord | null {
+    const type = b[s]!;
+    const header = b.subarray(s, s + HEADER_LENGTH); // only read by the synchronous open() below
+    const fragment = b.subarray(s + HEADER_LENGTH, s + HEADER_LENGTH + length);
+    if (this.protection && this.isProtectedType(type)) {
+      if (length < this.protection.minimumFragmentLength) throw TLSAlertError.sent('bad_record_mac', 'encrypted record shorter than its tag');
+      if (this.skip !== 'undecryptable') return this.opened(this.protection.open(header, fragment));
+      const record = this.protection.tryOpen(header, fragment);
+      if (record) {
+        this.skip = 'none';
+        return this.opened(record);
+      }
+      if (this.spendSkip(length)) return null;
+      throw TLSAlertError.sent('bad_record_mac', `record failed authentication after ${MAX_SKIPPED_EARLY_DATA} bytes of skipped early data`);
+    }
+    if (type === ContentType.application_data) {
+      if (this.skip === 'application_data' && this.spendSkip(length)) return null;
+      throw TLSAlertError.sent('unexpected_message', 'application data before keys were established');
+    }
+    if (length === 0 && type !== ContentType.change_cipher_spec) {
+      throw TLSAlertError.sent('unexpected_message', 'zero-length handshake or alert record');
+    }
+    // A peer that cannot derive our keys may answer our flight with a plaintext alert
+    // before it sends any protected record; take it as its alert.
+    const plaintextAlert = type === ContentType.alert && !this.decryptedAny;
+    if (this.protection && type !== ContentType.change_cipher_spec && !plaintextAlert) {
+      throw TLSAlertError.sent('unexpected_message', 'unprotected record after keys were established');
+    }
+    return { type, fragment: fragment.slice(), encrypted: false };
   }
 
   private opened(record: TLSRecord): TLSRecord {
@@ -263,6 +397,11 @@ export class RecordWriter {
   /** Installs the keys that protect every following record. */
   setProtection(protection: RecordSealer): void {
     this.protection = protection;
+  }
+
+  /** Drops the write keys: a client's second ClientHello after 0-RTT under early keys goes out unprotected (RFC 8446 section 4.1.4). */
+  clearProtection(): void {
+    this.protection = undefined;
   }
 
   /** Wire records carrying `content` of `type`, split into 2^14-byte fragments. */

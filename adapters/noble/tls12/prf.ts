@@ -3,7 +3,7 @@
  * PRF P_hash over HMAC, the extended master secret, the key block of an AEAD suite
  * and the Finished verify_data. Everything goes through the CryptoProvider's HMAC.
  */
-import type { CryptoProvider, HashName } from '../crypto/provider.js';
+import type { CryptoProvider, HashName } from '../../../src/crypto/provider.js';
 
 const encoder = new TextEncoder();
 

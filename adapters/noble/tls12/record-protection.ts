@@ -9,7 +9,7 @@
  * The outer content type is the real one, so every record type is protected.
  */
 import { TLSAlertError } from '../../../src/errors.js';
-import type { AeadKey, CryptoProvider } from '../crypto/provider.js';
+import type { AeadKey, CryptoProvider } from '../../../src/crypto/provider.js';
 import type { KeyBlock } from './prf.js';
 import type { Tls12CipherSuite } from './suites.js';
 import { HEADER_LENGTH, MAX_PLAINTEXT, type RecordSealer, type TLSRecord } from '../record/record-layer.js';

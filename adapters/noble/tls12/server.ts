@@ -9,7 +9,7 @@
  * required of the client; renegotiation itself is refused (traffic.ts).
  */
 import { TLSAlertError } from '../../../src/errors.js';
-import { KeyExchangeError, NamedGroup, SignatureScheme, type ClientKeyShare, type PublicKey, type SignatureSchemeName } from '../crypto/provider.js';
+import { KeyExchangeError, NamedGroup, SignatureScheme, type ClientKeyShare, type PublicKey, type SignatureSchemeName } from '../../../src/crypto/provider.js';
 import { encodeServerHello, frameHandshake, HandshakeType, decodeCertificateVerify, type ClientHello, type HandshakeMessage } from '../codec/handshake.js';
 import { decodeAlpn, decodeServerName, decodeU16List, encodeAlpn, ExtensionType, findExtension, type Extension } from '../codec/extensions.js';
 import { expectType, verifyPeerChain, type HandshakeContext, type HandshakeState } from '../handshake-context.js';

@@ -5,7 +5,7 @@
  * verify_data, and the signature schemes TLS 1.2 adds to those of TLS 1.3.
  */
 import { TLSAlertError } from '../../../src/errors.js';
-import { SignatureScheme, type CryptoProvider, type PrivateKey, type PublicKey, type SignatureSchemeName } from '../crypto/provider.js';
+import { SignatureScheme, type CryptoProvider, type PrivateKey, type PublicKey, type SignatureSchemeName } from '../../../src/crypto/provider.js';
 import type { HandshakeContext } from '../handshake-context.js';
 import { bytesEqual, schemeName } from '../handshake-context.js';
 import { frameHandshake, HandshakeType, type HandshakeMessage } from '../codec/handshake.js';

@@ -3,7 +3,7 @@
  * running hash with the suite's PRF hash over every handshake message except
  * HelloRequest, and the messages themselves, which a CertificateVerify signs whole.
  */
-import type { CryptoProvider, HashContext, HashName } from '../crypto/provider.js';
+import type { CryptoProvider, HashContext, HashName } from '../../../src/crypto/provider.js';
 
 /** handshake_messages so far: their hash, and their bytes. */
 export class Tls12Transcript {
