@@ -30,10 +30,12 @@ import {
   type ReceivedTicket,
 } from './handshake-context.js';
 import { startClient, type ClientPolicy } from './client.js';
+import { offeredGroups } from './client-hello.js';
 import { startServer } from './server.js';
 import type { ServerPolicy } from './server-parameters.js';
 import { TrafficState } from './traffic.js';
 import { enabledVersions } from './tls12/versions.js';
+import { ALL_TLS12_CIPHER_SUITES } from './tls12/suites.js';
 import { AwaitReplayDecision, EarlyDataReceiver, type ReplayCheck } from './early-data.js';
 import {
   ALL_CIPHER_SUITES,
@@ -73,6 +75,7 @@ export class TLSEngine {
     signatureScheme: undefined,
     resumed: false,
     earlyData: 'none',
+    dataWithFinished: 0,
   };
   /** Session tickets received (client role). */
   readonly tickets: ReceivedTicket[] = [];
@@ -113,8 +116,9 @@ export class TLSEngine {
 
   /** A client engine; its ClientHello is ready in `takeOutgoing()` at once. */
   static client(settings: ClientEngineSettings): TLSEngine {
-    if (!enabledVersions(settings).tls13) throw new ConfigurationError('TLSEngine: the noble client speaks TLS 1.3 only (maxVersion is TLSv1.2)');
     const policy: ClientPolicy = {
+      versions: enabledVersions(settings),
+      tls12Suites: settings.tls12CipherSuites ?? ALL_TLS12_CIPHER_SUITES,
       settings,
       suites: settings.cipherSuites ?? ALL_CIPHER_SUITES,
       groups: supportedGroups(settings),
@@ -122,6 +126,7 @@ export class TLSEngine {
       signatureSchemes: settings.signatureSchemes ?? DEFAULT_SIGNATURE_SCHEMES,
       certificateSignatureSchemes: settings.certificateSignatureSchemes ?? DEFAULT_CERTIFICATE_SIGNATURE_SCHEMES,
     };
+    if (offeredGroups(policy).length === 0) throw new ConfigurationError('TLSEngine: TLS 1.2 needs an ECDHE group (x25519, P-256 or P-384) among the configured groups');
     return new TLSEngine('client', settings, (ctx) => startClient(ctx, policy));
   }
 

@@ -58,6 +58,8 @@ export interface HandshakeOutcome {
   resumed: boolean;
   /** Whether 0-RTT data was offered and what the server did with it (section 4.2.10). */
   earlyData: EarlyDataStatus;
+  /** Client: bytes of its first application data that left with its TLS 1.2 Finished (RFC 7918 False Start). */
+  dataWithFinished: number;
 }
 
 /** The engine services a handshake state uses. */

@@ -95,7 +95,7 @@ export class NobleTLSService implements TLSService {
     const data = settings.earlyData;
     const engine = this.engine!;
     if (!data || data.length === 0) return;
-    const carried = engine.outcome.earlyData === 'accepted' ? Math.min(data.length, settings.session?.maxEarlyData ?? 0) : 0;
+    const carried = engine.outcome.earlyData === 'accepted' ? Math.min(data.length, settings.session?.maxEarlyData ?? 0) : engine.outcome.dataWithFinished;
     if (carried < data.length) engine.writePlaintext(data.subarray(carried));
   }
 

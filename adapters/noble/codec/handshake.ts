@@ -132,7 +132,8 @@ export function decodeServerHello(body: Uint8Array): ServerHello & { readonly le
     legacySessionIdEcho: r.vector8('legacy_session_id_echo', 0, 32),
     cipherSuite: r.u16('cipher_suite'),
     legacyCompressionMethod: r.u8('legacy_compression_method'),
-    extensions: readExtensions(r, 'ServerHello'),
+    // A TLS 1.2 ServerHello may end before the extensions block (RFC 5246 section 7.4.1.3).
+    extensions: r.atEnd ? [] : readExtensions(r, 'ServerHello'),
   }));
 }
 
