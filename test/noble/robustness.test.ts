@@ -202,11 +202,14 @@ test('a crafted HelloRetryRequest with an extension we did not offer: unsupporte
   t.is(alertOf(() => c.feed(handshakeRecord(2, hrr))), 'unsupported_extension');
 });
 
-test('a crafted ServerHello: no supported_versions is protocol_version; an unoffered suite is illegal_parameter', (t) => {
+test('a crafted ServerHello: no supported_versions is protocol_version to a TLS 1.3-only client; an unoffered suite is illegal_parameter', (t) => {
   const sh = (suite: number, ext: Extension[]) =>
     handshakeRecord(2, encodeServerHello({ random: new Uint8Array(32).fill(1), legacySessionIdEcho: new Uint8Array(0), cipherSuite: suite, legacyCompressionMethod: 0, extensions: ext }));
-  const c1 = TLSEngine.client({ ...testClientSettings(), middleboxCompatibility: false });
+  const c1 = TLSEngine.client({ ...testClientSettings({ minVersion: 'TLSv1.3' }), middleboxCompatibility: false });
   t.is(alertOf(() => c1.feed(sh(0x1301, []))), 'protocol_version');
+  // A client that also speaks TLS 1.2 reads it as a TLS 1.2 ServerHello, whose suite must be a TLS 1.2 one we offered.
+  const c3 = TLSEngine.client({ ...testClientSettings(), middleboxCompatibility: false });
+  t.is(alertOf(() => c3.feed(sh(0x1301, []))), 'illegal_parameter');
   const c2 = TLSEngine.client({ ...testClientSettings(), middleboxCompatibility: false });
   t.is(alertOf(() => c2.feed(sh(0x1304, [{ type: ExtensionType.supported_versions, data: encodeSelectedVersion(0x0304) }]))), 'illegal_parameter');
 });
