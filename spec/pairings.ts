@@ -84,6 +84,13 @@ export const pairings: readonly Pairing[] = [
   { client: nodeTLS12, server: noble, transport: 'memory-1byte', tls: true },
   { client: nodeTLS12, server: noble, transport: 'tcp', tls: true },
   { client: nodeTLS, server: noble12, transport: 'tcp', tls: true },
+  // The noble TLS 1.2 client: against our own 1.2 server, against OpenSSL, and a 1.3-capable noble client against OpenSSL pinned to 1.2.
+  { client: noble12, server: noble12, transport: 'memory', tls: true },
+  { client: noble12, server: noble12, transport: 'memory-1byte', tls: true },
+  { client: noble12, server: noble12, transport: 'tcp', tls: true },
+  { client: noble12, server: nodeTLS, transport: 'memory', tls: true },
+  { client: noble12, server: nodeTLS, transport: 'tcp', tls: true },
+  { client: noble, server: nodeTLS12, transport: 'tcp', tls: true },
   { client: plaintext, server: plaintext, transport: 'memory', tls: false },
   { client: plaintext, server: plaintext, transport: 'tcp', tls: false },
 ];
