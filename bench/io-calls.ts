@@ -40,11 +40,13 @@ export async function measureIOCalls(progress: (line: string) => void): Promise<
       pairings.push(await runPairing(client, server));
     }
   }
-  // TLS 1.2 rows (issue 16): a client pinned to TLS 1.2 against each TLS server backend.
-  for (const server of backends.filter(isTLS)) {
-    progress(`io calls: node-tls@1.2 client x ${server} server`);
-    const client = serviceFrom(benchContainer('node-tls'));
-    pairings.push(await runPairing('node-tls@1.2', server, client, serviceFrom(benchContainer(server)), { maxVersion: 'TLSv1.2' }));
+  // TLS 1.2 rows (issue 16): each TLS client backend pinned to TLS 1.2 against each TLS server backend.
+  for (const clientBackend of backends.filter(isTLS)) {
+    for (const server of backends.filter(isTLS)) {
+      progress(`io calls: ${clientBackend}@1.2 client x ${server} server`);
+      const client = serviceFrom(benchContainer(clientBackend));
+      pairings.push(await runPairing(`${clientBackend}@1.2`, server, client, serviceFrom(benchContainer(server)), { maxVersion: 'TLSv1.2' }));
+    }
   }
   return { scenario: IO_SCENARIO, transport: 'in-memory pair (memoryPair), CountingRawConnection on both ends', pairings, references: STUDY_REFERENCES };
 }
