@@ -7,7 +7,7 @@ import test from 'ava';
 import { ConnectionClosedError } from '../src/errors.js';
 import { concatBytes } from '../src/raw-connection.js';
 import { connectedPair, pattern, readAll, within } from './harness.js';
-import { pairings, pairingTitle } from './pairings.js';
+import { isTls12, pairings, pairingTitle } from './pairings.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -24,6 +24,8 @@ for (const pairing of pairings) {
     if (pairing.tls) {
       t.regex(client.negotiated.protocol, /^TLSv1\.[23]$/);
       t.is(client.negotiated.protocol, server.negotiated.protocol);
+      // A pairing with an end pinned to TLS 1.2 negotiates it (RFC 8446 section 4.2.1); the others TLS 1.3.
+      t.is(client.negotiated.protocol, isTls12(pairing) ? 'TLSv1.2' : 'TLSv1.3');
       t.is(client.negotiated.cipherSuite, server.negotiated.cipherSuite);
       t.true(client.negotiated.peerCertificates.length >= 1, 'the client sees the server certificate');
     } else {
