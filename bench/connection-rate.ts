@@ -79,6 +79,30 @@ async function measureCell(
   plan: ConnectionRatePlan,
 ): Promise<Omit<ConnectionRateCell, 'vsPlaintext' | 'vsNodeTLS'>> {
   const container = backend === DIRECT_NODE_TLS ? undefined : benchContainer(backend);
+  const { resumed: _resumed, ...cell } = await measureRateCell(backend, concurrency, plan, () => pingPong(container, port));
+  return cell;
+}
+
+/** What one measured connection reports. */
+export interface ConnectionOutcome {
+  readonly cipherSuite: string | undefined;
+  readonly group: string | undefined;
+  readonly cryptoProvider?: string | undefined;
+  /** True when the connection resumed a session. */
+  readonly resumed?: boolean;
+}
+
+/**
+ * One cell of `concurrency` workers each running `connectOnce` in a loop (see
+ * measureCell for the window). Also counts the connections that resumed a session.
+ */
+export async function measureRateCell(
+  backend: string,
+  concurrency: number,
+  plan: Pick<ConnectionRatePlan, 'secondsPerCell' | 'warmupSeconds'>,
+  connectOnce: () => Promise<ConnectionOutcome>,
+): Promise<Omit<ConnectionRateCell, 'vsPlaintext' | 'vsNodeTLS'> & { readonly resumed: number }> {
+  let resumed = 0;
   const begin = performance.now();
   const warmupUntil = begin + plan.warmupSeconds * 1000;
   const cellMs = plan.secondsPerCell * 1000;
@@ -111,8 +135,9 @@ async function measureCell(
   const worker = async (): Promise<void> => {
     while (measureEnd === undefined && performance.now() < giveUpAt) {
       try {
-        const negotiated = await pingPong(container, port);
+        const negotiated = await connectOnce();
         agreed ??= negotiated;
+        if (negotiated.resumed === true && measureStart !== undefined && measureEnd === undefined) resumed++;
         onFinished(performance.now());
       } catch (error) {
         errors++;
@@ -138,6 +163,7 @@ async function measureCell(
     cipherSuite: agreed?.cipherSuite ?? null,
     group: agreed?.group ?? null,
     cryptoProvider: agreed?.cryptoProvider ?? null,
+    resumed,
   };
 }
 

@@ -38,18 +38,35 @@ export function directPingPongServer(onError: () => void): net.Server {
   return server;
 }
 
-/** One connection to a direct server: handshake (verifying the server), PING, PONG, close. */
-export function directPingPong(port: number): Promise<{ cipherSuite: string | undefined; group: string | undefined }> {
+/** A client's resumption state across connections: the newest session node:tls gave it. */
+export interface DirectSessionState {
+  session?: Buffer;
+}
+
+/**
+ * One connection to a direct server: handshake (verifying the server), PING, PONG, close.
+ * With `sessions`, it offers the newest session and keeps the one the server sends.
+ */
+export function directPingPong(
+  port: number,
+  sessions?: DirectSessionState,
+): Promise<{ cipherSuite: string | undefined; group: string | undefined; resumed: boolean }> {
   const configuration = benchClientConfiguration();
   clientContext ??= tls.createSecureContext({ ca: pemText(configuration.ca) });
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: '127.0.0.1', port, servername: configuration.servername, secureContext: clientContext });
+    const offered = sessions?.session ? { session: sessions.session } : {};
+    const socket = tls.connect({ host: '127.0.0.1', port, servername: configuration.servername, secureContext: clientContext, ...offered });
+    if (sessions) socket.on('session', (session: Buffer) => (sessions.session = session));
     socket.setNoDelay(true);
     let answer = '';
-    let agreed: { cipherSuite: string | undefined; group: string | undefined } | undefined;
+    let agreed: { cipherSuite: string | undefined; group: string | undefined; resumed: boolean } | undefined;
     socket.once('secureConnect', () => {
       const key = socket.getEphemeralKeyInfo();
-      agreed = { cipherSuite: socket.getCipher()?.standardName, group: key && 'name' in key ? String(key.name) : undefined };
+      agreed = {
+        cipherSuite: socket.getCipher()?.standardName,
+        group: key && 'name' in key ? String(key.name) : undefined,
+        resumed: socket.isSessionReused(),
+      };
       socket.write('PING');
     });
     socket.on('data', (chunk: Buffer) => {

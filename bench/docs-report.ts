@@ -7,7 +7,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machineSummary } from './machine.js';
 import type { BenchReport, BulkThroughputSection, ConnectionRateSection } from './report.js';
-import { bulkThroughputTable, connectionRateTable, cryptoPrimitivesTable, hostileHelloTable, idleMemoryTable, ioCallsTable } from './report-tables.js';
+import {
+  bulkThroughputTable,
+  connectionRateTable,
+  cryptoPrimitivesTable,
+  hostileHelloTable,
+  idleMemoryTable,
+  ioCallsTable,
+  resumptionIOTable,
+  resumptionRateTable,
+  workersTable,
+} from './report-tables.js';
+import type { ResumptionSection } from './resumption-rate.js';
 import { renderGroupedBarChart } from './svg-chart.js';
 import { formatMiB } from './text-table.js';
 
@@ -45,6 +56,24 @@ export function bulkThroughputChart(section: BulkThroughputSection): string {
   });
 }
 
+/** The chart of resumption: a group per backend, full and resumed bars at each concurrency. */
+export function resumptionChart(section: ResumptionSection): string {
+  const backends = [...new Set(section.cells.map((c) => c.backend))];
+  const series = section.concurrencies.flatMap((concurrency) =>
+    (['full', 'resumed'] as const).map((kind) => ({
+      name: `${kind}, concurrency ${concurrency}`,
+      values: backends.map((b) => section.cells.find((c) => c.backend === b && c.kind === kind && c.concurrency === concurrency)?.connectionsPerSecond ?? null),
+    })),
+  );
+  return renderGroupedBarChart({
+    title: 'Full and resumed handshakes per second (handshake, PING, PONG, close) over loopback',
+    yLabel: 'connections per second',
+    xLabel: 'backend (client and server)',
+    groups: backends,
+    series,
+  });
+}
+
 /** The whole Markdown report. */
 export function benchmarksMarkdown(report: BenchReport): string {
   const out: string[] = [];
@@ -58,7 +87,7 @@ export function benchmarksMarkdown(report: BenchReport): string {
     '',
     'Re-run everything with `npm run bench` (10 to 15 minutes on 2 cores; rewrites `bench/results/latest.json`, this page and',
     '`docs/charts/`), or `npm run bench -- --quick` / `tlsservice bench --quick` for a sub-minute check that prints',
-    'the same tables (written to `bench/results/quick.json`). `--only io,rate,bulk,memory,crypto` runs some sections.',
+    'the same tables (written to `bench/results/quick.json`). `--only io,rate,bulk,memory,crypto,hostile,resumption` runs some sections.',
     '',
   );
   if (report.notes.length > 0) out.push('Notes on this run:', '', ...report.notes.map((n) => `- ${n}`), '');
@@ -171,6 +200,35 @@ export function benchmarksMarkdown(report: BenchReport): string {
     );
   }
 
+  if (report.resumption) {
+    const resumption = report.resumption;
+    out.push(
+      '## 7. Resumption, 0-RTT and every core',
+      '',
+      'The connection-rate exchange (handshake, `PING`, `PONG`, close; server in its own process, TCP on 127.0.0.1),',
+      'once with full handshakes and once resuming: each of the *concurrency* clients offers the newest ticket it',
+      'received (a ticket is used once; node:tls direct uses its `session` option and `\'session\'` event). The server',
+      'seals tickets under one key for the whole process (`ticketKeys`). *Resumed share* is the part of the measured',
+      `connections the server resumed. Each cell lasts at least ${resumption.secondsPerCell} s after a warm-up.`,
+      '',
+      resumptionRateTable(resumption),
+      '',
+      '![Full and resumed handshakes per second](charts/resumption.svg)',
+      '',
+      'IO calls of the IO-calls scenario, each backend talking to itself in memory, after a full handshake that gave',
+      'the client its ticket; the 0-RTT row sends the client\'s byte as early data (server `maxEarlyData` 16,384).',
+      '',
+      resumptionIOTable(resumption),
+      '',
+      `Every core: full handshakes per second through \`tlsservice server --workers n\` (the echo server, node:cluster),`,
+      `with node:tls clients at concurrency ${resumption.workersConcurrency} in the bench process (handshake, 4 bytes and their echo,`,
+      'close). On a 2-core machine the clients compete with the workers for the cores.',
+      '',
+      workersTable(resumption),
+      '',
+    );
+  }
+
   if (report.ioCalls) {
     out.push('## Appendix: IO traces', '');
     for (const p of report.ioCalls.pairings) {
@@ -192,6 +250,7 @@ export function writeDocs(report: BenchReport, root: string): string[] {
   };
   if (report.connectionRate) write(join(charts, 'connection-rate.svg'), connectionRateChart(report.connectionRate));
   if (report.bulkThroughput) write(join(charts, 'bulk-throughput.svg'), bulkThroughputChart(report.bulkThroughput));
+  if (report.resumption) write(join(charts, 'resumption.svg'), resumptionChart(report.resumption));
   write(join(docs, 'benchmarks.md'), benchmarksMarkdown(report));
   return written;
 }

@@ -11,6 +11,7 @@ import type {
   IdleMemorySection,
   IOCallsSection,
 } from './report.js';
+import type { ResumptionSection } from './resumption-rate.js';
 import { formatFlag, formatKiB, formatMiB, formatNumber, formatRatio, markdownTable } from './text-table.js';
 
 /** Section 1: measured pairings, then the study's reference rows. */
@@ -143,6 +144,56 @@ export function hostileHelloTable(section: HostileHelloSection): string {
   return markdownTable(['backend', ...sizes, `vs ${reference?.backend ?? 'reference'} (largest)`], rows);
 }
 
+/** Section 7: full and resumed handshakes per second, one row per backend and concurrency. */
+export function resumptionRateTable(section: ResumptionSection): string {
+  const rows: string[][] = [];
+  for (const full of section.cells.filter((c) => c.kind === 'full')) {
+    const resumed = section.cells.find((c) => c.kind === 'resumed' && c.backend === full.backend && c.concurrency === full.concurrency);
+    rows.push([
+      full.backend,
+      String(full.concurrency),
+      formatNumber(full.connectionsPerSecond),
+      formatRatio(full.vsNodeTLS),
+      resumed ? formatNumber(resumed.connectionsPerSecond) : '—',
+      formatRatio(resumed?.vsNodeTLS ?? null),
+      formatRatio(resumed?.vsFull ?? null),
+      resumed?.resumedShare === null || resumed?.resumedShare === undefined ? '—' : `${(resumed.resumedShare * 100).toFixed(0)} %`,
+      String(full.errors + (resumed?.errors ?? 0)),
+    ]);
+  }
+  return markdownTable(
+    ['backend', 'concurrency', 'full/s', 'full vs node-tls', 'resumed/s', 'resumed vs node-tls', 'resumed vs full', 'resumed share', 'errors'],
+    rows,
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+  );
+}
+
+/** Section 7: the IO calls of full, resumed and 0-RTT exchanges. */
+export function resumptionIOTable(section: ResumptionSection): string {
+  const rows = section.io.map((r) => [
+    r.backend,
+    r.scenario,
+    r.error ? 'failed' : String(r.clientCalls),
+    r.error ? '' : String(r.serverCalls),
+    r.error ? '—' : String(r.total),
+    r.error ? `failed: ${r.error}` : [r.resumed ? 'resumed' : 'full handshake', r.earlyData ? `early data ${r.earlyData}` : ''].filter(Boolean).join(', '),
+  ]);
+  return markdownTable(['backend (both ends)', 'scenario', 'client IO calls', 'server IO calls', 'total', 'outcome'], rows, [
+    'left',
+    'left',
+    'right',
+    'right',
+    'right',
+    'left',
+  ]);
+}
+
+/** Section 7: full handshakes per second through `tlsservice server --workers n`. */
+export function workersTable(section: ResumptionSection): string {
+  const rows = section.workers.map((r) => [r.backend, String(r.workers), formatNumber(r.connectionsPerSecond), formatRatio(r.vsOneWorker), String(r.errors)]);
+  return markdownTable(['server backend', 'workers', 'full handshakes/s', 'vs 1 worker', 'errors'], rows, ['left', 'right', 'right', 'right', 'right']);
+}
+
 /** Every section's table with a heading, for the terminal. */
 export function terminalSummary(report: BenchReport, machine: string): string {
   const parts: string[] = [`tlsservice benchmarks (${report.quick ? 'quick' : 'full'} run, ${report.durationSeconds.toFixed(1)} s) on ${machine}`];
@@ -156,6 +207,11 @@ export function terminalSummary(report: BenchReport, machine: string): string {
     parts.push('Crypto primitives (* = borrowed from another provider)', cryptoPrimitivesTable(report.cryptoPrimitives));
   }
   if (report.hostileHello) parts.push('Server CPU for a ClientHello in one-byte records (hostile peer)', hostileHelloTable(report.hostileHello));
+  if (report.resumption) {
+    parts.push(`Resumption (handshake, PING, PONG, close; each client offers its newest ticket; at least ${report.resumption.secondsPerCell} s per cell)`, resumptionRateTable(report.resumption));
+    parts.push('IO calls of resumed and 0-RTT exchanges (in memory)', resumptionIOTable(report.resumption));
+    parts.push(`tlsservice server --workers n, node:tls clients at concurrency ${report.resumption.workersConcurrency}`, workersTable(report.resumption));
+  }
   if (report.notes.length > 0) parts.push(`Notes:\n${report.notes.map((n) => `- ${n}`).join('\n')}`);
   return parts.join('\n\n');
 }

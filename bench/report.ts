@@ -3,6 +3,8 @@
  * figure of every section, and the notes that qualify them. `docs-report.ts` renders it.
  */
 
+import type { ResumptionSection } from './resumption-rate.js';
+
 /** The machine a run was measured on. */
 export interface MachineDescription {
   readonly os: string;
@@ -188,6 +190,7 @@ export interface BenchReport {
   readonly idleMemory?: IdleMemorySection;
   readonly cryptoPrimitives?: CryptoPrimitivesSection;
   readonly hostileHello?: HostileHelloSection;
+  readonly resumption?: ResumptionSection;
 }
 
 /** `value / reference`, or null when either is missing or the reference is zero. */

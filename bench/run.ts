@@ -1,6 +1,6 @@
 /**
  * The benchmark suite's entry point: `runBenchmarks` (also behind `tlsservice bench`)
- * runs the sections (io, rate, bulk, memory, crypto, hostile), prints a progress line and the
+ * runs the sections (io, rate, bulk, memory, crypto, hostile, resumption), prints a progress line and the
  * summary tables, writes the JSON, and after a full run regenerates `docs/benchmarks.md`
  * and its charts. Run directly: `node dist/bench/run.js [--quick] [--only ...] [--out f]`,
  * or `node dist/bench/run.js --render` to rebuild the docs from `bench/results/latest.json`.
@@ -17,6 +17,7 @@ import { writeDocs } from './docs-report.js';
 import { measureHostileHello } from './hostile-hello.js';
 import { measureIdleMemory } from './idle-memory.js';
 import { measureIOCalls } from './io-calls.js';
+import { measureResumption } from './resumption-rate.js';
 import { describeMachine, machineSummary } from './machine.js';
 import type { BenchReport } from './report.js';
 import { terminalSummary } from './report-tables.js';
@@ -27,12 +28,12 @@ export interface BenchOptions {
   readonly quick: boolean;
   /** Where to write the JSON (default `bench/results/latest.json`, or `quick.json` for a quick run). */
   readonly out?: string;
-  /** Run only these sections: io, rate, bulk, memory, crypto, hostile. */
+  /** Run only these sections: io, rate, bulk, memory, crypto, hostile, resumption. */
   readonly only?: readonly string[];
 }
 
 /** The sections, in the order they run. */
-export const SECTIONS = ['io', 'rate', 'bulk', 'memory', 'crypto', 'hostile'] as const;
+export const SECTIONS = ['io', 'rate', 'bulk', 'memory', 'crypto', 'hostile', 'resumption'] as const;
 /** A section name. */
 export type SectionName = (typeof SECTIONS)[number];
 
@@ -44,6 +45,7 @@ const PLANS = {
     bulk: { bytesPerRun: 4 * 2 ** 20, chunkBytes: 64 * 1024 },
     memory: { connections: 200, openConcurrency: 32 },
     cryptoSeconds: 0.08,
+    resumption: { concurrencies: [1, 16], secondsPerCell: 0.6, warmupSeconds: 0.2, workersConcurrency: 32 },
   },
   full: {
     variants: true,
@@ -51,6 +53,7 @@ const PLANS = {
     bulk: { bytesPerRun: 256 * 2 ** 20, chunkBytes: 64 * 1024 },
     memory: { connections: 10_000, openConcurrency: 64 },
     cryptoSeconds: 1,
+    resumption: { concurrencies: [1, 16], secondsPerCell: 4, warmupSeconds: 1, workersConcurrency: 32 },
   },
 } as const;
 
@@ -127,6 +130,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
   );
   const cryptoPrimitives = await section('crypto', () => measureCryptoPrimitives(plan.cryptoSeconds, progress.line));
   const hostileHello = await section('hostile', () => measureHostileHello(backends, progress.line));
+  const resumption = await section('resumption', () => measureResumption({ ...plan.resumption, backends }, progress.line));
   progress.done();
 
   const report: BenchReport = {
@@ -143,6 +147,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     ...(idleMemory ? { idleMemory } : {}),
     ...(cryptoPrimitives ? { cryptoPrimitives } : {}),
     ...(hostileHello ? { hostileHello } : {}),
+    ...(resumption ? { resumption } : {}),
   };
 
   process.stdout.write(`${terminalSummary(report, machineSummary(machine))}\n\n`);

@@ -20,6 +20,8 @@ export interface StartMessage {
   readonly type: 'start';
   readonly backend: string;
   readonly mode: ServerMode;
+  /** Seal tickets under one random key for the whole process, so every connection's ticket resumes (node-tls otherwise gets a key per connection). */
+  readonly processTicketKey?: boolean;
 }
 
 /** Memory of the server process, after garbage collection. */
@@ -54,7 +56,7 @@ export class BenchServer {
   ) {}
 
   /** Forks a server process for `backend` in `mode` and waits until it listens. */
-  static async start(backend: string, mode: ServerMode): Promise<BenchServer> {
+  static async start(backend: string, mode: ServerMode, options: { processTicketKey?: boolean } = {}): Promise<BenchServer> {
     const child = fork(serverScript, [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const port = await new Promise<number>((resolve, reject) => {
       const onExit = (code: number | null): void => reject(new Error(`bench server (${backend}) exited with ${code} before listening`));
@@ -65,7 +67,7 @@ export class BenchServer {
         if (message.type === 'listening') resolve(message.port);
         else reject(new Error(`bench server (${backend}): ${message.type === 'failed' ? message.message : message.type}`));
       });
-      const start: StartMessage = { type: 'start', backend, mode };
+      const start: StartMessage = { type: 'start', backend, mode, ...(options.processTicketKey ? { processTicketKey: true } : {}) };
       child.send(start);
     });
     return new BenchServer(child, port);

@@ -4,6 +4,7 @@
  * connections with TCPRawConnection + Connection.fromClient for one backend, and serves
  * them in the mode the parent asked for (see `server-handle.ts`).
  */
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '../src/connection.js';
@@ -78,9 +79,11 @@ async function serve(connection: Connection, mode: ServerMode): Promise<void> {
   }
 }
 
-function start(backend: string, mode: ServerMode): void {
+function start(backend: string, mode: ServerMode, processTicketKey: boolean): void {
   if (backend === DIRECT_NODE_TLS && mode !== 'ping-pong') throw new Error(`${backend} only serves ping-pong`);
-  const server = backend === DIRECT_NODE_TLS ? directPingPongServer(() => errors++) : tlsServiceServer(backend, mode);
+  // node:tls direct keeps one SecureContext, and so one ticket key, for the whole server anyway.
+  const ticketKeys = processTicketKey ? new Uint8Array(randomBytes(48)) : undefined;
+  const server = backend === DIRECT_NODE_TLS ? directPingPongServer(() => errors++) : tlsServiceServer(backend, mode, ticketKeys);
   server.on('connection', (socket: net.Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -93,9 +96,9 @@ function start(backend: string, mode: ServerMode): void {
 }
 
 /** A TCP server handing each accepted socket to a Connection with a fresh service of `backend`. */
-function tlsServiceServer(backend: string, mode: ServerMode): net.Server {
+function tlsServiceServer(backend: string, mode: ServerMode, ticketKeys: Uint8Array | undefined): net.Server {
   const container = benchContainer(backend);
-  const configuration = benchServerConfiguration();
+  const configuration = benchServerConfiguration(ticketKeys ? { ticketKeys } : {});
   return net.createServer((socket) => {
     const raw = TCPRawConnection.fromSocket(socket);
     void (async () => {
@@ -132,7 +135,7 @@ process.on('message', (message: ParentMessage) => {
   switch (message.type) {
     case 'start':
       try {
-        start(message.backend, message.mode);
+        start(message.backend, message.mode, message.processTicketKey === true);
       } catch (error) {
         send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
       }

@@ -51,3 +51,14 @@ export async function freePort(): Promise<number> {
   await once(server, 'close');
   return port;
 }
+
+/** Resolves once the peer has exited (at once if it already has); rejects naming `name` and its output after `ms`. */
+export async function waitForExit(peer: Peer, name: string, ms = 10000): Promise<void> {
+  const { child } = peer;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  let timer: NodeJS.Timeout | undefined;
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', () => resolve());
+    timer = setTimeout(() => reject(new Error(`${name} did not exit: ${peer.output()}`)), ms);
+  }).finally(() => clearTimeout(timer));
+}

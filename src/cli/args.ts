@@ -103,7 +103,7 @@ Usage: tlsservice <server|client|bench> [options]   (tlsservice <command> --help
                     [--cert <pem> --key <pem>] [--insecure] [--trace]
                     [--sess-in <file>] [--sess-out <file>] [--early-data <file>]
   tlsservice ticket-keys --out <file> [--encrypt-lifetime <s>] [--decrypt-lifetime <s>]
-  tlsservice bench [--quick] [--only io,rate,bulk,memory,crypto] [--out <file.json>]
+  tlsservice bench [--quick] [--only io,rate,bulk,memory,crypto,hostile,resumption] [--out <file.json>]
   tlsservice relay --listen <port> (--to <host:port> | --expose <tcp-port>)   WebSocket <-> TCP, see docs/browser.md
 
 Common: --ciphersuites TLS_AES_128_GCM_SHA256,...  --groups X25519,P-256,...
@@ -167,7 +167,7 @@ the server and its bytes to stdout (like openssl s_client).
 SSLKEYLOGFILE=<file>     append TLS secrets for Wireshark (created with mode 0600)`;
 
 /** `tlsservice bench --help`. */
-const benchUsage = `Usage: tlsservice bench [--quick] [--only io,rate,bulk,memory,crypto] [--out <file.json>]
+const benchUsage = `Usage: tlsservice bench [--quick] [--only io,rate,bulk,memory,crypto,hostile,resumption] [--out <file.json>]
 
 Runs the benchmarks (from a checkout of tlsservice: they use its test PKI and write
 bench/results and docs/benchmarks.md). --quick takes under a minute.`;

@@ -7,7 +7,6 @@
  */
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { once } from 'node:events';
 import { createContainer } from '../../src/di/container.js';
@@ -15,7 +14,7 @@ import { createServer } from '../../src/http/server.js';
 import { TLSAlertError } from '../../src/errors.js';
 import { localhostECDSA, testCA, untrustedCA } from '../fixtures/certs.js';
 import { launchChromium, type LaunchedBrowser } from './chromium.js';
-import { bundleExample, ROOT, servePages, type PageServer } from './pages.js';
+import { bundleExample, ROOT, screenshotPath, servePages, type PageServer } from './pages.js';
 import { startRelayProcess } from './relay-process.js';
 
 /** What client.ts leaves in window.tlsResult (see docs/examples/browser/result.ts). */
@@ -44,17 +43,17 @@ test.after.always(async () => {
 });
 
 /** Opens client.html against `relay` and waits for its result. */
-async function runClientPage(relay: string, ca: string, screenshot?: string): Promise<ClientResult> {
+async function runClientPage(relay: string, ca: string, screenshot?: `${string}.png`): Promise<ClientResult> {
   const { page, problems } = await chromium.page();
   try {
     await page.goto(`${pages.origin}/client.html?relay=${encodeURIComponent(relay)}&ca=${ca}&servername=localhost`);
     await page.waitForSelector('body[data-done]', { timeout: 60_000 });
     const result = await page.evaluate(() => (globalThis as unknown as { tlsResult: unknown }).tlsResult) as ClientResult;
-    if (screenshot) {
-      mkdirSync(`${ROOT}docs/images`, { recursive: true });
+    const path = screenshot ? screenshotPath(screenshot) : undefined;
+    if (path) {
       await page.bringToFront(); // a background tab paints no frames, and a screenshot waits for one
       const diagram = await page.$('body');
-      await diagram!.screenshot({ path: `${ROOT}docs/images/${screenshot}` as `${string}.png` });
+      await diagram!.screenshot({ path });
     }
     if (problems.length > 0 && result.ok) throw new Error(problems.join('\n'));
     return result;

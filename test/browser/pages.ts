@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { once } from 'node:events';
 import type net from 'node:net';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 
@@ -91,4 +91,16 @@ export async function servePages(bundles: Map<string, Uint8Array>, port = 0): Pr
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Where a test saves the screenshot `name`: under `$TLSSERVICE_SCREENSHOTS` (e.g.
+ * `TLSSERVICE_SCREENSHOTS=docs/images npm run test:browser` refreshes the docs' images),
+ * or nowhere, so a plain test run leaves the checkout clean.
+ */
+export function screenshotPath(name: `${string}.png`): `${string}.png` | undefined {
+  const dir = process.env.TLSSERVICE_SCREENSHOTS;
+  if (!dir) return undefined;
+  mkdirSync(dir, { recursive: true });
+  return `${dir.replace(/\/+$/, '')}/${name}`;
 }

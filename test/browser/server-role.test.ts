@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { testCA } from '../fixtures/certs.js';
 import { launchChromium, type LaunchedBrowser } from './chromium.js';
-import { bundleExample, ROOT, servePages, type PageServer } from './pages.js';
+import { bundleExample, screenshotPath, servePages, type PageServer } from './pages.js';
 import { startRelayProcess, type RelayProcess } from './relay-process.js';
 
 /** The worker's messages as server.ts collects them in window.workerEvents. */
@@ -125,8 +125,11 @@ test.serial('Worker server: curl reaches it through the relay (--expose) and get
   t.is(result.response, 'GET / HTTP/1.1');
   t.is(result.negotiated!.cryptoProvider, 'noble');
   t.log(`certificate made in the Worker in ${server.certificateMs.toFixed(0)} ms; in-browser server handshake ${result.handshakeMs!.toFixed(1)} ms`);
-  await server.page.bringToFront(); // a background tab paints no frames, and a screenshot waits for one
-  await server.page.screenshot({ path: `${ROOT}docs/images/browser-worker-server.png`, fullPage: true });
+  const path = screenshotPath('browser-worker-server.png');
+  if (path) {
+    await server.page.bringToFront(); // a background tab paints no frames, and a screenshot waits for one
+    await server.page.screenshot({ path, fullPage: true });
+  }
 });
 
 test.serial('Worker server: openssl s_client verifies the Worker\'s certificate and gets an HTTP/1.1 answer', async (t) => {

@@ -3,56 +3,8 @@
  * client (stdin relayed, echo on stdout) and by `openssl s_client` against `--www`.
  */
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
-import { once } from 'node:events';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', '..', 'src', 'cli', 'main.js');
-const certs = join(here, '..', '..', '..', 'test', 'fixtures', 'certs');
-
-/** Starts `tlsservice server` and resolves with its port once it listens. */
-async function startServer(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [cli, 'server', '--port', '0', '--cert', join(certs, 'localhost-ecdsa.pem'), '--key', join(certs, 'localhost-ecdsa.key.pem'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 15_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on [^\s]+:(\d+)|serving --www on [^\s]+:(\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1] ?? match[2]));
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-  return { child, port };
-}
-
-/**
- * Runs a command with `input` on stdin; resolves with its exit code and output. With
- * `endInputWhen`, stdin stays open until stdout matches (a peer that quits at EOF).
- */
-async function run(command: string, args: string[], input: string, endInputWhen?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => {
-    stdout += c.toString();
-    if (endInputWhen?.test(stdout)) child.stdin.end();
-  });
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  child.on('error', (error) => (stderr += String(error)));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  if (endInputWhen) child.stdin.write(input);
-  else child.stdin.end(input);
-  const [code] = (await once(child, 'close')) as [number | null];
-  clearTimeout(timer);
-  return { code, stdout, stderr };
-}
+import { certs, cli, run, startServer } from './cli-process.js';
+import { join } from 'node:path';
 
 for (const serverBackend of ['noble', 'node-tls']) {
   for (const clientBackend of ['noble', 'node-tls']) {

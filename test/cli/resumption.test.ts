@@ -7,57 +7,13 @@
  * node:cluster workers; `--early-data` sends and accepts 0-RTT.
  */
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { certs, cli, run, startServer } from './cli-process.js';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', '..', 'src', 'cli', 'main.js');
-const certs = join(here, '..', '..', '..', 'test', 'fixtures', 'certs');
 const ca = join(certs, 'ca.pem');
-
-/** Starts `tlsservice server` and resolves with its port once it listens; `output()` is everything it printed. */
-async function startServer(args: string[]): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  const child = spawn(process.execPath, [cli, 'server', '--port', '0', '--cert', join(certs, 'localhost-ecdsa.pem'), '--key', join(certs, 'localhost-ecdsa.key.pem'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 20_000);
-    const check = () => {
-      const match = /listening on [^\s]+:(\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-  return { child, port, output: () => output };
-}
-
-/** Runs a command with `input` on stdin to completion; with `endInputWhen`, stdin stays open until stdout matches. */
-async function run(command: string, args: string[], input = '', endInputWhen?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => {
-    stdout += c.toString();
-    if (endInputWhen?.test(stdout)) child.stdin.end();
-  });
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  child.on('error', (error) => (stderr += String(error)));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  if (endInputWhen) child.stdin.write(input);
-  else child.stdin.end(input);
-  const [code] = (await once(child, 'close')) as [number | null];
-  clearTimeout(timer);
-  return { code, stdout, stderr };
-}
 
 /** openssl s_client once against `port`; returns `New` or `Reused`. */
 async function sClient(port: number, sessionArgs: string[]): Promise<string> {
@@ -103,7 +59,7 @@ test.serial('[cli] after rotation old tickets resume until their key\'s decrypt-
   const dir = tempDir();
   const keys = join(dir, 'keys.json');
   const session = join(dir, 'session.pem');
-  t.is((await run(process.execPath, [cli, 'ticket-keys', '--out', keys, '--encrypt-lifetime', '3', '--decrypt-lifetime', '4'])).code, 0);
+  t.is((await run(process.execPath, [cli, 'ticket-keys', '--out', keys, '--encrypt-lifetime', '12', '--decrypt-lifetime', '6'])).code, 0);
   const created = Date.now();
   const server = await startServer(['--backend', 'noble', '--ticket-keys', keys]);
   try {
@@ -111,7 +67,8 @@ test.serial('[cli] after rotation old tickets resume until their key\'s decrypt-
     t.is((await run(process.execPath, [cli, 'ticket-keys', '--out', keys])).code, 0, 'rotate: a second key');
     await new Promise((r) => setTimeout(r, 2500)); // the server polls the file every second
     t.is(await sClient(server.port, ['-sess_in', session]), 'Reused', 'the old key still decrypts');
-    const retired = created + 7000 + 1500 - Date.now();
+    // Lifetimes long enough for a slow start under load: the first ticket must be sealed inside the first 12 s.
+    const retired = created + 18_000 + 1500 - Date.now();
     if (retired > 0) await new Promise((r) => setTimeout(r, retired));
     t.is(await sClient(server.port, ['-sess_in', session]), 'New', 'past encrypt + decrypt-only lifetime: full handshake');
   } finally {

@@ -34,7 +34,12 @@ function startExample(name: string, backend: string): Promise<RunningExample> {
     }
   };
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => void stop().then(() => reject(new Error(`${name} did not start: ${stderr}`))), 10_000);
+    let timedOut = false;
+    // Generous: under load, starting node with express or fastify takes seconds.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void stop().then(() => reject(new Error(`${name} did not start in 30 s: ${stderr}`)));
+    }, 30_000);
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
@@ -46,7 +51,7 @@ function startExample(name: string, backend: string): Promise<RunningExample> {
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`${name} exited with ${code}: ${stderr}`));
+      if (!timedOut) reject(new Error(`${name} exited with ${code}: ${stderr}`));
     });
   });
 }

@@ -9,12 +9,13 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { NobleTLSService } from '../../adapters/noble/service.js';
-import { connectTCP, TCPRawConnection } from '../../src/raw/tcp.js';
+import { connectTCP } from '../../src/raw/tcp.js';
 import { InProcessReplayStore, type AntiReplayStore } from '../../src/anti-replay/store.js';
 import { RedisReplayStore } from '../../src/anti-replay/redis.js';
 import type { ServerConfiguration } from '../../src/configuration.js';
 import type { RawConnection } from '../../src/raw-connection.js';
 import { caPem, serverIdentity } from './fixtures.js';
+import { startNobleServer } from './tcp-server.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -35,23 +36,16 @@ function recording(store: AntiReplayStore): AntiReplayStore & { answers: boolean
 /** A noble server with 0-RTT on; records what each connection saw first. */
 async function earlyServer(options: Partial<ServerConfiguration>) {
   const seen: { early: number; first: string; status: string | undefined }[] = [];
-  const failures: unknown[] = [];
-  const listener = net.createServer(async (socket) => {
-    const service = new NobleTLSService();
-    try {
-      await service.negotiateAsServer(TCPRawConnection.fromSocket(socket), { ...serverIdentity('ecdsa'), maxEarlyData: 4096, ...options });
-      const first = await service.receiveBytes(1000);
-      seen.push({ early: service.earlyDataReceived, first: str(first), status: service.negotiated.earlyData });
-      await service.sendBytes(text(`got ${str(first)}`));
-      await service.close();
-    } catch (e) {
-      failures.push(e);
-      socket.destroy();
-    }
-  });
-  listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  return { port: (listener.address() as net.AddressInfo).port, seen, failures, close: () => listener.close() };
+  const server = await startNobleServer(
+    { ...serverIdentity('ecdsa'), maxEarlyData: 4096, ...options },
+    {
+      answer: (first, service) => {
+        seen.push({ early: service.earlyDataReceived, first, status: service.negotiated.earlyData });
+        return `got ${first}`;
+      },
+    },
+  );
+  return { port: server.port, seen, failures: server.errors, close: server.close };
 }
 
 /** Wraps a raw connection so each send (one flight) is recorded. */

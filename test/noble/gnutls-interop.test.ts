@@ -5,16 +5,15 @@
  * with close_notify. Each child is killed when its test ends.
  */
 import test from 'ava';
-import net from 'node:net';
-import { once } from 'node:events';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { NobleTLSService } from '../../adapters/noble/service.js';
-import { connectTCP, TCPRawConnection } from '../../src/raw/tcp.js';
+import { connectTCP } from '../../src/raw/tcp.js';
 import type { ServerConfiguration } from '../../src/configuration.js';
 import { caPem } from './fixtures.js';
-import { freePort, killPeer as kill, spawnPeer as run } from '../peers.js';
+import { startNobleServer } from './tcp-server.js';
+import { freePort, killPeer as kill, spawnPeer as run, waitForExit } from '../peers.js';
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/noble/', import.meta.url));
 const gnutlsAvailable = spawnSync('gnutls-cli', ['--version']).status === 0;
@@ -36,27 +35,19 @@ const SUITES = [
 
 /** A noble server on 127.0.0.1 that upper-cases one message and closes; returns its port and the errors it saw. */
 async function upperCaseServer(t: { teardown: (fn: () => void) => void }, extra: ServerConfiguration = {}) {
-  const errors: unknown[] = [];
   const negotiated: Array<NobleTLSService['negotiated'] & { helloRetried: boolean }> = [];
-  const listener = net.createServer(async (socket) => {
-    const service = new NobleTLSService();
-    try {
-      await service.negotiateAsServer(TCPRawConnection.fromSocket(socket), { cert: readFixture('ecdsa.pem'), key: readFixture('ecdsa-key.pem'), ...extra });
-      // Whether a HelloRetryRequest was sent is engine state, not part of the negotiated parameters.
-      const engine = (service as unknown as { engine: { outcome: { helloRetried: boolean } } }).engine;
-      negotiated.push({ ...service.negotiated, helloRetried: engine.outcome.helloRetried });
-      const data = await service.receiveBytes(1000);
-      await service.sendBytes(text(str(data).toUpperCase()));
-      await service.close();
-    } catch (e) {
-      errors.push(e);
-      socket.destroy();
-    }
-  });
-  listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  t.teardown(() => listener.close());
-  return { port: (listener.address() as net.AddressInfo).port, errors, negotiated };
+  const server = await startNobleServer(
+    { cert: readFixture('ecdsa.pem'), key: readFixture('ecdsa-key.pem'), ...extra },
+    {
+      onNegotiated: (service) => {
+        // Whether a HelloRetryRequest was sent is engine state, not part of the negotiated parameters.
+        const engine = (service as unknown as { engine: { outcome: { helloRetried: boolean } } }).engine;
+        negotiated.push({ ...service.negotiated, helloRetried: engine.outcome.helloRetried });
+      },
+    },
+  );
+  t.teardown(server.close);
+  return { port: server.port, errors: server.errors, negotiated };
 }
 
 /** Runs gnutls-cli against `port` with `input` on stdin until it exits. */
@@ -64,11 +55,7 @@ async function gnutlsCli(port: number, priority: string, input: string): Promise
   const client = run('gnutls-cli', ['--port', String(port), '--x509cafile', `${fixtures}ca.pem`, '--sni-hostname', 'localhost', '--verify-hostname', 'localhost', '--priority', priority, '127.0.0.1']);
   try {
     client.child.stdin!.write(input);
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve, reject) => {
-      client.child.on('exit', () => resolve());
-      timer = setTimeout(() => reject(new Error(`gnutls-cli did not exit: ${client.output()}`)), 15000);
-    }).finally(() => clearTimeout(timer));
+    await waitForExit(client, 'gnutls-cli', 15000);
     return client.output();
   } finally {
     kill(client.child);

@@ -19,8 +19,9 @@ import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { NobleTLSService } from '../../adapters/noble/service.js';
 import { createDevelopmentCA, issueCertificate } from '../../src/x509/development.js';
 import type { ClientConfiguration, ServerConfiguration } from '../../src/configuration.js';
-import { connectTCP, TCPRawConnection } from '../../src/raw/tcp.js';
-import { freePort, killPeer as kill, spawnPeer as run, waitForOutput as waitFor } from '../peers.js';
+import { connectTCP } from '../../src/raw/tcp.js';
+import { freePort, killPeer as kill, spawnPeer as run, waitForOutput as waitFor, waitForExit } from '../peers.js';
+import { startNobleServer } from './tcp-server.js';
 
 const providers: readonly CryptoProvider[] = [nobleCryptoProvider, nodeCryptoProvider];
 const text = (s: string) => new TextEncoder().encode(s);
@@ -102,24 +103,12 @@ test.after.always(() => {
 async function nobleServer(provider: CryptoProvider, options: ServerConfiguration) {
   let resolveGroup: (group: string | undefined) => void = () => undefined;
   const negotiatedGroup = new Promise<string | undefined>((resolve) => (resolveGroup = resolve));
-  const errors: unknown[] = [];
-  const listener = net.createServer(async (socket) => {
-    const service = new NobleTLSService({ provider });
-    try {
-      await service.negotiateAsServer(TCPRawConnection.fromSocket(socket), options);
-      resolveGroup(service.negotiated.group);
-      const data = await service.receiveBytes(1000);
-      await service.sendBytes(text(str(data).toUpperCase()));
-      await service.close();
-    } catch (error) {
-      errors.push(error);
-      resolveGroup(undefined);
-      socket.destroy();
-    }
+  const server = await startNobleServer(options, {
+    provider,
+    onNegotiated: (service) => resolveGroup(service.negotiated.group),
+    onError: () => resolveGroup(undefined),
   });
-  listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  return { port: (listener.address() as net.AddressInfo).port, negotiatedGroup, errors, close: () => listener.close() };
+  return { port: server.port, negotiatedGroup, errors: server.errors, close: server.close };
 }
 
 /** Our client: sends `hello`, reads one reply. */
@@ -183,11 +172,7 @@ async function gnutlsClient(port: number, caFile: string, priority: string): Pro
   ]);
   try {
     client.child.stdin!.write('hello gnutls\n');
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve, reject) => {
-      client.child.on('exit', () => resolve());
-      timer = setTimeout(() => reject(new Error(`gnutls-cli did not exit: ${client.output()}`)), 20000);
-    }).finally(() => clearTimeout(timer));
+    await waitForExit(client, 'gnutls-cli', 20000);
     return client.output();
   } finally {
     kill(client.child);
@@ -202,11 +187,7 @@ async function opensslClient(port: number, caFile: string, extra: string[]): Pro
   ]);
   try {
     client.child.stdin!.end('hello openssl\n');
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve, reject) => {
-      client.child.on('exit', () => resolve());
-      timer = setTimeout(() => reject(new Error(`s_client did not exit: ${client.output()}`)), 20000);
-    }).finally(() => clearTimeout(timer));
+    await waitForExit(client, 's_client', 20000);
     return client.output();
   } finally {
     kill(client.child);

@@ -8,9 +8,10 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
 import { NobleTLSService } from '../../adapters/noble/service.js';
-import { connectTCP, TCPRawConnection } from '../../src/raw/tcp.js';
+import { connectTCP } from '../../src/raw/tcp.js';
 import { CertificateVerificationError, TLSAlertError } from '../../src/errors.js';
 import { caPem, clientIdentity, serverIdentity, type CertificateKind } from './fixtures.js';
+import { startNobleServer } from './tcp-server.js';
 import type { ClientConfiguration, ServerConfiguration } from '../../src/configuration.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -87,26 +88,7 @@ test('noble client x node:tls server: wrong host name is refused', async (t) => 
 
 /** Our server on a TCP listener: echoes in upper case. Resolves the port and the services created. */
 async function nobleServer(options: ServerConfiguration): Promise<{ port: number; close: () => void; errors: unknown[]; services: NobleTLSService[] }> {
-  const errors: unknown[] = [];
-  const services: NobleTLSService[] = [];
-  const listener = net.createServer(async (socket) => {
-    const service = new NobleTLSService();
-    services.push(service);
-    try {
-      await service.negotiateAsServer(TCPRawConnection.fromSocket(socket), options);
-      for (;;) {
-        const data = await service.receiveBytes(65536);
-        if (data.length === 0) break;
-        await service.sendBytes(text(str(data).toUpperCase()));
-      }
-      await service.close();
-    } catch (e) {
-      errors.push(e);
-    }
-  });
-  listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  return { port: (listener.address() as net.AddressInfo).port, close: () => listener.close(), errors, services };
+  return startNobleServer(options, { untilEnd: true });
 }
 
 async function nodeClientAgainstNoble(serverOptions: ServerConfiguration, clientOptions: tls.ConnectionOptions = {}) {

@@ -6,23 +6,18 @@
  * data sent after it; s_client reports "Early data was rejected".
  */
 import test from 'ava';
-import net from 'node:net';
-import { once } from 'node:events';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NobleTLSService } from '../../adapters/noble/service.js';
-import { TCPRawConnection } from '../../src/raw/tcp.js';
 import { freePort, killPeer as kill, spawnPeer, waitUntil as waitFor } from '../peers.js';
+import { startNobleServer } from './tcp-server.js';
 
 const run = (args: string[]) => spawnPeer('openssl', args);
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/noble/', import.meta.url));
 const opensslAvailable = spawnSync('openssl', ['version']).status === 0;
-const text = (s: string) => new TextEncoder().encode(s);
-const str = (b: Uint8Array) => new TextDecoder().decode(b);
 
 
 
@@ -49,27 +44,21 @@ test.serial('openssl s_client 0-RTT with a foreign ticket: the noble server skip
   t.regex(details, /Max Early Data: 16384/);
 
   // 2. The same session offered, with early data, to our server.
-  const errors: unknown[] = [];
   const received: string[] = [];
-  const listener = net.createServer(async (socket) => {
-    const service = new NobleTLSService();
-    try {
-      await service.negotiateAsServer(TCPRawConnection.fromSocket(socket), { cert: readFileSync(`${fixtures}ecdsa.pem`, 'utf8'), key: readFileSync(`${fixtures}ecdsa-key.pem`, 'utf8') });
-      const data = await service.receiveBytes(1000);
-      received.push(str(data));
-      await service.sendBytes(text(str(data).toUpperCase()));
-      await service.close();
-    } catch (e) {
-      errors.push(e);
-      socket.destroy();
-    }
-  });
-  listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  t.teardown(() => listener.close());
+  const server = await startNobleServer(
+    { cert: readFileSync(`${fixtures}ecdsa.pem`, 'utf8'), key: readFileSync(`${fixtures}ecdsa-key.pem`, 'utf8') },
+    {
+      answer: (data) => {
+        received.push(data);
+        return data.toUpperCase();
+      },
+    },
+  );
+  const errors = server.errors;
+  t.teardown(server.close);
   const early = join(dir, 'early.txt');
   writeFileSync(early, 'early bytes that must be skipped\n');
-  const ours = (listener.address() as net.AddressInfo).port;
+  const ours = server.port;
   const client = run(['s_client', '-tls1_3', '-connect', `127.0.0.1:${ours}`, '-servername', 'localhost', '-sess_in', session, '-early_data', early, '-ign_eof']);
   t.teardown(() => kill(client.child));
   client.child.stdin!.end('after the handshake\n');

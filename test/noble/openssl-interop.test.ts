@@ -5,15 +5,14 @@
  * Ed25519 and RSA certificates. Each child is killed when its test ends.
  */
 import test from 'ava';
-import net from 'node:net';
-import { once } from 'node:events';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { NobleTLSService } from '../../adapters/noble/service.js';
-import { connectTCP, TCPRawConnection } from '../../src/raw/tcp.js';
+import { connectTCP } from '../../src/raw/tcp.js';
 import { caPem, type CertificateKind } from './fixtures.js';
-import { freePort, killPeer as kill, spawnPeer, waitForOutput as waitFor } from '../peers.js';
+import { startNobleServer } from './tcp-server.js';
+import { freePort, killPeer as kill, spawnPeer, waitForOutput as waitFor, waitForExit } from '../peers.js';
 
 const run = (args: string[]) => spawnPeer('openssl', args);
 
@@ -81,25 +80,8 @@ for (const c of cases) {
 for (const c of cases) {
   test.serial(`openssl s_client x noble server: ${c.suite}, ${c.group}, ${c.certificate}`, async (t) => {
     if (!opensslAvailable) return t.fail('openssl CLI not found: install openssl to run the interop tests');
-    const errors: unknown[] = [];
-    const listener = net.createServer(async (socket) => {
-      const service = new NobleTLSService();
-      try {
-        await service.negotiateAsServer(TCPRawConnection.fromSocket(socket), {
-          cert: readFixture(`${c.certificate}.pem`),
-          key: readFixture(`${c.certificate}-key.pem`),
-        });
-        const data = await service.receiveBytes(1000);
-        await service.sendBytes(text(str(data).toUpperCase()));
-        await service.close();
-      } catch (e) {
-        errors.push(e);
-        socket.destroy();
-      }
-    });
-    listener.listen(0, '127.0.0.1');
-    await once(listener, 'listening');
-    const port = (listener.address() as net.AddressInfo).port;
+    const listener = await startNobleServer({ cert: readFixture(`${c.certificate}.pem`), key: readFixture(`${c.certificate}-key.pem`) });
+    const { port, errors } = listener;
     const client = run([
       's_client', '-tls1_3', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost',
       '-CAfile', `${fixtures}ca.pem`, '-verify_return_error', '-ign_eof', '-brief',
@@ -107,11 +89,7 @@ for (const c of cases) {
     ]);
     try {
       client.child.stdin!.end('hello noble\n');
-      let timer: NodeJS.Timeout | undefined;
-      await new Promise<void>((resolve, reject) => {
-        client.child.on('exit', () => resolve());
-        timer = setTimeout(() => reject(new Error(`s_client did not exit: ${client.output()}`)), 10000);
-      }).finally(() => clearTimeout(timer));
+      await waitForExit(client, 's_client', 10000);
       const output = client.output();
       t.deepEqual(errors, []);
       t.regex(output, /HELLO NOBLE/);
@@ -161,39 +139,18 @@ test.serial('client certificates: noble client x openssl s_server -Verify', asyn
 test.serial('client certificates: openssl s_client -cert x noble server requiring one', async (t) => {
   if (!opensslAvailable) return t.fail('openssl CLI not found: install openssl to run the interop tests');
   let peerCertificates = -1;
-  const errors: unknown[] = [];
-  const listener = net.createServer(async (socket) => {
-    const service = new NobleTLSService();
-    try {
-      await service.negotiateAsServer(TCPRawConnection.fromSocket(socket), {
-        cert: readFixture('ecdsa.pem'),
-        key: readFixture('ecdsa-key.pem'),
-        ca: caPem,
-        requestCert: true,
-      });
-      peerCertificates = service.negotiated.peerCertificates.length;
-      const data = await service.receiveBytes(1000);
-      await service.sendBytes(text(str(data).toUpperCase()));
-      await service.close();
-    } catch (e) {
-      errors.push(e);
-      socket.destroy();
-    }
-  });
-  listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  const port = (listener.address() as net.AddressInfo).port;
+  const listener = await startNobleServer(
+    { cert: readFixture('ecdsa.pem'), key: readFixture('ecdsa-key.pem'), ca: caPem, requestCert: true },
+    { onNegotiated: (service) => (peerCertificates = service.negotiated.peerCertificates.length) },
+  );
+  const { port, errors } = listener;
   const client = run([
     's_client', '-tls1_3', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', `${fixtures}ca.pem`,
     '-verify_return_error', '-ign_eof', '-brief', '-cert', `${fixtures}client.pem`, '-key', `${fixtures}client-key.pem`,
   ]);
   try {
     client.child.stdin!.end('with cert\n');
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve, reject) => {
-      client.child.on('exit', () => resolve());
-      timer = setTimeout(() => reject(new Error(`s_client did not exit: ${client.output()}`)), 10000);
-    }).finally(() => clearTimeout(timer));
+    await waitForExit(client, 's_client', 10000);
     t.deepEqual(errors, []);
     t.regex(client.output(), /WITH CERT/);
     t.true(peerCertificates >= 1);

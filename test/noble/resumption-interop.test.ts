@@ -15,10 +15,11 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { NobleTLSService } from '../../adapters/noble/service.js';
-import { connectTCP, TCPRawConnection } from '../../src/raw/tcp.js';
+import { connectTCP } from '../../src/raw/tcp.js';
 import type { ClientConfiguration, ServerConfiguration } from '../../src/configuration.js';
 import { caPem } from './fixtures.js';
-import { freePort, killPeer as kill, spawnPeer, waitForOutput as waitFor } from '../peers.js';
+import { startNobleServer } from './tcp-server.js';
+import { freePort, killPeer as kill, spawnPeer, waitForOutput as waitFor, waitForExit } from '../peers.js';
 
 const openssl = (args: string[]) => spawnPeer('openssl', args);
 
@@ -41,24 +42,9 @@ function requireOpenssl(t: ExecutionContext): boolean {
 /** A noble server answering each line in upper case; records whether each connection resumed. */
 async function nobleServer(options: Partial<ServerConfiguration> = {}) {
   const resumed: boolean[] = [];
-  const errors: unknown[] = [];
   const config: ServerConfiguration = { cert: readFixture('ecdsa.pem'), key: readFixture('ecdsa-key.pem'), ...options };
-  const listener = net.createServer(async (socket) => {
-    const service = new NobleTLSService();
-    try {
-      await service.negotiateAsServer(TCPRawConnection.fromSocket(socket), config);
-      resumed.push(service.isSessionReused());
-      const data = await service.receiveBytes(1000);
-      await service.sendBytes(text(str(data).toUpperCase()));
-      await service.close();
-    } catch (e) {
-      errors.push(e);
-      socket.destroy();
-    }
-  });
-  listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  return { port: (listener.address() as net.AddressInfo).port, resumed, errors, close: () => listener.close() };
+  const server = await startNobleServer(config, { onNegotiated: (service) => resumed.push(service.isSessionReused()) });
+  return { port: server.port, resumed, errors: server.errors, close: server.close };
 }
 
 /** Runs s_client once with `line` on stdin and returns its output when it exits. */
@@ -69,11 +55,7 @@ async function sClient(port: number, extra: string[], line: string): Promise<str
   ]);
   try {
     client.child.stdin!.end(`${line}\n`);
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve, reject) => {
-      client.child.on('exit', () => resolve());
-      timer = setTimeout(() => reject(new Error(`s_client did not exit: ${client.output()}`)), 15000);
-    }).finally(() => clearTimeout(timer));
+    await waitForExit(client, 's_client', 15000);
     return client.output();
   } finally {
     kill(client.child);
