@@ -7,14 +7,13 @@
  * OpenSSL (protocol_version). Each child is killed when its test ends.
  */
 import test from 'ava';
-import net from 'node:net';
-import { once } from 'node:events';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { NobleTLSService } from '../../adapters/noble/service.js';
 import { ExtensionType } from '../../adapters/noble/codec/extensions.js';
-import { connectTCP, TCPRawConnection } from '../../src/raw/tcp.js';
+import { connectTCP } from '../../src/raw/tcp.js';
+import { startNobleServer } from './tcp-server.js';
 import { TLSAlertError } from '../../src/errors.js';
 import type { ClientConfiguration } from '../../src/configuration.js';
 import { caPem } from './fixtures.js';
@@ -180,31 +179,19 @@ for (const kind of ['ecdsa', 'rsa'] as const) {
 for (const kind of ['ecdsa', 'rsa'] as const) {
   test.serial(`gnutls-cli at TLS 1.2 x noble server: ${kind} certificate`, async (t) => {
     if (!gnutlsAvailable) return t.fail(NO_GNUTLS);
-    const errors: unknown[] = [];
     const protocols: string[] = [];
-    const listener = net.createServer(async (socket) => {
-      const service = new NobleTLSService();
-      try {
-        await service.negotiateAsServer(TCPRawConnection.fromSocket(socket), { cert: readFixture(`${kind}.pem`), key: readFixture(`${kind}-key.pem`) });
-        protocols.push(service.negotiated.protocol);
-        const data = await service.receiveBytes(1000);
-        await service.sendBytes(text(str(data).toUpperCase()));
-        await service.close();
-      } catch (e) {
-        errors.push(e);
-        socket.destroy();
-      }
-    });
-    listener.listen(0, '127.0.0.1');
-    await once(listener, 'listening');
-    t.teardown(() => listener.close());
-    const port = (listener.address() as net.AddressInfo).port;
+    const server = await startNobleServer(
+      { cert: readFixture(`${kind}.pem`), key: readFixture(`${kind}-key.pem`) },
+      { onNegotiated: (service) => protocols.push(service.negotiated.protocol) },
+    );
+    t.teardown(() => server.close());
+    const port = server.port;
     const client = spawnPeer('gnutls-cli', ['--port', String(port), '--x509cafile', `${fixtures}ca.pem`, '--sni-hostname', 'localhost', '--verify-hostname', 'localhost', '--priority', GNUTLS12, '127.0.0.1']);
     t.teardown(() => kill(client.child));
     client.child.stdin!.write('hello gnutls\n');
     await waitForOutput(client.output, /HELLO GNUTLS/, 15000);
     client.child.stdin!.end();
-    t.deepEqual(errors, []);
+    t.deepEqual(server.errors, []);
     t.deepEqual(protocols, ['TLSv1.2']);
     t.regex(client.output(), /TLS1\.2/);
   });
