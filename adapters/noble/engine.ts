@@ -10,7 +10,17 @@ import { AlertDescription, CertificateVerificationError, ConfigurationError, TLS
 import { KeyExchangeError, type CryptoProvider, type RandomSource } from '../../src/crypto/provider.js';
 import { frameHandshake, type HandshakeMessage } from './codec/handshake.js';
 import { MAX_RECORD_SIZE_LIMIT, MIN_RECORD_SIZE_LIMIT } from './codec/extensions.js';
-import { ContentType, MAX_INNER_PLAINTEXT, MAX_PLAINTEXT, RecordProtection, RecordReader, RecordWriter, type EarlyDataSkip, type TLSRecord } from './record/record-layer.js';
+import {
+  ContentType,
+  MAX_INNER_PLAINTEXT,
+  MAX_PLAINTEXT,
+  RecordProtection,
+  RecordReader,
+  RecordWriter,
+  type EarlyDataSkip,
+  type RecordSealer,
+  type TLSRecord,
+} from './record/record-layer.js';
 import { HandshakeReassembler } from './record/handshake-reassembly.js';
 import { ByteQueue } from '../../src/raw/byte-queue.js';
 import { hkdfExpandLabel } from './key-schedule.js';
@@ -22,9 +32,12 @@ import {
   type ReceivedTicket,
 } from './handshake-context.js';
 import { startClient, type ClientPolicy } from './client.js';
+import { offeredGroups } from './client-hello.js';
 import { startServer } from './server.js';
 import type { ServerPolicy } from './server-parameters.js';
 import { TrafficState } from './traffic.js';
+import { enabledVersions } from './tls12/versions.js';
+import { ALL_TLS12_CIPHER_SUITES } from './tls12/suites.js';
 import { AwaitReplayDecision, EarlyDataReceiver, type ReplayCheck } from './early-data.js';
 import {
   ALL_CIPHER_SUITES,
@@ -54,6 +67,7 @@ export class TLSEngine {
   readonly role: 'client' | 'server';
   /** What the handshake agreed so far. */
   readonly outcome: HandshakeOutcome = {
+    protocol: 'TLSv1.3',
     suite: undefined,
     group: undefined,
     alpnProtocol: undefined,
@@ -64,6 +78,7 @@ export class TLSEngine {
     resumed: false,
     earlyData: 'none',
     peerRecordSizeLimit: undefined,
+    dataWithFinished: 0,
   };
   /** Session tickets received (client role). */
   readonly tickets: ReceivedTicket[] = [];
@@ -91,6 +106,8 @@ export class TLSEngine {
   private exporter: { suite: CipherSuite; secret: Uint8Array } | undefined;
   /** The TLSInnerPlaintext limit for records under read keys installed from now on (RFC 8449). */
   private receiveLimit = MAX_INNER_PLAINTEXT;
+  private replacedExporter: ((label: string, context: Uint8Array | undefined, length: number) => Uint8Array) | undefined;
+  private flightAwaited = false;
 
   private constructor(role: 'client' | 'server', settings: CommonEngineSettings, start: (ctx: HandshakeContext) => HandshakeState) {
     this.role = role;
@@ -105,6 +122,8 @@ export class TLSEngine {
   /** A client engine; its ClientHello is ready in `takeOutgoing()` at once. */
   static client(settings: ClientEngineSettings): TLSEngine {
     const policy: ClientPolicy = {
+      versions: enabledVersions(settings),
+      tls12Suites: settings.tls12CipherSuites ?? ALL_TLS12_CIPHER_SUITES,
       settings,
       suites: settings.cipherSuites ?? ALL_CIPHER_SUITES,
       groups: supportedGroups(settings),
@@ -112,6 +131,7 @@ export class TLSEngine {
       signatureSchemes: settings.signatureSchemes ?? DEFAULT_SIGNATURE_SCHEMES,
       certificateSignatureSchemes: settings.certificateSignatureSchemes ?? DEFAULT_CERTIFICATE_SIGNATURE_SCHEMES,
     };
+    if (offeredGroups(policy).length === 0) throw new ConfigurationError('TLSEngine: TLS 1.2 needs an ECDHE group (x25519, P-256 or P-384) among the configured groups');
     return new TLSEngine('client', settings, (ctx) => startClient(ctx, policy));
   }
 
@@ -119,6 +139,7 @@ export class TLSEngine {
   static server(settings: ServerEngineSettings): TLSEngine {
     if (!settings.certificateChain?.length) throw new ConfigurationError('TLSEngine: a server needs a certificate chain (cert)');
     if (!settings.privateKey && !settings.signer) throw new ConfigurationError('TLSEngine: a server needs a private key (key)');
+    enabledVersions(settings);
     const policy: ServerPolicy = {
       settings,
       suites: settings.cipherSuites ?? ALL_CIPHER_SUITES,
@@ -150,6 +171,10 @@ export class TLSEngine {
   /** True when progress needs more received bytes (the handshake awaits the peer, or no plaintext is buffered). */
   get wantsRead(): boolean {
     return this.readOpen && this.plaintext.length === 0 && this.early.buffered === 0;
+  }
+  /** True when what is queued is awaited by the peer (a TLS 1.2 server's Finished) and must leave now, not with the first write. */
+  get outgoingAwaited(): boolean {
+    return this.flightAwaited && this.hasOutgoing;
   }
   /** True when TLS bytes are waiting in `takeOutgoing()`. */
   get hasOutgoing(): boolean {
@@ -195,6 +220,7 @@ export class TLSEngine {
   takeOutgoing(): Uint8Array[] {
     this.flushHandshake();
     this.context.keyUpdateUnsent = false;
+    this.flightAwaited = false;
     const out = this.outgoing;
     this.outgoing = [];
     return out;
@@ -275,6 +301,13 @@ export class TLSEngine {
    * connection. An absent context and an empty one give the same output in TLS 1.3.
    */
   exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Uint8Array {
+    if (this.replacedExporter && this.complete) {
+      if (!Number.isInteger(length) || length < 1 || length > 0xffff) {
+        throw new UsageError('ERR_OUT_OF_RANGE', `exporter length must be an integer from 1 to 65535, got ${length}`);
+      }
+      if (context && context.length > 0xffff) throw new UsageError('ERR_OUT_OF_RANGE', 'exporter context exceeds 65535 bytes');
+      return this.replacedExporter(label, context, length);
+    }
     if (!this.exporter || !this.complete) throw new UsageError('ERR_TLS_INVALID_STATE', 'TLSEngine: keying material is available after the handshake');
     const { suite, secret } = this.exporter;
     // HKDF-Expand gives at most 255 hash lengths, and HkdfLabel carries the length in 16 bits.
@@ -332,6 +365,14 @@ export class TLSEngine {
       case ContentType.alert:
         return this.processAlert(record.fragment);
       case ContentType.change_cipher_spec:
+        if (this.state.handleChangeCipherSpec && !record.encrypted) {
+          // TLS 1.2 (RFC 5246 section 7.1): the ChangeCipherSpec the state waits for switches read keys.
+          if (record.fragment.length !== 1 || record.fragment[0] !== 1) {
+            throw TLSAlertError.sent('unexpected_message', 'change_cipher_spec is not the single byte 0x01');
+          }
+          this.state = this.state.handleChangeCipherSpec(this.context);
+          return;
+        }
         if (record.encrypted || !this.changeCipherSpecAllowed || this.changeCipherSpecsSeen >= MAX_CHANGE_CIPHER_SPECS) {
           throw TLSAlertError.sent('unexpected_message', 'change_cipher_spec outside the handshake');
         }
@@ -422,11 +463,28 @@ export class TLSEngine {
       this.engine.flushHandshake();
       this.engine.writer.setProtection(protectionFor(this.provider, suite, secret));
     }
-    limitRecordSize(peerLimit: number): void {
+    limitRecordSize(peerLimit: number, protocol: 'TLSv1.2' | 'TLSv1.3' = 'TLSv1.3'): void {
       this.engine.outcome.peerRecordSizeLimit = peerLimit;
-      this.engine.writer.fragmentLimit = Math.min(MAX_PLAINTEXT, peerLimit - 1);
+      // TLS 1.3 counts the inner content type in the limit, TLS 1.2 does not (RFC 8449 section 4).
+      this.engine.writer.fragmentLimit = Math.min(MAX_PLAINTEXT, protocol === 'TLSv1.3' ? peerLimit - 1 : peerLimit);
       this.engine.receiveLimit = this.recordSizeLimit;
       this.engine.reader.limitInnerPlaintext(this.recordSizeLimit);
+    }
+    setReadProtection(protection: RecordSealer): void {
+      if (!this.engine.reassembler.isEmpty) throw TLSAlertError.sent('unexpected_message', 'handshake message spans a key change');
+      // TLS 1.2: TLSPlaintext within 2^14 and within the record_size_limit we announced, once negotiated (RFC 8449).
+      protection.maxInnerLength = Math.min(MAX_PLAINTEXT, this.engine.receiveLimit);
+      this.engine.reader.setProtection(protection);
+    }
+    setWriteProtection(protection: RecordSealer): void {
+      this.engine.flushHandshake();
+      this.engine.writer.setProtection(protection);
+    }
+    setKeyingMaterialExporter(exporter: (label: string, context: Uint8Array | undefined, length: number) => Uint8Array): void {
+      this.engine.replacedExporter = exporter;
+    }
+    markFlightAwaited(): void {
+      this.engine.flightAwaited = true;
     }
     allowChangeCipherSpec(allowed: boolean): void {
       this.engine.changeCipherSpecAllowed = allowed;
@@ -513,7 +571,9 @@ export class TLSEngine {
     const alert = error instanceof CertificateVerificationError ? AlertDescription[error.alert] : error.direction === 'sent' ? error.code : undefined;
     if (alert !== undefined && this.writeOpenFlag) {
       try {
-        this.writer.push(ContentType.alert, [Uint8Array.of(2, alert)], this.outgoing);
+        // no_renegotiation is always a warning (RFC 5246 section 7.2.2); the connection still ends.
+        const level = alert === AlertDescription.no_renegotiation ? ALERT_WARNING : ALERT_FATAL;
+        this.writer.push(ContentType.alert, [Uint8Array.of(level, alert)], this.outgoing);
       } catch {
         // The alert could not be protected; the connection ends without it.
       }

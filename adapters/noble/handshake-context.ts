@@ -4,7 +4,8 @@
  * interface, and the steps both roles take the same way (CertificateVerify content,
  * Finished, certificate checks and their alerts).
  */
-import type { EarlyDataSkip } from './record/record-layer.js';
+import type { EarlyDataSkip, RecordSealer } from './record/record-layer.js';
+import type { TLSVersion } from '../../src/configuration.js';
 import { equalBytes } from '@noble/curves/utils.js';
 import { CertificateVerificationError, TLSAlertError } from '../../src/errors.js';
 import type {
@@ -54,6 +55,8 @@ export type ReceivedTicket = ResumableSession;
 
 /** What the handshake agreed, filled in as it advances. */
 export interface HandshakeOutcome {
+  /** The protocol version; TLSv1.3 until a TLS 1.2 hello is chosen. */
+  protocol: TLSVersion;
   suite: CipherSuite | undefined;
   group: NamedGroupName | undefined;
   alpnProtocol: string | undefined;
@@ -69,6 +72,8 @@ export interface HandshakeOutcome {
   earlyData: EarlyDataStatus;
   /** The peer's record_size_limit when both sides sent one (RFC 8449); undefined when not negotiated. */
   peerRecordSizeLimit: number | undefined;
+  /** Client: bytes of its first application data that left with its TLS 1.2 Finished (RFC 7918 False Start). */
+  dataWithFinished: number;
 }
 
 /** The engine services a handshake state uses. */
@@ -92,8 +97,17 @@ export interface HandshakeContext {
    * record_size_limit was negotiated (RFC 8449 section 4): our protected records carry at
    * most `peerLimit` - 1 content bytes from now on, and the peer's records under the current
    * and later read keys (not 0-RTT keys, which come from an earlier handshake) are held to ours.
+   * TLS 1.2 counts no content type byte: records carry at most `peerLimit` bytes.
    */
-  limitRecordSize(peerLimit: number): void;
+  limitRecordSize(peerLimit: number, protocol?: 'TLSv1.2' | 'TLSv1.3'): void;
+  /** Installs TLS 1.2 read protection (after the peer's ChangeCipherSpec); refused mid-message. */
+  setReadProtection(protection: RecordSealer): void;
+  /** Installs TLS 1.2 write protection (after our ChangeCipherSpec; queued messages go out under the old state). */
+  setWriteProtection(protection: RecordSealer): void;
+  /** Replaces the TLS 1.3 exporter with another one (TLS 1.2, RFC 5705). */
+  setKeyingMaterialExporter(exporter: (label: string, context: Uint8Array | undefined, length: number) => Uint8Array): void;
+  /** Says the peer waits for what is queued now (a TLS 1.2 server's Finished): it leaves at once, not with the first write. */
+  markFlightAwaited(): void;
   /** Lets one unprotected change_cipher_spec record through until the peer's Finished. */
   allowChangeCipherSpec(allowed: boolean): void;
   /** Keeps exporter_master_secret for `exportKeyingMaterial` (section 7.5). */
@@ -128,6 +142,8 @@ export interface HandshakeContext {
 export interface HandshakeState {
   readonly name: string;
   handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState;
+  /** A TLS 1.2 state that expects the peer's ChangeCipherSpec takes it here (RFC 5246 section 7.1); other states leave it out. */
+  handleChangeCipherSpec?(ctx: HandshakeContext): HandshakeState;
 }
 
 /** Throws unexpected_message unless `message` has the expected type. */

@@ -55,6 +55,8 @@ import {
 import { KeySchedule } from './key-schedule.js';
 import { TrafficState } from './traffic.js';
 
+import { startTls12Server } from './tls12/server.js';
+import { chooseServerVersion, enabledVersions } from './tls12/versions.js';
 import { chooseParameters, type ChosenParameters, type ReceivedClientHello, type RetryState, type ServerPolicy } from './server-parameters.js';
 import { acceptPsk, DEFAULT_PSK_MODES, type AcceptedPsk } from './psk.js';
 import { newSessionTicket } from './tickets.js';
@@ -89,6 +91,10 @@ class ExpectClientHello implements HandshakeState {
     expectType(message, HandshakeType.client_hello, this.name);
     ctx.allowChangeCipherSpec(true);
     const hello = decodeClientHello(message.body);
+    // The version switch: a ClientHello that chooses TLS 1.2 goes to the TLS 1.2 state machine.
+    if (!this.retry && chooseServerVersion(enabledVersions(this.policy.settings), hello) === 'TLSv1.2') {
+      return startTls12Server(ctx, this.policy, message, hello);
+    }
     const chosen = chooseParameters(ctx, this.policy, this.retry, hello);
     const psk = this.selectPsk(ctx, hello, message, chosen);
     if (!chosen.clientShare && psk?.mode !== 'psk_ke') return this.sendHelloRetryRequest(ctx, message, hello, chosen);

@@ -95,7 +95,7 @@ export class NobleTLSService implements TLSService {
     const data = settings.earlyData;
     const engine = this.engine!;
     if (!data || data.length === 0) return;
-    const carried = engine.outcome.earlyData === 'accepted' ? Math.min(data.length, settings.session?.maxEarlyData ?? 0) : 0;
+    const carried = engine.outcome.earlyData === 'accepted' ? Math.min(data.length, settings.session?.maxEarlyData ?? 0) : engine.outcome.dataWithFinished;
     if (carried < data.length) engine.writePlaintext(data.subarray(carried));
   }
 
@@ -181,7 +181,7 @@ export class NobleTLSService implements TLSService {
         if (!engine.readOpen && !done()) throw new ConnectionClosedError('the peer sent close_notify during the handshake');
         // A flight goes out at once; what follows the handshake (the client's Finished,
         // the server's tickets) may leave with the first application write of this turn.
-        if (!engine.handshakeComplete) await this.flush();
+        if (!engine.handshakeComplete || engine.outgoingAwaited) await this.flush();
       }
       this.established = true;
     } catch (e) {
@@ -384,7 +384,7 @@ export class NobleTLSService implements TLSService {
     const o = engine.outcome;
     return {
       backend: 'noble',
-      protocol: 'TLSv1.3',
+      protocol: o.protocol,
       cipherSuite: o.suite?.name,
       group: o.group ? GROUP_DISPLAY_NAMES[o.group] : undefined,
       alpnProtocol: o.alpnProtocol,

@@ -8,6 +8,8 @@ import type { Extension } from './codec/extensions.js';
 import type { NewSessionTicket } from './codec/handshake.js';
 import type { CipherSuite } from './suites.js';
 import type { PeerVerifier, ShapedMessage } from './handshake-context.js';
+import type { TLSVersion } from '../../src/configuration.js';
+import type { Tls12CipherSuite } from './tls12/suites.js';
 import type { PskModeName } from './psk.js';
 import type { ResumableSession } from './session.js';
 import type { TicketKeyRing } from '../../src/ticket-keys.js';
@@ -22,6 +24,12 @@ export interface CommonEngineSettings {
   readonly now?: () => number;
   /** Cipher suites in preference order; default all three. */
   readonly cipherSuites?: readonly CipherSuite[];
+  /** Lowest protocol version spoken (node:tls name); default TLSv1.2. */
+  readonly minVersion?: TLSVersion;
+  /** Highest protocol version spoken (node:tls name); default TLSv1.3. */
+  readonly maxVersion?: TLSVersion;
+  /** TLS 1.2 cipher suites (ECDHE + AEAD) in preference order; default all six. */
+  readonly tls12CipherSuites?: readonly Tls12CipherSuite[];
   /** supported_groups in preference order; default `DEFAULT_GROUPS` in suites.ts (those the provider has). */
   readonly groups?: readonly NamedGroupName[];
   /** Schemes accepted (and used) in CertificateVerify, in preference order. */

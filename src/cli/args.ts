@@ -15,6 +15,8 @@ const common = {
   key: { type: 'string' },
   ciphersuites: { type: 'string' },
   groups: { type: 'string' },
+  'min-version': { type: 'string' },
+  'max-version': { type: 'string' },
   trace: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -105,6 +107,7 @@ Usage: tlsservice <server|client|bench> [options]   (tlsservice <command> --help
   tlsservice relay --listen <port> (--to <host:port> | --expose <tcp-port>)   WebSocket <-> TCP, see docs/browser.md
 
 Common: --ciphersuites TLS_AES_128_GCM_SHA256,...  --groups X25519,P-256,...
+        --min-version / --max-version TLSv1.2|TLSv1.3 (default TLSv1.2 to TLSv1.3)
 Backends: node-tls, noble, plaintext. With noble: --crypto noble|node.
 server echoes what it receives; with --www it answers HTTP requests with a page of the
 negotiated parameters; --handshake-timeout drops a client whose handshake takes longer

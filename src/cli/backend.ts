@@ -4,7 +4,7 @@
  */
 import { appendFileSync, openSync, readFileSync } from 'node:fs';
 import type { Container } from 'inversify';
-import type { ClientConfiguration, CommonConfiguration, ServerConfiguration } from '../configuration.js';
+import type { ClientConfiguration, CommonConfiguration, ServerConfiguration, TLSVersion } from '../configuration.js';
 import { ConfigurationError } from '../errors.js';
 import { createContainer, type BackendName, type CryptoProviderName } from '../di/container.js';
 import { list } from './args.js';
@@ -19,6 +19,15 @@ export interface CommonValues {
   key?: string | boolean | undefined;
   ciphersuites?: string | boolean | undefined;
   groups?: string | boolean | undefined;
+  'min-version'?: string | boolean | undefined;
+  'max-version'?: string | boolean | undefined;
+}
+
+/** A --min-version / --max-version value: TLSv1.2 or TLSv1.3 (node:tls spelling). */
+function tlsVersion(option: string, value: string | boolean | undefined): TLSVersion | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (value !== 'TLSv1.2' && value !== 'TLSv1.3') throw new ConfigurationError(`--${option} ${value}: expected TLSv1.2 or TLSv1.3`);
+  return value;
 }
 
 /** Reads a PEM file named by an option, with an error that names the option. */
@@ -46,6 +55,10 @@ export function commonConfiguration(values: CommonValues): CommonConfiguration {
   if (alpn) configuration.ALPNProtocols = alpn;
   if (suites) configuration.cipherSuites = suites;
   if (groups) configuration.groups = groups;
+  const minVersion = tlsVersion('min-version', values['min-version']);
+  const maxVersion = tlsVersion('max-version', values['max-version']);
+  if (minVersion) configuration.minVersion = minVersion;
+  if (maxVersion) configuration.maxVersion = maxVersion;
   if (process.env['SSLKEYLOGFILE']) {
     const file = process.env['SSLKEYLOGFILE'];
     configuration.keylog = (line) => appendKeyLog(file, line);

@@ -212,7 +212,7 @@ function applyCiphers(configuration: CommonConfiguration, ciphers: string, backe
   const entries = ciphers.split(':').map((name) => name.trim()).filter(Boolean);
   const tls12 = entries.filter((name) => !name.startsWith('TLS_'));
   if (tls12.length > 0) {
-    warnOnce('ciphers', `ciphers: ${tls12.join(':')} name TLS 1.2 suites, which the noble backend (TLS 1.3 only) does not use; ignored`);
+    warnOnce('ciphers', `ciphers: ${tls12.join(':')} name TLS 1.2 suites, which the noble backend does not take from ciphers (its TLS 1.2 offers its six ECDHE+AEAD suites); ignored`);
   }
   const known = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
   const tls13 = tls13SuitesIn(ciphers);

@@ -39,6 +39,21 @@ for (const serverBackend of ['noble', 'node-tls']) {
   });
 }
 
+test('[cli] server --backend noble --max-version TLSv1.2 serves a node-tls client at TLS 1.2; a bad version name is refused', async (t) => {
+  const { child, port } = await startServer(['--backend', 'noble', '--max-version', 'TLSv1.2']);
+  try {
+    const result = await run(process.execPath, [cli, 'client', `localhost:${port}`, '--backend', 'node-tls', '--ca', join(certs, 'ca.pem')], 'ping over tls 1.2\n');
+    t.is(result.code, 0, result.stderr);
+    t.is(result.stdout, 'ping over tls 1.2\n');
+    t.regex(result.stderr, /protocol: +TLSv1\.2/);
+  } finally {
+    child.kill();
+  }
+  const bad = await run(process.execPath, [cli, 'client', 'localhost:1', '--backend', 'node-tls', '--min-version', 'TLSv1.1'], '');
+  t.not(bad.code, 0);
+  t.regex(bad.stderr, /--min-version TLSv1\.1: expected TLSv1\.2 or TLSv1\.3/);
+});
+
 for (const serverBackend of ['noble', 'node-tls']) {
   test(`[cli] curl --http2 gets the --www page over h2 from server --backend ${serverBackend}`, async (t) => {
     const { child, port } = await startServer(['--backend', serverBackend, '--www']);

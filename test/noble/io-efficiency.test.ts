@@ -64,3 +64,24 @@ test('awaiting both handshakes together sends the Finished and the tickets alone
   t.true(total <= 15, `${total} IO calls`);
   t.is(serverRaw.writes.length, 4, 'flight, tickets, reply, close_notify');
 });
+
+test('TLS 1.2: the client flight ClientKeyExchange, ChangeCipherSpec, Finished and its first byte (earlyData) are one write (RFC 5246 section 7.3, RFC 7918)', async (t) => {
+  const { clientRaw, serverRaw } = counted();
+  const client = new NobleTLSService();
+  const server = new NobleTLSService();
+  const serverReady = server.negotiateAsServer(serverRaw, serverIdentity('ecdsa'));
+  await client.negotiateAsClient(clientRaw, { ca: caPem, servername: 'localhost', maxVersion: 'TLSv1.2', earlyData: Uint8Array.of(0x41) });
+  t.is(client.negotiated.protocol, 'TLSv1.2');
+  await serverReady;
+  t.deepEqual(await server.receiveBytes(1), Uint8Array.of(0x41));
+  await server.sendBytes(Uint8Array.of(0x42));
+  t.deepEqual(await client.receiveBytes(1), Uint8Array.of(0x42));
+  await client.close();
+  t.is((await server.receiveBytes(1)).length, 0);
+  await server.close();
+  const total = report(t, clientRaw, serverRaw);
+  t.is(clientRaw.writes.length, 3, 'ClientHello; ClientKeyExchange + ChangeCipherSpec + Finished + data; close_notify');
+  // ServerHello .. ServerHelloDone; ChangeCipherSpec + Finished; reply; close_notify.
+  t.is(serverRaw.writes.length, 4);
+  t.true(total <= 13, `${total} IO calls`);
+});

@@ -42,8 +42,7 @@ function clientHello(): ClientHello {
 }
 
 /** A server's verdict on a ClientHello edited by `edit`. */
-function serverVerdict(edit: (hello: ClientHello) => ClientHello): { alert: string; engine: TLSEngine } {
-  const engine = server();
+function serverVerdict(edit: (hello: ClientHello) => ClientHello, engine = server()): { alert: string; engine: TLSEngine } {
   const alert = alertOf(() => engine.feed(handshakeRecord(1, encodeClientHello(edit(clientHello())))));
   return { alert, engine };
 }
@@ -56,10 +55,15 @@ test('ClientHello without key_share / supported_groups / signature_algorithms: m
   }
 });
 
-test('ClientHello without TLS 1.3: protocol_version; without a common suite: handshake_failure', (t) => {
-  t.is(serverVerdict((h) => withExtensions(h, (e) => e.filter((x) => x.type !== ExtensionType.supported_versions))).alert, 'protocol_version');
+test('ClientHello without TLS 1.3 to a TLS 1.3-only server: protocol_version; without a common suite: handshake_failure', (t) => {
+  // With TLS 1.2 enabled (the default) such a hello goes to the TLS 1.2 server (tls12-server.test.ts).
+  const tls13Only = () => TLSEngine.server(testServerSettings('ecdsa', { minVersion: 'TLSv1.3' }));
+  t.is(serverVerdict((h) => withExtensions(h, (e) => e.filter((x) => x.type !== ExtensionType.supported_versions)), tls13Only()).alert, 'protocol_version');
   t.is(
-    serverVerdict((h) => withExtensions(h, (e) => e.map((x) => (x.type === ExtensionType.supported_versions ? { type: x.type, data: encodeSupportedVersionsList([0x0303]) } : x)))).alert,
+    serverVerdict(
+      (h) => withExtensions(h, (e) => e.map((x) => (x.type === ExtensionType.supported_versions ? { type: x.type, data: encodeSupportedVersionsList([0x0303]) } : x))),
+      tls13Only(),
+    ).alert,
     'protocol_version',
   );
   t.is(serverVerdict((h) => ({ ...h, cipherSuites: [0xc02f] })).alert, 'handshake_failure');
@@ -198,11 +202,14 @@ test('a crafted HelloRetryRequest with an extension we did not offer: unsupporte
   t.is(alertOf(() => c.feed(handshakeRecord(2, hrr))), 'unsupported_extension');
 });
 
-test('a crafted ServerHello: no supported_versions is protocol_version; an unoffered suite is illegal_parameter', (t) => {
+test('a crafted ServerHello: no supported_versions is protocol_version to a TLS 1.3-only client; an unoffered suite is illegal_parameter', (t) => {
   const sh = (suite: number, ext: Extension[]) =>
     handshakeRecord(2, encodeServerHello({ random: new Uint8Array(32).fill(1), legacySessionIdEcho: new Uint8Array(0), cipherSuite: suite, legacyCompressionMethod: 0, extensions: ext }));
-  const c1 = TLSEngine.client({ ...testClientSettings(), middleboxCompatibility: false });
+  const c1 = TLSEngine.client({ ...testClientSettings({ minVersion: 'TLSv1.3' }), middleboxCompatibility: false });
   t.is(alertOf(() => c1.feed(sh(0x1301, []))), 'protocol_version');
+  // A client that also speaks TLS 1.2 reads it as a TLS 1.2 ServerHello, whose suite must be a TLS 1.2 one we offered.
+  const c3 = TLSEngine.client({ ...testClientSettings(), middleboxCompatibility: false });
+  t.is(alertOf(() => c3.feed(sh(0x1301, []))), 'illegal_parameter');
   const c2 = TLSEngine.client({ ...testClientSettings(), middleboxCompatibility: false });
   t.is(alertOf(() => c2.feed(sh(0x1304, [{ type: ExtensionType.supported_versions, data: encodeSelectedVersion(0x0304) }]))), 'illegal_parameter');
 });

@@ -11,14 +11,18 @@ import { type Extension, readExtensions, writeExtensions, TLS12 } from './extens
 
 /** HandshakeType code points. */
 export const HandshakeType = {
+  hello_request: 0,
   client_hello: 1,
   server_hello: 2,
   new_session_ticket: 4,
   end_of_early_data: 5,
   encrypted_extensions: 8,
   certificate: 11,
+  server_key_exchange: 12,
   certificate_request: 13,
+  server_hello_done: 14,
   certificate_verify: 15,
+  client_key_exchange: 16,
   finished: 20,
   key_update: 24,
   message_hash: 254,
@@ -128,7 +132,8 @@ export function decodeServerHello(body: Uint8Array): ServerHello & { readonly le
     legacySessionIdEcho: r.vector8('legacy_session_id_echo', 0, 32),
     cipherSuite: r.u16('cipher_suite'),
     legacyCompressionMethod: r.u8('legacy_compression_method'),
-    extensions: readExtensions(r, 'ServerHello'),
+    // A TLS 1.2 ServerHello may end before the extensions block (RFC 5246 section 7.4.1.3).
+    extensions: r.atEnd ? [] : readExtensions(r, 'ServerHello'),
   }));
 }
 

@@ -34,15 +34,44 @@ export interface TLSRecord {
 }
 
 /**
+ * What protects records in one direction: this file's TLS 1.3 `RecordProtection`, or
+ * the TLS 1.2 AEAD protection (tls12/record-protection.ts). Both have the same shape.
+ */
+export interface RecordSealer {
+  /** False in TLS 1.3 (every protected record is application_data outside); true in TLS 1.2 (the real type is outside). */
+  readonly protectsEveryContentType: boolean;
+  /** The shortest fragment that can be a protected record. */
+  readonly minimumFragmentLength: number;
+  /** The largest (inner) plaintext accepted when opening; a larger one is record_overflow. */
+  maxInnerLength: number;
+  /** Encrypts content of `type` into a complete wire record. */
+  seal(type: number, content: Uint8Array, padding?: number): Uint8Array;
+  /** Encrypts content of `type` given as the concatenation of `parts`, pushing the wire record onto `out` as one or more buffers. */
+  sealParts(type: number, parts: readonly Uint8Array[], out: Uint8Array[]): void;
+  /** Decrypts a record; throws the alert for a record that fails. */
+  open(header: Uint8Array, fragment: Uint8Array): TLSRecord;
+  /** Like `open`, but gives null for a record that fails authentication (trial decryption). */
+  tryOpen(header: Uint8Array, fragment: Uint8Array): TLSRecord | null;
+}
+
+/**
  * An AEAD key with its static IV and the 64-bit record sequence number (section 5.3). The
  * IV is kept as three 32-bit words, not a buffer of its own (an idle connection holds two).
  */
-export class RecordProtection {
+export class RecordProtection implements RecordSealer {
   /**
    * The largest TLSInnerPlaintext accepted when opening: 2^14 + 1, or the record_size_limit
    * we announced once it was negotiated (RFC 8449 section 4); past it, record_overflow.
    */
   maxInnerLength = MAX_INNER_PLAINTEXT;
+  /** TLS 1.3 hides the content type inside (section 5.2). */
+  get protectsEveryContentType(): boolean {
+    return false;
+  }
+  /** A tag and the inner content type byte. */
+  get minimumFragmentLength(): number {
+    return TAG_LENGTH + 1;
+  }
   private sequence = 0;
   private readonly iv0: number;
   private readonly iv1: number;
@@ -179,7 +208,7 @@ export class RecordReader {
   /** The caller's bytes of the current feed, read in place from `inputStart`. */
   private input = EMPTY;
   private inputStart = 0;
-  private protection: RecordProtection | undefined;
+  private protection: RecordSealer | undefined;
   private decryptedAny = false;
   private skip: EarlyDataSkip = 'none';
   private skipBudget = 0;
@@ -195,7 +224,7 @@ export class RecordReader {
   }
 
   /** Installs the keys that protect every following record (and ends any early-data skipping). */
-  setProtection(protection: RecordProtection): void {
+  setProtection(protection: RecordSealer): void {
     this.protection = protection;
     this.skip = 'none';
   }
@@ -334,6 +363,12 @@ export class RecordReader {
     this.heldEnd = live;
   }
 
+  /** True when a record of `type` is protected under the installed keys (TLS 1.2 protects all but change_cipher_spec). */
+  private isProtectedType(type: number): boolean {
+    if (type === ContentType.application_data) return true;
+    return this.protection?.protectsEveryContentType === true && type !== ContentType.change_cipher_spec;
+  }
+
   /** Checks a complete 5-byte header at `b[s]` and returns the fragment length. */
   private checkHeader(b: Uint8Array, s: number): number {
     const type = b[s]!;
@@ -342,7 +377,7 @@ export class RecordReader {
       throw TLSAlertError.sent('unexpected_message', `record content type ${type} is not defined`);
     }
     if (b[s + 1] !== 0x03) throw TLSAlertError.sent('decode_error', `record version ${b[s + 1]}.${b[s + 2]} is not TLS`);
-    const cap = this.protection && type === ContentType.application_data ? MAX_CIPHERTEXT : MAX_PLAINTEXT;
+    const cap = this.protection && this.isProtectedType(type) ? MAX_CIPHERTEXT : MAX_PLAINTEXT;
     if (length > cap) throw TLSAlertError.sent('record_overflow', `record of ${length} bytes exceeds ${cap}`);
     return length;
   }
@@ -352,12 +387,8 @@ export class RecordReader {
     const type = b[s]!;
     const header = b.subarray(s, s + HEADER_LENGTH); // only read by the synchronous open() below
     const fragment = b.subarray(s + HEADER_LENGTH, s + HEADER_LENGTH + length);
-    if (type === ContentType.application_data) {
-      if (!this.protection) {
-        if (this.skip === 'application_data' && this.spendSkip(length)) return null;
-        throw TLSAlertError.sent('unexpected_message', 'application data before keys were established');
-      }
-      if (length < TAG_LENGTH + 1) throw TLSAlertError.sent('bad_record_mac', 'encrypted record shorter than its tag');
+    if (this.protection && this.isProtectedType(type)) {
+      if (length < this.protection.minimumFragmentLength) throw TLSAlertError.sent('bad_record_mac', 'encrypted record shorter than its tag');
       if (this.skip !== 'undecryptable') return this.opened(this.protection.open(header, fragment));
       const record = this.protection.tryOpen(header, fragment);
       if (record) {
@@ -366,6 +397,10 @@ export class RecordReader {
       }
       if (this.spendSkip(length)) return null;
       throw TLSAlertError.sent('bad_record_mac', `record failed authentication after ${MAX_SKIPPED_EARLY_DATA} bytes of skipped early data`);
+    }
+    if (type === ContentType.application_data) {
+      if (this.skip === 'application_data' && this.spendSkip(length)) return null;
+      throw TLSAlertError.sent('unexpected_message', 'application data before keys were established');
     }
     if (length === 0 && type !== ContentType.change_cipher_spec) {
       throw TLSAlertError.sent('unexpected_message', 'zero-length handshake or alert record');
@@ -393,7 +428,7 @@ export class RecordReader {
 
 /** Frames outgoing content into wire records, encrypting once write keys are installed. */
 export class RecordWriter {
-  private protection: RecordProtection | undefined;
+  private protection: RecordSealer | undefined;
   /** The most content bytes one protected record carries: 2^14, or less under the peer's record_size_limit (RFC 8449). */
   fragmentLimit = MAX_PLAINTEXT;
 
@@ -409,7 +444,7 @@ export class RecordWriter {
   }
 
   /** Installs the keys that protect every following record. */
-  setProtection(protection: RecordProtection): void {
+  setProtection(protection: RecordSealer): void {
     this.protection = protection;
   }
 
