@@ -9,6 +9,7 @@
 import test from 'ava';
 import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
+import nodeTLS from 'node:tls';
 import tls, { type ConnectOptions } from '../../src/node-api/tls.js';
 import type { BackendName } from '../../src/di/container.js';
 import { ConfigurationError } from '../../src/errors.js';
@@ -37,9 +38,10 @@ for (const backend of BACKENDS) {
     const order: string[] = [];
     let listening = -1;
     const emit = Duplex.prototype.emit;
-    // node:tls's server-side 'secure' is emitted before anyone outside the server holds the socket; watch every stream.
+    // node:tls's server-side 'secure' is emitted before anyone outside the server holds the socket; watch every stream
+    // (but node-tls's own inner node:tls socket, which on the native path sits on the listening port too).
     Duplex.prototype.emit = function watched(this: Duplex & { encrypted?: boolean }, event: string | symbol, ...args: unknown[]) {
-      if (event === 'secure' && (this as { localPort?: number }).localPort === listening && !(this instanceof tls.TLSSocket)) order.push('socket secure');
+      if (event === 'secure' && (this as { localPort?: number }).localPort === listening && !(this instanceof tls.TLSSocket) && !(this instanceof nodeTLS.TLSSocket)) order.push('socket secure');
       return emit.call(this, event, ...args);
     } as typeof emit;
     try {
