@@ -286,6 +286,9 @@ export function benchmarksMarkdown(report: BenchReport): string {
       '',
       '![Server CPU per handshake and longest event-loop slice by backend](charts/handshake-cost.svg)',
       '',
+      'Where that CPU goes (a V8 profile of a handshake server per backend, engine code against node:crypto, OpenSSL and',
+      "Node's stream layer) is in [handshake-profile.md](handshake-profile.md), measured with `bench/handshake-profile.ts`.",
+      '',
     );
   }
 

@@ -55,7 +55,7 @@ async function closeBoth(pair: { client: Connection; server: Connection }): Prom
 for (const pairing of pairings) {
   const title = (name: string): string => `${pairingTitle(pairing)} ${name}`;
   /** node-tls over TCP runs on node:tls's native path (see the header). */
-  const native = (end: 'client' | 'server'): boolean => pairing.transport === 'tcp' && pairing[end].name === 'node-tls';
+  const native = (end: 'client' | 'server'): boolean => pairing.transport === 'tcp' && (pairing[end].backend ?? pairing[end].name) === 'node-tls';
   if (!pairing.tls) {
     test.skip(title('peer chains (skipped: no TLS, no certificates)'), () => {});
     continue;
