@@ -12,7 +12,7 @@ import { TLSAlertError } from '../../../src/errors.js';
 import type { AeadKey, CryptoProvider } from '../../../src/crypto/provider.js';
 import type { KeyBlock } from './prf.js';
 import type { Tls12CipherSuite } from './suites.js';
-import { HEADER_LENGTH, MAX_PLAINTEXT, type RecordSealer, type TLSRecord } from '../record/record-layer.js';
+import { HEADER_LENGTH, joinBytes, MAX_PLAINTEXT, type RecordSealer, type TLSRecord } from '../record/record-layer.js';
 
 const TAG_LENGTH = 16;
 const EXPLICIT_NONCE_LENGTH = 8;
@@ -96,7 +96,7 @@ export class Tls12RecordProtection implements RecordSealer {
 
   /** `seal` over the concatenation of `parts` (TLS 1.2 records take one copy of their content). */
   sealParts(type: number, parts: readonly Uint8Array[], out: Uint8Array[]): void {
-    out.push(this.seal(type, parts.length === 1 ? parts[0]! : joinParts(parts)));
+    out.push(this.seal(type, joinBytes(parts)));
   }
 
   /** Decrypts a record; bad_record_mac when it fails authentication, record_overflow past 2^14 bytes of plaintext. */
@@ -134,16 +134,4 @@ export function tls12Protections(
   const client = new Tls12RecordProtection(provider.aead(suite.aead, keys.clientWriteKey), keys.clientWriteIv);
   const server = new Tls12RecordProtection(provider.aead(suite.aead, keys.serverWriteKey), keys.serverWriteIv);
   return role === 'client' ? { read: server, write: client } : { read: client, write: server };
-}
-
-function joinParts(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const joined = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    joined.set(part, at);
-    at += part.length;
-  }
-  return joined;
 }
