@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
 import { expandLabel, tls13Suites } from './abort-alert.js';
 import { parseKeylogLine } from './abort-alert.js';
+import { concatBytes } from '../../src/raw-connection.js';
 import type { TLSTransport } from './transport.js';
 
 /** The most bytes of the peer's handshake kept while looking for its Certificate message (a chain this big is refused by OpenSSL's 100 KiB default anyway). */
@@ -69,7 +70,7 @@ export class SentChainRecorder {
   finish(): Uint8Array[] | undefined {
     this.transport.off('data', this.onData);
     this.socket.off('keylog', this.onKeylog);
-    const bytes = concat(this.chunks);
+    const bytes = concatBytes(this.chunks);
     this.chunks = [];
     if (this.overflow) return undefined;
     const protocol = this.socket.getProtocol();
@@ -83,16 +84,6 @@ export class SentChainRecorder {
       this.secret = undefined;
     }
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /** Each complete record: content type and fragment (with its header, for the AEAD's additional data). */
@@ -112,7 +103,7 @@ function plaintextHandshake(bytes: Uint8Array): Uint8Array {
     if (record.type === CHANGE_CIPHER_SPEC) break;
     if (record.type === HANDSHAKE) parts.push(record.fragment);
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /**
@@ -143,7 +134,7 @@ function protectedHandshake(bytes: Uint8Array, suiteName: string, secret: Uint8A
     if (end === 0) break;
     if (inner[end - 1] === HANDSHAKE) parts.push(inner.subarray(0, end - 1));
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /** AEAD-opens one record (RFC 8446 section 5.2), or undefined when it does not authenticate. */

@@ -6,6 +6,7 @@
  */
 import { TLSAlertError } from '../../../src/errors.js';
 import type { AeadKey } from '../../../src/crypto/provider.js';
+import { concatBytes } from '../../../src/raw-connection.js';
 
 /** ContentType code points (section 5.1). */
 export const ContentType = {
@@ -105,7 +106,7 @@ export class RecordProtection implements RecordSealer {
   seal(type: number, content: Uint8Array, padding = 0): Uint8Array {
     const out: Uint8Array[] = [];
     this.sealParts(type, [content], out, padding);
-    return joinBytes(out);
+    return concatBytes(out);
   }
 
   /**
@@ -161,20 +162,6 @@ function putWord(b: Uint8Array, i: number, w: number): void {
   b[i + 1] = (w >>> 16) & 0xff;
   b[i + 2] = (w >>> 8) & 0xff;
   b[i + 3] = w & 0xff;
-}
-
-/** `parts` joined into one buffer (the buffer itself when there is one). */
-export function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const joined = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    joined.set(part, at);
-    at += part.length;
-  }
-  return joined;
 }
 
 /** The 5-byte record header. */
@@ -467,7 +454,7 @@ export class RecordWriter {
   record(type: number, content: Uint8Array): Uint8Array {
     const out: Uint8Array[] = [];
     this.push(type, [content], out);
-    return joinBytes(out);
+    return concatBytes(out);
   }
 
   /**

@@ -10,9 +10,10 @@
  */
 import { TLSAlertError } from '../../../src/errors.js';
 import type { AeadKey, CryptoProvider } from '../../../src/crypto/provider.js';
+import { concatBytes } from '../../../src/raw-connection.js';
 import type { KeyBlock } from './prf.js';
 import type { Tls12CipherSuite } from './suites.js';
-import { HEADER_LENGTH, joinBytes, MAX_PLAINTEXT, type RecordSealer, type TLSRecord } from '../record/record-layer.js';
+import { HEADER_LENGTH, MAX_PLAINTEXT, type RecordSealer, type TLSRecord } from '../record/record-layer.js';
 
 const TAG_LENGTH = 16;
 const EXPLICIT_NONCE_LENGTH = 8;
@@ -96,7 +97,7 @@ export class Tls12RecordProtection implements RecordSealer {
 
   /** `seal` over the concatenation of `parts` (TLS 1.2 records take one copy of their content). */
   sealParts(type: number, parts: readonly Uint8Array[], out: Uint8Array[]): void {
-    out.push(this.seal(type, joinBytes(parts)));
+    out.push(this.seal(type, concatBytes(parts)));
   }
 
   /** Decrypts a record; bad_record_mac when it fails authentication, record_overflow past 2^14 bytes of plaintext. */
