@@ -15,7 +15,7 @@ import { groupOf, offeredGroups, offeredSignatureSchemes, type ClientHelloState,
 import { decodeCertificate12, decodeCertificateRequest12, decodeEmpty, decodeServerKeyExchange, serverKeyExchangeSignedContent, type CertificateRequest12 } from './messages.js';
 import { readServerHello12 } from './client-server-hello.js';
 import { sendClientFlight12 } from './client-flight.js';
-import { acceptPeerFinished12, verifyDigitallySigned, type Tls12Session } from './session-keys.js';
+import { acceptPeerFinished12, ExpectChangeCipherSpec, verifyDigitallySigned, type Tls12Session } from './session-keys.js';
 import { TLS12_GROUPS, type Tls12CipherSuite } from './suites.js';
 import { Tls12Transcript } from './transcript.js';
 import { Tls12TrafficState } from './traffic.js';
@@ -136,22 +136,7 @@ class ExpectServerHelloDone implements HandshakeState {
     decodeEmpty(message.body, 'ServerHelloDone');
     this.hs.transcript.add(message.raw);
     const session = sendClientFlight12(ctx, this.hs, this.request);
-    return new ExpectChangeCipherSpec(this.hs, session);
-  }
-}
-
-/** Awaits the server's ChangeCipherSpec (section 7.1); any handshake message first is unexpected. */
-class ExpectChangeCipherSpec implements HandshakeState {
-  readonly name = 'ExpectChangeCipherSpec';
-  constructor(private readonly hs: Tls12ClientHandshake, private readonly session: Tls12Session) {}
-
-  handle(_ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
-    throw TLSAlertError.sent('unexpected_message', `${this.name} received handshake type ${message.type}`);
-  }
-
-  handleChangeCipherSpec(ctx: HandshakeContext): HandshakeState {
-    ctx.setReadProtection(this.session.read);
-    return new ExpectFinished(this.hs, this.session);
+    return new ExpectChangeCipherSpec(session, () => new ExpectFinished(this.hs, session));
   }
 }
 

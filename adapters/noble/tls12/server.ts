@@ -36,6 +36,7 @@ import {
   acceptPeerFinished12,
   chooseTls12Scheme,
   establishSession,
+  ExpectChangeCipherSpec,
   sendFinished12,
   signWith,
   tls12SignatureSchemes,
@@ -229,7 +230,7 @@ class ExpectClientKeyExchange implements HandshakeState {
     }
     f.transcript.add(message.raw);
     const session = establishSession(ctx, 'server', f.suite, shared, f.transcript, f.clientRandom, f.serverRandom);
-    return this.clientKey ? new ExpectCertificateVerify(f, session, this.clientKey) : new ExpectChangeCipherSpec(f, session);
+    return this.clientKey ? new ExpectCertificateVerify(f, session, this.clientKey) : new ExpectChangeCipherSpec(session, () => new ExpectFinished(f, session));
   }
 }
 
@@ -243,22 +244,7 @@ class ExpectCertificateVerify implements HandshakeState {
     const { scheme, signature } = decodeCertificateVerify(message.body);
     verifyDigitallySigned(ctx, this.flight.schemes, this.clientKey, scheme, this.flight.transcript.bytes(), signature, 'CertificateVerify');
     this.flight.transcript.add(message.raw);
-    return new ExpectChangeCipherSpec(this.flight, this.session);
-  }
-}
-
-/** Awaits the client's ChangeCipherSpec (section 7.1); any handshake message first is unexpected. */
-class ExpectChangeCipherSpec implements HandshakeState {
-  readonly name = 'ExpectChangeCipherSpec';
-  constructor(private readonly flight: ServerFlight, private readonly session: Tls12Session) {}
-
-  handle(_ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
-    throw TLSAlertError.sent('unexpected_message', `${this.name} received handshake type ${message.type}`);
-  }
-
-  handleChangeCipherSpec(ctx: HandshakeContext): HandshakeState {
-    ctx.setReadProtection(this.session.read);
-    return new ExpectFinished(this.flight, this.session);
+    return new ExpectChangeCipherSpec(this.session, () => new ExpectFinished(this.flight, this.session));
   }
 }
 

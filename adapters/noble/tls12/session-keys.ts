@@ -6,7 +6,7 @@
  */
 import { TLSAlertError } from '../../../src/errors.js';
 import { SignatureScheme, type CryptoProvider, type PrivateKey, type PublicKey, type SignatureSchemeName } from '../../../src/crypto/provider.js';
-import type { HandshakeContext } from '../handshake-context.js';
+import type { HandshakeContext, HandshakeState } from '../handshake-context.js';
 import { bytesEqual, schemeName } from '../handshake-context.js';
 import { frameHandshake, HandshakeType, type HandshakeMessage } from '../codec/handshake.js';
 import { decodeFinished12 } from './messages.js';
@@ -118,4 +118,26 @@ export function signWith(
   content: Uint8Array,
 ): Uint8Array {
   return settings.signer ? settings.signer(scheme, content) : ctx.provider.sign(scheme, key, content, ctx.random);
+}
+
+/**
+ * Awaits the peer's ChangeCipherSpec (RFC 5246 section 7.1), either role: any handshake
+ * message first is unexpected; the record installs the peer's read protection and the
+ * handshake goes on in `next` (which awaits the peer's Finished).
+ */
+export class ExpectChangeCipherSpec implements HandshakeState {
+  readonly name = 'ExpectChangeCipherSpec';
+  constructor(
+    private readonly session: Tls12Session,
+    private readonly next: () => HandshakeState,
+  ) {}
+
+  handle(_ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
+    throw TLSAlertError.sent('unexpected_message', `${this.name} received handshake type ${message.type}`);
+  }
+
+  handleChangeCipherSpec(ctx: HandshakeContext): HandshakeState {
+    ctx.setReadProtection(this.session.read);
+    return this.next();
+  }
 }
