@@ -120,7 +120,8 @@ export class NodeTLSService implements TLSService, SessionSource {
     } as tls.TLSSocketOptions);
     this.socket = socket;
     this.lingerAfterErrors(socket, transport);
-    const sentChain = SentChainRecorder.over(transport, socket, 'client');
+    // A client sends a chain only when asked for one.
+    const sentChain = requestCert ? SentChainRecorder.over(transport, socket, 'client') : undefined;
     if (options.keylog) socket.on('keylog', (line: Buffer) => options.keylog!(line.toString('latin1').trimEnd()));
     await this.awaitHandshake(socket, 'secure');
     if (requestCert && rejectUnauthorized) {
@@ -317,7 +318,10 @@ export class NodeTLSService implements TLSService, SessionSource {
       mapError: mapNodeTLSError,
       endError: () => transport.endError(),
     });
-    const linked = peerChain(this.verifiedCertificate ?? socket.getPeerCertificate(true));
+    // OpenSSL's linked chain, built only when needed (getPeerCertificate(true) makes an object per certificate).
+    let linked: Uint8Array[] | undefined;
+    const linkedChain = (): Uint8Array[] => (linked ??= peerChain(this.verifiedCertificate ?? socket.getPeerCertificate(true)));
+    const sent = sentChain?.finish();
     const keyInfo = isClient ? socket.getEphemeralKeyInfo() : undefined;
     const groupName = keyInfo && 'name' in keyInfo && typeof keyInfo.name === 'string' ? keyInfo.name : undefined;
     const sni = isClient ? servername : (socket as unknown as { servername?: unknown }).servername;
@@ -329,8 +333,8 @@ export class NodeTLSService implements TLSService, SessionSource {
       alpnProtocol: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : undefined,
       servername: typeof sni === 'string' && sni !== '' ? sni : undefined,
       // The chain as sent, read from the handshake bytes (Duplex path); else OpenSSL's linked chain (native path, resumption).
-      peerCertificates: sentChain?.finish() ?? linked,
-      ...(verified && !socket.isSessionReused() ? { verifiedChain: linked } : {}),
+      peerCertificates: sent ?? linkedChain(),
+      ...(verified && !socket.isSessionReused() ? { verifiedChain: linkedChain() } : {}),
       resumed: socket.isSessionReused(),
     };
   }
