@@ -13,36 +13,12 @@ import type http from 'node:http';
 import { createServer } from '../../src/http/index.js';
 import { CountingRawConnection } from '../../src/raw/counting.js';
 import { memoryPair } from '../../src/raw/memory.js';
-import type { ByteSource, RawConnection } from '../../src/raw-connection.js';
-import { asIovec } from '../../src/raw-connection.js';
+import { CapturingRawConnection } from '../capturing-raw-connection.js';
 import { localhostECDSA, testCA } from '../fixtures/certs.js';
 import { encrypts, testContainer } from './helpers.js';
 
 /** Backends whose record layer packs an iovec into full records (the design's promise); others are reported. */
 const packsRecords = new Set(['noble']);
-
-/** Keeps a copy of every byte sent, so the TLS records can be counted. */
-class CapturingRawConnection implements RawConnection {
-  readonly sent: Uint8Array[] = [];
-  constructor(private readonly inner: RawConnection) {}
-  sendBytes(data: ByteSource): Promise<void> {
-    for (const buffer of asIovec(data)) this.sent.push(buffer.slice());
-    return this.inner.sendBytes(data);
-  }
-  receiveBytes(max: number): Promise<Uint8Array> {
-    return this.inner.receiveBytes(max);
-  }
-  shutdownWrite(): Promise<void> {
-    return this.inner.shutdownWrite();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-  destroy(): void {
-    this.inner.destroy?.();
-  }
-}
 
 /** Counts TLS records (5-byte headers) in a byte stream that starts on a record boundary. */
 function countRecords(bytes: Uint8Array): number {

@@ -14,8 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { TLSEngine } from '../../adapters/noble/engine.js';
 import { encodeRecordSizeLimit, ExtensionType, type Extension } from '../../adapters/noble/codec/extensions.js';
 import { NobleTLSService } from '../../adapters/noble/service.js';
-import type { ByteSource, RawConnection } from '../../src/raw-connection.js';
-import { asIovec } from '../../src/raw-connection.js';
+import { CapturingRawConnection } from '../capturing-raw-connection.js';
 import { connectTCP, TCPRawConnection } from '../../src/raw/tcp.js';
 import { ConfigurationError, TLSAlertError } from '../../src/errors.js';
 import { concat, pump } from './helpers.js';
@@ -170,28 +169,6 @@ test('recordSizeLimit outside 64..16385 is a ConfigurationError', (t) => {
 
 // --- real peers ---
 
-/** A RawConnection that keeps a copy of everything written through it. */
-class RecordingRawConnection implements RawConnection {
-  readonly written: Uint8Array[] = [];
-  constructor(private readonly inner: RawConnection) {}
-  sendBytes(data: ByteSource): Promise<void> {
-    for (const piece of asIovec(data)) this.written.push(piece.slice());
-    return this.inner.sendBytes(data);
-  }
-  receiveBytes(max: number): Promise<Uint8Array> {
-    return this.inner.receiveBytes(max);
-  }
-  shutdownWrite(): Promise<void> {
-    return this.inner.shutdownWrite();
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-  destroy(): void {
-    this.inner.destroy?.();
-  }
-}
-
 const engineOf = (service: NobleTLSService) => (service as unknown as { engine: TLSEngine }).engine;
 const text = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -211,9 +188,9 @@ async function readUntil(service: NobleTLSService, end: string): Promise<string>
 async function upperCaseLineServer(t: { teardown: (fn: () => void) => void }, recordSizeLimit?: number, repeat = 1) {
   const seen: { written: Uint8Array[]; peerLimit: number | undefined; error?: unknown }[] = [];
   const listener = net.createServer(async (socket) => {
-    const raw = new RecordingRawConnection(TCPRawConnection.fromSocket(socket));
+    const raw = new CapturingRawConnection(TCPRawConnection.fromSocket(socket));
     const service = new NobleTLSService();
-    const entry: (typeof seen)[number] = { written: raw.written, peerLimit: undefined };
+    const entry: (typeof seen)[number] = { written: raw.sent, peerLimit: undefined };
     seen.push(entry);
     try {
       await service.negotiateAsServer(raw, { ...serverIdentity('ecdsa'), ...(recordSizeLimit ? { recordSizeLimit } : {}) });
@@ -269,7 +246,7 @@ test.serial('noble client (recordSizeLimit 1000) x gnutls-serv --echo --recordsi
     if (Date.now() > end) return t.fail(`gnutls-serv did not start: ${server.output()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  const raw = new RecordingRawConnection(await connectTCP({ host: '127.0.0.1', port }));
+  const raw = new CapturingRawConnection(await connectTCP({ host: '127.0.0.1', port }));
   const client = new NobleTLSService();
   await client.negotiateAsClient(raw, { ca: caPem, servername: 'localhost', recordSizeLimit: 1000 });
   const limit = engineOf(client).outcome.peerRecordSizeLimit;
@@ -277,7 +254,7 @@ test.serial('noble client (recordSizeLimit 1000) x gnutls-serv --echo --recordsi
   await client.sendBytes(text(LINE));
   // Our reader holds gnutls-serv to 1000 bytes (record_overflow otherwise); the echo arrives whole.
   t.is(await readUntil(client, '\n'), LINE);
-  t.is(largestProtected(concat(raw.written)), 601 + TAG);
+  t.is(largestProtected(concat(raw.sent)), 601 + TAG);
   await client.close();
 });
 
