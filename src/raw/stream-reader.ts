@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { ConnectionClosedError } from '../errors.js';
-import { ByteQueue } from './byte-queue.js';
+import { PendingReads } from './pending-reads.js';
 
 /** How a StreamReader buffers and reports errors. */
 export interface StreamReaderOptions {
@@ -17,25 +17,15 @@ export interface StreamReaderOptions {
   readonly endError?: () => Error | undefined;
 }
 
-interface PendingRead {
-  readonly max: number;
-  readonly resolve: (bytes: Uint8Array) => void;
-  readonly reject: (error: Error) => void;
-}
-
 /** The default queue limit before the stream is paused. */
 export const DEFAULT_READ_HIGH_WATER_MARK = 256 * 1024;
 
 /** Pull-style reads over a push-style Readable, with bounded buffering. */
 export class StreamReader {
-  private readonly queue = new ByteQueue();
-  private readonly pending: PendingRead[] = [];
+  private readonly reads = new PendingReads(() => this.maybeResume());
   private readonly highWaterMark: number;
   private readonly mapError: (error: unknown) => Error;
   private readonly endError: () => Error | undefined;
-  private ended = false;
-  private failure: Error | undefined;
-  private released = false;
   private paused = false;
   private touched = false;
   /** The listeners it put on the stream, so detach can take them off. */
@@ -55,7 +45,8 @@ export class StreamReader {
       error: (error: unknown) => this.fail(this.mapError(error)),
       close: () => {
         // Only built when a reader can still see it (an error captures a stack trace).
-        if (!this.ended && !this.failure && !this.released) this.fail(new ConnectionClosedError('connection closed before the end of the stream'));
+        const { ended, error, released } = this.reads;
+        if (!ended && !error && !released) this.fail(new ConnectionClosedError('connection closed before the end of the stream'));
       },
     };
     for (const [event, listener] of Object.entries(this.listeners)) stream.on(event, listener);
@@ -63,46 +54,34 @@ export class StreamReader {
 
   /** True until a read was asked for (or the reader was released or detached). */
   get untouched(): boolean {
-    return !this.touched && !this.released;
+    return !this.touched && !this.reads.released;
   }
 
   /** Bytes received and not yet read. */
   get buffered(): number {
-    return this.queue.length;
+    return this.reads.buffered;
   }
 
   /** True once the peer's end of stream was seen. */
   get hasEnded(): boolean {
-    return this.ended;
+    return this.reads.ended;
   }
 
   /** The error that ended reading, if any. */
   get error(): Error | undefined {
-    return this.failure;
+    return this.reads.error;
   }
 
   /** Resolves with 1..max bytes, or an empty array at end of stream. */
   receiveBytes(max: number): Promise<Uint8Array> {
-    if (!Number.isInteger(max) || max < 1) {
-      return Promise.reject(new RangeError(`receiveBytes: max must be a positive integer, got ${max}`));
-    }
-    if (this.released) return Promise.reject(new ConnectionClosedError('receiveBytes after close'));
-    this.touched = true;
-    if (this.pending.length === 0) {
-      const ready = this.takeReady(max);
-      if (ready) return ready;
-    }
-    return new Promise((resolve, reject) => {
-      this.pending.push({ max, resolve, reject });
-    });
+    if (!this.reads.released) this.touched = true;
+    return this.reads.receive(max);
   }
 
   /** Stops reading for the owner: pending reads see end of stream, later ones ConnectionClosedError; further data is discarded. */
   release(): void {
-    if (this.released) return;
-    this.released = true;
-    this.queue.clear();
-    for (const read of this.pending.splice(0)) read.resolve(new Uint8Array(0));
+    if (this.reads.released) return;
+    this.reads.release();
     this.resume();
   }
 
@@ -113,74 +92,36 @@ export class StreamReader {
    */
   detach(): void {
     if (!this.untouched) throw new ConnectionClosedError('StreamReader.detach after reads began');
-    this.released = true;
     for (const [event, listener] of Object.entries(this.listeners)) this.stream.off(event, listener);
     this.stream.pause();
-    if (this.queue.length > 0) this.stream.unshift(this.queue.take(this.queue.length));
-    this.queue.clear();
+    const queued = this.reads.takeQueued();
+    this.reads.release();
+    if (queued.length > 0) this.stream.unshift(queued);
   }
 
   /** Fails pending and later reads with `error` (unless reading already ended cleanly). */
   fail(error: Error): void {
-    if (this.failure || this.ended) return;
-    this.failure = error;
-    this.serve();
-  }
-
-  private takeReady(max: number): Promise<Uint8Array> | undefined {
-    if (this.queue.length > 0) {
-      const bytes = this.queue.take(max);
-      this.maybeResume();
-      return Promise.resolve(bytes);
-    }
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.ended) return Promise.resolve(new Uint8Array(0));
-    return undefined;
+    this.reads.fail(error);
   }
 
   private onData(chunk: Uint8Array | string): void {
-    if (this.released) return;
-    const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
-    this.queue.push(bytes);
-    this.serve();
-    if (this.queue.length > this.highWaterMark && !this.paused) {
+    if (this.reads.released) return;
+    this.reads.push(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk);
+    if (this.reads.buffered > this.highWaterMark && !this.paused) {
       this.paused = true;
       this.stream.pause();
     }
   }
 
   private onEnd(): void {
-    if (this.failure) return;
+    if (this.reads.error) return;
     const error = this.endError();
-    if (error) {
-      this.fail(error);
-      return;
-    }
-    this.ended = true;
-    this.serve();
-  }
-
-  private serve(): void {
-    while (this.pending.length > 0) {
-      const read = this.pending[0]!;
-      if (this.queue.length > 0) {
-        this.pending.shift();
-        read.resolve(this.queue.take(read.max));
-      } else if (this.failure) {
-        this.pending.shift();
-        read.reject(this.failure);
-      } else if (this.ended) {
-        this.pending.shift();
-        read.resolve(new Uint8Array(0));
-      } else {
-        break;
-      }
-    }
-    this.maybeResume();
+    if (error) this.fail(error);
+    else this.reads.end();
   }
 
   private maybeResume(): void {
-    if (this.paused && this.queue.length <= this.highWaterMark / 2) this.resume();
+    if (this.paused && this.reads.buffered <= this.highWaterMark / 2) this.resume();
   }
 
   private resume(): void {

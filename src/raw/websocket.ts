@@ -7,7 +7,7 @@
  */
 import { ConnectionClosedError } from '../errors.js';
 import { concatBytes, type ByteSource, type RawConnection } from '../raw-connection.js';
-import { ByteQueue } from './byte-queue.js';
+import { PendingReads } from './pending-reads.js';
 
 /** The part of the WebSocket API used here; the browser's WebSocket and `ws`'s both have it. */
 export interface WebSocketLike {
@@ -44,19 +44,9 @@ export const WEBSOCKET_MAX_MESSAGE_BYTES = 1024 * 1024;
 /** How often a full send buffer is polled (the WebSocket API has no drain event). */
 const DRAIN_POLL_MS = 5;
 
-interface PendingRead {
-  readonly max: number;
-  readonly resolve: (bytes: Uint8Array) => void;
-  readonly reject: (error: Error) => void;
-}
-
 /** A RawConnection over one open WebSocket. */
 export class WebSocketRawConnection implements RawConnection {
-  private readonly queue = new ByteQueue();
-  private readonly pending: PendingRead[] = [];
-  private ended = false;
-  private failure: Error | undefined;
-  private released = false;
+  private readonly reads = new PendingReads(() => this.maybeResume());
   private paused = false;
   private closing: Promise<void> | undefined;
   private writeShutdown: Promise<void> | undefined;
@@ -80,12 +70,12 @@ export class WebSocketRawConnection implements RawConnection {
 
   /** Bytes received and not yet read. */
   get buffered(): number {
-    return this.queue.length;
+    return this.reads.buffered;
   }
 
   /** Sends the bytes (an iovec joined) as one binary message; resolves once the socket's send buffer is below the high-water mark. */
   async sendBytes(data: ByteSource): Promise<void> {
-    if (this.failure) throw this.failure;
+    if (this.reads.error) throw this.reads.error;
     if (this.closing || this.writeShutdown || this.socket.readyState !== OPEN) throw new ConnectionClosedError('sendBytes after close');
     const message = concatBytes(data);
     for (let offset = 0; offset < message.length; offset += WEBSOCKET_MAX_MESSAGE_BYTES) {
@@ -93,27 +83,14 @@ export class WebSocketRawConnection implements RawConnection {
     }
     while (this.socket.bufferedAmount > WEBSOCKET_SEND_HIGH_WATER_MARK) {
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-      if (this.failure) throw this.failure;
+      if (this.reads.error) throw this.reads.error;
       if (this.socket.readyState !== OPEN) throw new ConnectionClosedError('WebSocket closed while sending');
     }
   }
 
   /** Resolves with 1..max bytes (joined across messages), or an empty array at end of stream. */
   receiveBytes(max: number): Promise<Uint8Array> {
-    if (!Number.isInteger(max) || max < 1) {
-      return Promise.reject(new RangeError(`receiveBytes: max must be a positive integer, got ${max}`));
-    }
-    if (this.released) return Promise.reject(new ConnectionClosedError('receiveBytes after close'));
-    if (this.pending.length === 0) {
-      if (this.queue.length > 0) {
-        const bytes = this.queue.take(max);
-        this.maybeResume();
-        return Promise.resolve(bytes);
-      }
-      if (this.failure) return Promise.reject(this.failure);
-      if (this.ended) return Promise.resolve(new Uint8Array(0));
-    }
-    return new Promise((resolve, reject) => this.pending.push({ max, resolve, reject }));
+    return this.reads.receive(max);
   }
 
   /**
@@ -146,64 +123,37 @@ export class WebSocketRawConnection implements RawConnection {
   }
 
   private release(): void {
-    if (this.released) return;
-    this.released = true;
-    this.queue.clear();
-    for (const read of this.pending.splice(0)) read.resolve(new Uint8Array(0));
+    this.reads.release();
     this.maybeResume();
   }
 
   private onMessage(data: unknown): void {
-    if (this.released || this.ended || this.failure) return;
+    if (this.reads.released || this.reads.ended || this.reads.error) return;
     if (!(data instanceof ArrayBuffer)) {
       this.fail(new ConnectionClosedError('a text WebSocket message where TLS records were expected'));
       this.destroy();
       return;
     }
-    this.queue.push(new Uint8Array(data));
-    this.serve();
-    if (this.queue.length > WEBSOCKET_READ_HIGH_WATER_MARK && this.socket.pause && !this.paused) {
+    this.reads.push(new Uint8Array(data));
+    if (this.reads.buffered > WEBSOCKET_READ_HIGH_WATER_MARK && this.socket.pause && !this.paused) {
       this.paused = true;
       this.socket.pause();
-    } else if (this.queue.length > WEBSOCKET_MAX_QUEUED_BYTES) {
+    } else if (this.reads.buffered > WEBSOCKET_MAX_QUEUED_BYTES) {
       this.fail(new ConnectionClosedError(`more than ${WEBSOCKET_MAX_QUEUED_BYTES} received bytes unread`));
       this.destroy();
     }
   }
 
   private onEnd(): void {
-    if (this.failure) return;
-    this.ended = true;
-    this.serve();
+    this.reads.end();
   }
 
   private fail(error: Error): void {
-    if (this.failure || this.ended) return;
-    this.failure = error;
-    this.serve();
-  }
-
-  private serve(): void {
-    while (this.pending.length > 0) {
-      const read = this.pending[0]!;
-      if (this.queue.length > 0) {
-        this.pending.shift();
-        read.resolve(this.queue.take(read.max));
-      } else if (this.failure) {
-        this.pending.shift();
-        read.reject(this.failure);
-      } else if (this.ended) {
-        this.pending.shift();
-        read.resolve(new Uint8Array(0));
-      } else {
-        break;
-      }
-    }
-    this.maybeResume();
+    this.reads.fail(error);
   }
 
   private maybeResume(): void {
-    if (this.paused && (this.released || this.queue.length <= WEBSOCKET_READ_HIGH_WATER_MARK / 2)) {
+    if (this.paused && (this.reads.released || this.reads.buffered <= WEBSOCKET_READ_HIGH_WATER_MARK / 2)) {
       this.paused = false;
       this.socket.resume?.();
     }
