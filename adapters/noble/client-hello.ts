@@ -31,6 +31,7 @@ import type { HandshakeContext } from './handshake-context.js';
 import { bindClientHello, DEFAULT_PSK_MODES, pskExtension, pskModeCode, type PskOffer } from './psk.js';
 import type { CipherSuite } from './suites.js';
 import type { ClientEngineSettings } from './settings.js';
+import type { ResumableSession } from './session.js';
 import { encodeEmptyRenegotiationInfo, encodeUncompressedPointFormats } from './tls12/messages.js';
 import { tls12SignatureSchemes } from './tls12/session-keys.js';
 import { TLS12_GROUPS, type Tls12CipherSuite } from './tls12/suites.js';
@@ -74,6 +75,8 @@ export interface ClientHelloState {
   readonly psk: PskOffer | undefined;
   /** True when this hello offers 0-RTT data (section 4.2.10). */
   readonly earlyData: boolean;
+  /** The TLS 1.2 session offered in the SessionTicket extension (RFC 5077 section 3.2), if any. */
+  readonly ticket12: ResumableSession | undefined;
   /** The framed hello as sent. */
   readonly raw: Uint8Array;
 }
@@ -150,6 +153,8 @@ export function sendClientHello(
     });
   }
   if (cookie) ext.push({ type: ExtensionType.cookie, data: encodeCookie(cookie) });
+  // RFC 5077 section 3.2: a TLS 1.2 session's ticket, or an empty extension asking for one.
+  if (policy.versions.tls12) ext.push({ type: ExtensionType.session_ticket, data: hello.ticket12?.ticket ?? new Uint8Array(0) });
   const extensions = s.editExtensions ? [...s.editExtensions('client_hello', ext)] : ext;
   if (hello.earlyData) extensions.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
   // pre_shared_key goes last, after any reshaping (section 4.2.11).

@@ -60,6 +60,7 @@ import { groupOf, sendClientHello, type ClientHelloState, type ClientPolicy } fr
 import { pskOfferFor, type PskOffer } from './psk.js';
 import { earlyDataOffered } from './early-data.js';
 import { startTls12Client } from './tls12/client.js';
+import { tls12TicketOffer } from './tls12/client-resumption.js';
 
 export type { ClientPolicy } from './client-hello.js';
 
@@ -83,13 +84,15 @@ interface CertificateRequestInfo {
 export function startClient(ctx: HandshakeContext, policy: ClientPolicy): HandshakeState {
   const random = ctx.random(32);
   const tls13 = policy.versions.tls13;
-  // A TLS 1.2-only hello has no key shares, no PSK and an empty session id (we never resume by id).
+  const ticket12 = tls12TicketOffer(policy, ctx.now());
+  // A TLS 1.2-only hello has no key shares and no PSK; its session id is empty unless it
+  // offers a TLS 1.2 ticket, whose acceptance the server signals by echoing it (RFC 5077 section 3.4).
   const middlebox = tls13 && (policy.settings.middleboxCompatibility ?? true);
-  const sessionId = middlebox ? ctx.random(32) : new Uint8Array(0);
+  const sessionId = middlebox || ticket12 ? ctx.random(32) : new Uint8Array(0);
   const shares = tls13 ? policy.keyShareGroups.map((g) => groupOf(ctx, g).start(ctx.random)) : [];
   const psk = tls13 ? pskOfferFor(ctx.provider, policy.settings.session, policy.suites, policy.settings.serverName, ctx.now()) : undefined;
   const earlyData = earlyDataOffered(psk, policy.settings.earlyData, policy.suites);
-  let hello = sendClientHello(ctx, policy, { random, sessionId, shares, retried: false, retrySuite: undefined, ccsSent: false, psk, earlyData });
+  let hello = sendClientHello(ctx, policy, { random, sessionId, shares, retried: false, retrySuite: undefined, ccsSent: false, psk, earlyData, ticket12 });
   if (earlyData) hello = sendEarlyData(ctx, policy, hello, psk!);
   ctx.allowChangeCipherSpec(true);
   return new ExpectServerHello(policy, hello);
@@ -184,7 +187,7 @@ class ExpectServerHello implements HandshakeState {
     const hello = sendClientHello(
       ctx,
       this.policy,
-      { random: this.hello.random, sessionId: this.hello.sessionId, shares, retried: true, retrySuite: suite, ccsSent, psk, earlyData: false },
+      { random: this.hello.random, sessionId: this.hello.sessionId, shares, retried: true, retrySuite: suite, ccsSent, psk, earlyData: false, ticket12: this.hello.ticket12 },
       cookie,
     );
     return new ExpectServerHello(this.policy, hello);

@@ -61,7 +61,7 @@ export function pskOfferFor(
   serverName: string | undefined,
   now: number,
 ): PskOffer | undefined {
-  if (!session || !sessionFresh(session, now)) return undefined;
+  if (!session || session.protocol === 'TLSv1.2' || !sessionFresh(session, now)) return undefined;
   if (session.serverName !== serverName) return undefined;
   if (!suites.some((s) => s.hash === session.suite.hash)) return undefined;
   return { session, schedule: new KeySchedule(provider, session.suite, session.psk) };

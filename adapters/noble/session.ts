@@ -9,12 +9,16 @@
 import { ByteReader } from './codec/reader.js';
 import { encode } from './codec/writer.js';
 import { cipherSuiteByCode, type CipherSuite } from './suites.js';
+import { tls12SuiteByCode } from './tls12/suites.js';
+import { MASTER_SECRET_LENGTH } from './tls12/tickets.js';
 
 /** A session ticket the client received, with everything needed to resume with it. */
 export interface ResumableSession {
-  /** The opaque ticket, sent back as the PSK identity. */
+  /** The version the session was made with; it resumes only that version (absent: TLSv1.3). */
+  readonly protocol?: 'TLSv1.2' | 'TLSv1.3';
+  /** The opaque ticket, sent back as the PSK identity (TLS 1.3) or in the SessionTicket extension (TLS 1.2, RFC 5077). */
   readonly ticket: Uint8Array;
-  /** The resumption PSK (section 4.6.1). */
+  /** The resumption PSK (section 4.6.1); for TLS 1.2 the session's master secret (RFC 5246 section 8.1). */
   readonly psk: Uint8Array;
   /** Seconds the server allows the ticket to be used. */
   readonly lifetimeSeconds: number;
@@ -34,8 +38,10 @@ export interface ResumableSession {
   readonly peerCertificates: readonly Uint8Array[];
 }
 
-/** The first bytes of an encoded noble session ("TLSS", version 1); node:tls sessions (DER) start with 0x30. */
+/** The first bytes of an encoded noble TLS 1.3 session ("TLSS", version 1); node:tls sessions (DER) start with 0x30. */
 const SESSION_MAGIC = Uint8Array.of(0x54, 0x4c, 0x53, 0x53, 1);
+/** The last magic byte of an encoded TLS 1.2 session (same layout, a TLS 1.2 suite, a 48-byte master secret). */
+const TLS12_SESSION_VERSION = 2;
 
 /** True when the session can still be offered at `now` (not past its lifetime). */
 export function sessionFresh(session: ResumableSession, now: number): boolean {
@@ -45,7 +51,7 @@ export function sessionFresh(session: ResumableSession, now: number): boolean {
 /** Encodes a session to bytes (node:tls `getSession()` form: opaque, secret, for the application to store). */
 export function encodeSession(s: ResumableSession): Uint8Array {
   return encode((w) => {
-    w.bytes(SESSION_MAGIC);
+    w.bytes(SESSION_MAGIC.subarray(0, 4)).u8(s.protocol === 'TLSv1.2' ? TLS12_SESSION_VERSION : SESSION_MAGIC[4]!);
     w.u16(s.suite.code).vector16(s.ticket).vector8(s.psk).u32(s.lifetimeSeconds).u32(s.ageAdd);
     w.u32(Math.floor(s.receivedAt / 0x100000000)).u32(s.receivedAt % 0x100000000);
     w.vector16(new TextEncoder().encode(s.serverName ?? '')).vector8(new TextEncoder().encode(s.alpnProtocol ?? ''));
@@ -56,10 +62,13 @@ export function encodeSession(s: ResumableSession): Uint8Array {
 
 /** Decodes `encodeSession` output; undefined for anything else (another backend's session, a damaged file). */
 export function decodeSession(bytes: Uint8Array): ResumableSession | undefined {
-  if (bytes.length < SESSION_MAGIC.length || SESSION_MAGIC.some((b, i) => bytes[i] !== b)) return undefined;
+  if (bytes.length < SESSION_MAGIC.length || SESSION_MAGIC.subarray(0, 4).some((b, i) => bytes[i] !== b)) return undefined;
+  const tls12 = bytes[4] === TLS12_SESSION_VERSION;
+  if (!tls12 && bytes[4] !== SESSION_MAGIC[4]) return undefined;
   try {
     const r = new ByteReader(bytes, SESSION_MAGIC.length);
-    const suite = cipherSuiteByCode(r.u16('suite'));
+    const code = r.u16('suite');
+    const suite = tls12 ? tls12SuiteByCode(code) : cipherSuiteByCode(code);
     const ticket = r.vector16('ticket', 1).slice();
     const psk = r.vector8('psk', 32).slice();
     const lifetimeSeconds = r.u32('lifetime');
@@ -72,8 +81,8 @@ export function decodeSession(bytes: Uint8Array): ResumableSession | undefined {
     const peerCertificates: Uint8Array[] = [];
     while (!list.atEnd) peerCertificates.push(list.vector24('certificate', 1).slice());
     r.expectEnd('session');
-    if (!suite || psk.length !== suite.hashLength) return undefined;
-    return { ticket, psk, lifetimeSeconds, ageAdd, receivedAt, suite, serverName, alpnProtocol, maxEarlyData, peerCertificates };
+    if (!suite || psk.length !== (tls12 ? MASTER_SECRET_LENGTH : suite.hashLength)) return undefined;
+    return { protocol: tls12 ? 'TLSv1.2' : 'TLSv1.3', ticket, psk, lifetimeSeconds, ageAdd, receivedAt, suite, serverName, alpnProtocol, maxEarlyData, peerCertificates };
   } catch {
     return undefined;
   }

@@ -18,7 +18,7 @@ import { cipherSuiteByCode, type CipherSuite } from './suites.js';
 const TICKET_NONCE_LENGTH = 12;
 /** Bytes of the AEAD tag. */
 const TICKET_TAG_LENGTH = 16;
-/** Version byte of the sealed contents. */
+/** Version byte of TLS 1.3 sealed contents (TLS 1.2 contents start with TLS12_CONTENTS_VERSION, so neither opens as the other). */
 const CONTENTS_VERSION = 1;
 /** The longest ticket we issue or try to open (a client certificate chain makes it long); longer chains get no ticket. */
 export const MAX_TICKET_LENGTH = 16384;
@@ -68,14 +68,30 @@ export function sealTicket(
   now: number,
   random: RandomSource,
 ): Uint8Array | undefined {
+  const plaintext = encodeContents(contents);
+  const ticket = sealTicketBytes(provider, ring, plaintext, now, random);
+  plaintext.fill(0);
+  return ticket;
+}
+
+/** Opens a ticket: undefined when its key is unknown or retired, it was tampered with, or it does not parse. */
+export function openTicket(provider: CryptoProvider, ring: TicketKeyRing, ticket: Uint8Array, now: number): TicketContents | undefined {
+  const opened = openTicketBytes(provider, ring, ticket, now);
+  return opened && decodeContents(opened.plaintext);
+}
+
+/**
+ * Seals encoded ticket contents (whose first byte names their layout: TLS 1.3 here, TLS 1.2
+ * in tls12/tickets.ts) under the ring's newest encrypting key; undefined when there is none
+ * or the ticket would be longer than MAX_TICKET_LENGTH.
+ */
+export function sealTicketBytes(provider: CryptoProvider, ring: TicketKeyRing, plaintext: Uint8Array, now: number, random: RandomSource): Uint8Array | undefined {
   const key = ring.encryptionKey(now);
   if (!key) return undefined;
-  const plaintext = encodeContents(contents);
   const length = TICKET_KEY_ID_LENGTH + TICKET_NONCE_LENGTH + plaintext.length + TICKET_TAG_LENGTH;
   if (length > MAX_TICKET_LENGTH) return undefined;
   const nonce = random(TICKET_NONCE_LENGTH);
   const sealed = aeadFor(provider, key).seal(nonce, plaintext, key.id);
-  plaintext.fill(0);
   const out = new Uint8Array(length);
   out.set(key.id);
   out.set(nonce, TICKET_KEY_ID_LENGTH);
@@ -83,8 +99,14 @@ export function sealTicket(
   return out;
 }
 
-/** Opens a ticket: undefined when its key is unknown or retired, it was tampered with, or it does not parse. */
-export function openTicket(provider: CryptoProvider, ring: TicketKeyRing, ticket: Uint8Array, now: number): TicketContents | undefined {
+/** An opened ticket: its contents, and whether its key is no longer the one new tickets are sealed with (so it should be re-issued). */
+export interface OpenedTicket {
+  readonly plaintext: Uint8Array;
+  readonly staleKey: boolean;
+}
+
+/** Opens a ticket to its encoded contents: undefined when its key is unknown or retired, or it was tampered with. */
+export function openTicketBytes(provider: CryptoProvider, ring: TicketKeyRing, ticket: Uint8Array, now: number): OpenedTicket | undefined {
   if (ticket.length > MAX_TICKET_LENGTH || ticket.length < TICKET_KEY_ID_LENGTH + TICKET_NONCE_LENGTH + TICKET_TAG_LENGTH) return undefined;
   const id = ticket.subarray(0, TICKET_KEY_ID_LENGTH);
   const key = ring.decryptionKey(id, now);
@@ -92,7 +114,8 @@ export function openTicket(provider: CryptoProvider, ring: TicketKeyRing, ticket
   const nonce = ticket.subarray(TICKET_KEY_ID_LENGTH, TICKET_KEY_ID_LENGTH + TICKET_NONCE_LENGTH);
   const plaintext = aeadFor(provider, key).open(nonce, ticket.subarray(TICKET_KEY_ID_LENGTH + TICKET_NONCE_LENGTH), id);
   if (!plaintext) return undefined;
-  return decodeContents(plaintext);
+  const current = ring.encryptionKey(now);
+  return { plaintext, staleKey: !current || current.id.some((b, i) => b !== key.id[i]) };
 }
 
 function encodeContents(c: TicketContents): Uint8Array {

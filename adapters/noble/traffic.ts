@@ -49,6 +49,7 @@ export class TrafficState implements HandshakeState {
     const nst = decodeNewSessionTicket(message.body);
     const earlyData = findExtension(nst.extensions, ExtensionType.early_data);
     ctx.keepTicket({
+      protocol: 'TLSv1.3',
       ticket: nst.ticket,
       psk: this.schedule.resumptionPsk(this.resumptionMasterSecret, nst.nonce),
       lifetimeSeconds: nst.lifetime,

@@ -11,6 +11,7 @@ import { bytesEqual, checkResponseExtensions, type HandshakeContext } from '../h
 import type { ClientHelloState, ClientPolicy } from '../client-hello.js';
 import { decodePointFormats, decodeRenegotiationInfo, DOWNGRADE_TLS11, DOWNGRADE_TLS12, UNCOMPRESSED_POINT_FORMAT } from './messages.js';
 import { tls12SuiteByCode, type Tls12CipherSuite } from './suites.js';
+import { checkServerSessionTicketExtension } from './tickets.js';
 
 /** The extensions a TLS 1.2 ServerHello may answer with. */
 const TLS12_SERVER_HELLO_EXTENSIONS: readonly number[] = [
@@ -20,15 +21,25 @@ const TLS12_SERVER_HELLO_EXTENSIONS: readonly number[] = [
   ExtensionType.extended_master_secret,
   ExtensionType.renegotiation_info,
   ExtensionType.record_size_limit,
+  ExtensionType.session_ticket,
 ];
 
-/** Checks a ServerHello without supported_versions against our ClientHello; returns the suite it chose. */
+/** What a TLS 1.2 ServerHello decided. */
+export interface ServerHello12Choice {
+  readonly suite: Tls12CipherSuite;
+  /** The server accepted our ticket: an abbreviated handshake follows (RFC 5077 section 3.4). */
+  readonly resumed: boolean;
+  /** The server announced a NewSessionTicket before its ChangeCipherSpec (RFC 5077 section 3.2). */
+  readonly ticketPromised: boolean;
+}
+
+/** Checks a ServerHello without supported_versions against our ClientHello; returns the suite it chose and whether it resumes. */
 export function readServerHello12(
   ctx: HandshakeContext,
   policy: ClientPolicy,
   hello: ClientHelloState,
   sh: ServerHello & { readonly legacyVersion: number },
-): Tls12CipherSuite {
+): ServerHello12Choice {
   if (!policy.versions.tls12) throw TLSAlertError.sent('protocol_version', 'server does not speak TLS 1.3 (no supported_versions)');
   // RFC 8996: TLS 1.0 and 1.1 are not spoken.
   if (sh.legacyVersion !== TLS12) throw TLSAlertError.sent('protocol_version', `server chose version 0x${sh.legacyVersion.toString(16).padStart(4, '0')}, below TLS 1.2`);
@@ -43,18 +54,24 @@ export function readServerHello12(
   }
   // 0-RTT went out under TLS 1.3 keys; a TLS 1.2 server cannot have read it (as rustls refuses it).
   if (hello.earlyData) throw TLSAlertError.sent('illegal_parameter', 'server chose TLS 1.2 after we sent TLS 1.3 early data');
-  // We resume no TLS 1.2 session by id: an echo of our (middlebox) session id claims a resumption we never offered.
-  if (hello.sessionId.length > 0 && bytesEqual(sh.legacySessionIdEcho, hello.sessionId)) {
-    throw TLSAlertError.sent('illegal_parameter', 'server resumed a TLS 1.2 session we did not offer');
-  }
+  // RFC 5077 section 3.4: a server accepting our ticket echoes our session id. Without a
+  // ticket offered, an echo of our (middlebox) session id claims a resumption we never offered.
+  const resumed = hello.sessionId.length > 0 && bytesEqual(sh.legacySessionIdEcho, hello.sessionId);
+  if (resumed && !hello.ticket12) throw TLSAlertError.sent('illegal_parameter', 'server resumed a TLS 1.2 session we did not offer');
   if (sh.legacyCompressionMethod !== 0) throw TLSAlertError.sent('illegal_parameter', 'compression_method is not null');
   const suite = tls12SuiteByCode(sh.cipherSuite);
   if (!suite || !policy.tls12Suites.includes(suite)) {
     throw TLSAlertError.sent('illegal_parameter', `server chose cipher suite 0x${sh.cipherSuite.toString(16)} we did not offer for TLS 1.2`);
   }
+  // RFC 5246 section 7.4.1.3: a resumed session keeps its cipher suite.
+  if (resumed && hello.ticket12!.suite.code !== suite.code) {
+    throw TLSAlertError.sent('illegal_parameter', `server resumed our ${hello.ticket12!.suite.name} session with ${suite.name}`);
+  }
   readServerHelloExtensions(ctx, policy, hello, sh);
+  const ticket = findExtension(sh.extensions, ExtensionType.session_ticket);
+  if (ticket) checkServerSessionTicketExtension(ticket);
   ctx.outcome.suite = suite;
-  return suite;
+  return { suite, resumed, ticketPromised: ticket !== undefined };
 }
 
 /** The ServerHello extensions (RFC 5246 section 7.4.1.4): EMS and renegotiation_info required, ALPN and SNI answers recorded. */

@@ -3,7 +3,8 @@
  * state per expected message, with the steps named as RFC 5246 names them:
  * readServerHello (client-server-hello.ts), readServerCertificate,
  * readServerKeyExchange, readCertificateRequest, readServerHelloDone, then our flight
- * (client-flight.ts) in one write, readChangeCipherSpec and readFinished. The ClientHello
+ * (client-flight.ts) in one write, [readNewSessionTicket], readChangeCipherSpec and
+ * readFinished; an accepted ticket takes the abbreviated path (client-resumption.ts). The ClientHello
  * is the one client-hello.ts sends for either version; the 1.3 client hands over here
  * when the ServerHello has no supported_versions.
  */
@@ -19,6 +20,8 @@ import { acceptPeerFinished12, ExpectChangeCipherSpec, verifyDigitallySigned, ty
 import { TLS12_GROUPS, type Tls12CipherSuite } from './suites.js';
 import { Tls12Transcript } from './transcript.js';
 import { Tls12TrafficState } from './traffic.js';
+import { ExpectNewSessionTicket12, keepSession12, startAbbreviatedClient } from './client-resumption.js';
+import type { NewSessionTicket12 } from './tickets.js';
 
 /** What the client knows once the ServerHello is read. */
 export interface Tls12ClientHandshake {
@@ -27,6 +30,8 @@ export interface Tls12ClientHandshake {
   readonly suite: Tls12CipherSuite;
   readonly clientRandom: Uint8Array;
   readonly serverRandom: Uint8Array;
+  /** The ServerHello's empty SessionTicket extension promised a NewSessionTicket (RFC 5077 section 3.2). */
+  readonly ticketPromised: boolean;
 }
 
 /** ...and once the ServerKeyExchange is verified: our ephemeral share and the ECDHE secret. */
@@ -43,11 +48,12 @@ export function startTls12Client(
   message: HandshakeMessage,
   sh: ServerHello & { readonly legacyVersion: number },
 ): HandshakeState {
-  const suite = readServerHello12(ctx, policy, hello, sh);
+  const { suite, resumed, ticketPromised } = readServerHello12(ctx, policy, hello, sh);
   ctx.allowChangeCipherSpec(false);
   ctx.outcome.protocol = 'TLSv1.2';
   const transcript = new Tls12Transcript(ctx.provider, suite.hash, [hello.raw, message.raw]);
-  return new ExpectServerCertificate({ policy, transcript, suite, clientRandom: hello.random, serverRandom: sh.random });
+  if (resumed) return startAbbreviatedClient(ctx, policy, hello, sh.random, transcript, ticketPromised);
+  return new ExpectServerCertificate({ policy, transcript, suite, clientRandom: hello.random, serverRandom: sh.random, ticketPromised });
 }
 
 /** The key algorithms a suite's authentication takes (RFC 8422 section 2: ECDSA suites also carry EdDSA keys). */
@@ -136,18 +142,24 @@ class ExpectServerHelloDone implements HandshakeState {
     decodeEmpty(message.body, 'ServerHelloDone');
     this.hs.transcript.add(message.raw);
     const session = sendClientFlight12(ctx, this.hs, this.request);
-    return new ExpectChangeCipherSpec(session, () => new ExpectFinished(this.hs, session));
+    const awaitFinished = (ticket: NewSessionTicket12 | undefined) => new ExpectChangeCipherSpec(session, () => new ExpectFinished(this.hs, session, ticket));
+    return this.hs.ticketPromised ? new ExpectNewSessionTicket12(this.hs.transcript, awaitFinished) : awaitFinished(undefined);
   }
 }
 
 /** Awaits the server Finished (section 7.4.9): the handshake is complete. */
 class ExpectFinished implements HandshakeState {
   readonly name = 'ExpectFinished';
-  constructor(private readonly hs: Tls12ClientHandshake, private readonly session: Tls12Session) {}
+  constructor(
+    private readonly hs: Tls12ClientHandshake,
+    private readonly session: Tls12Session,
+    private readonly ticket: NewSessionTicket12 | undefined,
+  ) {}
 
   handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
     expectType(message, HandshakeType.finished, this.name);
     acceptPeerFinished12(ctx, this.session, 'server', this.hs.transcript, message);
+    keepSession12(ctx, this.hs.policy, this.session, this.ticket, ctx.outcome.peerCertificates);
     ctx.complete();
     return new Tls12TrafficState('client');
   }

@@ -4,7 +4,9 @@
  * readClientHello, sendServerHello, sendCertificate, sendServerKeyExchange,
  * sendCertificateRequest, sendServerHelloDone (one record, one write), then
  * readClientCertificate, readClientKeyExchange, readCertificateVerify,
- * readChangeCipherSpec, readFinished, and sendChangeCipherSpec + sendFinished together.
+ * readChangeCipherSpec, readFinished, and [sendNewSessionTicket] + sendChangeCipherSpec +
+ * sendFinished together. An offered ticket that fits takes the abbreviated path
+ * (server-resumption.ts).
  * Extended master secret (RFC 7627) and secure-renegotiation signalling (RFC 5746) are
  * required of the client; renegotiation itself is refused (traffic.ts).
  */
@@ -47,6 +49,7 @@ import { ALL_TLS12_CIPHER_SUITES, TLS12_GROUPS, type Tls12CipherSuite } from './
 import { Tls12Transcript } from './transcript.js';
 import { Tls12TrafficState } from './traffic.js';
 import { enabledVersions } from './versions.js';
+import { decideTicket12, newSessionTicket12, resumeTls12Server, ticketLifetimeOf } from './server-resumption.js';
 
 /** The NamedGroup that names an ECDSA certificate's curve in supported_groups (RFC 8422 section 5.1.1). */
 const CERTIFICATE_CURVE_GROUPS = { 'P-256': 'secp256r1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' } as const;
@@ -71,6 +74,8 @@ interface ServerFlight {
   readonly ephemeral: ClientKeyShare;
   /** The schemes we accept in the client's CertificateVerify. */
   readonly schemes: readonly SignatureSchemeName[];
+  /** We announced a NewSessionTicket (RFC 5077 section 3.2), sent before our ChangeCipherSpec. */
+  readonly issueTicket: boolean;
 }
 
 /**
@@ -81,11 +86,16 @@ export function startTls12Server(ctx: HandshakeContext, policy: ServerPolicy, me
   ctx.allowChangeCipherSpec(false);
   ctx.outcome.protocol = 'TLSv1.2';
   const choice = readClientHello(ctx, policy, hello);
-  const transcript = new Tls12Transcript(ctx.provider, choice.suite.hash, [message.raw]);
   const serverRandom = ctx.random(32);
   // RFC 8446 section 4.1.3: a server that speaks TLS 1.3 marks a TLS 1.2 ServerHello.
   if (enabledVersions(policy.settings).tls13) serverRandom.set(DOWNGRADE_TLS12, 24);
-  Object.assign(ctx.outcome, { suite: choice.suite, group: choice.group, alpnProtocol: choice.alpn, serverName: choice.serverName, signatureScheme: choice.scheme });
+  Object.assign(ctx.outcome, { alpnProtocol: choice.alpn, serverName: choice.serverName });
+  const tickets = decideTicket12(ctx, policy, hello, choice.serverName, choice.alpn);
+  if (tickets.resume) {
+    return resumeTls12Server(ctx, policy, message, hello, tickets.resume, tickets.issue, serverRandom, serverHelloExtensions(choice, tickets.issue));
+  }
+  const transcript = new Tls12Transcript(ctx.provider, choice.suite.hash, [message.raw]);
+  Object.assign(ctx.outcome, { suite: choice.suite, group: choice.group, signatureScheme: choice.scheme });
 
   const send = (type: number, body: Uint8Array) => {
     const m = frameHandshake(type, body);
@@ -97,7 +107,7 @@ export function startTls12Server(ctx: HandshakeContext, policy: ServerPolicy, me
     legacySessionIdEcho: new Uint8Array(0),
     cipherSuite: choice.suite.code,
     legacyCompressionMethod: 0,
-    extensions: serverHelloExtensions(choice),
+    extensions: serverHelloExtensions(choice, tickets.issue),
   }));
   send(HandshakeType.certificate, encodeCertificate12(policy.settings.certificateChain));
   const ephemeral = ctx.provider.group(choice.group)!.start(ctx.random);
@@ -114,7 +124,7 @@ export function startTls12Server(ctx: HandshakeContext, policy: ServerPolicy, me
     }));
   }
   send(HandshakeType.server_hello_done, new Uint8Array(0));
-  const flight: ServerFlight = { policy, transcript, suite: choice.suite, clientRandom: hello.random, serverRandom, ephemeral, schemes };
+  const flight: ServerFlight = { policy, transcript, suite: choice.suite, clientRandom: hello.random, serverRandom, ephemeral, schemes, issueTicket: tickets.issue };
   return auth === 'none' ? new ExpectClientKeyExchange(flight, undefined) : new ExpectClientCertificate(flight);
 }
 
@@ -179,8 +189,8 @@ function readClientHello(ctx: HandshakeContext, policy: ServerPolicy, hello: Cli
   return { suite, group, scheme, alpn, serverName, pointFormats: formats !== undefined };
 }
 
-/** ServerHello extensions: only answers to what the client sent (section 7.4.1.4). */
-function serverHelloExtensions(choice: Tls12Choice): Extension[] {
+/** ServerHello extensions: only answers to what the client sent (section 7.4.1.4); an empty SessionTicket announces a ticket. */
+function serverHelloExtensions(choice: Tls12Choice, issueTicket: boolean): Extension[] {
   const ext: Extension[] = [
     { type: ExtensionType.renegotiation_info, data: encodeEmptyRenegotiationInfo() },
     { type: ExtensionType.extended_master_secret, data: new Uint8Array(0) },
@@ -188,6 +198,7 @@ function serverHelloExtensions(choice: Tls12Choice): Extension[] {
   if (choice.pointFormats) ext.push({ type: ExtensionType.ec_point_formats, data: encodeUncompressedPointFormats() });
   if (choice.serverName !== undefined) ext.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
   if (choice.alpn) ext.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([choice.alpn]) });
+  if (issueTicket) ext.push({ type: ExtensionType.session_ticket, data: new Uint8Array(0) });
   return ext;
 }
 
@@ -256,6 +267,20 @@ class ExpectFinished implements HandshakeState {
   handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
     expectType(message, HandshakeType.finished, this.name);
     acceptPeerFinished12(ctx, this.session, 'client', this.flight.transcript, message);
+    if (this.flight.issueTicket) {
+      const ticket = newSessionTicket12(ctx, this.flight.policy, {
+        suite: this.flight.suite,
+        masterSecret: this.session.masterSecret,
+        extendedMasterSecret: true,
+        createdAt: ctx.now(),
+        lifetimeSeconds: ticketLifetimeOf(this.flight.policy),
+        serverName: ctx.outcome.serverName,
+        alpnProtocol: ctx.outcome.alpnProtocol,
+        peerCertificates: ctx.outcome.peerCertificates,
+      });
+      this.flight.transcript.add(ticket.raw);
+      ctx.send(ticket);
+    }
     ctx.sendChangeCipherSpec();
     ctx.setWriteProtection(this.session.write);
     sendFinished12(ctx, this.session, 'server', this.flight.transcript);

@@ -40,6 +40,22 @@ export function establishSession(
   serverRandom: Uint8Array,
 ): Tls12Session {
   const masterSecret = extendedMasterSecret(ctx.provider, suite.hash, preMasterSecret, transcript.hash());
+  return sessionFromMasterSecret(ctx, role, suite, masterSecret, clientRandom, serverRandom);
+}
+
+/**
+ * The session keys from a master secret and this handshake's randoms: a full handshake's
+ * (above) or a resumed session's (RFC 5246 section 7.3, abbreviated handshake; RFC 5077
+ * section 3.1). Logs CLIENT_RANDOM and installs the RFC 5705 exporter.
+ */
+export function sessionFromMasterSecret(
+  ctx: HandshakeContext,
+  role: 'client' | 'server',
+  suite: Tls12CipherSuite,
+  masterSecret: Uint8Array,
+  clientRandom: Uint8Array,
+  serverRandom: Uint8Array,
+): Tls12Session {
   const keys = keyBlock(ctx.provider, suite.hash, masterSecret, clientRandom, serverRandom, suite.keyLength, suite.fixedIvLength);
   const { read, write } = tls12Protections(ctx.provider, suite, keys, role);
   ctx.keylog('CLIENT_RANDOM', clientRandom, masterSecret);
