@@ -3,7 +3,7 @@
  * `openssl s_client -sess_out` then `-sess_in` resumes against our server, and our
  * client resumes against `openssl s_server` with the session its first connection
  * received; psk_ke where both sides are told to allow it; node:tls clients and servers
- * resume with us both ways. Each child is killed when its
+ * resume with us both ways; the same at TLS 1.2 with RFC 5077 tickets. Each child is killed when its
  * test ends.
  */
 import test, { type ExecutionContext } from 'ava';
@@ -48,9 +48,9 @@ async function nobleServer(options: Partial<ServerConfiguration> = {}) {
 }
 
 /** Runs s_client once with `line` on stdin and returns its output when it exits. */
-async function sClient(port: number, extra: string[], line: string): Promise<string> {
+async function sClient(port: number, extra: string[], line: string, version = '-tls1_3'): Promise<string> {
   const client = openssl([
-    's_client', '-tls1_3', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', `${fixtures}ca.pem`,
+    's_client', version, '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', `${fixtures}ca.pem`,
     '-verify_return_error', '-ign_eof', ...extra,
   ]);
   try {
@@ -151,8 +151,12 @@ for (const mode of ['psk_dhe_ke', 'psk_ke'] as const) {
 // --- node:tls (OpenSSL through Node) as the peer ---
 
 /** A node:tls client exchange: resolves the sessions it received and whether it resumed. */
-async function nodeClientExchange(port: number, session?: Buffer): Promise<{ reused: boolean; sessions: Buffer[]; reply: string }> {
-  const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: caPem, minVersion: 'TLSv1.3', ...(session ? { session } : {}) });
+async function nodeClientExchange(
+  port: number,
+  session?: Buffer,
+  version: tls.SecureVersion = 'TLSv1.3',
+): Promise<{ reused: boolean; sessions: Buffer[]; reply: string }> {
+  const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: caPem, minVersion: version, maxVersion: version, ...(session ? { session } : {}) });
   const sessions: Buffer[] = [];
   socket.on('session', (s: Buffer) => sessions.push(s));
   await once(socket, 'secureConnect');
@@ -196,6 +200,108 @@ test.serial('noble client resumes against a node:tls server', async (t) => {
     t.false(first.resumed);
     t.true(first.sessions.length >= 1);
     const second = await nobleClientExchange(port, { session: first.session });
+    t.true(second.resumed);
+    t.deepEqual(reusedOnServer, [false, true]);
+  } finally {
+    server.close();
+  }
+});
+
+// --- TLS 1.2 session tickets (RFC 5077) with OpenSSL and node:tls ---
+
+test.serial('openssl s_client -tls1_2 -sess_out / -sess_in resumes against the noble server with a ticket (RFC 5077 section 3.1)', async (t) => {
+  if (!requireOpenssl(t)) return;
+  const server = await nobleServer();
+  const session = `${tmpdir()}/noble-resume12-${server.port}.pem`;
+  try {
+    const first = await sClient(server.port, ['-sess_out', session], 'first', '-tls1_2');
+    t.regex(first, /FIRST/);
+    t.regex(first, /New, TLSv1\.2/);
+    t.regex(first, /TLS session ticket lifetime hint: 7200/);
+    const second = await sClient(server.port, ['-sess_in', session], 'second', '-tls1_2');
+    t.regex(second, /SECOND/);
+    t.regex(second, /Reused, TLSv1\.2/);
+    t.deepEqual(server.resumed, [false, true]);
+    t.deepEqual(server.errors, []);
+  } finally {
+    server.close();
+    rmSync(session, { force: true });
+  }
+});
+
+test.serial('openssl s_client -tls1_2 with a ticket from a server with other ticket keys gets a full handshake (RFC 5077 section 3.4)', async (t) => {
+  if (!requireOpenssl(t)) return;
+  const a = await nobleServer({ ticketKeys: new Uint8Array(48).fill(3) });
+  const b = await nobleServer({ ticketKeys: new Uint8Array(48).fill(4) });
+  const session = `${tmpdir()}/noble-resume12-other-${a.port}.pem`;
+  try {
+    await sClient(a.port, ['-sess_out', session], 'first', '-tls1_2');
+    const second = await sClient(b.port, ['-sess_in', session], 'second', '-tls1_2');
+    t.regex(second, /SECOND/);
+    t.regex(second, /New, TLSv1\.2/);
+    t.deepEqual(b.resumed, [false]);
+    t.deepEqual(b.errors, []);
+  } finally {
+    a.close();
+    b.close();
+    rmSync(session, { force: true });
+  }
+});
+
+test.serial('noble client resumes a TLS 1.2 session against openssl s_server -tls1_2 (RFC 5077 section 3.4)', async (t) => {
+  if (!requireOpenssl(t)) return;
+  const port = await freePort();
+  const server = openssl([
+    's_server', '-tls1_2', '-accept', String(port), '-naccept', '2', '-rev',
+    '-cert', `${fixtures}ecdsa.pem`, '-key', `${fixtures}ecdsa-key.pem`,
+  ]);
+  try {
+    await waitFor(server.output, /ACCEPT/);
+    const first = await nobleClientExchange(port, {});
+    t.is(first.reply, 'lssnepo olleh');
+    t.false(first.resumed);
+    t.is(first.sessions.length, 1, "OpenSSL's TLS 1.2 ticket, announced");
+    const second = await nobleClientExchange(port, { session: first.session });
+    t.is(second.reply, 'lssnepo olleh');
+    t.true(second.resumed);
+    t.is(second.group, undefined, 'no ECDHE in an abbreviated handshake');
+  } finally {
+    kill(server.child);
+  }
+});
+
+test.serial('node:tls client at TLSv1.2 resumes against the noble server with its session (RFC 5077)', async (t) => {
+  const server = await nobleServer();
+  try {
+    const first = await nodeClientExchange(server.port, undefined, 'TLSv1.2');
+    t.is(first.reply, 'NODE SAYS HI');
+    t.false(first.reused);
+    t.is(first.sessions.length, 1);
+    const second = await nodeClientExchange(server.port, first.sessions[0], 'TLSv1.2');
+    t.true(second.reused);
+    t.deepEqual(server.resumed, [false, true]);
+    t.deepEqual(server.errors, []);
+  } finally {
+    server.close();
+  }
+});
+
+test.serial('noble client resumes against a node:tls server pinned to TLSv1.2 (RFC 5077)', async (t) => {
+  const reusedOnServer: boolean[] = [];
+  const server = tls.createServer({ cert: readFixture('ecdsa.pem'), key: readFixture('ecdsa-key.pem'), maxVersion: 'TLSv1.2' }, (socket) => {
+    reusedOnServer.push(socket.isSessionReused());
+    socket.on('data', (d: Buffer) => socket.write(d.toString().split('').reverse().join('').trim() + '\n'));
+    socket.on('end', () => socket.end());
+    socket.on('error', () => undefined);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as net.AddressInfo).port;
+  try {
+    const first = await nobleClientExchange(port, { maxVersion: 'TLSv1.2' });
+    t.false(first.resumed);
+    t.is(first.sessions.length, 1);
+    const second = await nobleClientExchange(port, { maxVersion: 'TLSv1.2', session: first.session });
     t.true(second.resumed);
     t.deepEqual(reusedOnServer, [false, true]);
   } finally {
