@@ -16,9 +16,9 @@ import { tmpdir } from 'node:os';
 const ca = join(certs, 'ca.pem');
 
 /** openssl s_client once against `port`; returns `New` or `Reused`. */
-async function sClient(port: number, sessionArgs: string[]): Promise<string> {
-  const result = await run('openssl', ['s_client', '-tls1_3', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', ca, ...sessionArgs], 'ping\n', /^ping$/m);
-  const match = /^(New|Reused), TLSv1\.3/m.exec(result.stdout);
+async function sClient(port: number, sessionArgs: string[], version: '1_2' | '1_3' = '1_3'): Promise<string> {
+  const result = await run('openssl', ['s_client', `-tls${version}`, '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', ca, ...sessionArgs], 'ping\n', /^ping$/m);
+  const match = new RegExp(`^(New|Reused), TLSv${version.replace('_', '\\.')}`, 'm').exec(result.stdout);
   if (!match) throw new Error(`s_client did not handshake (install openssl if it is missing): ${result.stdout}${result.stderr}`);
   return match[1]!;
 }
@@ -51,6 +51,32 @@ test.serial('[cli] two server processes sharing a ticket-keys file resume each o
     t.is(second.stdout, 'hello\n');
   } finally {
     for (const s of [a, b, other]) s.child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.serial('[cli] TLS 1.2 tickets (RFC 5077) resume across server processes sharing a ticket-keys file; --sess-out / --sess-in at --max-version TLSv1.2', async (t) => {
+  const dir = tempDir();
+  const keys = join(dir, 'keys.json');
+  const session = join(dir, 'session.pem');
+  const ours = join(dir, 'session.bin');
+  t.is((await run(process.execPath, [cli, 'ticket-keys', '--out', keys])).code, 0);
+  const a = await startServer(['--backend', 'noble', '--ticket-keys', keys]);
+  const b = await startServer(['--backend', 'noble', '--ticket-keys', keys]);
+  try {
+    t.is(await sClient(a.port, ['-sess_out', session], '1_2'), 'New');
+    t.is(await sClient(b.port, ['-sess_in', session], '1_2'), 'Reused', 'a TLS 1.2 ticket of process A resumes on process B');
+    const client = [cli, 'client', '--backend', 'noble', '--ca', ca, '--max-version', 'TLSv1.2'];
+    const first = await run(process.execPath, [...client, `localhost:${a.port}`, '--sess-out', ours], 'hello\n');
+    t.is(first.code, 0, first.stderr);
+    t.regex(first.stderr, /TLSv1\.2/);
+    t.regex(first.stderr, /resumed: +no/);
+    const second = await run(process.execPath, [...client, `localhost:${b.port}`, '--sess-in', ours], 'hello\n');
+    t.is(second.code, 0, second.stderr);
+    t.regex(second.stderr, /resumed: +yes/);
+    t.is(second.stdout, 'hello\n');
+  } finally {
+    for (const s of [a, b]) s.child.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 });
