@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import type { Container } from 'inversify';
+import type { ClientConfiguration } from '../src/configuration.js';
 import { Connection } from '../src/connection.js';
 import { serviceFrom } from '../src/di/container.js';
 import { CountingRawConnection } from '../src/raw/counting.js';
@@ -117,6 +118,9 @@ export async function measureResumption(plan: ResumptionPlan, progress: (line: s
     io.push(await ioRow(backend, 'full handshake, one byte each way, close_notify both ways', 'full'));
     io.push(await ioRow(backend, 'resumed handshake, one byte each way, close_notify both ways', 'resumed'));
     if (backend !== NODE_TLS) io.push(await ioRow(backend, '0-RTT: the byte in early data, one byte back, close_notify both ways', 'early'));
+    // TLS 1.2 (issue 16): the client pinned to TLS 1.2; RFC 5077 tickets and the abbreviated handshake.
+    io.push(await ioRow(backend, 'TLS 1.2 full handshake, one byte each way, close_notify both ways', 'full', TLS12_ONLY));
+    io.push(await ioRow(backend, 'TLS 1.2 resumed handshake (RFC 5077 ticket), one byte each way, close_notify both ways', 'resumed', TLS12_ONLY));
   }
 
   const workers: WorkersRow[] = [];
@@ -176,14 +180,17 @@ async function pingPong(container: Container, port: number, slot?: { session: Ui
   return { ...connection.negotiated, resumed: connection.negotiated.resumed };
 }
 
+/** A client pinned to TLS 1.2. */
+const TLS12_ONLY = { maxVersion: 'TLSv1.2' } as const;
+
 /** The IO calls of one scenario between two services of `backend`, in memory (first a full handshake for the ticket). */
-async function ioRow(backend: string, scenario: string, kind: 'full' | 'resumed' | 'early'): Promise<ResumptionIORow> {
+async function ioRow(backend: string, scenario: string, kind: 'full' | 'resumed' | 'early', clientExtra: Partial<ClientConfiguration> = {}): Promise<ResumptionIORow> {
   try {
     const ticketKeys = new Uint8Array(48).fill(7);
     const serverExtra = { ticketKeys, ...(kind === 'early' ? { maxEarlyData: 16_384 } : {}) };
-    const first = kind === 'full' ? undefined : (await exchange(backend, undefined, undefined, serverExtra, false)).session;
+    const first = kind === 'full' ? undefined : (await exchange(backend, undefined, undefined, serverExtra, false, clientExtra)).session;
     if (kind !== 'full' && !first) throw new Error('no ticket arrived after the full handshake');
-    const run = await exchange(backend, first, kind === 'early' ? Uint8Array.of(1) : undefined, serverExtra, true);
+    const run = await exchange(backend, first, kind === 'early' ? Uint8Array.of(1) : undefined, serverExtra, true, clientExtra);
     return {
       backend,
       scenario,
@@ -205,6 +212,7 @@ async function exchange(
   early: Uint8Array | undefined,
   serverExtra: { ticketKeys: Uint8Array; maxEarlyData?: number },
   count: boolean,
+  clientExtra: Partial<ClientConfiguration> = {},
 ) {
   const container = benchContainer(backend);
   const [a, b] = memoryPair({ name: 'resumption-io' });
@@ -215,6 +223,7 @@ async function exchange(
   serverReady.catch(() => undefined);
   const client = await Connection.toServer(clientRaw, {
     ...benchClientConfiguration(),
+    ...clientExtra,
     ...(session ? { session } : {}),
     ...(early ? { earlyData: early } : {}),
     service: serviceFrom(container),
