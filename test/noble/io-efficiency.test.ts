@@ -85,3 +85,38 @@ test('TLS 1.2: the client flight ClientKeyExchange, ChangeCipherSpec, Finished a
   t.is(serverRaw.writes.length, 4);
   t.true(total <= 13, `${total} IO calls`);
 });
+
+test('TLS 1.2 resumed (RFC 5077): ServerHello + ChangeCipherSpec + Finished are one write, the client\'s ChangeCipherSpec + Finished leave with its first byte: 11 calls', async (t) => {
+  const ticketKeys = new Uint8Array(48).fill(9);
+  const serverConfig = { ...serverIdentity('ecdsa'), ticketKeys };
+  const clientConfig = { ca: caPem, servername: 'localhost', maxVersion: 'TLSv1.2' } as const;
+  // A full handshake for the ticket.
+  const first = counted();
+  const firstServer = new NobleTLSService();
+  const firstClient = new NobleTLSService();
+  const firstReady = firstServer.negotiateAsServer(first.serverRaw, serverConfig);
+  await firstClient.negotiateAsClient(first.clientRaw, clientConfig);
+  await firstReady;
+  const session = firstClient.getSession();
+  t.truthy(session);
+  await Promise.all([firstClient.close(), firstServer.close()]);
+
+  const { clientRaw, serverRaw } = counted();
+  const client = new NobleTLSService();
+  const server = new NobleTLSService();
+  const serverReady = server.negotiateAsServer(serverRaw, serverConfig);
+  await client.negotiateAsClient(clientRaw, { ...clientConfig, session, earlyData: Uint8Array.of(0x41) });
+  t.true(client.isSessionReused());
+  await serverReady;
+  t.true(server.isSessionReused());
+  t.deepEqual(await server.receiveBytes(1), Uint8Array.of(0x41));
+  await server.sendBytes(Uint8Array.of(0x42));
+  t.deepEqual(await client.receiveBytes(1), Uint8Array.of(0x42));
+  await client.close();
+  t.is((await server.receiveBytes(1)).length, 0);
+  await server.close();
+  const total = report(t, clientRaw, serverRaw);
+  t.is(clientRaw.writes.length, 3, 'ClientHello; ChangeCipherSpec + Finished + data; close_notify');
+  t.is(serverRaw.writes.length, 3, 'ServerHello + ChangeCipherSpec + Finished; reply; close_notify');
+  t.true(total <= 11, `${total} IO calls`);
+});
