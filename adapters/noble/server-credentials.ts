@@ -20,8 +20,8 @@ export interface ChosenCredential {
   readonly scheme: SignatureSchemeName;
 }
 
-/** Our pairs in the order tried: non-RSA keys first, configuration order otherwise (the sort is stable). */
-function candidates(settings: ServerEngineSettings): ServerCredential[] {
+/** Our pairs in the order tried: non-RSA keys first, configuration order otherwise (the sort is stable). Also used by the TLS 1.2 server. */
+export function candidates(settings: ServerEngineSettings): ServerCredential[] {
   const all: ServerCredential[] = [settings, ...(settings.additionalCredentials ?? [])];
   return all.length === 1 ? all : [...all].sort((a, b) => Number(a.privateKey.kind === 'rsa') - Number(b.privateKey.kind === 'rsa'));
 }

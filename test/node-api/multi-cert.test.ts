@@ -2,7 +2,8 @@
  * Several key/certificate pairs per server (node:tls's `key`/`cert` arrays, e.g. RSA and
  * ECDSA), on noble and node-tls: each handshake presents the pair whose key can sign a scheme
  * the client offers in signature_algorithms (RFC 8446 sections 4.2.3 and 4.4.2.2). Checked
- * with openssl s_client `-sigalgs` and with node:tls clients, reading which certificate came back.
+ * with openssl s_client `-sigalgs` and with node:tls clients, reading which certificate came back;
+ * at TLS 1.2 the suite's authentication (ECDHE-RSA or ECDHE-ECDSA, `-cipher`) picks the pair.
  */
 import test from 'ava';
 import { X509Certificate } from 'node:crypto';
@@ -36,11 +37,16 @@ async function serve(options: Parameters<typeof tls.createServer>[0]) {
 
 /** The fingerprint of the leaf openssl s_client received when offering only `sigalgs`. */
 async function sClientLeaf(port: number, sigalgs: string, version = '-tls1_3'): Promise<string> {
-  const result = await run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', version, '-sigalgs', sigalgs, '-CAfile', testCAFile]);
+  return (await sClientHandshake(port, [version, '-sigalgs', sigalgs])).leaf;
+}
+
+/** openssl s_client with `args`: the fingerprint of the leaf it received and the cipher it negotiated. */
+async function sClientHandshake(port: number, args: string[]): Promise<{ leaf: string; cipher: string | undefined }> {
+  const result = await run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', ...args, '-CAfile', testCAFile]);
   const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(result.stdout)?.[0];
-  if (!pem) throw new Error(`s_client printed no certificate (exit ${result.code}): ${result.stderr}`);
+  if (!pem) throw new Error(`s_client printed no certificate (exit ${result.code}; install openssl if it is missing): ${result.stderr}`);
   if (!/Verify return code: 0 \(ok\)/.test(result.stdout)) throw new Error(`s_client did not verify the server: ${result.stdout.slice(-400)}`);
-  return fingerprint(pem);
+  return { leaf: fingerprint(pem), cipher: /Cipher is (\S+)/.exec(result.stdout)?.[1] };
 }
 
 /** The fingerprint of the leaf a node:tls client received, with node:tls `sigalgs`. */
@@ -99,6 +105,25 @@ for (const backend of BACKENDS) {
       t.is(await leaf('RSA-PSS+SHA256:RSA-PSS+SHA384'), RSA);
       t.is(await leaf('ECDSA+SHA256'), ECDSA);
       t.is(await leaf('ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256'), ECDSA);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test(`${backend}: TLS 1.2 with RSA and ECDSA pairs: the suite's authentication picks the pair (RFC 5246 section 7.4.2, RFC 8422 section 5.3)`, async (t) => {
+    const server = await serve({ backend, key: [localhostRSA.key, localhostECDSA.key], cert: [localhostRSA.cert, localhostECDSA.cert] });
+    try {
+      const rsa = await sClientHandshake(server.port, ['-tls1_2', '-cipher', 'ECDHE-RSA-AES128-GCM-SHA256']);
+      t.deepEqual(rsa, { leaf: RSA, cipher: 'ECDHE-RSA-AES128-GCM-SHA256' }, 'an ECDHE-RSA suite gets the RSA pair');
+      const ecdsa = await sClientHandshake(server.port, ['-tls1_2', '-cipher', 'ECDHE-ECDSA-AES256-GCM-SHA384']);
+      t.deepEqual(ecdsa, { leaf: ECDSA, cipher: 'ECDHE-ECDSA-AES256-GCM-SHA384' }, 'an ECDHE-ECDSA suite gets the ECDSA pair');
+      // Both suite kinds offered, but only RSA signatures: the suite follows the pair that can sign.
+      const bySigalgs = await sClientHandshake(server.port, ['-tls1_2', '-sigalgs', 'rsa_pss_rsae_sha256:rsa_pkcs1_sha256']);
+      t.is(bySigalgs.leaf, RSA);
+      t.regex(bySigalgs.cipher ?? '', /^ECDHE-RSA-/);
+      const both = await sClientHandshake(server.port, ['-tls1_2']);
+      t.is(both.leaf, ECDSA, 'everything offered: ECDSA');
+      t.regex(both.cipher ?? '', /^ECDHE-ECDSA-/);
     } finally {
       await server.close();
     }

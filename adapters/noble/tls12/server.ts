@@ -49,6 +49,7 @@ import { ALL_TLS12_CIPHER_SUITES, TLS12_GROUPS, type Tls12CipherSuite } from './
 import { Tls12Transcript } from './transcript.js';
 import { Tls12TrafficState } from './traffic.js';
 import { enabledVersions } from './versions.js';
+import { candidates, type ServerCredential } from '../server-credentials.js';
 import { decideTicket12, newSessionTicket12, resumeTls12Server, ticketLifetimeOf } from './server-resumption.js';
 
 /** The NamedGroup that names an ECDSA certificate's curve in supported_groups (RFC 8422 section 5.1.1). */
@@ -57,6 +58,8 @@ const CERTIFICATE_CURVE_GROUPS = { 'P-256': 'secp256r1', 'P-384': 'secp384r1', '
 /** What the server chose from the ClientHello. */
 interface Tls12Choice {
   readonly suite: Tls12CipherSuite;
+  /** The certificate/key pair presented: one whose key type the suite names. */
+  readonly credential: ServerCredential;
   readonly group: (typeof TLS12_GROUPS)[number];
   readonly scheme: SignatureSchemeName;
   readonly alpn: string | undefined;
@@ -109,10 +112,12 @@ export function startTls12Server(ctx: HandshakeContext, policy: ServerPolicy, me
     legacyCompressionMethod: 0,
     extensions: serverHelloExtensions(choice, tickets.issue),
   }));
-  send(HandshakeType.certificate, encodeCertificate12(policy.settings.certificateChain));
+  send(HandshakeType.certificate, encodeCertificate12(choice.credential.certificateChain));
   const ephemeral = ctx.provider.group(choice.group)!.start(ctx.random);
   const params = encodeServerEcdhParams({ group: NamedGroup[choice.group], publicKey: ephemeral.share });
-  const signature = signWith(ctx, policy.settings, policy.settings.privateKey, choice.scheme, serverKeyExchangeSignedContent(hello.random, serverRandom, params));
+  // The signer stands in for the key of the main pair only.
+  const signer = choice.credential.privateKey === policy.settings.privateKey ? policy.settings : {};
+  const signature = signWith(ctx, signer, choice.credential.privateKey, choice.scheme, serverKeyExchangeSignedContent(hello.random, serverRandom, params));
   send(HandshakeType.server_key_exchange, encodeServerKeyExchange(params, SignatureScheme[choice.scheme], signature));
   const schemes = tls12SignatureSchemes(policy.signatureSchemes);
   const auth = policy.settings.clientAuthentication ?? 'none';
@@ -157,23 +162,13 @@ function readClientHello(ctx: HandshakeContext, policy: ServerPolicy, hello: Cli
   if (!groupsBody) throw TLSAlertError.sent('handshake_failure', 'client sends no supported_groups: no ECDHE group in common');
   const clientGroups = decodeU16List(groupsBody, 'supported_groups');
 
-  const key = s.privateKey;
-  // RFC 8422 section 5.1.1: supported_groups also names the curves the client verifies ECDSA with.
-  if (key.kind === 'ec' && !clientGroups.includes(NamedGroup[CERTIFICATE_CURVE_GROUPS[key.curve]])) {
-    throw TLSAlertError.sent('handshake_failure', `client's supported_groups lack our certificate's curve ${key.curve}`);
-  }
-  const authentication = key.kind === 'rsa' ? 'RSA' : 'ECDSA';
-  const suites = s.tls12CipherSuites ?? ALL_TLS12_CIPHER_SUITES;
-  const suite = suites.find((x) => x.authentication === authentication && hello.cipherSuites.includes(x.code));
-  if (!suite) throw TLSAlertError.sent('handshake_failure', 'no TLS 1.2 ECDHE+AEAD cipher suite in common for our certificate');
   const group = TLS12_GROUPS.filter((g) => policy.groups.includes(g) && ctx.provider.group(g)).find((g) => clientGroups.includes(NamedGroup[g]));
   if (!group) throw TLSAlertError.sent('handshake_failure', 'no ECDHE group in common');
 
   // Section 7.4.1.4.1: without signature_algorithms the client means SHA-1, which we do not sign with.
   const schemesBody = findExtension(ext, ExtensionType.signature_algorithms);
   if (!schemesBody) throw TLSAlertError.sent('handshake_failure', 'client sends no signature_algorithms (SHA-1 only)');
-  const scheme = chooseTls12Scheme(ctx.provider, key, tls12SignatureSchemes(policy.signatureSchemes), decodeU16List(schemesBody, 'signature_algorithms'));
-  if (!scheme) throw TLSAlertError.sent('handshake_failure', 'no signature scheme in common for our certificate');
+  const { suite, credential, scheme } = chooseSuiteAndCredential(ctx, policy, hello, clientGroups, decodeU16List(schemesBody, 'signature_algorithms'));
 
   let alpn: string | undefined;
   const alpnBody = findExtension(ext, ExtensionType.application_layer_protocol_negotiation);
@@ -186,7 +181,39 @@ function readClientHello(ctx: HandshakeContext, policy: ServerPolicy, hello: Cli
   }
   const sniBody = findExtension(ext, ExtensionType.server_name);
   const serverName = sniBody ? decodeServerName(sniBody) : undefined;
-  return { suite, group, scheme, alpn, serverName, pointFormats: formats !== undefined };
+  return { suite, credential, group, scheme, alpn, serverName, pointFormats: formats !== undefined };
+}
+
+/**
+ * The suite and the certificate/key pair that agree with it (RFC 5246 section 7.4.2, RFC
+ * 8422 section 5.1.1): our suites in preference order, the first the client offers for
+ * which one of our pairs (non-RSA first, server-credentials.ts) has the suite's key type
+ * (ECDSA suites: ECDSA and EdDSA keys; RSA suites: RSA keys), an ECDSA curve the client's
+ * supported_groups name, and a signature scheme the client's signature_algorithms list.
+ */
+function chooseSuiteAndCredential(
+  ctx: HandshakeContext,
+  policy: ServerPolicy,
+  hello: ClientHello,
+  clientGroups: readonly number[],
+  clientSchemes: readonly number[],
+): { suite: Tls12CipherSuite; credential: ServerCredential; scheme: SignatureSchemeName } {
+  const ours = tls12SignatureSchemes(policy.signatureSchemes);
+  const pairs = candidates(policy.settings).filter((c) => {
+    const key = c.privateKey;
+    return key.kind !== 'ec' || clientGroups.includes(NamedGroup[CERTIFICATE_CURVE_GROUPS[key.curve]]);
+  });
+  const suites = (policy.settings.tls12CipherSuites ?? ALL_TLS12_CIPHER_SUITES).filter((x) => hello.cipherSuites.includes(x.code));
+  if (suites.length === 0) throw TLSAlertError.sent('handshake_failure', 'no TLS 1.2 ECDHE+AEAD cipher suite in common');
+  if (pairs.length === 0) throw TLSAlertError.sent('handshake_failure', "client's supported_groups lack our certificates' curves");
+  for (const suite of suites) {
+    for (const credential of pairs) {
+      if ((credential.privateKey.kind === 'rsa') !== (suite.authentication === 'RSA')) continue;
+      const scheme = chooseTls12Scheme(ctx.provider, credential.privateKey, ours, clientSchemes);
+      if (scheme) return { suite, credential, scheme };
+    }
+  }
+  throw TLSAlertError.sent('handshake_failure', 'no TLS 1.2 suite in common that one of our certificates can sign for');
 }
 
 /** ServerHello extensions: only answers to what the client sent (section 7.4.1.4); an empty SessionTicket announces a ticket. */
