@@ -42,7 +42,9 @@ export interface CommonConfiguration {
   cipherSuites?: string | readonly string[];
   /**
    * node:tls's OpenSSL cipher string (TLS 1.2 names and TLS 1.3 `TLS_*` names). node-tls
-   * passes it to OpenSSL as is; noble takes its `TLS_*` names when `cipherSuites` is not given.
+   * passes it to OpenSSL as is; noble takes its `TLS_*` names when `cipherSuites` is not given,
+   * and its TLS 1.2 suites (`TLS12_OPENSSL_CIPHER_NAMES`, e.g. ECDHE-ECDSA-AES128-GCM-SHA256) in
+   * the order given; other TLS 1.2 entries are ignored (node:tls options warn naming them).
    */
   ciphers?: string;
   /** Key-exchange groups by name (`X25519`, `P-256`, `P-384`, `X448`, `P-521`, `X25519MLKEM768`, `ffdhe2048`..`ffdhe8192`), in preference order (node:tls `ecdhCurve`). */
@@ -147,4 +149,31 @@ export function nameList(value: string | readonly string[] | undefined): readonl
 /** The TLS 1.3 suite names (`TLS_*`) in an OpenSSL cipher string. */
 export function tls13SuitesIn(ciphers: string): string[] {
   return ciphers.split(':').map((name) => name.trim()).filter((name) => name.startsWith('TLS_'));
+}
+
+/** The OpenSSL names of the TLS 1.2 suites the noble engine speaks (ECDHE with an AEAD, RFC 5289 and 7905), to their IANA names. */
+export const TLS12_OPENSSL_CIPHER_NAMES: Readonly<Record<string, string>> = {
+  'ECDHE-ECDSA-AES128-GCM-SHA256': 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256': 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384': 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384': 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305': 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256',
+  'ECDHE-RSA-CHACHA20-POLY1305': 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
+};
+
+/**
+ * The TLS 1.2 entries of an OpenSSL cipher string (everything but `TLS_*`): `suites`, the
+ * IANA names of those the noble engine speaks, in the order given (each once); `refused`,
+ * the other entries (CBC, RSA key exchange, DHE, and OpenSSL's keywords and operators).
+ */
+export function tls12SuitesIn(ciphers: string): { suites: string[]; refused: string[] } {
+  const suites: string[] = [];
+  const refused: string[] = [];
+  for (const entry of ciphers.split(':').map((name) => name.trim())) {
+    if (entry === '' || entry.startsWith('TLS_')) continue;
+    const iana = Object.hasOwn(TLS12_OPENSSL_CIPHER_NAMES, entry) ? TLS12_OPENSSL_CIPHER_NAMES[entry] : undefined;
+    if (!iana) refused.push(entry);
+    else if (!suites.includes(iana)) suites.push(iana);
+  }
+  return { suites, refused };
 }

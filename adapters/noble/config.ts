@@ -5,7 +5,7 @@
  * per configuration object, so a server does not re-parse its PEMs per connection.
  */
 import { CertificateVerificationError, ConfigurationError } from '../../src/errors.js';
-import { certificateList, nameList, tls13SuitesIn, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
+import { certificateList, nameList, tls12SuitesIn, tls13SuitesIn, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
 import { ContentCache } from '../../src/content-cache.js';
 import type { CryptoProvider, NamedGroupName, PrivateKey, SignatureSchemeName } from '../../src/crypto/provider.js';
 import { signatureSchemeByName } from '../../src/crypto/signature-schemes.js';
@@ -23,6 +23,7 @@ import {
 import type { PeerVerifier } from './handshake-context.js';
 import type { ClientEngineSettings, CommonEngineSettings, ServerEngineSettings } from './settings.js';
 import { enabledVersions } from './tls12/versions.js';
+import { tls12SuiteByName } from './tls12/suites.js';
 import { cipherSuiteByName, DEFAULT_GROUPS, type CipherSuite } from './suites.js';
 import { decodeSession } from './session.js';
 import { TicketKeyRing } from '../../src/ticket-keys.js';
@@ -188,11 +189,19 @@ function commonSettings(options: CommonConfiguration, provider: CryptoProvider):
     if (groups.length === 0) throw new ConfigurationError('groups is empty');
   }
   enabledVersions(options);
+  // The TLS 1.2 suites `ciphers` names by their OpenSSL names, in that order (others are ignored).
+  const tls12Names = options.ciphers === undefined ? [] : tls12SuitesIn(options.ciphers).suites;
+  const tls12CipherSuites = tls12Names.length > 0 ? tls12Names.map((name) => {
+    const suite = tls12SuiteByName(name);
+    if (!suite) throw new ConfigurationError(`unsupported TLS 1.2 cipher suite ${name}`);
+    return suite;
+  }) : undefined;
   return {
     provider,
     minVersion: options.minVersion,
     maxVersion: options.maxVersion,
     cipherSuites,
+    ...(tls12CipherSuites ? { tls12CipherSuites } : {}),
     ...(options.signatureAlgorithms ? { signatureSchemes: signatureSchemesOf(options.signatureAlgorithms) } : {}),
     groups: groups ?? defaultGroupsOf(provider),
     alpnProtocols: options.ALPNProtocols,

@@ -7,7 +7,7 @@
  */
 import type { Container } from 'inversify';
 import {
-  nameList, tls13SuitesIn, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration, type TLSVersion,
+  nameList, tls12SuitesIn, tls13SuitesIn, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration, type TLSVersion,
 } from '../configuration.js';
 import { ConfigurationError } from '../errors.js';
 import type { BackendName, CryptoProviderName } from '../names.js';
@@ -203,16 +203,14 @@ function commonConfiguration(options: NodeTLSOptions, backend: BackendName, role
   return configuration;
 }
 
-/** node:tls `ciphers`: OpenSSL takes it whole; noble takes its TLS 1.3 names and says what it ignores. */
+/** node:tls `ciphers`: OpenSSL takes it whole; noble takes its TLS 1.3 names and its six TLS 1.2 ECDHE+AEAD suites, and says what it ignores. */
 function applyCiphers(configuration: CommonConfiguration, ciphers: string, backend: BackendName): void {
-  if (backend !== 'noble') {
-    configuration.ciphers = ciphers;
-    return;
-  }
-  const entries = ciphers.split(':').map((name) => name.trim()).filter(Boolean);
-  const tls12 = entries.filter((name) => !name.startsWith('TLS_'));
-  if (tls12.length > 0) {
-    warnOnce('ciphers', `ciphers: ${tls12.join(':')} name TLS 1.2 suites, which the noble backend does not take from ciphers (its TLS 1.2 offers its six ECDHE+AEAD suites); ignored`);
+  configuration.ciphers = ciphers;
+  if (backend !== 'noble') return;
+  const { suites, refused } = tls12SuitesIn(ciphers);
+  if (refused.length > 0) {
+    const taken = suites.length > 0 ? 'its TLS 1.2 takes the ECDHE+AEAD suites named' : 'its TLS 1.2 offers its six ECDHE+AEAD suites';
+    warnOnce('ciphers', `ciphers: ${refused.join(':')} are not TLS 1.2 suites the noble backend speaks (no CBC, RSA key exchange or DHE; no OpenSSL keywords); ${taken}; ignored`);
   }
   const known = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
   const tls13 = tls13SuitesIn(ciphers);

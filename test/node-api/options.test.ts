@@ -12,6 +12,8 @@ import type { BackendName } from '../../src/di/container.js';
 import { HandshakeTimeoutError } from '../../src/errors.js';
 import tls, { type ConnectOptions, type NodeServerOptions } from '../../src/node-api/tls.js';
 import { localhostECDSA, testCA, wrongHost } from '../fixtures/certs.js';
+import { TLS12_OPENSSL_CIPHER_NAMES } from '../../src/configuration.js';
+import { ALL_TLS12_CIPHER_SUITES, tls12SuiteByName } from '../../adapters/noble/tls12/suites.js';
 
 const BACKENDS: readonly BackendName[] = ['noble', 'node-tls'];
 
@@ -37,7 +39,7 @@ for (const backend of BACKENDS) {
   const identity = { backend, key: localhostECDSA.key, cert: localhostECDSA.cert };
 
   test(`${backend}: ciphers picks the TLS 1.3 suite (RFC 8446 appendix B.4)`, async (t) => {
-    const { port, close } = await serve({ ...identity, ciphers: 'TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-AES128-GCM-SHA256' });
+    const { port, close } = await serve({ ...identity, ciphers: 'TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-SHA:DHE-RSA-AES128-GCM-SHA256:AES128-GCM-SHA256' });
     try {
       const socket = await secureConnect({ backend, port, ca: testCA, ciphers: 'TLS_CHACHA20_POLY1305_SHA256' });
       t.is(socket.getCipher().standardName, 'TLS_CHACHA20_POLY1305_SHA256');
@@ -46,10 +48,29 @@ for (const backend of BACKENDS) {
     } finally {
       await close();
     }
-    // noble says which TLS 1.2 names it ignores (once per process); OpenSSL uses them and says nothing.
-    const named = warnings.filter((w) => w.code === 'TLSSERVICE_UNSUPPORTED_OPTION' && /ciphers: ECDHE-ECDSA-AES128-GCM-SHA256/.test(w.message));
+    // noble says which TLS 1.2 names it refuses (CBC, DHE, RSA key exchange; once per process) and takes
+    // the ECDHE+AEAD one; OpenSSL uses them all and says nothing.
+    const named = warnings.filter((w) => w.code === 'TLSSERVICE_UNSUPPORTED_OPTION' && /ciphers: ECDHE-ECDSA-AES128-SHA:DHE-RSA-AES128-GCM-SHA256:AES128-GCM-SHA256 /.test(w.message));
     if (backend === 'noble') t.is(named.length, 1);
+    t.false(warnings.some((w) => w.message.includes('ECDHE-ECDSA-AES128-GCM-SHA256')), 'a suite noble speaks is taken, not warned about');
     t.false(warnings.some((w) => w.message.includes('ciphers') && w.message.includes('node-tls')));
+  });
+
+  test(`${backend}: ciphers picks TLS 1.2 suites by their OpenSSL names (RFC 5289, RFC 7905)`, async (t) => {
+    const { port, close } = await serve({ ...identity, ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384' });
+    const plain = await serve(identity);
+    try {
+      const pinned = await secureConnect({ backend, port, ca: testCA, maxVersion: 'TLSv1.2' });
+      t.is(pinned.getCipher().standardName, 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'the server takes only the suite its ciphers name');
+      t.is(pinned.getCipher().version, 'TLSv1.2');
+      pinned.destroy();
+      const client = await secureConnect({ backend, port: plain.port, ca: testCA, maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-CHACHA20-POLY1305' });
+      t.is(client.getCipher().standardName, 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'the client offers only the suite its ciphers name');
+      client.destroy();
+    } finally {
+      await close();
+      await plain.close();
+    }
   });
 
   test(`${backend}: cipherSuites as a colon-separated string`, async (t) => {
@@ -213,3 +234,24 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+test('noble: ciphers keeps the order given for TLS 1.2: a node-tls server following the client order picks the first', async (t) => {
+  const { port, close } = await serve({ backend: 'node-tls', key: localhostECDSA.key, cert: localhostECDSA.cert });
+  try {
+    for (const [ciphers, expected] of [
+      ['ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256', 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256'],
+      ['ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'],
+    ] as const) {
+      const socket = await secureConnect({ backend: 'noble', port, ca: testCA, maxVersion: 'TLSv1.2', ciphers });
+      t.is(socket.getCipher().standardName, expected);
+      socket.destroy();
+    }
+  } finally {
+    await close();
+  }
+});
+
+test('every OpenSSL TLS 1.2 name maps to a suite the noble engine speaks', (t) => {
+  for (const iana of Object.values(TLS12_OPENSSL_CIPHER_NAMES)) t.truthy(tls12SuiteByName(iana), iana);
+  t.is(Object.keys(TLS12_OPENSSL_CIPHER_NAMES).length, ALL_TLS12_CIPHER_SUITES.length);
+});
