@@ -2,12 +2,14 @@
  * Section 2, connection rate, measured as the Sandwich study did: each connection is a
  * full handshake, PING from the client, PONG from the server, close. The server runs in
  * its own process; the client keeps `concurrency` connections in flight on loopback for
- * a fixed time and counts the ones that completed.
+ * a fixed time and counts the ones that completed. The same cells again with server and
+ * client pinned to TLS 1.2 for noble+node-crypto, noble and node-tls.
  */
 import type { Container } from 'inversify';
-import { benchContainer, NODE_TLS, PLAINTEXT } from './backends.js';
+import type { ClientConfiguration } from '../src/configuration.js';
+import { benchContainer, NOBLE_ON_NODE_CRYPTO, NODE_TLS, PLAINTEXT } from './backends.js';
 import { DIRECT_NODE_TLS, directPingPong } from './direct-node-tls.js';
-import { ratio, type ConnectionRateCell, type ConnectionRateSection } from './report.js';
+import { ratio, type ConnectionRateCell, type ConnectionRateSection, type Tls12RateCell } from './report.js';
 import { BenchServer } from './server-handle.js';
 import { connectToBenchServer, receiveExactly } from './tcp-client.js';
 
@@ -49,13 +51,45 @@ export async function measureConnectionRate(plan: ConnectionRatePlan, progress: 
     vsPlaintext: ratio(cell.connectionsPerSecond, rateOf(PLAINTEXT, cell.concurrency)),
     vsNodeTLS: ratio(cell.connectionsPerSecond, rateOf(NODE_TLS, cell.concurrency)),
   }));
-  return { secondsPerCell: plan.secondsPerCell, concurrencies: [...plan.concurrencies], cells };
+  const tls12Cells = await measureTls12Rates(plan, progress, cells);
+  return { secondsPerCell: plan.secondsPerCell, concurrencies: [...plan.concurrencies], cells, ...(tls12Cells.length > 0 ? { tls12Cells } : {}) };
+}
+
+/** The backends whose TLS 1.2 handshake rate the section measures (issue 16), when the plan has them. */
+const TLS12_RATE_BACKENDS: readonly string[] = [NOBLE_ON_NODE_CRYPTO, 'noble', NODE_TLS];
+/** Server and client pinned to TLS 1.2. */
+const TLS12_ONLY = { maxVersion: 'TLSv1.2' } as const;
+
+/** The TLS 1.2 rows: the same cells with server and client pinned to TLSv1.2, beside the TLS 1.3 cells of this run. */
+async function measureTls12Rates(plan: ConnectionRatePlan, progress: (line: string) => void, tls13: readonly ConnectionRateCell[]): Promise<Tls12RateCell[]> {
+  const raw: Omit<ConnectionRateCell, 'vsPlaintext' | 'vsNodeTLS'>[] = [];
+  for (const backend of TLS12_RATE_BACKENDS.filter((b) => plan.backends.includes(b))) {
+    const server = await BenchServer.start(backend, 'ping-pong', TLS12_ONLY);
+    try {
+      for (const concurrency of plan.concurrencies) {
+        progress(`connection rate: ${backend} at TLS 1.2, concurrency ${concurrency} (${plan.secondsPerCell} s)`);
+        const container = benchContainer(backend);
+        const { resumed: _resumed, ...cell } = await measureRateCell(backend, concurrency, plan, () => pingPong(container, server.port, TLS12_ONLY));
+        raw.push(cell);
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  const rate = (cells: readonly Omit<ConnectionRateCell, 'vsPlaintext' | 'vsNodeTLS'>[], backend: string, concurrency: number): number | null =>
+    cells.find((c) => c.backend === backend && c.concurrency === concurrency && c.connections > 0)?.connectionsPerSecond ?? null;
+  return raw.map((cell) => ({
+    ...cell,
+    vsPlaintext: ratio(cell.connectionsPerSecond, rate(tls13, PLAINTEXT, cell.concurrency)),
+    vsNodeTLS: ratio(cell.connectionsPerSecond, rate(raw, NODE_TLS, cell.concurrency)),
+    vsTls13: ratio(cell.connectionsPerSecond, rate(tls13, cell.backend, cell.concurrency)),
+  }));
 }
 
 /** One Sandwich-style connection: handshake, PING, PONG, close (`container` undefined: node:tls direct). Returns what was agreed. */
-export async function pingPong(container: Container | undefined, port: number) {
+export async function pingPong(container: Container | undefined, port: number, extra: ClientConfiguration = {}) {
   if (!container) return directPingPong(port);
-  const connection = await connectToBenchServer(container, port);
+  const connection = await connectToBenchServer(container, port, extra);
   try {
     await connection.sendBytes(PING);
     const answer = new TextDecoder().decode(await receiveExactly(connection, 4));

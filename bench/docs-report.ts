@@ -10,6 +10,7 @@ import type { BenchReport, BulkThroughputSection, ConnectionRateSection, Handsha
 import {
   bulkThroughputTable,
   connectionRateTable,
+  tls12RateTable,
   cryptoPrimitivesTable,
   handshakeCostTable,
   hostileHelloTable,
@@ -175,6 +176,16 @@ export function benchmarksMarkdown(report: BenchReport): string {
       '![Connections per second by backend and concurrency](charts/connection-rate.svg)',
       '',
     );
+    if (rate.tls12Cells?.length) {
+      out.push(
+        'The same exchange with server and client pinned to TLS 1.2 (`maxVersion: \'TLSv1.2\'`; ECDHE with the backends\' default',
+        'suite and group, extended master secret): *1.2 vs 1.3* divides by the same backend\'s TLS 1.3 cell above, *vs node-tls 1.2*',
+        'by node-tls at TLS 1.2 and the same concurrency.',
+        '',
+        tls12RateTable(rate),
+        '',
+      );
+    }
   }
 
   if (report.bulkThroughput) {

@@ -63,6 +63,30 @@ export function connectionRateTable(section: ConnectionRateSection): string {
   ]);
 }
 
+/** Section 2, TLS 1.2 rows: connections per second with server and client pinned to TLS 1.2, beside the same backend's TLS 1.3 rate. */
+export function tls12RateTable(section: ConnectionRateSection): string {
+  const tls13 = (backend: string, concurrency: number) => section.cells.find((c) => c.backend === backend && c.concurrency === concurrency)?.connectionsPerSecond;
+  const rows = (section.tls12Cells ?? []).map((c) => {
+    const same = tls13(c.backend, c.concurrency);
+    return [
+      c.backend,
+      String(c.concurrency),
+      formatNumber(c.connectionsPerSecond),
+      same === undefined ? '—' : formatNumber(same),
+      formatRatio(c.vsTls13),
+      formatRatio(c.vsNodeTLS),
+      `${c.connections.toLocaleString('en-US')} in ${c.seconds.toFixed(1)} s`,
+      String(c.errors),
+      [c.cipherSuite, c.group, c.cryptoProvider ? `${c.cryptoProvider} crypto` : null].filter((x) => x && x !== 'none').join(', ') || '—',
+    ];
+  });
+  return markdownTable(
+    ['backend', 'concurrency', 'TLS 1.2 connections/s', 'TLS 1.3 connections/s', '1.2 vs 1.3', 'vs node-tls 1.2', 'counted', 'errors', 'agreed'],
+    rows,
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+  );
+}
+
 /** Section 3: MB/s per backend and cipher suite. */
 export function bulkThroughputTable(section: BulkThroughputSection): string {
   const rows = section.rows.map((r) => [
@@ -228,6 +252,7 @@ export function terminalSummary(report: BenchReport, machine: string): string {
   if (report.ioCalls) parts.push(`IO calls: ${report.ioCalls.scenario}`, ioCallsTable(report.ioCalls));
   if (report.connectionRate) {
     parts.push(`Connection rate (handshake, PING, PONG, close; at least ${report.connectionRate.secondsPerCell} s per cell)`, connectionRateTable(report.connectionRate));
+    if (report.connectionRate.tls12Cells?.length) parts.push('Connection rate at TLS 1.2 (server and client pinned to TLSv1.2)', tls12RateTable(report.connectionRate));
   }
   if (report.bulkThroughput) parts.push(`Bulk throughput (${formatMiB(report.bulkThroughput.bytesPerRun)} one way)`, bulkThroughputTable(report.bulkThroughput));
   if (report.idleMemory) parts.push('Memory per idle connection (server process)', idleMemoryTable(report.idleMemory));

@@ -95,6 +95,13 @@ export interface ConnectionRateSection {
   readonly secondsPerCell: number;
   readonly concurrencies: readonly number[];
   readonly cells: readonly ConnectionRateCell[];
+  /** The same exchange with server and client pinned to TLS 1.2 (issue 16), for noble+node-crypto, noble and node-tls. */
+  readonly tls12Cells?: readonly Tls12RateCell[];
+}
+
+/** A TLS 1.2 rate cell: `vsNodeTLS` is against node-tls at TLS 1.2; `vsTls13` against the same backend's TLS 1.3 cell of this run. */
+export interface Tls12RateCell extends ConnectionRateCell {
+  readonly vsTls13: number | null;
 }
 
 /** Bulk throughput of one backend with one cipher suite. */

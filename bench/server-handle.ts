@@ -22,6 +22,8 @@ export interface StartMessage {
   readonly mode: ServerMode;
   /** Seal tickets under one random key for the whole process, so every connection's ticket resumes (node-tls otherwise gets a key per connection). */
   readonly processTicketKey?: boolean;
+  /** Pin the server's highest version (TLS 1.2 rows of the rate section); default the backend's. */
+  readonly maxVersion?: 'TLSv1.2';
 }
 
 /** Memory of the server process, after garbage collection. */
@@ -80,7 +82,7 @@ export class BenchServer {
   ) {}
 
   /** Forks a server process for `backend` in `mode` and waits until it listens. */
-  static async start(backend: string, mode: ServerMode, options: { processTicketKey?: boolean } = {}): Promise<BenchServer> {
+  static async start(backend: string, mode: ServerMode, options: { processTicketKey?: boolean; maxVersion?: 'TLSv1.2' } = {}): Promise<BenchServer> {
     const child = fork(serverScript, [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const port = await new Promise<number>((resolve, reject) => {
       const onExit = (code: number | null): void => reject(new Error(`bench server (${backend}) exited with ${code} before listening`));
@@ -91,7 +93,13 @@ export class BenchServer {
         if (message.type === 'listening') resolve(message.port);
         else reject(new Error(`bench server (${backend}): ${message.type === 'failed' ? message.message : message.type}`));
       });
-      const start: StartMessage = { type: 'start', backend, mode, ...(options.processTicketKey ? { processTicketKey: true } : {}) };
+      const start: StartMessage = {
+        type: 'start',
+        backend,
+        mode,
+        ...(options.processTicketKey ? { processTicketKey: true } : {}),
+        ...(options.maxVersion ? { maxVersion: options.maxVersion } : {}),
+      };
       child.send(start);
     });
     return new BenchServer(child, port);

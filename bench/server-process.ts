@@ -79,13 +79,14 @@ async function serve(connection: Connection, mode: ServerMode): Promise<void> {
   }
 }
 
-function start(backend: string, mode: ServerMode, processTicketKey: boolean): void {
+function start(backend: string, mode: ServerMode, processTicketKey: boolean, maxVersion: 'TLSv1.2' | undefined): void {
   if (backend === DIRECT_NODE_TLS && mode === 'idle') throw new Error(`${backend} serves ping-pong and sink only`);
+  if (backend === DIRECT_NODE_TLS && maxVersion) throw new Error(`${backend} is not pinned to a version`);
   // node:tls direct keeps one SecureContext, and so one ticket key, for the whole server anyway.
   const ticketKeys = processTicketKey ? new Uint8Array(randomBytes(48)) : undefined;
   const server =
     backend !== DIRECT_NODE_TLS
-      ? tlsServiceServer(backend, mode, ticketKeys)
+      ? tlsServiceServer(backend, mode, ticketKeys, maxVersion)
       : mode === 'sink'
         ? directSinkServer(() => errors++)
         : directPingPongServer(() => errors++);
@@ -101,9 +102,9 @@ function start(backend: string, mode: ServerMode, processTicketKey: boolean): vo
 }
 
 /** A TCP server handing each accepted socket to a Connection with a fresh service of `backend`. */
-function tlsServiceServer(backend: string, mode: ServerMode, ticketKeys: Uint8Array | undefined): net.Server {
+function tlsServiceServer(backend: string, mode: ServerMode, ticketKeys: Uint8Array | undefined, maxVersion: 'TLSv1.2' | undefined): net.Server {
   const container = benchContainer(backend);
-  const configuration = benchServerConfiguration(ticketKeys ? { ticketKeys } : {});
+  const configuration = benchServerConfiguration({ ...(ticketKeys ? { ticketKeys } : {}), ...(maxVersion ? { maxVersion } : {}) });
   return net.createServer((socket) => {
     const raw = TCPRawConnection.fromSocket(socket);
     void (async () => {
@@ -178,7 +179,7 @@ process.on('message', (message: ParentMessage) => {
   switch (message.type) {
     case 'start':
       try {
-        start(message.backend, message.mode, message.processTicketKey === true);
+        start(message.backend, message.mode, message.processTicketKey === true, message.maxVersion);
       } catch (error) {
         send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
       }
