@@ -59,14 +59,9 @@ import { startTls12Server } from './tls12/server.js';
 import { chooseServerVersion, enabledVersions } from './tls12/versions.js';
 import { chooseParameters, type ChosenParameters, type ReceivedClientHello, type RetryState, type ServerPolicy } from './server-parameters.js';
 import { acceptPsk, DEFAULT_PSK_MODES, type AcceptedPsk } from './psk.js';
-import { newSessionTicket } from './tickets.js';
+import { DEFAULT_TICKET_COUNT, DEFAULT_TICKET_LIFETIME_SECONDS, newSessionTicket } from './tickets.js';
 import type { ServerCredential } from './server-credentials.js';
 import { AwaitReplayDecision, earlyDataAcceptable, REPLAY_WINDOW_MS } from './early-data.js';
-
-/** NewSessionTickets sent after each handshake by default (as OpenSSL). */
-export const DEFAULT_TICKET_COUNT = 2;
-/** Ticket lifetime announced by default, seconds (2 hours). */
-export const DEFAULT_TICKET_LIFETIME_SECONDS = 7200;
 
 /** Keys carried from the server flight to the client's Finished. */
 interface ServerFlightKeys {

@@ -22,6 +22,10 @@ const TICKET_TAG_LENGTH = 16;
 const CONTENTS_VERSION = 1;
 /** The longest ticket we issue or try to open (a client certificate chain makes it long); longer chains get no ticket. */
 export const MAX_TICKET_LENGTH = 16384;
+/** NewSessionTickets sent after each TLS 1.3 handshake by default (as OpenSSL); TLS 1.2 sends one when this is not 0. */
+export const DEFAULT_TICKET_COUNT = 2;
+/** Ticket lifetime announced by default, seconds (2 hours). */
+export const DEFAULT_TICKET_LIFETIME_SECONDS = 7200;
 /** The longest ticket lifetime the RFC allows: 7 days (section 4.6.1). */
 export const MAX_TICKET_LIFETIME_SECONDS = 604800;
 

@@ -12,6 +12,7 @@ import { decodeSession, encodeSession, type ResumableSession } from '../../adapt
 import { TLS_AES_128_GCM_SHA256 } from '../../adapters/noble/suites.js';
 import { TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 } from '../../adapters/noble/tls12/suites.js';
 import { TicketKeyRing } from '../../src/ticket-keys.js';
+import { MAX_TICKET_LENGTH } from '../../adapters/noble/tickets.js';
 import { TLSAlertError } from '../../src/errors.js';
 import type { ClientEngineSettings, ServerEngineSettings } from '../../adapters/noble/settings.js';
 import type { ClientConfiguration, ServerConfiguration } from '../../src/configuration.js';
@@ -133,6 +134,16 @@ test('a tampered TLS 1.2 ticket means a full handshake and a new ticket, never a
   t.false(second.client.outcome.resumed);
   t.false(second.server.outcome.resumed);
   t.is(second.client.tickets.length, 1);
+});
+
+test('a SessionTicket longer than MAX_TICKET_LENGTH is not opened: a full handshake', (t) => {
+  const ring = ownRing();
+  const session = firstSession(ring);
+  const ticket = new Uint8Array(MAX_TICKET_LENGTH + 1);
+  ticket.set(session.ticket);
+  const second = run({ server: { ticketKeys: ring }, clientEngine: { session: { ...session, ticket } } });
+  t.true(second.server.handshakeComplete);
+  t.false(second.server.outcome.resumed);
 });
 
 test('a TLS 1.2 ticket from another key ring means a full handshake', (t) => {

@@ -9,7 +9,7 @@ import { HandshakeType, type HandshakeMessage } from '../codec/handshake.js';
 import { expectType, type HandshakeContext, type HandshakeState } from '../handshake-context.js';
 import type { ClientHelloState, ClientPolicy } from '../client-hello.js';
 import { sessionFresh, type ResumableSession } from '../session.js';
-import { DEFAULT_TICKET_LIFETIME_SECONDS } from '../server.js';
+import { DEFAULT_TICKET_LIFETIME_SECONDS } from '../tickets.js';
 import { acceptPeerFinished12, ExpectChangeCipherSpec, sendFinished12, sessionFromMasterSecret, type Tls12Session } from './session-keys.js';
 import { decodeNewSessionTicket12, ticketLifetime12, type NewSessionTicket12 } from './tickets.js';
 import type { Tls12CipherSuite } from './suites.js';

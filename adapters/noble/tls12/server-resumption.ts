@@ -9,10 +9,9 @@ import { encodeServerHello, frameHandshake, HandshakeType, type ClientHello, typ
 import { ExtensionType, findExtension } from '../codec/extensions.js';
 import { expectType, type HandshakeContext, type HandshakeState } from '../handshake-context.js';
 import type { ServerPolicy } from '../server-parameters.js';
-import { DEFAULT_TICKET_COUNT, DEFAULT_TICKET_LIFETIME_SECONDS } from '../server.js';
 import { acceptPeerFinished12, ExpectChangeCipherSpec, sendFinished12, sessionFromMasterSecret, type Tls12Session } from './session-keys.js';
 import { ALL_TLS12_CIPHER_SUITES } from './suites.js';
-import { MAX_TICKET_LIFETIME_SECONDS } from '../tickets.js';
+import { DEFAULT_TICKET_COUNT, DEFAULT_TICKET_LIFETIME_SECONDS, MAX_TICKET_LIFETIME_SECONDS } from '../tickets.js';
 import { encodeNewSessionTicket12, openTicket12, sealTicket12, ticketFits12, type Tls12TicketContents } from './tickets.js';
 import { Tls12Transcript } from './transcript.js';
 import { Tls12TrafficState } from './traffic.js';
