@@ -117,7 +117,10 @@ class ExpectAbbreviatedFinished implements HandshakeState {
       ctx.sendEarlyData(data);
       ctx.outcome.dataWithFinished = data.length;
     }
-    keepSession12(ctx, policy, session, this.ticket, this.hs.resumed.peerCertificates);
+    // A TLS 1.2 ticket may be used again (unlike TLS 1.3's, RFC 8446 appendix C.4): without a
+    // fresh one, the resumed session stays this connection's session (as OpenSSL's getSession).
+    if (this.ticket?.ticket.length) keepSession12(ctx, policy, session, this.ticket, this.hs.resumed.peerCertificates);
+    else ctx.keepTicket(this.hs.resumed);
     ctx.complete();
     return new Tls12TrafficState('client');
   }
