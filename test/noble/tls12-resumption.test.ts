@@ -291,3 +291,36 @@ test('a server that echoes our session id without our offering a ticket is illeg
   t.true(error instanceof TLSAlertError);
   t.is((error as TLSAlertError).alert, 'illegal_parameter');
 });
+
+test('bit flips anywhere in the abbreviated server flight end in a TLSAlertError, never a resumed handshake or another error', (t) => {
+  const ring = ownRing();
+  const session = firstSession(ring);
+  // The same seeded randomness each time, so every client sends the same ClientHello.
+  const client = () => clientOf({ clientEngine: { session, random: seededRandom(11) } });
+  const server = serverOf({ server: { ticketKeys: ring } });
+  server.feed(concat(client().takeOutgoing()));
+  const flight = concat(server.takeOutgoing());
+  const untouched = client();
+  untouched.takeOutgoing();
+  untouched.feed(flight);
+  t.true(untouched.handshakeComplete && untouched.outcome.resumed, 'the untouched flight resumes');
+  // legacy_record_version is ignored after the ServerHello (RFC 8446 section 5.1, as OpenSSL and Go): not flipped.
+  const versionBytes = new Set<number>();
+  for (let o = 0; o < flight.length; o += 5 + ((flight[o + 3]! << 8) | flight[o + 4]!)) versionBytes.add(o + 1).add(o + 2);
+  const seen = new Set<string>();
+  for (let i = 0; i < flight.length; i += 3) {
+    if (versionBytes.has(i)) continue;
+    const c = client();
+    c.takeOutgoing();
+    const bad = flight.slice();
+    bad[i]! ^= 0x04;
+    const error = errorOf(() => c.feed(bad));
+    t.false(c.handshakeComplete, `byte ${i}: the handshake must not complete`);
+    if (error !== undefined) {
+      t.true(error instanceof TLSAlertError, `byte ${i}: ${String(error)}`);
+      seen.add((error as TLSAlertError).alert);
+    }
+  }
+  t.log([...seen].join(', '));
+  t.true(seen.has('bad_record_mac') || seen.has('decrypt_error'));
+});
