@@ -18,7 +18,9 @@ interface RoleBuild {
 }
 
 /**
- * Measured 2026-12-01: client 420,237 B minified / 143,555 B gzipped; server 429,789 / 146,803.
+ * Measured 2026-12-01 with TLS 1.2 (issue 16: both roles, RFC 5077 tickets, the abbreviated
+ * handshake): client 463,482 B minified / 156,018 B gzipped; server 473,036 / 159,314. Before
+ * TLS 1.2: client 420,237 / 143,555; server 429,789 / 146,803.
  * Of that, the Public Suffix List (tldts, for the no-wildcard-on-a-public-suffix rule of the
  * X.509 verifier) is about 124 KB minified; CRLs, resumption and 0-RTT add the rest. Before
  * them: 243,121 / 82,445 and 251,242 / 85,132; before X448, P-521 and FFDHE: 219,540 / 75,482
@@ -27,13 +29,13 @@ interface RoleBuild {
 const ROLE_BUILDS: Readonly<Record<'client' | 'server', RoleBuild>> = {
   client: {
     imports: 'NobleTLSService, openWebSocket',
-    maxMinifiedBytes: 462_000,
-    maxGzippedBytes: 158_000,
+    maxMinifiedBytes: 510_000,
+    maxGzippedBytes: 172_000,
   },
   server: {
     imports: 'NobleTLSService, openWebSocket, createDevelopmentCA, issueCertificate',
-    maxMinifiedBytes: 473_000,
-    maxGzippedBytes: 162_000,
+    maxMinifiedBytes: 520_000,
+    maxGzippedBytes: 175_000,
   },
 };
 
