@@ -103,10 +103,10 @@ export function sealTicketBytes(provider: CryptoProvider, ring: TicketKeyRing, p
   return out;
 }
 
-/** An opened ticket: its contents, and whether its key is no longer the one new tickets are sealed with (so it should be re-issued). */
+/** An opened ticket: its encoded contents and the key that sealed it. */
 export interface OpenedTicket {
   readonly plaintext: Uint8Array;
-  readonly staleKey: boolean;
+  readonly key: TicketKey;
 }
 
 /** Opens a ticket to its encoded contents: undefined when its key is unknown or retired, or it was tampered with. */
@@ -118,8 +118,7 @@ export function openTicketBytes(provider: CryptoProvider, ring: TicketKeyRing, t
   const nonce = ticket.subarray(TICKET_KEY_ID_LENGTH, TICKET_KEY_ID_LENGTH + TICKET_NONCE_LENGTH);
   const plaintext = aeadFor(provider, key).open(nonce, ticket.subarray(TICKET_KEY_ID_LENGTH + TICKET_NONCE_LENGTH), id);
   if (!plaintext) return undefined;
-  const current = ring.encryptionKey(now);
-  return { plaintext, staleKey: !current || current.id.some((b, i) => b !== key.id[i]) };
+  return { plaintext, key };
 }
 
 function encodeContents(c: TicketContents): Uint8Array {

@@ -80,7 +80,9 @@ export function openTicket12(provider: CryptoProvider, ring: TicketKeyRing, tick
     r.expectEnd('ticket');
     if (!suite || masterSecret.length !== MASTER_SECRET_LENGTH) return undefined;
     const contents = { suite, masterSecret, extendedMasterSecret, createdAt, lifetimeSeconds, serverName, alpnProtocol, peerCertificates };
-    return { contents, staleKey: opened.staleKey };
+    // A key that no longer encrypts (rotated out, decrypt-only) makes the server re-issue the ticket.
+    const current = ring.encryptionKey(now);
+    return { contents, staleKey: !current || current.id.some((b, i) => b !== opened.key.id[i]) };
   } catch {
     return undefined;
   }
