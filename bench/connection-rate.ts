@@ -31,6 +31,7 @@ export interface ConnectionRatePlan {
 /** Measures connections per second for every backend and concurrency. */
 export async function measureConnectionRate(plan: ConnectionRatePlan, progress: (line: string) => void): Promise<ConnectionRateSection> {
   const raw: Omit<ConnectionRateCell, 'vsPlaintext' | 'vsNodeTLS'>[] = [];
+  const raw12: Omit<ConnectionRateCell, 'vsPlaintext' | 'vsNodeTLS'>[] = [];
   // The direct node:tls reference runs right after our node-tls backend.
   const backends = plan.backends.flatMap((b) => (b === NODE_TLS ? [b, DIRECT_NODE_TLS] : [b]));
   for (const backend of backends) {
@@ -43,6 +44,8 @@ export async function measureConnectionRate(plan: ConnectionRatePlan, progress: 
     } finally {
       await server.stop();
     }
+    // Its TLS 1.2 cells right after its TLS 1.3 ones, so both see about the same machine load.
+    if (TLS12_RATE_BACKENDS.includes(backend)) raw12.push(...(await measureTls12Cells(backend, plan, progress)));
   }
   const rateOf = (backend: string, concurrency: number): number | null =>
     raw.find((c) => c.backend === backend && c.concurrency === concurrency && c.connections > 0)?.connectionsPerSecond ?? null;
@@ -51,7 +54,12 @@ export async function measureConnectionRate(plan: ConnectionRatePlan, progress: 
     vsPlaintext: ratio(cell.connectionsPerSecond, rateOf(PLAINTEXT, cell.concurrency)),
     vsNodeTLS: ratio(cell.connectionsPerSecond, rateOf(NODE_TLS, cell.concurrency)),
   }));
-  const tls12Cells = await measureTls12Rates(plan, progress, cells);
+  const tls12Cells: Tls12RateCell[] = raw12.map((cell) => ({
+    ...cell,
+    vsPlaintext: ratio(cell.connectionsPerSecond, rateOf(PLAINTEXT, cell.concurrency)),
+    vsNodeTLS: ratio(cell.connectionsPerSecond, rate12Of(raw12, NODE_TLS, cell.concurrency)),
+    vsTls13: ratio(cell.connectionsPerSecond, rateOf(cell.backend, cell.concurrency)),
+  }));
   return { secondsPerCell: plan.secondsPerCell, concurrencies: [...plan.concurrencies], cells, ...(tls12Cells.length > 0 ? { tls12Cells } : {}) };
 }
 
@@ -60,30 +68,26 @@ const TLS12_RATE_BACKENDS: readonly string[] = [NOBLE_ON_NODE_CRYPTO, 'noble', N
 /** Server and client pinned to TLS 1.2. */
 const TLS12_ONLY = { maxVersion: 'TLSv1.2' } as const;
 
-/** The TLS 1.2 rows: the same cells with server and client pinned to TLSv1.2, beside the TLS 1.3 cells of this run. */
-async function measureTls12Rates(plan: ConnectionRatePlan, progress: (line: string) => void, tls13: readonly ConnectionRateCell[]): Promise<Tls12RateCell[]> {
-  const raw: Omit<ConnectionRateCell, 'vsPlaintext' | 'vsNodeTLS'>[] = [];
-  for (const backend of TLS12_RATE_BACKENDS.filter((b) => plan.backends.includes(b))) {
-    const server = await BenchServer.start(backend, 'ping-pong', TLS12_ONLY);
-    try {
-      for (const concurrency of plan.concurrencies) {
-        progress(`connection rate: ${backend} at TLS 1.2, concurrency ${concurrency} (${plan.secondsPerCell} s)`);
-        const container = benchContainer(backend);
-        const { resumed: _resumed, ...cell } = await measureRateCell(backend, concurrency, plan, () => pingPong(container, server.port, TLS12_ONLY));
-        raw.push(cell);
-      }
-    } finally {
-      await server.stop();
+/** One backend's TLS 1.2 cells: the same exchange with server and client pinned to TLSv1.2. */
+async function measureTls12Cells(backend: string, plan: ConnectionRatePlan, progress: (line: string) => void) {
+  const cells: Omit<ConnectionRateCell, 'vsPlaintext' | 'vsNodeTLS'>[] = [];
+  const server = await BenchServer.start(backend, 'ping-pong', TLS12_ONLY);
+  try {
+    const container = benchContainer(backend);
+    for (const concurrency of plan.concurrencies) {
+      progress(`connection rate: ${backend} at TLS 1.2, concurrency ${concurrency} (${plan.secondsPerCell} s)`);
+      const { resumed: _resumed, ...cell } = await measureRateCell(backend, concurrency, plan, () => pingPong(container, server.port, TLS12_ONLY));
+      cells.push(cell);
     }
+  } finally {
+    await server.stop();
   }
-  const rate = (cells: readonly Omit<ConnectionRateCell, 'vsPlaintext' | 'vsNodeTLS'>[], backend: string, concurrency: number): number | null =>
-    cells.find((c) => c.backend === backend && c.concurrency === concurrency && c.connections > 0)?.connectionsPerSecond ?? null;
-  return raw.map((cell) => ({
-    ...cell,
-    vsPlaintext: ratio(cell.connectionsPerSecond, rate(tls13, PLAINTEXT, cell.concurrency)),
-    vsNodeTLS: ratio(cell.connectionsPerSecond, rate(raw, NODE_TLS, cell.concurrency)),
-    vsTls13: ratio(cell.connectionsPerSecond, rate(tls13, cell.backend, cell.concurrency)),
-  }));
+  return cells;
+}
+
+/** The rate of `backend` at `concurrency` among TLS 1.2 cells, or null. */
+function rate12Of(cells: readonly Omit<ConnectionRateCell, 'vsPlaintext' | 'vsNodeTLS'>[], backend: string, concurrency: number): number | null {
+  return cells.find((c) => c.backend === backend && c.concurrency === concurrency && c.connections > 0)?.connectionsPerSecond ?? null;
 }
 
 /** One Sandwich-style connection: handshake, PING, PONG, close (`container` undefined: node:tls direct). Returns what was agreed. */
