@@ -15,6 +15,8 @@ import { connectToBenchServer, receiveExactly } from './tcp-client.js';
 
 const PING = new TextEncoder().encode('PING');
 const PONG = 'PONG';
+/** One decoder for every connection (the direct reference reads its answer with toString, no decoder). */
+const decoder = new TextDecoder();
 /** A cell gives up after this many times its planned length (warm-up included). */
 const MAX_CELL_FACTOR = 6;
 
@@ -96,7 +98,7 @@ export async function pingPong(container: Container | undefined, port: number, e
   const connection = await connectToBenchServer(container, port, extra);
   try {
     await connection.sendBytes(PING);
-    const answer = new TextDecoder().decode(await receiveExactly(connection, 4));
+    const answer = decoder.decode(await receiveExactly(connection, 4));
     if (answer !== PONG) throw new Error(`expected PONG, got ${JSON.stringify(answer)}`);
     return connection.negotiated;
   } finally {

@@ -90,16 +90,25 @@ export class Connection {
   /** Sends an iovec as one vectored send. */
   sendBytes(iovec: readonly Uint8Array[]): Promise<void>;
   sendBytes(data: ByteSource): Promise<void>;
-  async sendBytes(data: ByteSource): Promise<void> {
-    if (this.closing) throw new ConnectionClosedError('sendBytes after close');
-    if (this.writeShutdown) throw new ConnectionClosedError('sendBytes after shutdownWrite');
-    await this.tlsService.sendBytes(data);
+  sendBytes(data: ByteSource): Promise<void> {
+    // Not async: the service's promise is handed on as it is (no extra promise per write).
+    if (this.closing) return Promise.reject(new ConnectionClosedError('sendBytes after close'));
+    if (this.writeShutdown) return Promise.reject(new ConnectionClosedError('sendBytes after shutdownWrite'));
+    try {
+      return this.tlsService.sendBytes(data);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** At most `count` bytes; empty after the peer's close_notify; TruncationError when the transport ended without it. */
-  async receiveBytes(count: number): Promise<Uint8Array> {
-    if (this.closing) throw new ConnectionClosedError('receiveBytes after close');
-    return this.tlsService.receiveBytes(count);
+  receiveBytes(count: number): Promise<Uint8Array> {
+    if (this.closing) return Promise.reject(new ConnectionClosedError('receiveBytes after close'));
+    try {
+      return this.tlsService.receiveBytes(count);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -211,18 +220,19 @@ async function negotiate(
 ): Promise<void> {
   const limit = timeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
   let timer: NodeJS.Timeout | undefined;
-  const handshake = run();
-  const expiry = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      handshake.catch(() => undefined);
-      service.willDeinitConnection();
-      if (raw.destroy) raw.destroy();
-      else raw.close().catch(() => undefined);
-      reject(new HandshakeTimeoutError(`handshake did not finish within ${limit} ms`));
-    }, limit);
-  });
   try {
-    await Promise.race([handshake, expiry]);
+    // One promise settled by the handshake or the timer, whichever comes first (no race of two).
+    await new Promise<void>((resolve, reject) => {
+      const handshake = run();
+      timer = setTimeout(() => {
+        handshake.catch(() => undefined);
+        service.willDeinitConnection();
+        if (raw.destroy) raw.destroy();
+        else raw.close().catch(() => undefined);
+        reject(new HandshakeTimeoutError(`handshake did not finish within ${limit} ms`));
+      }, limit);
+      handshake.then(resolve, reject);
+    });
   } catch (error) {
     if (!(error instanceof HandshakeTimeoutError)) service.willDeinitConnection();
     // A failed handshake never leaves its connection open. A protocol failure is the

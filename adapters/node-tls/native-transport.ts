@@ -34,7 +34,7 @@ const WRITE_DRAIN_POLL_MS = 5;
 
 /** The parts of node's stream handles (TCPWrap, TLSWrap) this module uses. */
 interface StreamHandle {
-  onread: (...args: unknown[]) => unknown;
+  onread: (buffer?: unknown) => unknown;
   reading?: boolean;
   readonly writeQueueSize?: number;
   readStart(): number;
@@ -83,9 +83,10 @@ export class NativeSocketTransport implements TLSTransport {
     if (!tlsHandle) return;
     const onread = tlsHandle.onread;
     const noteEnd = (): void => this.noteEnd(tlsHandle);
-    tlsHandle.onread = function (this: unknown, ...args: unknown[]): unknown {
-      if (args[0] === undefined) noteEnd(); // no buffer: end of stream or an error
-      return onread.apply(this, args);
+    // node's stream handles call onread with one argument, the buffer (nread is in shared state).
+    tlsHandle.onread = function (this: unknown, buffer: unknown): unknown {
+      if (buffer === undefined) noteEnd(); // no buffer: end of stream or an error
+      return onread.call(this, buffer);
     };
     const close = tlsHandle.close;
     const linger = (callback?: () => void): void => void this.linger(tlsHandle, close, callback);

@@ -25,6 +25,15 @@ import { SentChainRecorder } from './sent-chain.js';
 import { ContentCache } from '../../src/content-cache.js';
 import { checkTicketOptions, isNodeSession, nodeTicketKey, SocketSessions } from './sessions.js';
 
+/** The key-log labels (NSS key log format, with the separating space) the client's verification waits for. */
+const CLIENT_HANDSHAKE_SECRET_LABEL = Buffer.from('CLIENT_HANDSHAKE_TRAFFIC_SECRET ', 'latin1');
+const CLIENT_RANDOM_LABEL = Buffer.from('CLIENT_RANDOM ', 'latin1');
+
+/** True when `line` begins with `prefix`. */
+function startsWith(line: Buffer, prefix: Buffer): boolean {
+  return line.length > prefix.length && line.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+}
+
 /** OpenSSL group names to the names this library reports. */
 const groupNames: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
 
@@ -74,15 +83,21 @@ export class NodeTLSService implements TLSService, SessionSource {
       if (!decided) decided = this.abortIfUntrusted(socket, transport, verifyName, secrets, options.maxDepth, options.checkServerIdentity);
     };
     if (options.keylog || rejectUnauthorized) {
+      const keylog = options.keylog;
       socket.on('keylog', (line: Buffer) => {
-        const text = line.toString('latin1').trimEnd();
-        options.keylog?.(text);
-        const entry = rejectUnauthorized ? parseKeylogLine(text) : undefined;
-        if (entry?.label === 'CLIENT_HANDSHAKE_TRAFFIC_SECRET') secrets.set(entry.label, entry.secret);
+        if (keylog) keylog(line.toString('latin1').trimEnd());
+        if (decided) return;
         // OpenSSL logs our write secret as it starts our flight, before the flight leaves
         // (TLS 1.2: the master secret, building the ClientKeyExchange; TLS 1.3: the client
-        // handshake secret, after the server's Finished and before ours).
-        if (entry?.label === 'CLIENT_HANDSHAKE_TRAFFIC_SECRET' || entry?.label === 'CLIENT_RANDOM') verify();
+        // handshake secret, after the server's Finished and before ours). Only that line is
+        // decoded; the others are passed over by their first bytes.
+        if (startsWith(line, CLIENT_HANDSHAKE_SECRET_LABEL)) {
+          const entry = parseKeylogLine(line.toString('latin1'));
+          if (entry) secrets.set(entry.label, entry.secret);
+          verify();
+        } else if (startsWith(line, CLIENT_RANDOM_LABEL)) {
+          verify();
+        }
       });
     }
     socket.prependListener('secureConnect', verify);
@@ -132,7 +147,7 @@ export class NodeTLSService implements TLSService, SessionSource {
         throw error;
       }
     }
-    this.settle(socket, undefined, false, sentChain, requestCert && rejectUnauthorized);
+    this.settle(socket, undefined, false, sentChain, requestCert && rejectUnauthorized, requestCert);
   }
 
   /** Keying material (RFC 5705; RFC 8446 section 7.5), as `tls.TLSSocket.exportKeyingMaterial`. */
@@ -166,19 +181,31 @@ export class NodeTLSService implements TLSService, SessionSource {
   sendBytes(data: Uint8Array): Promise<void>;
   sendBytes(iovec: readonly Uint8Array[]): Promise<void>;
   sendBytes(data: ByteSource): Promise<void>;
-  async sendBytes(data: ByteSource): Promise<void> {
-    const socket = this.open('sendBytes');
-    if (this.writeShutdown) throw new ConnectionClosedError('node-tls: sendBytes after shutdownWrite');
-    if (socket.destroyed || socket.writableEnded) {
-      throw this.reader?.error ?? new ConnectionClosedError('node-tls: the connection is closed');
+  sendBytes(data: ByteSource): Promise<void> {
+    let socket: tls.TLSSocket;
+    try {
+      socket = this.open('sendBytes');
+    } catch (error) {
+      return Promise.reject(error);
     }
-    await writeVectored(socket, asIovec(data), (error) => this.reader?.error ?? mapNodeTLSError(error));
+    if (this.writeShutdown) return Promise.reject(new ConnectionClosedError('node-tls: sendBytes after shutdownWrite'));
+    if (socket.destroyed || socket.writableEnded) {
+      return Promise.reject(this.reader?.error ?? new ConnectionClosedError('node-tls: the connection is closed'));
+    }
+    return writeVectored(socket, asIovec(data), this.mapWriteError);
   }
 
-  async receiveBytes(count: number): Promise<Uint8Array> {
-    this.open('receiveBytes');
+  receiveBytes(count: number): Promise<Uint8Array> {
+    try {
+      this.open('receiveBytes');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.reader!.receiveBytes(count);
   }
+
+  /** A failed write reports the error reading saw first (it says why), else node:tls's, typed. */
+  private readonly mapWriteError = (error: unknown): Error => this.reader?.error ?? mapNodeTLSError(error);
 
   /** Write-only shutdown: close_notify, then the raw FIN; receiving goes on until the peer's close_notify. */
   shutdownWrite(): Promise<void> {
@@ -309,8 +336,19 @@ export class NodeTLSService implements TLSService, SessionSource {
     return true;
   }
 
-  /** Records what was agreed; `verified` when the handshake enforced verification of the peer's chain (so OpenSSL's built chain is the verified path). */
-  private settle(socket: tls.TLSSocket, servername: string | undefined, isClient: boolean, sentChain: SentChainRecorder | undefined, verified: boolean): void {
+  /**
+   * Records what was agreed; `verified` when the handshake enforced verification of the
+   * peer's chain (so OpenSSL's built chain is the verified path); `peerAsked` when the peer
+   * was asked for a certificate (always for a client; a server's requestCert).
+   */
+  private settle(
+    socket: tls.TLSSocket,
+    servername: string | undefined,
+    isClient: boolean,
+    sentChain: SentChainRecorder | undefined,
+    verified: boolean,
+    peerAsked = isClient,
+  ): void {
     // A transport end before OpenSSL saw close_notify is a truncation (RFC 8446 section 6.1).
     const transport = this.transport!;
     transport.watchEnd();
@@ -318,14 +356,18 @@ export class NodeTLSService implements TLSService, SessionSource {
       mapError: mapNodeTLSError,
       endError: () => transport.endError(),
     });
-    // OpenSSL's linked chain, built only when needed (getPeerCertificate(true) makes an object per certificate).
+    // OpenSSL's linked chain: none from a client that was not asked for one; else from the
+    // certificate our verification read (kept, so it can be built when first read), or read
+    // now, while the TLSSocket has its handle (getPeerCertificate(true) makes an object per certificate).
+    const certificate = this.verifiedCertificate ?? (peerAsked ? socket.getPeerCertificate(true) : undefined);
     let linked: Uint8Array[] | undefined;
-    const linkedChain = (): Uint8Array[] => (linked ??= peerChain(this.verifiedCertificate ?? socket.getPeerCertificate(true)));
+    const linkedChain = (): Uint8Array[] => (linked ??= peerChain(certificate));
     const sent = sentChain?.finish();
     const keyInfo = isClient ? socket.getEphemeralKeyInfo() : undefined;
     const groupName = keyInfo && 'name' in keyInfo && typeof keyInfo.name === 'string' ? keyInfo.name : undefined;
     const sni = isClient ? servername : (socket as unknown as { servername?: unknown }).servername;
-    this.parameters = {
+    const resumed = socket.isSessionReused();
+    const parameters: NegotiatedParameters = {
       backend: this.backend,
       protocol: socket.getProtocol() ?? 'unknown',
       cipherSuite: socket.getCipher()?.standardName,
@@ -333,10 +375,15 @@ export class NodeTLSService implements TLSService, SessionSource {
       alpnProtocol: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : undefined,
       servername: typeof sni === 'string' && sni !== '' ? sni : undefined,
       // The chain as sent, read from the handshake bytes (Duplex path); else OpenSSL's linked chain (native path, resumption).
-      peerCertificates: sent ?? linkedChain(),
-      ...(verified && !socket.isSessionReused() ? { verifiedChain: linkedChain() } : {}),
-      resumed: socket.isSessionReused(),
+      get peerCertificates(): Uint8Array[] {
+        return sent ?? linkedChain();
+      },
+      resumed,
     };
+    if (verified && !resumed) {
+      Object.defineProperty(parameters, 'verifiedChain', { get: linkedChain, enumerable: true });
+    }
+    this.parameters = parameters;
   }
 
   private async shutdown(): Promise<void> {

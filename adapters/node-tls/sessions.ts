@@ -29,7 +29,8 @@ export class SocketSessions implements SessionSource {
   watch(socket: tls.TLSSocket): void {
     this.socket = socket;
     socket.on('session', (session: Buffer) => {
-      const bytes = new Uint8Array(session);
+      // node:tls makes a fresh Buffer per session: viewed as a Uint8Array, not copied.
+      const bytes = new Uint8Array(session.buffer, session.byteOffset, session.byteLength);
       this.newest = bytes;
       for (const listener of this.listeners) listener(bytes);
     });
