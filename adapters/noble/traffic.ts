@@ -28,13 +28,14 @@ export class TrafficState implements HandshakeState {
     private readonly schedule: KeySchedule,
     private clientSecret: Uint8Array,
     private serverSecret: Uint8Array,
-    private readonly resumptionMasterSecret: Uint8Array,
+    /** A client's, for the PSKs of later tickets; a server sent its tickets already and keeps none. */
+    private readonly resumptionMasterSecret: Uint8Array | undefined,
     private readonly serverName: string | undefined,
   ) {}
 
   handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
-    if (message.type === HandshakeType.new_session_ticket && this.role === 'client') {
-      this.readNewSessionTicket(ctx, message);
+    if (message.type === HandshakeType.new_session_ticket && this.resumptionMasterSecret) {
+      this.readNewSessionTicket(ctx, message, this.resumptionMasterSecret);
       return this;
     }
     if (message.type === HandshakeType.key_update) {
@@ -45,12 +46,12 @@ export class TrafficState implements HandshakeState {
   }
 
   /** NewSessionTicket (section 4.6.1): derive its PSK and keep it as a resumable session. */
-  private readNewSessionTicket(ctx: HandshakeContext, message: HandshakeMessage): void {
+  private readNewSessionTicket(ctx: HandshakeContext, message: HandshakeMessage, resumptionMasterSecret: Uint8Array): void {
     const nst = decodeNewSessionTicket(message.body);
     const earlyData = findExtension(nst.extensions, ExtensionType.early_data);
     ctx.keepTicket({
       ticket: nst.ticket,
-      psk: this.schedule.resumptionPsk(this.resumptionMasterSecret, nst.nonce),
+      psk: this.schedule.resumptionPsk(resumptionMasterSecret, nst.nonce),
       lifetimeSeconds: nst.lifetime,
       ageAdd: nst.ageAdd,
       receivedAt: ctx.now(),
