@@ -162,7 +162,6 @@ export class KeySchedule {
     const secret = this.derive(this.required(this.masterSecret, 'master secret'), 'res master', clientFinishedHash);
     this.masterSecret = undefined;
     this.early = undefined; // past the client Finished no early secret is derived from
-
     return secret;
   }
 
