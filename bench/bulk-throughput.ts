@@ -2,10 +2,12 @@
  * Section 3, bulk throughput: one connection per backend and cipher suite carries a
  * fixed amount one way (client to server, in 64 KiB sendBytes calls) to a server in its
  * own process; the clock runs from the first byte sent to the server's DONE. node:tls
- * used directly runs the same transfer as a reference beside node-tls.
+ * used directly runs the same transfer as a reference beside node-tls. Both processes'
+ * CPU per MB is recorded too: on a shared machine it moves less than the wall clock, and
+ * it is what `withPrimitiveRatios` sets against the AEAD's own seal + open cost.
  */
-import { isTLS, NODE_TLS, PLAINTEXT, benchContainer } from './backends.js';
-import { ratio, type BulkThroughputRow, type BulkThroughputSection } from './report.js';
+import { isTLS, NOBLE_ON_NODE_CRYPTO, NODE_TLS, PLAINTEXT, benchContainer } from './backends.js';
+import { ratio, type BulkThroughputRow, type BulkThroughputSection, type CryptoPrimitivesSection } from './report.js';
 import { DIRECT_NODE_TLS, directBulk } from './direct-node-tls.js';
 import { BenchServer } from './server-handle.js';
 import { connectToBenchServer, receiveExactly, secondsSince } from './tcp-client.js';
@@ -23,7 +25,7 @@ export interface BulkThroughputPlan {
 
 /** Measures MB/s for every backend and cipher suite. */
 export async function measureBulkThroughput(plan: BulkThroughputPlan, progress: (line: string) => void): Promise<BulkThroughputSection> {
-  const measured: Omit<BulkThroughputRow, 'vsPlaintext' | 'vsNodeTLS'>[] = [];
+  const measured: MeasuredRow[] = [];
   // The direct node:tls reference runs right after our node-tls backend.
   const backends = plan.backends.flatMap((b) => (b === NODE_TLS ? [b, DIRECT_NODE_TLS] : [b]));
   for (const backend of backends) {
@@ -32,7 +34,7 @@ export async function measureBulkThroughput(plan: BulkThroughputPlan, progress: 
       const suites: readonly string[] = isTLS(backend) ? TLS13_SUITES : ['none'];
       for (const suite of suites) {
         progress(`bulk throughput: ${backend} ${suite} (${(plan.bytesPerRun / 2 ** 20).toFixed(0)} MiB)`);
-        measured.push(await measureOne(backend, suite, server.port, plan));
+        measured.push(await measureOne(backend, suite, server, plan));
       }
     } finally {
       await server.stop();
@@ -50,6 +52,40 @@ export async function measureBulkThroughput(plan: BulkThroughputPlan, progress: 
   return { bytesPerRun: plan.bytesPerRun, chunkBytes: plan.chunkBytes, rows };
 }
 
+/** The crypto provider (as named in section 5) each noble backend label runs on. */
+const PROVIDER_OF: Readonly<Record<string, string>> = { noble: 'noble', [NOBLE_ON_NODE_CRYPTO]: 'node' };
+/** The AEAD (as named in section 5) of each TLS 1.3 suite. */
+const AEAD_OF: Readonly<Record<string, string>> = {
+  TLS_AES_128_GCM_SHA256: 'AES-128-GCM',
+  TLS_AES_256_GCM_SHA384: 'AES-256-GCM',
+  TLS_CHACHA20_POLY1305_SHA256: 'CHACHA20-POLY1305',
+};
+
+/**
+ * Adds `vsPrimitive` to the noble rows: the provider's seal + open CPU per MB of 16 KiB
+ * records (section 5's "seal 16 KiB" and "open 16 KiB" rows) over the client's plus the
+ * server's CPU per MB of the transfer. Like with like: every byte of the transfer is sealed
+ * once (client) and opened once (server), and both processes' CPU is counted, whereas the
+ * wall-clock MB/s of two processes on a shared machine against one side's primitive rate
+ * compares a two-process pipeline with a one-process loop.
+ */
+export function withPrimitiveRatios(bulk: BulkThroughputSection, crypto: CryptoPrimitivesSection): BulkThroughputSection {
+  const msPerMB = (provider: string, operation: string): number | undefined => {
+    const row = crypto.rows.find((r) => r.provider === provider && r.operation === operation && !r.error && r.value > 0);
+    return row ? 1000 / row.value : undefined;
+  };
+  const rows = bulk.rows.map((row) => {
+    const provider = PROVIDER_OF[row.backend];
+    const aead = AEAD_OF[row.cipherSuite];
+    if (!provider || !aead || row.error || row.clientCpuMsPerMB === undefined || row.serverCpuMsPerMB === undefined) return row;
+    const seal = msPerMB(provider, `${aead} seal 16 KiB`);
+    const open = msPerMB(provider, `${aead} open 16 KiB`);
+    if (seal === undefined || open === undefined) return row;
+    return { ...row, vsPrimitive: ratio(seal + open, row.clientCpuMsPerMB + row.serverCpuMsPerMB) };
+  });
+  return { ...bulk, rows };
+}
+
 /** The chunk every run sends: distinct random-looking contents, reused across calls (the server only counts). */
 function benchChunk(bytes: number): Uint8Array {
   const chunk = new Uint8Array(bytes);
@@ -57,15 +93,29 @@ function benchChunk(bytes: number): Uint8Array {
   return chunk;
 }
 
-async function measureOne(
-  backend: string,
-  suite: string,
-  port: number,
-  plan: BulkThroughputPlan,
-): Promise<Omit<BulkThroughputRow, 'vsPlaintext' | 'vsNodeTLS'>> {
+type MeasuredRow = Omit<BulkThroughputRow, 'vsPlaintext' | 'vsNodeTLS'>;
+
+/** One transfer, with the CPU both processes spent on it (from the server's measure-start to measure-stop). */
+async function measureOne(backend: string, suite: string, server: BenchServer, plan: BulkThroughputPlan): Promise<MeasuredRow> {
+  let client: NodeJS.CpuUsage | undefined;
+  const row = await transferOne(backend, suite, server.port, plan, async () => {
+    await server.measureStart('cpu');
+    client = process.cpuUsage();
+  });
+  if (client === undefined) return row; // failed before the transfer began
+  const clientCpu = process.cpuUsage(client);
+  const serverCpu = await server.measureStop();
+  if (row.error) return row;
+  const megabytes = plan.bytesPerRun / 1e6;
+  return { ...row, clientCpuMsPerMB: (clientCpu.user + clientCpu.system) / 1000 / megabytes, serverCpuMsPerMB: serverCpu.cpuMs / megabytes };
+}
+
+/** Runs one transfer; `started` runs once the connection is up, right before the first byte is sent. */
+async function transferOne(backend: string, suite: string, port: number, plan: BulkThroughputPlan, started: () => Promise<void>): Promise<MeasuredRow> {
   const base = { backend, cipherSuite: suite, bytes: plan.bytesPerRun };
   if (backend === DIRECT_NODE_TLS) {
     try {
+      await started();
       const { seconds, agreed } = await directBulk(port, suite, plan.bytesPerRun, benchChunk(plan.chunkBytes));
       if (agreed !== suite) return { ...base, seconds: 0, megabytesPerSecond: 0, error: `asked for ${suite}, agreed ${agreed}` };
       return { ...base, seconds, megabytesPerSecond: plan.bytesPerRun / 1e6 / seconds };
@@ -84,6 +134,7 @@ async function measureOne(
       const header = new Uint8Array(8);
       new DataView(header.buffer).setBigUint64(0, BigInt(plan.bytesPerRun));
       const chunk = benchChunk(plan.chunkBytes);
+      await started();
       const start = performance.now();
       await connection.sendBytes(header);
       let left = plan.bytesPerRun;

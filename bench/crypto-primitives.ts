@@ -1,7 +1,7 @@
 /**
  * Section 5, the engine's crypto primitives on each crypto provider (noble, node): key
- * exchange (client start + server respond + client complete), signatures, AEAD seal of a
- * full 16 KiB record and SHA-256, so a slow step of the handshake or the record layer
+ * exchange (client start + server respond + client complete), signatures, AEAD seal and
+ * open of a full 16 KiB record and SHA-256, so a slow step of the handshake or the record layer
  * shows up by name.
  */
 import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
@@ -150,6 +150,11 @@ export function measureCryptoPrimitives(budgetSeconds: number, progress: (line: 
     for (const { name: aeadName, keyBytes } of AEADS) {
       const key = provider.aead(aeadName, provider.random(keyBytes));
       measure('AEAD', `${aeadName} seal 16 KiB`, 'MB/s', RECORD_BYTES, () => key.seal(nonce, record, aad));
+      // The receiving half of a record (bulk-throughput.ts sets seal + open against a transfer's CPU).
+      const sealed = key.seal(nonce, record, aad);
+      measure('AEAD', `${aeadName} open 16 KiB`, 'MB/s', RECORD_BYTES, () => {
+        if (key.open(nonce, sealed, aad) === null) throw new Error('record did not open');
+      });
     }
 
     const sha256 = provider.hash('SHA-256');

@@ -95,13 +95,27 @@ export function bulkThroughputTable(section: BulkThroughputSection): string {
     r.error ? '—' : formatNumber(r.megabytesPerSecond),
     formatRatio(r.vsPlaintext),
     formatRatio(r.vsNodeTLS),
+    r.error || r.clientCpuMsPerMB === undefined ? '—' : r.clientCpuMsPerMB.toFixed(2),
+    r.error || r.serverCpuMsPerMB === undefined ? '—' : r.serverCpuMsPerMB.toFixed(2),
+    formatRatio(r.vsPrimitive ?? null),
     r.error ? '—' : `${r.seconds.toFixed(2)} s`,
     r.error ? `not measured: ${r.error}` : '',
   ]);
   return markdownTable(
-    ['backend', 'cipher suite', 'MB/s', 'vs plaintext', 'vs node-tls', `time for ${formatMiB(section.bytesPerRun)}`, 'note'],
+    [
+      'backend',
+      'cipher suite',
+      'MB/s',
+      'vs plaintext',
+      'vs node-tls',
+      'client CPU ms/MB',
+      'server CPU ms/MB',
+      'AEAD share (vs primitive)',
+      `time for ${formatMiB(section.bytesPerRun)}`,
+      'note',
+    ],
     rows,
-    ['left', 'left', 'right', 'right', 'right', 'right', 'left'],
+    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
   );
 }
 

@@ -116,6 +116,16 @@ export interface BulkThroughputRow {
   readonly vsPlaintext: number | null;
   /** Against node-tls with the same suite (plaintext: against node-tls's best). */
   readonly vsNodeTLS: number | null;
+  /** CPU milliseconds (user + system) per MB of the sending process (the bench client) during the transfer. */
+  readonly clientCpuMsPerMB?: number;
+  /** CPU milliseconds per MB of the receiving process (the bench server) during the transfer. */
+  readonly serverCpuMsPerMB?: number;
+  /**
+   * For the noble engine: the AEAD's own cost against the transfer's, like with like: the
+   * provider's seal + open CPU per MB of 16 KiB records (section 5) over the client's plus
+   * the server's CPU per MB here. 1.0x means the transfer costs nothing beyond the AEAD.
+   */
+  readonly vsPrimitive?: number | null;
   readonly error?: string;
 }
 

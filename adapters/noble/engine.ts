@@ -35,7 +35,7 @@ import { startClient, type ClientPolicy } from './client.js';
 import { offeredGroups } from './client-hello.js';
 import { startServer } from './server.js';
 import type { ServerPolicy } from './server-parameters.js';
-import { TrafficState } from './traffic.js';
+import { compactCopy, TrafficState } from './traffic.js';
 import { enabledVersions } from './tls12/versions.js';
 import { ALL_TLS12_CIPHER_SUITES } from './tls12/suites.js';
 import { AwaitReplayDecision, EarlyDataReceiver, type ReplayCheck } from './early-data.js';
@@ -490,7 +490,7 @@ export class TLSEngine {
       this.engine.changeCipherSpecAllowed = allowed;
     }
     setExporterSecret(suite: CipherSuite, secret: Uint8Array): void {
-      this.engine.exporter = { suite, secret };
+      this.engine.exporter = { suite, secret: compactCopy(secret) };
     }
     keylog(label: string, clientRandom: Uint8Array, secret: Uint8Array): void {
       this.keylogSink?.(`${label} ${bytesToHex(clientRandom)} ${bytesToHex(secret)}`);

@@ -157,10 +157,11 @@ export class KeySchedule {
     };
   }
 
-  /** resumption_master_secret, over ClientHello..client Finished: the master secret's last use, so it is dropped. */
+  /** resumption_master_secret, over ClientHello..client Finished: the master secret's last use, so it (and the early secret) is dropped. */
   resumptionMasterSecret(clientFinishedHash: Uint8Array): Uint8Array {
     const secret = this.derive(this.required(this.masterSecret, 'master secret'), 'res master', clientFinishedHash);
     this.masterSecret = undefined;
+    this.early = undefined; // past the client Finished no early secret is derived from
     return secret;
   }
 

@@ -383,7 +383,7 @@ class ExpectClientFinished implements HandshakeState {
       schedule,
       this.keys.clientApplicationSecret,
       this.keys.serverApplicationSecret,
-      resumption,
+      undefined, // its tickets are sent: the server keeps no resumption secret
       undefined,
     );
   }

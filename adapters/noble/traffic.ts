@@ -21,20 +21,27 @@ import type { CipherSuite } from './suites.js';
 /** Application traffic: the final handshake state of both roles. */
 export class TrafficState implements HandshakeState {
   readonly name = 'ExpectTraffic';
+  private clientSecret: Uint8Array;
+  private serverSecret: Uint8Array;
 
   constructor(
     private readonly role: 'client' | 'server',
     private readonly suite: CipherSuite,
     private readonly schedule: KeySchedule,
-    private clientSecret: Uint8Array,
-    private serverSecret: Uint8Array,
-    private readonly resumptionMasterSecret: Uint8Array,
+    clientSecret: Uint8Array,
+    serverSecret: Uint8Array,
+    /** A client's, for the PSKs of later tickets; a server sent its tickets already and keeps none. */
+    private readonly resumptionMasterSecret: Uint8Array | undefined,
     private readonly serverName: string | undefined,
-  ) {}
+  ) {
+    // Held for the whole connection (KeyUpdate, section 4.6.3): see compactCopy.
+    this.clientSecret = compactCopy(clientSecret);
+    this.serverSecret = compactCopy(serverSecret);
+  }
 
   handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
-    if (message.type === HandshakeType.new_session_ticket && this.role === 'client') {
-      this.readNewSessionTicket(ctx, message);
+    if (message.type === HandshakeType.new_session_ticket && this.resumptionMasterSecret) {
+      this.readNewSessionTicket(ctx, message, this.resumptionMasterSecret);
       return this;
     }
     if (message.type === HandshakeType.key_update) {
@@ -45,13 +52,13 @@ export class TrafficState implements HandshakeState {
   }
 
   /** NewSessionTicket (section 4.6.1): derive its PSK and keep it as a resumable session. */
-  private readNewSessionTicket(ctx: HandshakeContext, message: HandshakeMessage): void {
+  private readNewSessionTicket(ctx: HandshakeContext, message: HandshakeMessage, resumptionMasterSecret: Uint8Array): void {
     const nst = decodeNewSessionTicket(message.body);
     const earlyData = findExtension(nst.extensions, ExtensionType.early_data);
     ctx.keepTicket({
       protocol: 'TLSv1.3',
       ticket: nst.ticket,
-      psk: this.schedule.resumptionPsk(this.resumptionMasterSecret, nst.nonce),
+      psk: this.schedule.resumptionPsk(resumptionMasterSecret, nst.nonce),
       lifetimeSeconds: nst.lifetime,
       ageAdd: nst.ageAdd,
       receivedAt: ctx.now(),
@@ -90,4 +97,13 @@ export class TrafficState implements HandshakeState {
       ctx.setWriteSecret(this.suite, this.serverSecret);
     }
   }
+}
+
+/**
+ * A copy of a secret an established connection keeps: a small typed array V8 stores inside
+ * its own heap object, where a provider's output (node:crypto's Buffers) is a view of a
+ * separately allocated backing store costing about 250 bytes of process memory more.
+ */
+export function compactCopy(secret: Uint8Array): Uint8Array {
+  return secret.slice();
 }

@@ -20,6 +20,38 @@ export interface StreamReaderOptions {
 /** The default queue limit before the stream is paused. */
 export const DEFAULT_READ_HIGH_WATER_MARK = 256 * 1024;
 
+/** What a stream error becomes when the owner gives no `mapError`. */
+function defaultMapError(error: unknown): Error {
+  return new ConnectionClosedError(`connection failed: ${describe(error)}`, { cause: error });
+}
+
+/** An end of stream is clean when the owner gives no `endError`. */
+function noEndError(): Error | undefined {
+  return undefined;
+}
+
+/** The reader listening on each stream, for the shared listeners below. */
+const readers = new WeakMap<Readable, StreamReader>();
+
+/**
+ * The stream listeners, shared by every reader (an idle connection holds no closures of
+ * its own for them): the stream calls them with itself as `this`.
+ */
+const listeners = {
+  data(this: Readable, chunk: Uint8Array | string): void {
+    readers.get(this)?.onData(chunk);
+  },
+  end(this: Readable): void {
+    readers.get(this)?.onEnd();
+  },
+  error(this: Readable, error: unknown): void {
+    readers.get(this)?.onError(error);
+  },
+  close(this: Readable): void {
+    readers.get(this)?.onClose();
+  },
+} as const;
+
 /** Pull-style reads over a push-style Readable, with bounded buffering. */
 export class StreamReader {
   private readonly reads = new PendingReads(() => this.maybeResume());
@@ -28,28 +60,16 @@ export class StreamReader {
   private readonly endError: () => Error | undefined;
   private paused = false;
   private touched = false;
-  /** The listeners it put on the stream, so detach can take them off. */
-  private readonly listeners: { readonly [event: string]: (...args: any[]) => void };
 
   constructor(
     private readonly stream: Readable,
     options: StreamReaderOptions = {},
   ) {
     this.highWaterMark = options.highWaterMark ?? DEFAULT_READ_HIGH_WATER_MARK;
-    this.mapError =
-      options.mapError ?? ((error) => new ConnectionClosedError(`connection failed: ${describe(error)}`, { cause: error }));
-    this.endError = options.endError ?? (() => undefined);
-    this.listeners = {
-      data: (chunk: Uint8Array | string) => this.onData(chunk),
-      end: () => this.onEnd(),
-      error: (error: unknown) => this.fail(this.mapError(error)),
-      close: () => {
-        // Only built when a reader can still see it (an error captures a stack trace).
-        const { ended, error, released } = this.reads;
-        if (!ended && !error && !released) this.fail(new ConnectionClosedError('connection closed before the end of the stream'));
-      },
-    };
-    for (const [event, listener] of Object.entries(this.listeners)) stream.on(event, listener);
+    this.mapError = options.mapError ?? defaultMapError;
+    this.endError = options.endError ?? noEndError;
+    readers.set(stream, this);
+    for (const [event, listener] of Object.entries(listeners)) stream.on(event, listener);
   }
 
   /** True until a read was asked for (or the reader was released or detached). */
@@ -92,7 +112,8 @@ export class StreamReader {
    */
   detach(): void {
     if (!this.untouched) throw new ConnectionClosedError('StreamReader.detach after reads began');
-    for (const [event, listener] of Object.entries(this.listeners)) this.stream.off(event, listener);
+    for (const [event, listener] of Object.entries(listeners)) this.stream.off(event, listener);
+    if (readers.get(this.stream) === this) readers.delete(this.stream);
     this.stream.pause();
     const queued = this.reads.takeQueued();
     this.reads.release();
@@ -104,7 +125,8 @@ export class StreamReader {
     this.reads.fail(error);
   }
 
-  private onData(chunk: Uint8Array | string): void {
+  /** 'data': queue the chunk, pausing the stream above the high-water mark. */
+  onData(chunk: Uint8Array | string): void {
     if (this.reads.released) return;
     this.reads.push(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk);
     if (this.reads.buffered > this.highWaterMark && !this.paused) {
@@ -113,11 +135,24 @@ export class StreamReader {
     }
   }
 
-  private onEnd(): void {
+  /** 'end': the peer's end of stream (a failure when `endError` says so). */
+  onEnd(): void {
     if (this.reads.error) return;
     const error = this.endError();
     if (error) this.fail(error);
     else this.reads.end();
+  }
+
+  /** 'error': fail reads with the mapped error. */
+  onError(error: unknown): void {
+    this.fail(this.mapError(error));
+  }
+
+  /** 'close': a close before the end of stream fails reads still waiting. */
+  onClose(): void {
+    // Only built when a reader can still see it (an error captures a stack trace).
+    const { ended, error, released } = this.reads;
+    if (!ended && !error && !released) this.fail(new ConnectionClosedError('connection closed before the end of the stream'));
   }
 
   private maybeResume(): void {

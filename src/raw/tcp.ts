@@ -37,9 +37,7 @@ export class TCPRawConnection implements RawConnection {
   }
 
   private static readerOf(socket: net.Socket): StreamReader {
-    return new StreamReader(socket, {
-      mapError: (error) => new ConnectionClosedError(`TCP connection failed: ${describe(error)}`, { cause: error }),
-    });
+    return new StreamReader(socket, { mapError: tcpReadError });
   }
 
   /**
@@ -145,6 +143,11 @@ function endSocket(socket: net.Socket): Promise<void> {
     socket.once('close', finish);
     socket.end();
   });
+}
+
+/** What a socket error becomes for reads (one function for every connection). */
+function tcpReadError(error: unknown): Error {
+  return new ConnectionClosedError(`TCP connection failed: ${describe(error)}`, { cause: error });
 }
 
 /** Opens a TCP connection; rejects with ConnectionClosedError carrying the cause. */

@@ -81,6 +81,10 @@ test('server Finished verify_data and resumption master secret match RFC 8448', 
   const clientFinished = concat([unhex('14000020'), ks.finishedVerifyData(hs.client, sha256(concat([clientHello, serverHello, ...serverFlight])))]);
   const resumption = ks.resumptionMasterSecret(sha256(concat([clientHello, serverHello, ...serverFlight, clientFinished])));
   t.is(hex(resumption), rfc.resumptionMaster);
+  // Its last use: an established connection keeps no stage secret (RFC 8446 section 7.1), the early secret included.
+  t.throws(() => ks.earlySecret);
+  t.is(ks.masterSecret, undefined);
+  t.is(ks.handshakeSecret, undefined);
 });
 
 test('HKDF-Expand-Label builds the tls13 label', (t) => {

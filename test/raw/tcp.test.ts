@@ -131,6 +131,27 @@ test('fromSocket wraps an accepted socket; close sends FIN the peer sees as end'
   server.close();
 });
 
+test('every connection shares the same socket listeners (an idle connection holds no closures for them), each reading its own bytes', async (t) => {
+  const server = await loopback();
+  const a = await connectTCP({ host: '127.0.0.1', port: server.port });
+  const b = await connectTCP({ host: '127.0.0.1', port: server.port });
+  for (const event of ['data', 'end', 'error', 'close']) {
+    t.true(a.socket.listenerCount(event) > 0, event);
+    t.deepEqual(a.socket.listeners(event), b.socket.listeners(event), `the same ${event} listeners`);
+  }
+  const sa = await server.accepted();
+  const sb = await server.accepted();
+  sa.write('to a');
+  sb.write('to b');
+  t.is(Buffer.from(await a.receiveBytes(10)).toString(), 'to a');
+  t.is(Buffer.from(await b.receiveBytes(10)).toString(), 'to b');
+  await a.close();
+  await b.close();
+  sa.destroy();
+  sb.destroy();
+  server.close();
+});
+
 /** Reads `count` bytes straight from a socket (paused or flowing). */
 function readFromSocket(socket: net.Socket, count: number): Promise<Buffer> {
   return new Promise((resolve) => {

@@ -181,6 +181,18 @@ export type EarlyDataSkip = 'none' | 'undecryptable' | 'application_data';
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 
+/** Room for any one record: header and the largest protected fragment. */
+const RECORD_BUFFER_SIZE = HEADER_LENGTH + MAX_CIPHERTEXT;
+/**
+ * One record buffer the process keeps between uses: a reader gives back its held buffer
+ * once the record in it is consumed, and the next record cut off by the end of a read (on
+ * any connection) goes into it instead of a freshly allocated, zero-filled one. Only the
+ * bytes a reader writes are ever read back, and opened records are copied out by the
+ * AEAD, so nothing of one connection reaches another. At most one: idle connections still
+ * hold no receive buffer.
+ */
+let spareRecordBuffer: Uint8Array | undefined;
+
 /**
  * Deframes received bytes into records, decrypting once read keys are installed. Whole
  * records are read in place from the bytes fed; only what is left over (a partial record,
@@ -270,10 +282,7 @@ export class RecordReader {
         s = this.heldStart;
         length = held;
         this.heldStart += HEADER_LENGTH + length;
-        if (this.heldStart === this.heldEnd) {
-          this.held = EMPTY;
-          this.heldStart = this.heldEnd = 0;
-        }
+        if (this.heldStart === this.heldEnd) this.releaseHeld();
       } else {
         const available = this.input.length - this.inputStart;
         if (available < HEADER_LENGTH) {
@@ -342,12 +351,24 @@ export class RecordReader {
     if (size <= this.held.length) {
       this.held.copyWithin(0, this.heldStart, this.heldEnd);
     } else {
-      const next = new Uint8Array(Math.max(size, live, grow ? 2 * this.held.length : 0));
+      const wanted = Math.max(size, live, grow ? 2 * this.held.length : 0);
+      const spare = spareRecordBuffer;
+      // A record's worth (more than half the largest) takes the spare, or a buffer that can become it.
+      const useSpare = spare !== undefined && wanted <= RECORD_BUFFER_SIZE && wanted > RECORD_BUFFER_SIZE / 2;
+      if (useSpare) spareRecordBuffer = undefined;
+      const next = useSpare ? spare : new Uint8Array(wanted > RECORD_BUFFER_SIZE / 2 && wanted <= RECORD_BUFFER_SIZE ? RECORD_BUFFER_SIZE : wanted);
       next.set(this.held.subarray(this.heldStart, this.heldEnd));
       this.held = next;
     }
     this.heldStart = 0;
     this.heldEnd = live;
+  }
+
+  /** Drops the held buffer once everything in it is consumed, giving a record-sized one back as the spare. */
+  private releaseHeld(): void {
+    if (this.held.length === RECORD_BUFFER_SIZE && spareRecordBuffer === undefined) spareRecordBuffer = this.held;
+    this.held = EMPTY;
+    this.heldStart = this.heldEnd = 0;
   }
 
   /** True when a record of `type` is protected under the installed keys (TLS 1.2 protects all but change_cipher_spec). */
