@@ -65,6 +65,12 @@ import { AwaitReplayDecision, earlyDataAcceptable, REPLAY_WINDOW_MS } from './ea
 
 /** NewSessionTickets sent after each handshake by default (as OpenSSL). */
 export const DEFAULT_TICKET_COUNT = 2;
+/**
+ * The most NewSessionTickets after a resumed handshake (as OpenSSL: "in a resumption we only
+ * ever send a maximum of one new ticket"): the client used one ticket and gets one back, so a
+ * client resuming over and over keeps as many as its first full handshake gave it.
+ */
+export const RESUMED_TICKET_COUNT = 1;
 /** Ticket lifetime announced by default, seconds (2 hours). */
 export const DEFAULT_TICKET_LIFETIME_SECONDS = 7200;
 
@@ -393,10 +399,14 @@ class ExpectClientFinished implements HandshakeState {
     );
   }
 
-  /** NewSessionTicket (section 4.6.1): `ticketCount` tickets sealed under the ticket keys (tickets.ts), or made by `issueTicket`. */
+  /**
+   * NewSessionTicket (section 4.6.1): `ticketCount` tickets (at most RESUMED_TICKET_COUNT after a
+   * resumption) sealed under the ticket keys (tickets.ts), or made by `issueTicket`.
+   */
   private sendNewSessionTickets(ctx: HandshakeContext, resumptionSecret: Uint8Array): void {
     const s = this.policy.settings;
-    const count = s.ticketCount ?? DEFAULT_TICKET_COUNT;
+    const configured = s.ticketCount ?? DEFAULT_TICKET_COUNT;
+    const count = ctx.outcome.resumed ? Math.min(configured, RESUMED_TICKET_COUNT) : configured;
     const { schedule } = this.keys;
     for (let i = 0; i < count; i++) {
       const nonce = Uint8Array.of(i);
