@@ -225,18 +225,20 @@ const clientSettingsMemo = new SettingsMemo<ClientConfiguration, ClientEngineSet
 
 /** Engine settings for a client. */
 export function clientEngineSettings(options: ClientConfiguration, provider: CryptoProvider): ClientEngineSettings {
-  // The session and the early data change with every connection: they stay out of the memo.
-  const { session, earlyData, ...rest } = options;
+  // The session, the early data and a keylog hook (per connection in the node API) change
+  // with every connection: they stay out of the memo.
+  const { session, earlyData, keylog, ...rest } = options;
   const settings = clientSettingsMemo.get(provider, rest, () => buildClientEngineSettings(rest, provider));
-  if (!session && !earlyData) return settings;
+  if (!session && !earlyData && !keylog) return settings;
   return {
     ...settings,
     ...(session ? { session: decodeSession(session) } : {}),
     ...(earlyData ? { earlyData } : {}),
+    ...(keylog ? { keylog } : {}),
   };
 }
 
-function buildClientEngineSettings(options: Omit<ClientConfiguration, 'session' | 'earlyData'>, provider: CryptoProvider): ClientEngineSettings {
+function buildClientEngineSettings(options: Omit<ClientConfiguration, 'session' | 'earlyData' | 'keylog'>, provider: CryptoProvider): ClientEngineSettings {
   const identity = identityOf(options);
   const verifyServer =
     options.rejectUnauthorized === false
@@ -253,10 +255,13 @@ function buildClientEngineSettings(options: Omit<ClientConfiguration, 'session' 
 
 /** Engine settings for a server; `cert` and `key` are required. */
 export function serverEngineSettings(options: ServerConfiguration, provider: CryptoProvider): ServerEngineSettings {
-  return serverSettingsMemo.get(provider, options, () => buildServerEngineSettings(options, provider));
+  // A keylog hook is per connection in the node API (tls-server.ts): it stays out of the memo.
+  const { keylog, ...rest } = options;
+  const settings = serverSettingsMemo.get(provider, rest, () => buildServerEngineSettings(rest, provider));
+  return keylog ? { ...settings, keylog } : settings;
 }
 
-function buildServerEngineSettings(options: ServerConfiguration, provider: CryptoProvider): ServerEngineSettings {
+function buildServerEngineSettings(options: Omit<ServerConfiguration, 'keylog'>, provider: CryptoProvider): ServerEngineSettings {
   const identity = identityOf(options);
   if (!identity) throw new ConfigurationError('a server needs cert and key');
   const requested = options.requestCert === true;

@@ -34,3 +34,17 @@ test('client settings are shared across sessions; the session itself is per conn
   t.is(early.verifyServer, first.verifyServer);
   t.is(first.earlyData, undefined);
 });
+
+test('a per-connection keylog hook reaches the settings without defeating the memo', (t) => {
+  const base = { ...serverIdentity('ecdsa'), ticketKeys: new Uint8Array(48).fill(9) };
+  const first = serverEngineSettings({ ...base, keylog: () => undefined }, nobleCryptoProvider);
+  const hook = (): void => undefined;
+  const second = serverEngineSettings({ ...base, keylog: hook }, nobleCryptoProvider);
+  t.is(second.keylog, hook);
+  t.is(second.ticketKeys, first.ticketKeys);
+  t.is(second.certificateChain, first.certificateChain);
+  t.is(serverEngineSettings({ ...base }, nobleCryptoProvider).keylog, undefined);
+  const client = clientEngineSettings({ ca: caPem, servername: 'localhost', keylog: hook }, nobleCryptoProvider);
+  t.is(client.keylog, hook);
+  t.is(client.verifyServer, clientEngineSettings({ ca: caPem, servername: 'localhost' }, nobleCryptoProvider).verifyServer);
+});
