@@ -2,7 +2,7 @@
  * Server-side cost of a TLS handshake, per backend (issue 14 targets 5 and 6, issue 13's
  * resumed rate): a server process (this script, forked with `--serve`) accepts loopback
  * connections doing handshake, PING, PONG, close, and reports its own CPU time per
- * handshake and its longest event-loop stall (`monitorEventLoopDelay`, 1 ms resolution);
+ * handshake (the client process's CPU per handshake is printed beside it) and its longest event-loop stall (`monitorEventLoopDelay`, 1 ms resolution);
  * the client side keeps `concurrency` connections in flight and reports handshakes/s.
  *
  * Run: `node dist/bench/handshake-profile.js [--seconds 5] [--backends a,b] [--concurrency 1,16]
@@ -291,12 +291,15 @@ async function cell(backend: string, concurrency: number, options: Options) {
   server.begin();
   counting = true;
   const start = performance.now();
+  const clientCpuStart = process.cpuUsage();
   stopAt = start + options.seconds * 1000;
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - start) / 1000;
+  const clientCpu = process.cpuUsage(clientCpuStart);
+  const clientCpuMs = (clientCpu.user + clientCpu.system) / 1000;
   const report = await server.report();
   await server.stop();
-  return { backend, concurrency, perSecond: done / seconds, ...report };
+  return { backend, concurrency, perSecond: done / seconds, clientCpuMs, clientHandshakes: done, ...report };
 }
 
 async function main(): Promise<void> {
@@ -306,13 +309,14 @@ async function main(): Promise<void> {
   console.log(
     `${options.resumed ? 'resumed' : 'full'} handshakes, ${options.rsa ? 'RSA-2048' : 'ECDSA P-256'} server key, client ${options.client}, ${options.seconds} s per cell; load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   );
-  console.log('backend              conc  handshakes/s  server CPU ms/hs  slice CPU ms p50/p90  max stall ms  resumed  errors');
+  console.log('backend              conc  handshakes/s  server CPU ms/hs  client CPU ms/hs  slice CPU ms p50/p90  max stall ms  resumed  errors');
   for (const backend of options.backends) {
     for (const concurrency of options.concurrencies) {
       const r = await cell(backend, concurrency, options);
       const cpuPer = r.handshakes > 0 ? r.cpuMs / r.handshakes : NaN;
+      const clientPer = r.clientHandshakes > 0 ? r.clientCpuMs / r.clientHandshakes : NaN;
       console.log(
-        `${(backend === DIRECT ? DIRECT_NODE_TLS.slice(0, 16) : backend).padEnd(20)} ${String(concurrency).padStart(4)} ${r.perSecond.toFixed(1).padStart(13)} ${cpuPer.toFixed(2).padStart(17)} ${`${r.sliceCpuMs[0].toFixed(2)} / ${r.sliceCpuMs[1].toFixed(2)}`.padStart(21)} ${r.maxStallMs.toFixed(1).padStart(13)} ${String(r.resumed).padStart(8)} ${String(r.errors).padStart(7)}`,
+        `${(backend === DIRECT ? DIRECT_NODE_TLS.slice(0, 16) : backend).padEnd(20)} ${String(concurrency).padStart(4)} ${r.perSecond.toFixed(1).padStart(13)} ${cpuPer.toFixed(2).padStart(17)} ${clientPer.toFixed(2).padStart(17)} ${`${r.sliceCpuMs[0].toFixed(2)} / ${r.sliceCpuMs[1].toFixed(2)}`.padStart(21)} ${r.maxStallMs.toFixed(1).padStart(13)} ${String(r.resumed).padStart(8)} ${String(r.errors).padStart(7)}`,
       );
     }
   }

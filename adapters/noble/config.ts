@@ -27,6 +27,7 @@ import { tls12SuiteByName } from './tls12/suites.js';
 import { cipherSuiteByName, DEFAULT_GROUPS, type CipherSuite } from './suites.js';
 import { decodeSession } from './session.js';
 import { TicketKeyRing } from '../../src/ticket-keys.js';
+import { SettingsMemo } from './settings-memo.js';
 
 /** Group names accepted in `groups` (node:tls `ecdhCurve` spellings and IANA names). */
 const GROUP_NAMES: Readonly<Record<string, NamedGroupName>> = {
@@ -227,8 +228,26 @@ function pskModesOf(options: CommonConfiguration) {
   return modes ? { pskModes: modes } : {};
 }
 
+/** Settings built per configuration content and provider, so per-connection copies of one configuration share them (settings-memo.ts). */
+const serverSettingsMemo = new SettingsMemo<ServerConfiguration, ServerEngineSettings>();
+const clientSettingsMemo = new SettingsMemo<ClientConfiguration, ClientEngineSettings>();
+
 /** Engine settings for a client. */
 export function clientEngineSettings(options: ClientConfiguration, provider: CryptoProvider): ClientEngineSettings {
+  // The session, the early data and a keylog hook (per connection in the node API) change
+  // with every connection: they stay out of the memo.
+  const { session, earlyData, keylog, ...rest } = options;
+  const settings = clientSettingsMemo.get(provider, rest, () => buildClientEngineSettings(rest, provider));
+  if (!session && !earlyData && !keylog) return settings;
+  return {
+    ...settings,
+    ...(session ? { session: decodeSession(session) } : {}),
+    ...(earlyData ? { earlyData } : {}),
+    ...(keylog ? { keylog } : {}),
+  };
+}
+
+function buildClientEngineSettings(options: Omit<ClientConfiguration, 'session' | 'earlyData' | 'keylog'>, provider: CryptoProvider): ClientEngineSettings {
   const identity = identityOf(options);
   const verifyServer =
     options.rejectUnauthorized === false
@@ -239,14 +258,19 @@ export function clientEngineSettings(options: ClientConfiguration, provider: Cry
     serverName: options.servername,
     verifyServer,
     ...pskModesOf(options),
-    ...(options.session ? { session: decodeSession(options.session) } : {}),
-    ...(options.earlyData ? { earlyData: options.earlyData } : {}),
     ...(identity ? { certificateChain: identity.chain, privateKey: identity.key } : {}),
   };
 }
 
 /** Engine settings for a server; `cert` and `key` are required. */
 export function serverEngineSettings(options: ServerConfiguration, provider: CryptoProvider): ServerEngineSettings {
+  // A keylog hook is per connection in the node API (tls-server.ts): it stays out of the memo.
+  const { keylog, ...rest } = options;
+  const settings = serverSettingsMemo.get(provider, rest, () => buildServerEngineSettings(rest, provider));
+  return keylog ? { ...settings, keylog } : settings;
+}
+
+function buildServerEngineSettings(options: Omit<ServerConfiguration, 'keylog'>, provider: CryptoProvider): ServerEngineSettings {
   const identity = identityOf(options);
   if (!identity) throw new ConfigurationError('a server needs cert and key');
   const requested = options.requestCert === true;

@@ -7,7 +7,7 @@
  */
 import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
 import { AlertDescription, CertificateVerificationError, ConfigurationError, TLSAlertError, UsageError } from '../../src/errors.js';
-import { KeyExchangeError, type CryptoProvider, type RandomSource } from '../../src/crypto/provider.js';
+import { KeyExchangeError, type CryptoProvider, type NamedGroupName, type RandomSource } from '../../src/crypto/provider.js';
 import { frameHandshake, type HandshakeMessage } from './codec/handshake.js';
 import { MAX_RECORD_SIZE_LIMIT, MIN_RECORD_SIZE_LIMIT } from './codec/extensions.js';
 import {
@@ -593,11 +593,23 @@ function recordSizeLimitOf(settings: CommonEngineSettings): number {
   return limit;
 }
 
+/** supportedGroups' answers by provider and configured list (names joined): every connection of a configuration asks the same. */
+const supportedGroupLists = new WeakMap<CryptoProvider, Map<string, readonly NamedGroupName[]>>();
+/** Distinct configured group lists remembered per provider. */
+const SUPPORTED_GROUP_LISTS = 16;
+
 /** The groups to offer: the configured ones (or defaults) that the provider implements. */
-function supportedGroups(settings: CommonEngineSettings) {
+function supportedGroups(settings: CommonEngineSettings): readonly NamedGroupName[] {
   const wanted = settings.groups ?? DEFAULT_GROUPS;
-  const available = wanted.filter((g) => settings.provider.group(g) !== undefined);
-  if (available.length === 0) throw new ConfigurationError('TLSEngine: the crypto provider implements none of the configured groups');
+  let perProvider = supportedGroupLists.get(settings.provider);
+  if (!perProvider) supportedGroupLists.set(settings.provider, (perProvider = new Map()));
+  const key = wanted.join(',');
+  let available = perProvider.get(key);
+  if (!available) {
+    available = Object.freeze(wanted.filter((g) => settings.provider.group(g) !== undefined));
+    if (available.length === 0) throw new ConfigurationError('TLSEngine: the crypto provider implements none of the configured groups');
+    if (perProvider.size < SUPPORTED_GROUP_LISTS) perProvider.set(key, available);
+  }
   return available;
 }
 

@@ -154,10 +154,15 @@ export function expectType(message: HandshakeMessage, type: number, state: strin
 }
 
 const CV_PAD = new Uint8Array(64).fill(0x20);
+/** The context strings of section 4.4.3, encoded once. */
+const CV_LABELS = {
+  server: new TextEncoder().encode('TLS 1.3, server CertificateVerify'),
+  client: new TextEncoder().encode('TLS 1.3, client CertificateVerify'),
+} as const;
 
 /** The content a CertificateVerify signs (section 4.4.3). */
 export function certificateVerifyContent(role: 'server' | 'client', transcriptHash: Uint8Array): Uint8Array {
-  const label = new TextEncoder().encode(`TLS 1.3, ${role} CertificateVerify`);
+  const label = CV_LABELS[role];
   const out = new Uint8Array(64 + label.length + 1 + transcriptHash.length);
   out.set(CV_PAD);
   out.set(label, 64);

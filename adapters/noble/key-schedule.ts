@@ -87,16 +87,39 @@ function emptyHashOf(provider: CryptoProvider, suite: CipherSuite): Uint8Array {
  * stage's secret is dropped once the next one is derived from it, so an established
  * connection keeps none of them (only its traffic and exporter secrets, held elsewhere).
  */
+/**
+ * Without a PSK the Early Secret is HKDF-Extract(0, 0) and the salt of the Handshake Secret
+ * Derive-Secret(Early Secret, "derived", ""): constants of the hash function (public values),
+ * computed once per provider and hash instead of twice per full handshake.
+ */
+const noPskSecrets = new WeakMap<CryptoProvider, Map<string, { early: Uint8Array; handshakeSalt: Uint8Array }>>();
+
+function noPskSecretsOf(provider: CryptoProvider, suite: CipherSuite): { early: Uint8Array; handshakeSalt: Uint8Array } {
+  let perHash = noPskSecrets.get(provider);
+  if (!perHash) noPskSecrets.set(provider, (perHash = new Map()));
+  let secrets = perHash.get(suite.hash);
+  if (!secrets) {
+    const zeros = zerosOf(suite.hashLength);
+    const early = provider.hkdfExtract(suite.hash, zeros, zeros);
+    secrets = { early, handshakeSalt: deriveSecret(provider, suite, early, 'derived', emptyHashOf(provider, suite)) };
+    perHash.set(suite.hash, secrets);
+  }
+  return secrets;
+}
+
 export class KeySchedule {
   private early: Uint8Array | undefined;
+  /** True when the early secret is the no-PSK constant. */
+  private readonly withoutPsk: boolean;
   /** Handshake Secret, after `deriveHandshakeSecret` (until `deriveMasterSecret`). */
   handshakeSecret: Uint8Array | undefined;
   /** Master Secret, after `deriveMasterSecret` (until `resumptionMasterSecret`, its last use). */
   masterSecret: Uint8Array | undefined;
 
   constructor(private readonly provider: CryptoProvider, readonly suite: CipherSuite, psk?: Uint8Array) {
-    const zeros = zerosOf(suite.hashLength);
-    this.early = provider.hkdfExtract(suite.hash, zeros, psk ?? zeros);
+    this.withoutPsk = psk === undefined;
+    // A copy of the constant: whoever wipes this schedule's secrets must not wipe the shared one.
+    this.early = psk === undefined ? noPskSecretsOf(provider, suite).early.slice() : provider.hkdfExtract(suite.hash, zerosOf(suite.hashLength), psk);
   }
 
   /** Early Secret = HKDF-Extract(0, PSK or 0). */
@@ -126,7 +149,9 @@ export class KeySchedule {
 
   /** Handshake Secret = HKDF-Extract(Derive-Secret(Early Secret, "derived", ""), (EC)DHE). */
   deriveHandshakeSecret(sharedSecret: Uint8Array): Uint8Array {
-    const salt = this.derive(this.earlySecret, 'derived', emptyHashOf(this.provider, this.suite));
+    const salt = this.withoutPsk
+      ? noPskSecretsOf(this.provider, this.suite).handshakeSalt
+      : this.derive(this.earlySecret, 'derived', emptyHashOf(this.provider, this.suite));
     this.handshakeSecret = this.provider.hkdfExtract(this.suite.hash, salt, sharedSecret);
     // The early secret stays: a server that defers its 0-RTT decision (anti-replay) derives
     // client_early_traffic_secret from it after this point.

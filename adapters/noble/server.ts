@@ -59,7 +59,7 @@ import { startTls12Server } from './tls12/server.js';
 import { chooseServerVersion, enabledVersions } from './tls12/versions.js';
 import { chooseParameters, type ChosenParameters, type ReceivedClientHello, type RetryState, type ServerPolicy } from './server-parameters.js';
 import { acceptPsk, DEFAULT_PSK_MODES, type AcceptedPsk } from './psk.js';
-import { DEFAULT_TICKET_COUNT, DEFAULT_TICKET_LIFETIME_SECONDS, newSessionTicket } from './tickets.js';
+import { DEFAULT_TICKET_COUNT, DEFAULT_TICKET_LIFETIME_SECONDS, newSessionTicket, RESUMED_TICKET_COUNT } from './tickets.js';
 import type { ServerCredential } from './server-credentials.js';
 import { AwaitReplayDecision, earlyDataAcceptable, REPLAY_WINDOW_MS } from './early-data.js';
 
@@ -388,10 +388,14 @@ class ExpectClientFinished implements HandshakeState {
     );
   }
 
-  /** NewSessionTicket (section 4.6.1): `ticketCount` tickets sealed under the ticket keys (tickets.ts), or made by `issueTicket`. */
+  /**
+   * NewSessionTicket (section 4.6.1): `ticketCount` tickets (at most RESUMED_TICKET_COUNT after a
+   * resumption) sealed under the ticket keys (tickets.ts), or made by `issueTicket`.
+   */
   private sendNewSessionTickets(ctx: HandshakeContext, resumptionSecret: Uint8Array): void {
     const s = this.policy.settings;
-    const count = s.ticketCount ?? DEFAULT_TICKET_COUNT;
+    const configured = s.ticketCount ?? DEFAULT_TICKET_COUNT;
+    const count = ctx.outcome.resumed ? Math.min(configured, RESUMED_TICKET_COUNT) : configured;
     const { schedule } = this.keys;
     for (let i = 0; i < count; i++) {
       const nonce = Uint8Array.of(i);

@@ -78,7 +78,7 @@ export class NobleTLSService implements TLSService {
 
   /** Runs a client handshake over `via`. */
   async negotiateAsClient(via: RawConnection, options: ClientConfiguration = {}): Promise<void> {
-    let settings = this.announceSessions({ ...clientEngineSettings(options, this.provider), ...this.injected() });
+    let settings = this.announceSessions(this.withInjected(clientEngineSettings(options, this.provider)));
     if (this.options.editClientSettings) settings = this.options.editClientSettings(settings);
     this.begin(via);
     await this.withTimeout(options.handshakeTimeout, () => this.handshake(TLSEngine.client(settings), () => this.engine!.handshakeComplete));
@@ -101,7 +101,7 @@ export class NobleTLSService implements TLSService {
 
   /** Runs a server handshake over `via`; it completes when the client's Finished is verified. */
   async negotiateAsServer(via: RawConnection, options: ServerConfiguration = {}): Promise<void> {
-    let settings = { ...serverEngineSettings(options, this.provider), ...this.injected() };
+    let settings = this.withInjected(serverEngineSettings(options, this.provider));
     if (this.options.editServerSettings) settings = this.options.editServerSettings(settings);
     this.begin(via);
     this.replayStore = options.antiReplay ?? defaultReplayStore;
@@ -137,11 +137,11 @@ export class NobleTLSService implements TLSService {
     return this.engine?.handshakeComplete ?? false;
   }
 
-  private injected(): { random?: RandomSource; now?: () => number } {
-    return {
-      ...(this.options.random ? { random: this.options.random } : {}),
-      ...(this.options.now ? { now: this.options.now } : {}),
-    };
+  /** `settings` with the injected randomness and clock (tests); the shared settings object itself when none is injected. */
+  private withInjected<S extends ClientEngineSettings | ServerEngineSettings>(settings: S): S {
+    const { random, now } = this.options;
+    if (!random && !now) return settings;
+    return { ...settings, ...(random ? { random } : {}), ...(now ? { now } : {}) };
   }
 
   private begin(via: RawConnection): void {

@@ -14,6 +14,10 @@ import type { AeadKey, CryptoProvider, RandomSource } from '../../src/crypto/pro
 import { TICKET_KEY_ID_LENGTH, type TicketKey, type TicketKeyRing } from '../../src/ticket-keys.js';
 import { cipherSuiteByCode, type CipherSuite } from './suites.js';
 
+/** One UTF-8 encoder and decoder for every ticket (none per call). */
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
 /** Bytes of the AEAD nonce in a ticket. */
 const TICKET_NONCE_LENGTH = 12;
 /** Bytes of the AEAD tag. */
@@ -26,6 +30,12 @@ export const MAX_TICKET_LENGTH = 16384;
 export const DEFAULT_TICKET_COUNT = 2;
 /** Ticket lifetime announced by default, seconds (2 hours). */
 export const DEFAULT_TICKET_LIFETIME_SECONDS = 7200;
+/**
+ * The most TLS 1.3 NewSessionTickets after a resumed handshake (as OpenSSL: "in a resumption
+ * we only ever send a maximum of one new ticket"): the client used one ticket and gets one
+ * back, so a client resuming over and over keeps as many as its first full handshake gave it.
+ */
+export const RESUMED_TICKET_COUNT = 1;
 /** The longest ticket lifetime the RFC allows: 7 days (section 4.6.1). */
 export const MAX_TICKET_LIFETIME_SECONDS = 604800;
 
@@ -54,8 +64,8 @@ function aeadFor(provider: CryptoProvider, key: TicketKey): AeadKey {
   if (!perProvider) aeadKeys.set(key, (perProvider = new Map()));
   let aead = perProvider.get(provider);
   if (!aead) {
-    const prk = provider.hkdfExtract('SHA-256', new TextEncoder().encode('tlsservice ticket key'), key.material);
-    const secret = provider.hkdfExpand('SHA-256', prk, new TextEncoder().encode('aes-256-gcm'), 32);
+    const prk = provider.hkdfExtract('SHA-256', utf8Encoder.encode('tlsservice ticket key'), key.material);
+    const secret = provider.hkdfExpand('SHA-256', prk, utf8Encoder.encode('aes-256-gcm'), 32);
     aead = provider.aead('AES-256-GCM', secret);
     prk.fill(0);
     secret.fill(0);
@@ -126,7 +136,7 @@ function encodeContents(c: TicketContents): Uint8Array {
     w.u8(CONTENTS_VERSION).u16(c.suite.code).vector8(c.psk);
     w.u32(Math.floor(c.createdAt / 0x100000000)).u32(c.createdAt % 0x100000000);
     w.u32(c.ageAdd).u32(c.lifetimeSeconds).u32(c.maxEarlyData);
-    w.vector16(new TextEncoder().encode(c.serverName ?? '')).vector8(new TextEncoder().encode(c.alpnProtocol ?? ''));
+    w.vector16(utf8Encoder.encode(c.serverName ?? '')).vector8(utf8Encoder.encode(c.alpnProtocol ?? ''));
     w.block24((list) => c.peerCertificates.forEach((cert) => list.vector24(cert)));
   });
 }
@@ -141,8 +151,8 @@ function decodeContents(bytes: Uint8Array): TicketContents | undefined {
     const ageAdd = r.u32('age_add');
     const lifetimeSeconds = r.u32('lifetime');
     const maxEarlyData = r.u32('max_early_data');
-    const serverName = new TextDecoder().decode(r.vector16('server_name')) || undefined;
-    const alpnProtocol = new TextDecoder().decode(r.vector8('alpn')) || undefined;
+    const serverName = utf8Decoder.decode(r.vector16('server_name')) || undefined;
+    const alpnProtocol = utf8Decoder.decode(r.vector8('alpn')) || undefined;
     const list = new ByteReader(r.vector24('certificates'));
     const peerCertificates: Uint8Array[] = [];
     while (!list.atEnd) peerCertificates.push(list.vector24('certificate', 1));

@@ -61,7 +61,7 @@ import {
   type SignatureSchemeName,
 } from './provider.js';
 import { emsaPkcs1Encode, emsaPssEncode } from './rsa-signatures.js';
-import { drawRandom } from './secure-random.js';
+import { drawRandom, pooledRandom } from './secure-random.js';
 import { bitLength, curveScalarLength, hashLength, parametersOf, schemeFitsKey } from './signature-schemes.js';
 
 const nodeHashNames: Readonly<Record<HashName, string>> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
@@ -398,25 +398,10 @@ function nodeSign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Ar
   throw new Error(`signature scheme ${scheme} does not fit this key`);
 }
 
-/** Bytes of OpenSSL randomness drawn at once and handed out in pieces (as node's randomUUID pools), so a handshake's small draws cost one call. */
-const RANDOM_POOL_SIZE = 2048;
-/** Draws longer than this bypass the pool. */
-const POOLED_DRAW_LIMIT = 256;
-let randomPool = new Uint8Array(0);
-let randomPoolOffset = 0;
-
-/** Cryptographically secure random bytes from OpenSSL, as a plain Uint8Array; each byte is handed out once and wiped from the pool. */
-const nodeRandom: RandomSource = (length) => {
-  if (length > POOLED_DRAW_LIMIT) return randomFillSync(new Uint8Array(length));
-  if (randomPoolOffset + length > randomPool.length) {
-    randomPool = randomFillSync(new Uint8Array(RANDOM_POOL_SIZE));
-    randomPoolOffset = 0;
-  }
-  const bytes = randomPool.slice(randomPoolOffset, randomPoolOffset + length);
-  randomPool.fill(0, randomPoolOffset, randomPoolOffset + length);
-  randomPoolOffset += length;
-  return bytes;
-};
+/** Cryptographically secure random bytes from OpenSSL, as a plain Uint8Array, pooled (`pooledRandom`: one call per 2 KiB, each byte handed out once). */
+const nodeRandom: RandomSource = pooledRandom((bytes) => {
+  randomFillSync(bytes);
+});
 
 /** The parts node:crypto implements natively (no ML-KEM); compose it over a complete provider. */
 export const nodeNativeProvider: Partial<CryptoProvider> = Object.freeze({

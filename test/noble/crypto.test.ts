@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { composeProviders } from '../../src/crypto/compose.js';
 import { nobleCryptoProvider } from '../../src/crypto/noble.js';
 import { nodeCryptoProvider, nodeNativeProvider } from '../../src/crypto/node.js';
+import { POOLED_DRAW_LIMIT, pooledRandom, RANDOM_POOL_SIZE, secureRandom } from '../../src/crypto/secure-random.js';
 import {
   type CryptoProvider,
   type EcCurveName,
@@ -444,16 +445,39 @@ test('the noble provider and everything it imports use no node: module and no Bu
   t.true(visited.size >= 5, 'followed the local imports');
 });
 
-test('node provider randomness: pooled draws are fresh copies of the right length, never shared', (t) => {
-  const draws = Array.from({ length: 200 }, (_, i) => nodeCryptoProvider.random(1 + (i % 40)));
-  draws.forEach((d, i) => t.is(d.length, 1 + (i % 40)));
-  t.is(nodeCryptoProvider.random(0).length, 0);
-  t.is(nodeCryptoProvider.random(4096).length, 4096);
-  // Writing to one draw changes no other (no views of a shared pool handed out).
-  const before = draws.map((d) => Buffer.from(d).toString('hex'));
-  for (const d of draws) d.fill(0xaa);
-  t.deepEqual(draws.map((d) => d.every((b) => b === 0xaa)), draws.map(() => true));
-  const later = nodeCryptoProvider.random(32);
-  t.false(later.every((b) => b === 0xaa));
-  t.is(new Set(before.filter((h) => h.length >= 32)).size, before.filter((h) => h.length >= 32).length, '16-byte-or-longer draws all differ');
+for (const [name, random] of [
+  ['node provider', nodeCryptoProvider.random],
+  ['Web Crypto (noble provider)', secureRandom],
+] as const) {
+  test(`${name} randomness: pooled draws are fresh copies of the right length, never shared`, (t) => {
+    const draws = Array.from({ length: 200 }, (_, i) => random(1 + (i % 40)));
+    draws.forEach((d, i) => t.is(d.length, 1 + (i % 40)));
+    t.is(random(0).length, 0);
+    t.is(random(4096).length, 4096);
+    // Writing to one draw changes no other (no views of a shared pool handed out).
+    const before = draws.map((d) => Buffer.from(d).toString('hex'));
+    for (const d of draws) d.fill(0xaa);
+    t.deepEqual(draws.map((d) => d.every((b) => b === 0xaa)), draws.map(() => true));
+    const later = random(32);
+    t.false(later.every((b) => b === 0xaa));
+    t.is(new Set(before.filter((h) => h.length >= 32)).size, before.filter((h) => h.length >= 32).length, '16-byte-or-longer draws all differ');
+  });
+}
+
+test('pooledRandom: small draws share one CSPRNG call per RANDOM_POOL_SIZE bytes and are wiped from the pool', (t) => {
+  const filled: Uint8Array[] = [];
+  let counter = 0;
+  const random = pooledRandom((bytes) => {
+    filled.push(bytes);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (counter++ % 255) + 1;
+  });
+  const draws = Array.from({ length: RANDOM_POOL_SIZE / 32 }, () => random(32));
+  t.is(filled.length, 1);
+  t.true(filled[0]!.every((b) => b === 0), 'every handed-out byte is wiped from the pool');
+  t.is(new Set(draws.map((d) => d.join())).size, draws.length);
+  random(1);
+  t.is(filled.length, 2);
+  random(POOLED_DRAW_LIMIT + 1);
+  t.is(filled.length, 3, 'a long draw is filled directly');
+  t.is(filled[2]!.length, POOLED_DRAW_LIMIT + 1);
 });

@@ -10,6 +10,7 @@ import { decodeClientHello, encodeClientHello, frameHandshake, HandshakeType } f
 import { decodeOfferedPsks, encodeOfferedPsks, ExtensionType } from '../../adapters/noble/codec/extensions.js';
 import { decodeSession, encodeSession, type ResumableSession } from '../../adapters/noble/session.js';
 import { TicketKeyRing } from '../../src/ticket-keys.js';
+import { RESUMED_TICKET_COUNT } from '../../adapters/noble/tickets.js';
 import { TLSAlertError } from '../../src/errors.js';
 import type { ClientEngineSettings, ServerEngineSettings } from '../../adapters/noble/settings.js';
 import type { ClientConfiguration, ServerConfiguration } from '../../src/configuration.js';
@@ -61,7 +62,7 @@ test('a ticket from a full handshake resumes: no certificate, psk_dhe_ke, resume
   t.deepEqual(second.client.outcome.peerCertificates, first.client.outcome.peerCertificates, 'the server chain is the one verified first');
   t.is(str(second.server.readPlaintext()), 'c');
   t.is(str(second.client.readPlaintext()), 's');
-  t.is(second.client.tickets.length, 2, 'a resumed connection gets fresh tickets too');
+  t.is(second.client.tickets.length, RESUMED_TICKET_COUNT, 'a resumed connection gets a fresh ticket too (one, as OpenSSL)');
   t.deepEqual(
     second.client.exportKeyingMaterial('EXPERIMENTAL x', undefined, 16),
     second.server.exportKeyingMaterial('EXPERIMENTAL x', undefined, 16),
@@ -255,6 +256,19 @@ test('ticketCount: 0 sends no tickets, 3 sends three (RFC 8446 4.6.1)', (t) => {
   t.is(run({ server: { ticketCount: 0 } }).client.tickets.length, 0);
   t.is(run({ server: { ticketCount: 3 } }).client.tickets.length, 3);
   t.throws(() => testServerSettings('ecdsa', { ticketCount: 100 }), { message: /ticketCount/ });
+});
+
+test('a resumed handshake brings one replacement ticket, as OpenSSL; a full one brings ticketCount (RFC 8446 4.6.1)', (t) => {
+  const ring = ownRing();
+  const full = run({ server: { ticketKeys: ring, ticketCount: 3 } });
+  t.is(full.client.tickets.length, 3);
+  const resumed = run({ server: { ticketKeys: ring, ticketCount: 3 }, clientEngine: { session: full.client.tickets[0]! } });
+  t.true(resumed.server.outcome.resumed);
+  t.is(resumed.client.tickets.length, RESUMED_TICKET_COUNT);
+  // The replacement resumes in turn.
+  const again = run({ server: { ticketKeys: ring }, clientEngine: { session: resumed.client.tickets[0]! } });
+  t.true(again.server.outcome.resumed);
+  t.is(run({ server: { ticketKeys: ring, ticketCount: 0 }, clientEngine: { session: full.client.tickets[1]! } }).client.tickets.length, 0);
 });
 
 test('48-byte ticketKeys (node:tls form): two servers with the same key resume each other\'s tickets', (t) => {
