@@ -47,12 +47,17 @@ function establishedServers(count: number, onNodeCrypto = false): TLSEngine[] {
 }
 
 test('an idle established server engine retains under 5 KiB of heap', (t) => {
-  // The first batch warms up code, caches and lazily built tables; the second one is measured.
-  const warm = establishedServers(ENGINES);
-  const before = heapAfterGC();
-  const measured = establishedServers(ENGINES);
-  const perEngine = (heapAfterGC() - before) / ENGINES;
-  t.is(warm.length + measured.length, 2 * ENGINES);
+  // The first batch warms up code, caches and lazily built tables. Process-wide caches
+  // (signature memo, key tables, random pools) may still grow during a later batch, which
+  // only ever adds to it, so the smallest of three measured batches is what each engine keeps.
+  const kept = [establishedServers(ENGINES)];
+  let perEngine = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const before = heapAfterGC();
+    kept.push(establishedServers(ENGINES));
+    perEngine = Math.min(perEngine, (heapAfterGC() - before) / ENGINES);
+  }
+  t.is(kept.flat().length, 4 * ENGINES);
   t.true(perEngine < IDLE_SERVER_ENGINE_BUDGET, `an idle server engine retains ${Math.round(perEngine)} bytes`);
 });
 
