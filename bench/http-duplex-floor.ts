@@ -14,9 +14,9 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import os from 'node:os';
 import { Duplex } from 'node:stream';
-import { readFileSync, realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainScript } from './main-script.js';
 
 interface LoadOrder {
   readonly port: number;
@@ -205,15 +205,7 @@ async function main(): Promise<void> {
   }
 }
 
-const invokedDirectly = (() => {
-  const script = process.argv[1];
-  if (!script || !isMainThread) return false;
-  try {
-    return pathToFileURL(realpathSync(script)).href === import.meta.url;
-  } catch {
-    return false;
-  }
-})();
+const invokedDirectly = isMainThread && isMainScript(import.meta.url);
 
 if (!isMainThread && (workerData as { floorLoad?: LoadOrder } | undefined)?.floorLoad) {
   parentPort!.postMessage(await generateLoad((workerData as { floorLoad: LoadOrder }).floorLoad));

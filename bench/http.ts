@@ -12,14 +12,13 @@
 import http2 from 'node:http2';
 import https from 'node:https';
 import type net from 'node:net';
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createServer } from '../src/http/index.js';
 import { localhostECDSA, testCA } from '../test/fixtures/certs.js';
 import { benchContainer, NODE_TLS } from './backends.js';
 import { ratio, type HTTPRow, type HTTPSection } from './report.js';
 import { markdownTable } from './text-table.js';
+import { isMainScript } from './main-script.js';
 
 /** What the load worker is asked to do. */
 interface LoadOrder {
@@ -230,15 +229,7 @@ async function main(): Promise<void> {
   );
 }
 
-const invokedDirectly = (() => {
-  const script = process.argv[1];
-  if (!script || !isMainThread) return false;
-  try {
-    return pathToFileURL(realpathSync(script)).href === import.meta.url;
-  } catch {
-    return false;
-  }
-})();
+const invokedDirectly = isMainThread && isMainScript(import.meta.url);
 
 if (!isMainThread && (workerData as { httpLoad?: LoadOrder } | undefined)?.httpLoad) {
   parentPort!.postMessage(await generateLoad((workerData as { httpLoad: LoadOrder }).httpLoad));

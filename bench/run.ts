@@ -5,9 +5,9 @@
  * and its charts. Run directly: `node dist/bench/run.js [--quick] [--only ...] [--out f]`,
  * or `node dist/bench/run.js --render` to rebuild the docs from `bench/results/latest.json`.
  */
-import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchBackends } from './backends.js';
 import { measureBulkThroughput, withPrimitiveRatios } from './bulk-throughput.js';
@@ -23,6 +23,7 @@ import { measureResumption } from './resumption-rate.js';
 import { describeMachine, machineSummary } from './machine.js';
 import type { BenchReport } from './report.js';
 import { terminalSummary } from './report-tables.js';
+import { isMainScript } from './main-script.js';
 
 /** Options of a benchmark run. */
 export interface BenchOptions {
@@ -199,15 +200,7 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-const invokedDirectly = (() => {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return pathToFileURL(realpathSync(script)).href === import.meta.url;
-  } catch {
-    return false;
-  }
-})();
+const invokedDirectly = isMainScript(import.meta.url);
 
 if (invokedDirectly) {
   main(process.argv.slice(2)).then(

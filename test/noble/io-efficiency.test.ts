@@ -3,7 +3,7 @@
  * NobleTLSServices over counted in-memory connections costs at most 12 IO calls over
  * both ends (rustls needs 20, OpenSSL and s2n-tls 41). Prints the trace.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { memoryPair } from '../../src/raw/memory.js';
 import { CountingRawConnection } from '../../src/raw/counting.js';
 import { NobleTLSService } from '../../adapters/noble/service.js';
@@ -20,6 +20,16 @@ function report(t: { log: (...v: unknown[]) => void }, clientRaw: CountingRawCon
   return total;
 }
 
+/** The rest of the scenario once the client's byte (0x41) is sent: the server reads it and answers 0x42, then close_notify both ways. */
+async function byteBackAndClose(t: ExecutionContext, client: NobleTLSService, server: NobleTLSService): Promise<void> {
+  t.deepEqual(await server.receiveBytes(1), Uint8Array.of(0x41));
+  await server.sendBytes(Uint8Array.of(0x42));
+  t.deepEqual(await client.receiveBytes(1), Uint8Array.of(0x42));
+  await client.close();
+  t.is((await server.receiveBytes(1)).length, 0);
+  await server.close();
+}
+
 test('handshake + one byte each way + close_notify both ways: at most 12 IO calls', async (t) => {
   const { clientRaw, serverRaw } = counted();
   const client = new NobleTLSService();
@@ -28,12 +38,7 @@ test('handshake + one byte each way + close_notify both ways: at most 12 IO call
   await client.negotiateAsClient(clientRaw, { ca: caPem, servername: 'localhost' });
   await client.sendBytes(Uint8Array.of(0x41));
   await serverReady;
-  t.deepEqual(await server.receiveBytes(1), Uint8Array.of(0x41));
-  await server.sendBytes(Uint8Array.of(0x42));
-  t.deepEqual(await client.receiveBytes(1), Uint8Array.of(0x42));
-  await client.close();
-  t.is((await server.receiveBytes(1)).length, 0);
-  await server.close();
+  await byteBackAndClose(t, client, server);
   const total = report(t, clientRaw, serverRaw);
   t.true(total <= 12, `${total} IO calls`);
   // The client's Finished and its first byte left in one write; so did the server's ticket and its byte.
@@ -73,12 +78,7 @@ test('TLS 1.2: the client flight ClientKeyExchange, ChangeCipherSpec, Finished a
   await client.negotiateAsClient(clientRaw, { ca: caPem, servername: 'localhost', maxVersion: 'TLSv1.2', earlyData: Uint8Array.of(0x41) });
   t.is(client.negotiated.protocol, 'TLSv1.2');
   await serverReady;
-  t.deepEqual(await server.receiveBytes(1), Uint8Array.of(0x41));
-  await server.sendBytes(Uint8Array.of(0x42));
-  t.deepEqual(await client.receiveBytes(1), Uint8Array.of(0x42));
-  await client.close();
-  t.is((await server.receiveBytes(1)).length, 0);
-  await server.close();
+  await byteBackAndClose(t, client, server);
   const total = report(t, clientRaw, serverRaw);
   t.is(clientRaw.writes.length, 3, 'ClientHello; ClientKeyExchange + ChangeCipherSpec + Finished + data; close_notify');
   // ServerHello .. ServerHelloDone; ChangeCipherSpec + Finished; reply; close_notify.
@@ -109,12 +109,7 @@ test('TLS 1.2 resumed (RFC 5077): ServerHello + ChangeCipherSpec + Finished are 
   t.true(client.isSessionReused());
   await serverReady;
   t.true(server.isSessionReused());
-  t.deepEqual(await server.receiveBytes(1), Uint8Array.of(0x41));
-  await server.sendBytes(Uint8Array.of(0x42));
-  t.deepEqual(await client.receiveBytes(1), Uint8Array.of(0x42));
-  await client.close();
-  t.is((await server.receiveBytes(1)).length, 0);
-  await server.close();
+  await byteBackAndClose(t, client, server);
   const total = report(t, clientRaw, serverRaw);
   t.is(clientRaw.writes.length, 3, 'ClientHello; ChangeCipherSpec + Finished + data; close_notify');
   t.is(serverRaw.writes.length, 3, 'ServerHello + ChangeCipherSpec + Finished; reply; close_notify');

@@ -150,6 +150,20 @@ for (const mode of ['psk_dhe_ke', 'psk_ke'] as const) {
 
 // --- node:tls (OpenSSL through Node) as the peer ---
 
+/** A node:tls server answering each line reversed, recording whether each connection resumed. */
+async function nodeReversingServer(versions: Pick<tls.TlsOptions, 'minVersion' | 'maxVersion'>) {
+  const reusedOnServer: boolean[] = [];
+  const server = tls.createServer({ cert: readFixture('ecdsa.pem'), key: readFixture('ecdsa-key.pem'), ...versions }, (socket) => {
+    reusedOnServer.push(socket.isSessionReused());
+    socket.on('data', (d: Buffer) => socket.write(d.toString().split('').reverse().join('').trim() + '\n'));
+    socket.on('end', () => socket.end());
+    socket.on('error', () => undefined);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, port: (server.address() as net.AddressInfo).port, reusedOnServer };
+}
+
 /** A node:tls client exchange: resolves the sessions it received and whether it resumed. */
 async function nodeClientExchange(
   port: number,
@@ -185,16 +199,7 @@ test.serial('node:tls client resumes against the noble server with the session i
 });
 
 test.serial('noble client resumes against a node:tls server', async (t) => {
-  const reusedOnServer: boolean[] = [];
-  const server = tls.createServer({ cert: readFixture('ecdsa.pem'), key: readFixture('ecdsa-key.pem'), minVersion: 'TLSv1.3' }, (socket) => {
-    reusedOnServer.push(socket.isSessionReused());
-    socket.on('data', (d: Buffer) => socket.write(d.toString().split('').reverse().join('').trim() + '\n'));
-    socket.on('end', () => socket.end());
-    socket.on('error', () => undefined);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as net.AddressInfo).port;
+  const { server, port, reusedOnServer } = await nodeReversingServer({ minVersion: 'TLSv1.3' });
   try {
     const first = await nobleClientExchange(port, {});
     t.false(first.resumed);
@@ -287,16 +292,7 @@ test.serial('node:tls client at TLSv1.2 resumes against the noble server with it
 });
 
 test.serial('noble client resumes against a node:tls server pinned to TLSv1.2 (RFC 5077)', async (t) => {
-  const reusedOnServer: boolean[] = [];
-  const server = tls.createServer({ cert: readFixture('ecdsa.pem'), key: readFixture('ecdsa-key.pem'), maxVersion: 'TLSv1.2' }, (socket) => {
-    reusedOnServer.push(socket.isSessionReused());
-    socket.on('data', (d: Buffer) => socket.write(d.toString().split('').reverse().join('').trim() + '\n'));
-    socket.on('end', () => socket.end());
-    socket.on('error', () => undefined);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as net.AddressInfo).port;
+  const { server, port, reusedOnServer } = await nodeReversingServer({ maxVersion: 'TLSv1.2' });
   try {
     const first = await nobleClientExchange(port, { maxVersion: 'TLSv1.2' });
     t.false(first.resumed);
