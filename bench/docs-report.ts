@@ -125,7 +125,7 @@ export function benchmarksMarkdown(report: BenchReport): string {
     '',
     'Re-run everything with `npm run bench` (10 to 15 minutes on 2 cores; rewrites `bench/results/latest.json`, this page and',
     '`docs/charts/`), or `npm run bench -- --quick` / `tlsservice bench --quick` for a sub-minute check that prints',
-    'the same tables (written to `bench/results/quick.json`). `--only io,rate,bulk,memory,crypto,hostile,resumption,cpu,http` runs some sections.',
+    'the same tables (written to `bench/results/quick.json`). `--only io,rate,bulk,memory,crypto,hostile,resumption,cpu,http` runs some sections (written to `bench/results/partial.json`, so `latest.json` and this page stay those of the last full run).',
     '',
   );
   if (report.notes.length > 0) out.push('Notes on this run:', '', ...report.notes.map((n) => `- ${n}`), '');

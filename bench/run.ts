@@ -29,7 +29,7 @@ import { isMainScript } from './main-script.js';
 export interface BenchOptions {
   /** A sub-minute run with smaller sizes and shorter cells. */
   readonly quick: boolean;
-  /** Where to write the JSON (default `bench/results/latest.json`, or `quick.json` for a quick run). */
+  /** Where to write the JSON (default `bench/results/latest.json` for a full run of every section, `quick.json` for a quick run, `partial.json` for `--only`). */
   readonly out?: string;
   /** Run only these sections: io, rate, bulk, memory, crypto, hostile, resumption, cpu, http. */
   readonly only?: readonly string[];
@@ -71,6 +71,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Where a full run's JSON goes; `docs/benchmarks.md` is generated from it. */
 export const LATEST_RESULTS = join(ROOT, 'bench', 'results', 'latest.json');
 const QUICK_RESULTS = join(ROOT, 'bench', 'results', 'quick.json');
+/** Where a full run of some sections (`--only`) writes, so it never replaces the full run's latest.json, which the docs are built from. */
+const PARTIAL_RESULTS = join(ROOT, 'bench', 'results', 'partial.json');
 
 /** Prints progress on stderr: one rewritten line on a terminal, plain lines otherwise. */
 function progressPrinter(started: number): { line: (text: string) => void; done: () => void } {
@@ -162,11 +164,11 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
   };
 
   process.stdout.write(`${terminalSummary(report, machineSummary(machine))}\n\n`);
-  const out = resolve(options.out ?? (options.quick ? QUICK_RESULTS : LATEST_RESULTS));
+  const complete = SECTIONS.every(wants);
+  const out = resolve(options.out ?? (options.quick ? QUICK_RESULTS : complete ? LATEST_RESULTS : PARTIAL_RESULTS));
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`results: ${out}\n`);
-  const complete = SECTIONS.every(wants);
   if (!options.quick && complete && out === LATEST_RESULTS) {
     for (const path of writeDocs(report, ROOT)) process.stdout.write(`wrote ${path}\n`);
   }
