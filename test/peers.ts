@@ -62,3 +62,15 @@ export async function waitForExit(peer: Peer, name: string, ms = 10000): Promise
     timer = setTimeout(() => reject(new Error(`${name} did not exit: ${peer.output()}`)), ms);
   }).finally(() => clearTimeout(timer));
 }
+
+/** Reads from `connection` until a newline has arrived or the stream ended: the text so far (line-echoing peers answer this way). */
+export async function receiveLine(connection: { receiveBytes(count: number): Promise<Uint8Array> }): Promise<string> {
+  const decoder = new TextDecoder();
+  let reply = '';
+  while (!reply.includes('\n')) {
+    const chunk = await connection.receiveBytes(1000);
+    if (chunk.length === 0) break;
+    reply += decoder.decode(chunk, { stream: true });
+  }
+  return reply;
+}

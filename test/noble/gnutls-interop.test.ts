@@ -13,13 +13,12 @@ import { connectTCP } from '../../src/raw/tcp.js';
 import type { ServerConfiguration } from '../../src/configuration.js';
 import { caPem } from './fixtures.js';
 import { startNobleServer } from './tcp-server.js';
-import { freePort, killPeer as kill, spawnPeer as run, waitForExit } from '../peers.js';
+import { freePort, killPeer as kill, spawnPeer as run, waitForExit, receiveLine } from '../peers.js';
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/noble/', import.meta.url));
 const gnutlsAvailable = spawnSync('gnutls-cli', ['--version']).status === 0;
 const MISSING = 'gnutls-cli not found: install the Debian package gnutls-bin (apt-get install gnutls-bin) to run the GnuTLS interop tests';
 const text = (s: string) => new TextEncoder().encode(s);
-const str = (b: Uint8Array) => new TextDecoder().decode(b);
 const readFixture = (name: string) => readFileSync(`${fixtures}${name}`, 'utf8');
 
 /** GnuTLS priority strings: TLS 1.3 only, one suite (or one group) each. */
@@ -100,12 +99,7 @@ for (const [suite, priority] of SUITES) {
     await client.negotiateAsClient(await connectTCP({ host: '127.0.0.1', port }), { ca: caPem, servername: 'localhost' });
     t.is(client.negotiated.cipherSuite, suite);
     await client.sendBytes(text('echo me\n'));
-    let reply = '';
-    while (!reply.includes('\n')) {
-      const chunk = await client.receiveBytes(1000);
-      if (chunk.length === 0) break;
-      reply += str(chunk);
-    }
+    const reply = await receiveLine(client);
     t.is(reply, 'echo me\n');
     await client.close();
   });

@@ -20,12 +20,11 @@ import { NobleTLSService } from '../../adapters/noble/service.js';
 import { createDevelopmentCA, issueCertificate } from '../../src/x509/development.js';
 import type { ClientConfiguration, ServerConfiguration } from '../../src/configuration.js';
 import { connectTCP } from '../../src/raw/tcp.js';
-import { freePort, killPeer as kill, spawnPeer as run, waitForOutput as waitFor, waitForExit } from '../peers.js';
+import { freePort, killPeer as kill, spawnPeer as run, waitForOutput as waitFor, waitForExit, receiveLine } from '../peers.js';
 import { startNobleServer } from './tcp-server.js';
 
 const providers: readonly CryptoProvider[] = [nobleCryptoProvider, nodeCryptoProvider];
 const text = (s: string) => new TextEncoder().encode(s);
-const str = (b: Uint8Array) => new TextDecoder().decode(b);
 const opensslAvailable = spawnSync('openssl', ['version']).status === 0;
 const MISSING_OPENSSL = 'openssl CLI not found: install the Debian package openssl';
 const gnutlsAvailable = spawnSync('gnutls-cli', ['--version']).status === 0;
@@ -116,12 +115,7 @@ async function nobleClient(provider: CryptoProvider, port: number, options: Clie
   const client = new NobleTLSService({ provider });
   await client.negotiateAsClient(await connectTCP({ host: '127.0.0.1', port }), { servername: 'localhost', ...options });
   await client.sendBytes(text('hello\n'));
-  let reply = '';
-  while (!reply.includes('\n')) {
-    const chunk = await client.receiveBytes(1000);
-    if (chunk.length === 0) break;
-    reply += str(chunk);
-  }
+  const reply = await receiveLine(client);
   await client.close();
   return { reply, group: client.negotiated.group };
 }

@@ -12,14 +12,13 @@ import { NobleTLSService } from '../../adapters/noble/service.js';
 import { connectTCP } from '../../src/raw/tcp.js';
 import { caPem, type CertificateKind } from './fixtures.js';
 import { startNobleServer } from './tcp-server.js';
-import { freePort, killPeer as kill, spawnPeer, waitForOutput as waitFor, waitForExit } from '../peers.js';
+import { freePort, killPeer as kill, spawnPeer, waitForOutput as waitFor, waitForExit, receiveLine } from '../peers.js';
 
 const run = (args: string[]) => spawnPeer('openssl', args);
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/noble/', import.meta.url));
 const opensslAvailable = spawnSync('openssl', ['version']).status === 0;
 const text = (s: string) => new TextEncoder().encode(s);
-const str = (b: Uint8Array) => new TextDecoder().decode(b);
 
 const SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
 const GROUPS = [
@@ -63,12 +62,7 @@ for (const c of cases) {
       t.is(client.negotiated.cipherSuite, c.suite);
       t.is(client.negotiated.group, c.ourGroup);
       await client.sendBytes(text('hello openssl\n'));
-      let reply = '';
-      while (!reply.includes('\n')) {
-        const chunk = await client.receiveBytes(1000);
-        if (chunk.length === 0) break;
-        reply += str(chunk);
-      }
+      const reply = await receiveLine(client);
       t.is(reply.trim(), 'lssnepo olleh'); // s_server -rev reverses each line
       await client.close();
     } finally {
@@ -123,12 +117,7 @@ test.serial('client certificates: noble client x openssl s_server -Verify', asyn
       key: readFixture('client-key.pem'),
     });
     await client.sendBytes(text('abc\n'));
-    let reply = '';
-    while (!reply.includes('\n')) {
-      const chunk = await client.receiveBytes(100);
-      if (chunk.length === 0) break;
-      reply += str(chunk);
-    }
+    const reply = await receiveLine(client);
     t.is(reply.trim(), 'cba');
     await client.close();
   } finally {

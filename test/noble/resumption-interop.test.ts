@@ -19,14 +19,13 @@ import { connectTCP } from '../../src/raw/tcp.js';
 import type { ClientConfiguration, ServerConfiguration } from '../../src/configuration.js';
 import { caPem } from './fixtures.js';
 import { startNobleServer } from './tcp-server.js';
-import { freePort, killPeer as kill, spawnPeer, waitForOutput as waitFor, waitForExit } from '../peers.js';
+import { freePort, killPeer as kill, spawnPeer, waitForOutput as waitFor, waitForExit, receiveLine } from '../peers.js';
 
 const openssl = (args: string[]) => spawnPeer('openssl', args);
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/noble/', import.meta.url));
 const opensslAvailable = spawnSync('openssl', ['version']).status === 0;
 const text = (s: string) => new TextEncoder().encode(s);
-const str = (b: Uint8Array) => new TextDecoder().decode(b);
 const readFixture = (name: string) => readFileSync(`${fixtures}${name}`, 'utf8');
 
 function requireOpenssl(t: ExecutionContext): boolean {
@@ -110,12 +109,7 @@ async function nobleClientExchange(port: number, options: ClientConfiguration) {
   client.onSession((s) => sessions.push(s));
   await client.negotiateAsClient(await connectTCP({ host: '127.0.0.1', port }), { ca: caPem, servername: 'localhost', ...options });
   await client.sendBytes(text('hello openssl\n'));
-  let reply = '';
-  while (!reply.includes('\n')) {
-    const chunk = await client.receiveBytes(1000);
-    if (chunk.length === 0) break;
-    reply += str(chunk);
-  }
+  const reply = await receiveLine(client);
   const result = { reply: reply.trim(), resumed: client.isSessionReused(), session: client.getSession(), sessions, group: client.negotiated.group };
   await client.close();
   return result;

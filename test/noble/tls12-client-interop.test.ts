@@ -17,7 +17,7 @@ import { startNobleServer } from './tcp-server.js';
 import { TLSAlertError } from '../../src/errors.js';
 import type { ClientConfiguration } from '../../src/configuration.js';
 import { caPem } from './fixtures.js';
-import { freePort, killPeer as kill, spawnPeer, waitForOutput } from '../peers.js';
+import { freePort, killPeer as kill, spawnPeer, waitForOutput, receiveLine } from '../peers.js';
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/noble/', import.meta.url));
 const readFixture = (name: string) => readFileSync(`${fixtures}${name}`, 'utf8');
@@ -26,7 +26,6 @@ const gnutlsAvailable = spawnSync('gnutls-cli', ['--version']).status === 0;
 const NO_OPENSSL = 'openssl CLI not found: install the Debian package openssl';
 const NO_GNUTLS = 'gnutls-cli/gnutls-serv not found: install the Debian package gnutls-bin (apt-get install gnutls-bin)';
 const text = (s: string) => new TextEncoder().encode(s);
-const str = (b: Uint8Array) => new TextDecoder().decode(b);
 
 type Kind = 'ecdsa' | 'rsa' | 'ed25519';
 
@@ -61,12 +60,7 @@ async function nobleClient(port: number, options: ClientConfiguration = {}, serv
 /** Sends a line and reads the answer up to its newline. */
 async function exchangeLine(client: NobleTLSService, line: string): Promise<string> {
   await client.sendBytes(text(`${line}\n`));
-  let reply = '';
-  while (!reply.includes('\n')) {
-    const chunk = await client.receiveBytes(1000);
-    if (chunk.length === 0) break;
-    reply += str(chunk);
-  }
+  const reply = await receiveLine(client);
   return reply.trim();
 }
 
@@ -165,12 +159,7 @@ for (const kind of ['ecdsa', 'rsa'] as const) {
     t.is(client.negotiated.protocol, 'TLSv1.2');
     t.regex(client.negotiated.cipherSuite ?? '', kind === 'rsa' ? /^TLS_ECDHE_RSA_/ : /^TLS_ECDHE_ECDSA_/);
     await client.sendBytes(text('echo me\n'));
-    let reply = '';
-    while (!reply.includes('\n')) {
-      const chunk = await client.receiveBytes(1000);
-      if (chunk.length === 0) break;
-      reply += str(chunk);
-    }
+    const reply = await receiveLine(client);
     t.is(reply, 'echo me\n');
     await client.close();
   });
