@@ -8,6 +8,7 @@
  * injected source; ECDSA nonces are OpenSSL's own (not replayable).
  */
 import { Buffer } from 'node:buffer';
+import { concatBytes } from '@noble/hashes/utils.js';
 import {
   type Hash as NodeHash,
   type KeyObject,
@@ -160,7 +161,7 @@ class NodeAeadKey implements AeadKey {
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
     const out: Uint8Array[] = [];
     this.encrypt(nonce, aad, [plaintext], out);
-    return out.length === 1 ? out[0]! : join(out, 0, out.length, plaintext.length + aeadTagLength);
+    return out.length === 1 ? out[0]! : concatBytes(...out);
   }
 
   sealFramed(nonce: Uint8Array, header: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array[]): void {
@@ -180,9 +181,8 @@ class NodeAeadKey implements AeadKey {
       let next = i + 1;
       let piece = parts[i]!;
       if (piece.length < NODE_AEAD_JOIN_BELOW) {
-        let size = piece.length;
-        while (next < parts.length && parts[next]!.length < NODE_AEAD_JOIN_BELOW) size += parts[next++]!.length;
-        if (next > i + 1) piece = join(parts, i, next, size);
+        while (next < parts.length && parts[next]!.length < NODE_AEAD_JOIN_BELOW) next++;
+        if (next > i + 1) piece = concatBytes(...parts.slice(i, next));
       }
       i = next;
       if (piece.length === 0) continue;
@@ -220,17 +220,6 @@ class NodeAeadKey implements AeadKey {
       return null;
     }
   }
-}
-
-/** `parts[from..to)` joined into one buffer of `size` bytes. */
-function join(parts: readonly Uint8Array[], from: number, to: number, size: number): Uint8Array {
-  const joined = new Uint8Array(size);
-  let at = 0;
-  for (let i = from; i < to; i++) {
-    joined.set(parts[i]!, at);
-    at += parts[i]!.length;
-  }
-  return joined;
 }
 
 function nodeAead(name: AeadName, key: Uint8Array): AeadKey {

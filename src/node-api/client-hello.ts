@@ -3,7 +3,7 @@
  * sees it, so `SNICallback` can pick the configuration a connection negotiates with on
  * every backend alike. Only what SNI needs is parsed; the backend validates the rest.
  */
-import type { RawConnection } from '../raw-connection.js';
+import { concatBytes, type RawConnection } from '../raw-connection.js';
 import { ReplayRawConnection } from './replay-raw.js';
 
 /** The most bytes read while looking for the end of the ClientHello (it may span records; RFC 8446 section 5.1). */
@@ -23,24 +23,13 @@ function handshakeBytes(data: Uint8Array): { bytes: Uint8Array; stopped: boolean
   const parts: Uint8Array[] = [];
   let at = 0;
   while (at + RECORD_HEADER <= data.length) {
-    if (data[at] !== HANDSHAKE) return { bytes: join(parts), stopped: true };
+    if (data[at] !== HANDSHAKE) return { bytes: concatBytes(parts), stopped: true };
     const length = (data[at + 3]! << 8) | data[at + 4]!;
     if (at + RECORD_HEADER + length > data.length) break;
     parts.push(data.subarray(at + RECORD_HEADER, at + RECORD_HEADER + length));
     at += RECORD_HEADER + length;
   }
-  return { bytes: join(parts), stopped: false };
-}
-
-function join(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return { bytes: concatBytes(parts), stopped: false };
 }
 
 /**
@@ -99,7 +88,7 @@ export async function peekServerName(raw: RawConnection): Promise<{ raw: RawConn
   let data: Uint8Array = new Uint8Array(0);
   for (;;) {
     const bytes = await raw.receiveBytes(PEEK_READ_SIZE);
-    if (bytes.length > 0) data = data.length === 0 ? bytes : join([data, bytes]);
+    if (bytes.length > 0) data = data.length === 0 ? bytes : concatBytes([data, bytes]);
     const found = bytes.length === 0 || data.length >= MAX_CLIENT_HELLO_PEEK ? (serverNameIn(data) ?? null) : serverNameIn(data);
     if (found !== undefined) return { raw: new ReplayRawConnection(raw, data), servername: found };
   }
