@@ -3,6 +3,7 @@
  * source, and a loop that shuttles bytes between two engines.
  */
 import type { RandomSource } from '../../src/crypto/provider.js';
+import { TLSAlertError } from '../../src/errors.js';
 import type { TLSEngine } from '../../adapters/noble/engine.js';
 
 /** Hex text to bytes. */
@@ -70,4 +71,15 @@ export function pump(a: TLSEngine, b: TLSEngine, chunk = Infinity): void {
     if (!moved) return;
   }
   throw new Error('pump: engines did not settle');
+}
+
+/** The alert a step fails with ('none' when it does not fail); any other exception fails the test. */
+export function alertOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof TLSAlertError) return e.alert;
+    throw e;
+  }
+  return 'none';
 }

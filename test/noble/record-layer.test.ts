@@ -14,8 +14,7 @@ import {
   RecordWriter,
 } from '../../adapters/noble/record/record-layer.js';
 import { HandshakeReassembler } from '../../adapters/noble/record/handshake-reassembly.js';
-import { TLSAlertError } from '../../src/errors.js';
-import { concat } from './helpers.js';
+import { concat, alertOf } from './helpers.js';
 
 const key = new Uint8Array(16).fill(7);
 const iv = new Uint8Array(12).fill(9);
@@ -27,16 +26,6 @@ function pair() {
   const reader = new RecordReader();
   reader.setProtection(protection());
   return { writer, reader };
-}
-
-function alertOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TLSAlertError) return e.alert;
-    throw e;
-  }
-  return 'none';
 }
 
 test('records fed one byte at a time come out whole, in order, decrypted', (t) => {

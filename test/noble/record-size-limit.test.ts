@@ -16,8 +16,8 @@ import { encodeRecordSizeLimit, ExtensionType, type Extension } from '../../adap
 import { NobleTLSService } from '../../adapters/noble/service.js';
 import { CapturingRawConnection } from '../capturing-raw-connection.js';
 import { connectTCP, TCPRawConnection } from '../../src/raw/tcp.js';
-import { ConfigurationError, TLSAlertError } from '../../src/errors.js';
-import { concat, pump } from './helpers.js';
+import { ConfigurationError } from '../../src/errors.js';
+import { concat, pump, alertOf } from './helpers.js';
 import { caPem, serverIdentity, testClientSettings, testServerSettings } from './fixtures.js';
 import { freePort, killPeer, spawnPeer } from '../peers.js';
 
@@ -41,16 +41,6 @@ function recordsIn(bytes: Uint8Array): { type: number; length: number }[] {
 /** The largest protected record fragment in `bytes`, tag included. */
 function largestProtected(bytes: Uint8Array): number {
   return Math.max(0, ...recordsIn(bytes).filter((r) => r.type === APPLICATION_DATA).map((r) => r.length));
-}
-
-function alertOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TLSAlertError) return e.alert;
-    throw e;
-  }
-  return 'none';
 }
 
 /** Replaces (or, with undefined, drops) the record_size_limit body of an extension list. */

@@ -10,22 +10,11 @@ import { encodeSelectedVersion, encodeSupportedVersionsList, ExtensionType, type
 import { memoryPair } from '../../src/raw/memory.js';
 import { NobleTLSService } from '../../adapters/noble/service.js';
 import { ConnectionClosedError, HandshakeTimeoutError, TLSAlertError } from '../../src/errors.js';
-import { concat, pump, seededRandom } from './helpers.js';
+import { concat, pump, seededRandom, alertOf } from './helpers.js';
 import { caPem, serverIdentity, testClientSettings, testServerSettings } from './fixtures.js';
 
 const client = () => TLSEngine.client(testClientSettings());
 const server = () => TLSEngine.server(testServerSettings());
-
-/** The alert a step fails with ('none' when it does not fail); any other exception fails the test. */
-function alertOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TLSAlertError) return e.alert;
-    throw e;
-  }
-  return 'none';
-}
 
 function record(type: number, body: Uint8Array): Uint8Array {
   return concat([Uint8Array.of(type, 3, 3, body.length >> 8, body.length & 0xff), body]);
