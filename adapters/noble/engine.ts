@@ -47,6 +47,7 @@ import {
   type CipherSuite,
 } from './suites.js';
 import type { ClientEngineSettings, CommonEngineSettings, ServerEngineSettings } from './settings.js';
+import { utf8Bytes } from './codec/utf8.js';
 
 /** At most this many tickets are kept per connection; older ones are dropped. */
 const MAX_KEPT_TICKETS = 8;
@@ -316,7 +317,7 @@ export class TLSEngine {
       throw new UsageError('ERR_OUT_OF_RANGE', `exporter length must be an integer from 1 to ${maxLength}, got ${length}`);
     }
     // HkdfLabel.label is "tls13 " + label in at most 255 bytes.
-    const labelLength = new TextEncoder().encode(label).length;
+    const labelLength = utf8Bytes(label).length;
     if (labelLength > 249) throw new UsageError('ERR_OUT_OF_RANGE', `exporter label of ${labelLength} bytes exceeds 249`);
     const provider = this.context.provider;
     const emptyHash = provider.hash(suite.hash).digest(new Uint8Array(0));

@@ -25,6 +25,7 @@ import type { Transcript } from './transcript.js';
 import type { KeySchedule } from './key-schedule.js';
 import type { ResumableSession } from './session.js';
 import type { EarlyDataStatus } from './early-data.js';
+import { utf8Bytes } from './codec/utf8.js';
 
 /**
  * Checks a peer's chain (leaf first) and returns the leaf's public key, or the key with the
@@ -156,8 +157,8 @@ export function expectType(message: HandshakeMessage, type: number, state: strin
 const CV_PAD = new Uint8Array(64).fill(0x20);
 /** The context strings of section 4.4.3, encoded once. */
 const CV_LABELS = {
-  server: new TextEncoder().encode('TLS 1.3, server CertificateVerify'),
-  client: new TextEncoder().encode('TLS 1.3, client CertificateVerify'),
+  server: utf8Bytes('TLS 1.3, server CertificateVerify'),
+  client: utf8Bytes('TLS 1.3, client CertificateVerify'),
 } as const;
 
 /** The content a CertificateVerify signs (section 4.4.3). */

@@ -6,6 +6,7 @@
  */
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import type { CipherSuite } from './suites.js';
+import { utf8Bytes } from './codec/utf8.js';
 
 const TLS13_LABEL_PREFIX = 'tls13 ';
 
@@ -15,7 +16,7 @@ const encodedLabels = new Map<string, Uint8Array>();
 function encodedLabel(label: string): Uint8Array {
   let encoded = encodedLabels.get(label);
   if (!encoded) {
-    const text = new TextEncoder().encode(TLS13_LABEL_PREFIX + label);
+    const text = utf8Bytes(TLS13_LABEL_PREFIX + label);
     if (text.length > 255) throw new RangeError('HKDF label longer than 255 bytes');
     encoded = new Uint8Array(1 + text.length);
     encoded[0] = text.length;

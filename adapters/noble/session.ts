@@ -11,10 +11,9 @@ import { encode } from './codec/writer.js';
 import { cipherSuiteByCode, type CipherSuite } from './suites.js';
 import { tls12SuiteByCode } from './tls12/suites.js';
 import { MASTER_SECRET_LENGTH } from './tls12/tickets.js';
+import { utf8Bytes, utf8Text } from './codec/utf8.js';
 
 /** One UTF-8 encoder and decoder for every session (none per call). */
-const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder();
 
 /** A session ticket the client received, with everything needed to resume with it. */
 export interface ResumableSession {
@@ -58,7 +57,7 @@ export function encodeSession(s: ResumableSession): Uint8Array {
     w.bytes(SESSION_MAGIC.subarray(0, 4)).u8(s.protocol === 'TLSv1.2' ? TLS12_SESSION_VERSION : SESSION_MAGIC[4]!);
     w.u16(s.suite.code).vector16(s.ticket).vector8(s.psk).u32(s.lifetimeSeconds).u32(s.ageAdd);
     w.u32(Math.floor(s.receivedAt / 0x100000000)).u32(s.receivedAt % 0x100000000);
-    w.vector16(utf8Encoder.encode(s.serverName ?? '')).vector8(utf8Encoder.encode(s.alpnProtocol ?? ''));
+    w.vector16(utf8Bytes(s.serverName ?? '')).vector8(utf8Bytes(s.alpnProtocol ?? ''));
     w.u32(s.maxEarlyData);
     w.block24((list) => s.peerCertificates.forEach((c) => list.vector24(c)));
   });
@@ -78,8 +77,8 @@ export function decodeSession(bytes: Uint8Array): ResumableSession | undefined {
     const lifetimeSeconds = r.u32('lifetime');
     const ageAdd = r.u32('age_add');
     const receivedAt = r.u32('received') * 0x100000000 + r.u32('received');
-    const serverName = utf8Decoder.decode(r.vector16('server_name')) || undefined;
-    const alpnProtocol = utf8Decoder.decode(r.vector8('alpn')) || undefined;
+    const serverName = utf8Text(r.vector16('server_name')) || undefined;
+    const alpnProtocol = utf8Text(r.vector8('alpn')) || undefined;
     const maxEarlyData = r.u32('max_early_data');
     const list = new ByteReader(r.vector24('certificates'));
     const peerCertificates: Uint8Array[] = [];

@@ -13,10 +13,9 @@ import type { NewSessionTicket } from './codec/handshake.js';
 import type { AeadKey, CryptoProvider, RandomSource } from '../../src/crypto/provider.js';
 import { TICKET_KEY_ID_LENGTH, type TicketKey, type TicketKeyRing } from '../../src/ticket-keys.js';
 import { cipherSuiteByCode, type CipherSuite } from './suites.js';
+import { utf8Bytes, utf8Text } from './codec/utf8.js';
 
 /** One UTF-8 encoder and decoder for every ticket (none per call). */
-const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder();
 
 /** Bytes of the AEAD nonce in a ticket. */
 const TICKET_NONCE_LENGTH = 12;
@@ -64,8 +63,8 @@ function aeadFor(provider: CryptoProvider, key: TicketKey): AeadKey {
   if (!perProvider) aeadKeys.set(key, (perProvider = new Map()));
   let aead = perProvider.get(provider);
   if (!aead) {
-    const prk = provider.hkdfExtract('SHA-256', utf8Encoder.encode('tlsservice ticket key'), key.material);
-    const secret = provider.hkdfExpand('SHA-256', prk, utf8Encoder.encode('aes-256-gcm'), 32);
+    const prk = provider.hkdfExtract('SHA-256', utf8Bytes('tlsservice ticket key'), key.material);
+    const secret = provider.hkdfExpand('SHA-256', prk, utf8Bytes('aes-256-gcm'), 32);
     aead = provider.aead('AES-256-GCM', secret);
     prk.fill(0);
     secret.fill(0);
@@ -136,7 +135,7 @@ function encodeContents(c: TicketContents): Uint8Array {
     w.u8(CONTENTS_VERSION).u16(c.suite.code).vector8(c.psk);
     w.u32(Math.floor(c.createdAt / 0x100000000)).u32(c.createdAt % 0x100000000);
     w.u32(c.ageAdd).u32(c.lifetimeSeconds).u32(c.maxEarlyData);
-    w.vector16(utf8Encoder.encode(c.serverName ?? '')).vector8(utf8Encoder.encode(c.alpnProtocol ?? ''));
+    w.vector16(utf8Bytes(c.serverName ?? '')).vector8(utf8Bytes(c.alpnProtocol ?? ''));
     w.block24((list) => c.peerCertificates.forEach((cert) => list.vector24(cert)));
   });
 }
@@ -151,8 +150,8 @@ function decodeContents(bytes: Uint8Array): TicketContents | undefined {
     const ageAdd = r.u32('age_add');
     const lifetimeSeconds = r.u32('lifetime');
     const maxEarlyData = r.u32('max_early_data');
-    const serverName = utf8Decoder.decode(r.vector16('server_name')) || undefined;
-    const alpnProtocol = utf8Decoder.decode(r.vector8('alpn')) || undefined;
+    const serverName = utf8Text(r.vector16('server_name')) || undefined;
+    const alpnProtocol = utf8Text(r.vector8('alpn')) || undefined;
     const list = new ByteReader(r.vector24('certificates'));
     const peerCertificates: Uint8Array[] = [];
     while (!list.atEnd) peerCertificates.push(list.vector24('certificate', 1));

@@ -6,6 +6,7 @@
 import { TLSAlertError } from '../../../src/errors.js';
 import { ByteReader, readU16List } from './reader.js';
 import { ByteWriter, encode } from './writer.js';
+import { utf8Bytes, utf8Text } from './utf8.js';
 
 /** Extension type code points (RFC 8446 section 4.2 and friends). */
 export const ExtensionType = {
@@ -89,7 +90,7 @@ function parseBody<T>(data: Uint8Array, what: string, read: (r: ByteReader) => T
 
 /** Encodes a ClientHello server_name body with one host_name. */
 export function encodeServerName(hostName: string): Uint8Array {
-  return encode((w) => w.block16((l) => l.u8(0).vector16(new TextEncoder().encode(hostName))));
+  return encode((w) => w.block16((l) => l.u8(0).vector16(utf8Bytes(hostName))));
 }
 
 /** Decodes a ClientHello server_name body to its host_name, if any. */
@@ -103,7 +104,7 @@ export function decodeServerName(data: Uint8Array): string | undefined {
       if (type !== 0) continue;
       if (host !== undefined) throw TLSAlertError.sent('illegal_parameter', 'server_name has two host names');
       for (const c of name) if (c === 0) throw TLSAlertError.sent('illegal_parameter', 'server_name contains NUL');
-      host = new TextDecoder().decode(name);
+      host = utf8Text(name);
     }
     return host;
   });
@@ -196,7 +197,7 @@ export function decodeSelectedGroup(data: Uint8Array): number {
 
 /** Encodes a ProtocolNameList. */
 export function encodeAlpn(protocols: readonly string[]): Uint8Array {
-  return encode((w) => w.block16((b) => protocols.forEach((p) => b.vector8(new TextEncoder().encode(p)))));
+  return encode((w) => w.block16((b) => protocols.forEach((p) => b.vector8(utf8Bytes(p)))));
 }
 
 /** Decodes a non-empty ProtocolNameList of non-empty names. */
@@ -204,7 +205,7 @@ export function decodeAlpn(data: Uint8Array): string[] {
   return parseBody(data, 'alpn', (r) => {
     const list = new ByteReader(r.vector16('protocol_name_list', 2));
     const out: string[] = [];
-    while (!list.atEnd) out.push(new TextDecoder().decode(list.vector8('protocol_name', 1)));
+    while (!list.atEnd) out.push(utf8Text(list.vector8('protocol_name', 1)));
     return out;
   });
 }

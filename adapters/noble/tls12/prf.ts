@@ -4,12 +4,12 @@
  * and the Finished verify_data. Everything goes through the CryptoProvider's HMAC.
  */
 import type { CryptoProvider, HashName } from '../../../src/crypto/provider.js';
+import { utf8Bytes } from '../codec/utf8.js';
 
-const encoder = new TextEncoder();
 
 /** PRF(secret, label, seed) = P_<hash>(secret, label + seed), `length` bytes (RFC 5246 section 5). */
 export function prf(provider: CryptoProvider, hash: HashName, secret: Uint8Array, label: string, seed: Uint8Array, length: number): Uint8Array {
-  const labelBytes = encoder.encode(label);
+  const labelBytes = utf8Bytes(label);
   const labelAndSeed = new Uint8Array(labelBytes.length + seed.length);
   labelAndSeed.set(labelBytes);
   labelAndSeed.set(seed, labelBytes.length);

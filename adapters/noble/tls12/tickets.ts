@@ -14,6 +14,7 @@ import { ByteReader } from '../codec/reader.js';
 import { encode } from '../codec/writer.js';
 import { MAX_TICKET_LIFETIME_SECONDS, openTicketBytes, sealTicketBytes } from '../tickets.js';
 import { tls12SuiteByCode, type Tls12CipherSuite } from './suites.js';
+import { utf8Bytes, utf8Text } from '../codec/utf8.js';
 
 /** First byte of TLS 1.2 sealed state (TLS 1.3 contents start with 1). */
 const TLS12_CONTENTS_VERSION = 0x12;
@@ -46,7 +47,7 @@ export function sealTicket12(
   const plaintext = encode((w) => {
     w.u8(TLS12_CONTENTS_VERSION).u16(c.suite.code).u8(c.extendedMasterSecret ? 1 : 0).vector8(c.masterSecret);
     w.u32(Math.floor(c.createdAt / 0x100000000)).u32(c.createdAt % 0x100000000).u32(c.lifetimeSeconds);
-    w.vector16(new TextEncoder().encode(c.serverName ?? '')).vector8(new TextEncoder().encode(c.alpnProtocol ?? ''));
+    w.vector16(utf8Bytes(c.serverName ?? '')).vector8(utf8Bytes(c.alpnProtocol ?? ''));
     w.block24((list) => c.peerCertificates.forEach((cert) => list.vector24(cert)));
   });
   const ticket = sealTicketBytes(provider, ring, plaintext, now, random);
@@ -72,8 +73,8 @@ export function openTicket12(provider: CryptoProvider, ring: TicketKeyRing, tick
     const masterSecret = r.vector8('master_secret', MASTER_SECRET_LENGTH);
     const createdAt = r.u32('created') * 0x100000000 + r.u32('created');
     const lifetimeSeconds = r.u32('lifetime');
-    const serverName = new TextDecoder().decode(r.vector16('server_name')) || undefined;
-    const alpnProtocol = new TextDecoder().decode(r.vector8('alpn')) || undefined;
+    const serverName = utf8Text(r.vector16('server_name')) || undefined;
+    const alpnProtocol = utf8Text(r.vector8('alpn')) || undefined;
     const list = new ByteReader(r.vector24('certificates'));
     const peerCertificates: Uint8Array[] = [];
     while (!list.atEnd) peerCertificates.push(list.vector24('certificate', 1));
