@@ -87,7 +87,7 @@ export function handshakeCostChart(section: HandshakeCostSection): string {
     groups: rows.map((r) => r.backend.replace(' (reference)', '')),
     series: [
       { name: 'CPU per handshake', values: rows.map((r) => r.cpuMsPerHandshake) },
-      { name: 'longest event-loop slice', values: rows.map((r) => r.longestSliceMs) },
+      { name: 'longest event-loop slice per handshake (median)', values: rows.map((r) => r.sliceP50Ms) },
     ],
   });
 }
@@ -292,11 +292,14 @@ export function benchmarksMarkdown(report: BenchReport): string {
       `Measured inside the server process (\`bench/server-process.ts\`), with the client making Sandwich-style connections`,
       '(handshake, PING, PONG, close) one after another, so the server works on one handshake at a time and none of the',
       `client's work is counted. *CPU per handshake*: \`process.cpuUsage()\` (user + system) over ${cost.handshakes} connections, after a`,
-      `warm-up, divided by their number. *Longest event-loop slice*: over ${cost.blockingHandshakes} more connections a \`setImmediate\``,
-      'chain reads the process CPU clock at every turn of the event loop; the most CPU one turn took is the longest time the',
-      'server could not serve anything else (other connections wait at least that long). CPU time rather than wall time,',
-      'so time the OS gives other processes on a shared machine is not counted. The chain keeps a core busy, so the two',
-      'runs are separate. CPU is compared with node:tls direct, the slice with the node-tls backend.',
+      `warm-up, divided by their number. *Longest slice per handshake*: over ${cost.blockingHandshakes} more connections a \`setImmediate\``,
+      'chain reads the process CPU clock at every turn of the event loop; the most CPU one turn took between one accepted',
+      "connection and the next is that handshake's longest synchronous slice, the longest time the server could not serve",
+      'anything else (other connections wait at least that long). The table gives its median and 90th percentile over the',
+      'connections, and the longest turn of the whole run, where a garbage-collection pause or a timer lands whatever the',
+      'backend (the plaintext server has one too). CPU time rather than wall time, so time the OS gives other processes on a',
+      'shared machine is not counted. The chain keeps a core busy, so the two runs are separate. CPU is compared with',
+      "node:tls direct, the median slice with the node-tls backend's.",
       '',
       handshakeCostTable(cost),
       '',

@@ -2,8 +2,8 @@
  * Section 8, the server's cost of one full handshake, from inside the server process:
  * its CPU time (`process.cpuUsage`, user + system) over N Sandwich-style connections made
  * one after another, divided by N; and, in a second run, the longest synchronous slice
- * of its event loop while it serves M more (the time every other connection on that
- * server waits). Concurrency 1, so the server works on one handshake at a time and the
+ * of its event loop in each of M more handshakes (the time every other connection on
+ * that server waits), as the median and 90th percentile over them, and the longest of all. Concurrency 1, so the server works on one handshake at a time and the
  * client's own work is not counted.
  */
 import { benchContainer, NODE_TLS } from './backends.js';
@@ -33,11 +33,11 @@ export async function measureHandshakeCost(plan: HandshakeCostPlan, progress: (l
     measured.push(await measureOne(backend, plan));
   }
   const direct = measured.find((r) => r.backend === DIRECT_NODE_TLS && !r.error)?.cpuMsPerHandshake;
-  const nodeTLS = measured.find((r) => r.backend === NODE_TLS && !r.error)?.longestSliceMs;
+  const nodeTLS = measured.find((r) => r.backend === NODE_TLS && !r.error)?.sliceP50Ms;
   const rows = measured.map((row) => ({
     ...row,
     cpuVsDirect: row.error ? null : ratio(row.cpuMsPerHandshake, direct),
-    sliceVsNodeTLS: row.error ? null : ratio(row.longestSliceMs, nodeTLS),
+    sliceVsNodeTLS: row.error ? null : ratio(row.sliceP50Ms, nodeTLS),
   }));
   return { handshakes: plan.handshakes, blockingHandshakes: plan.blockingHandshakes, rows };
 }
@@ -60,11 +60,13 @@ async function measureOne(backend: string, plan: HandshakeCostPlan): Promise<Omi
     return {
       backend,
       cpuMsPerHandshake: cpu.cpuMs / plan.handshakes,
+      sliceP50Ms: blocking.sliceP50Ms,
+      sliceP90Ms: blocking.sliceP90Ms,
       longestSliceMs: blocking.longestSliceMs,
       errors,
     };
   } catch (error) {
-    return { backend, cpuMsPerHandshake: 0, longestSliceMs: 0, errors: 0, error: error instanceof Error ? error.message : String(error) };
+    return { backend, cpuMsPerHandshake: 0, sliceP50Ms: 0, sliceP90Ms: 0, longestSliceMs: 0, errors: 0, error: error instanceof Error ? error.message : String(error) };
   } finally {
     await server.stop();
   }

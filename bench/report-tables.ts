@@ -238,13 +238,22 @@ export function workersTable(section: ResumptionSection): string {
 export function handshakeCostTable(section: HandshakeCostSection): string {
   const rows = section.rows.map((r) =>
     r.error
-      ? [r.backend, '—', '—', '—', '—', `failed: ${r.error}`]
-      : [r.backend, r.cpuMsPerHandshake.toFixed(2), formatRatio(r.cpuVsDirect), r.longestSliceMs.toFixed(2), formatRatio(r.sliceVsNodeTLS), String(r.errors)],
+      ? [r.backend, '—', '—', '—', '—', '—', '—', `failed: ${r.error}`]
+      : [
+          r.backend,
+          r.cpuMsPerHandshake.toFixed(2),
+          formatRatio(r.cpuVsDirect),
+          r.sliceP50Ms.toFixed(2),
+          r.sliceP90Ms.toFixed(2),
+          formatRatio(r.sliceVsNodeTLS),
+          r.longestSliceMs.toFixed(2),
+          String(r.errors),
+        ],
   );
   return markdownTable(
-    ['backend', 'server CPU per handshake (ms)', 'vs node:tls direct', 'longest event-loop slice (ms)', 'vs node-tls', 'errors'],
+    ['backend', 'server CPU per handshake (ms)', 'vs node:tls direct', 'longest slice per handshake, median (ms)', 'p90 (ms)', 'median vs node-tls', 'longest of all (ms)', 'errors'],
     rows,
-    ['left', 'right', 'right', 'right', 'right', 'right'],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
 }
 

@@ -197,9 +197,13 @@ export interface HandshakeCostRow {
   readonly cpuMsPerHandshake: number;
   /** Against node:tls direct's CPU per handshake. */
   readonly cpuVsDirect: number | null;
-  /** The longest synchronous slice of the server's event loop over the watched handshakes, in ms. */
+  /** Median over the watched handshakes of each one's longest synchronous slice of the server's event loop, in ms. */
+  readonly sliceP50Ms: number;
+  /** 90th percentile of the same, in ms. */
+  readonly sliceP90Ms: number;
+  /** The longest slice over all watched handshakes (a GC pause lands here), in ms. */
   readonly longestSliceMs: number;
-  /** Against node-tls's longest slice. */
+  /** Median slice against node-tls's median slice. */
   readonly sliceVsNodeTLS: number | null;
   /** Connections the server counted as failed while measuring. */
   readonly errors: number;

@@ -47,11 +47,18 @@ export interface MemoryFigures {
  */
 export type MeasureKind = 'cpu' | 'blocking';
 
-/** What the server measured: CPU milliseconds (user + system), or the CPU milliseconds of the longest loop turn. */
+/** What the server measured: CPU milliseconds (user + system), or the CPU milliseconds of its longest loop turns. */
 export interface ServerMeasurement {
   readonly kind: MeasureKind;
   readonly cpuMs: number;
+  /** The longest loop turn of the whole measurement (GC pauses included). */
   readonly longestSliceMs: number;
+  /** Median over connections of each connection's longest turn (one accept to the next). */
+  readonly sliceP50Ms: number;
+  /** 90th percentile of the same. */
+  readonly sliceP90Ms: number;
+  /** How many connection windows the two quantiles are over. */
+  readonly slicedConnections: number;
   readonly errors: number;
 }
 

@@ -90,7 +90,8 @@ function start(backend: string, mode: ServerMode, processTicketKey: boolean, max
       : mode === 'sink'
         ? directSinkServer(() => errors++)
         : directPingPongServer(() => errors++);
-  server.on('connection', (socket: net.Socket) => {
+  server.prependListener('connection', (socket: net.Socket) => {
+    connectionAccepted();
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
@@ -138,26 +139,73 @@ async function reportMemory(): Promise<void> {
 }
 
 /** The measurement in progress (see MeasureKind). */
-let measuring: { kind: MeasureKind; cpu: NodeJS.CpuUsage; errors: number; longest: number; running: boolean } | undefined;
+let measuring:
+  | {
+      kind: MeasureKind;
+      cpu: NodeJS.CpuUsage;
+      errors: number;
+      /** The most CPU one loop turn took over the whole measurement. */
+      longest: number;
+      /** The most CPU one loop turn took since the last accepted connection; -1 before the first. */
+      window: number;
+      /** The longest turn of each connection's window, in accept order. */
+      perConnection: number[];
+      running: boolean;
+    }
+  | undefined;
+
+/** A reading of the two clocks a loop turn is bounded by. */
+interface Clocks {
+  readonly wall: number;
+  readonly cpu: NodeJS.CpuUsage;
+}
+
+function clocks(): Clocks {
+  return { wall: performance.now(), cpu: process.cpuUsage() };
+}
 
 /**
- * Reads the CPU clock at every event-loop turn while a blocking measurement runs and
- * keeps the most CPU one turn took: on a shared machine a wall-clock gap would also count
- * the time the OS gave other processes.
+ * Reads the clocks at every event-loop turn while a blocking measurement runs and keeps
+ * the longest turn, overall and per connection. A turn's main-thread CPU time is at most
+ * its wall time (which on a shared machine also counts the time the OS gave other
+ * processes) and at most the process's CPU time over it (which also counts V8's
+ * concurrent compiler and GC threads); Node 20 has no per-thread clock, so the turn
+ * counts as the smaller of the two.
  */
-function tick(last: NodeJS.CpuUsage): void {
+function tick(last: Clocks): void {
   const current = measuring;
   if (!current?.running) return;
-  const now = process.cpuUsage();
-  const ms = (now.user - last.user + now.system - last.system) / 1000;
+  const now = clocks();
+  const cpuMs = (now.cpu.user - last.cpu.user + now.cpu.system - last.cpu.system) / 1000;
+  const ms = Math.min(cpuMs, now.wall - last.wall);
   if (ms > current.longest) current.longest = ms;
+  if (current.window >= 0 && ms > current.window) current.window = ms;
   setImmediate(tick, now);
 }
 
+/**
+ * A connection was accepted: the previous connection's window ends here. The client
+ * connects one at a time, so a window (one accept to the next) holds one handshake and
+ * its exchange, and its longest turn is that handshake's longest synchronous slice.
+ */
+function connectionAccepted(): void {
+  const current = measuring;
+  if (current?.kind !== 'blocking') return;
+  if (current.window >= 0) current.perConnection.push(current.window);
+  current.window = 0;
+}
+
 function measureStart(kind: MeasureKind): void {
-  measuring = { kind, cpu: process.cpuUsage(), errors, longest: 0, running: true };
-  if (kind === 'blocking') setImmediate(tick, process.cpuUsage());
+  measuring = { kind, cpu: process.cpuUsage(), errors, longest: 0, window: -1, perConnection: [], running: true };
+  if (kind === 'blocking') setImmediate(tick, clocks());
   send({ type: 'measuring' });
+}
+
+/** The `q` quantile (0..1) of `values`, nearest rank; 0 for none. */
+function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
 function measureStop(): void {
@@ -165,12 +213,16 @@ function measureStop(): void {
   if (!current) return;
   current.running = false;
   measuring = undefined;
+  if (current.window >= 0) current.perConnection.push(current.window);
   const cpu = process.cpuUsage(current.cpu);
   send({
     type: 'measured',
     kind: current.kind,
     cpuMs: (cpu.user + cpu.system) / 1000,
     longestSliceMs: current.longest,
+    sliceP50Ms: quantile(current.perConnection, 0.5),
+    sliceP90Ms: quantile(current.perConnection, 0.9),
+    slicedConnections: current.perConnection.length,
     errors: errors - current.errors,
   });
 }
