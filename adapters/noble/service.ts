@@ -107,7 +107,7 @@ export class NobleTLSService implements TLSService {
     this.replayStore = options.antiReplay ?? defaultReplayStore;
     // With 0-RTT accepted the connection is usable at once (0.5-RTT); the client's Finished is read with the data.
     const usable = () => this.engine!.handshakeComplete || this.engine!.outcome.earlyData === 'accepted';
-    await this.withTimeout(options.handshakeTimeout, () => this.handshake(TLSEngine.server(settings), usable));
+    await this.withTimeout(options.handshakeTimeout, () => this.handshake(TLSEngine.server(settings, { splitServerFlight: true }), usable));
     this.scheduleFlush();
   }
 
@@ -125,6 +125,18 @@ export class NobleTLSService implements TLSService {
     }
     if (this.failure) throw this.failure;
     engine.decideEarlyData(fresh);
+  }
+
+  /**
+   * A full handshake's server flight is computed in two turns (next-turn.ts): the engine pauses
+   * after the key exchange and goes on once the event loop has run other work (setImmediate, after
+   * pending IO). Nothing is written in between, so the flight still leaves in one write.
+   */
+  private async giveNextTurn(engine: TLSEngine): Promise<void> {
+    if (!engine.awaitingTurn) return;
+    await new Promise<void>((resume) => setImmediate(resume));
+    if (this.failure) throw this.failure;
+    engine.continueHandshake();
   }
 
   /** Server: bytes of accepted 0-RTT data; the first this many bytes `receiveBytes` returns were early data (RFC 8470). */
@@ -178,6 +190,7 @@ export class NobleTLSService implements TLSService {
         if (bytes.length === 0) throw new ConnectionClosedError('the peer closed the connection during the handshake');
         this.feed(bytes);
         await this.settleReplayCheck(engine);
+        await this.giveNextTurn(engine);
         if (!engine.readOpen && !done()) throw new ConnectionClosedError('the peer sent close_notify during the handshake');
         // A flight goes out at once; what follows the handshake (the client's Finished,
         // the server's tickets) may leave with the first application write of this turn.
