@@ -129,12 +129,12 @@ export class NobleTLSService implements TLSService {
 
   /**
    * A full handshake's server flight is computed in two turns (next-turn.ts): the engine pauses
-   * after the key exchange and goes on once the event loop has run other work (setImmediate, after
-   * pending IO). Nothing is written in between, so the flight still leaves in one write.
+   * after the key exchange and goes on in the event loop's next iteration, after its timers and
+   * IO. Nothing is written in between, so the flight still leaves in one write.
    */
   private async giveNextTurn(engine: TLSEngine): Promise<void> {
     if (!engine.awaitingTurn) return;
-    await new Promise<void>((resume) => setImmediate(resume));
+    await nextLoopIteration();
     if (this.failure) throw this.failure;
     engine.continueHandshake();
   }
@@ -459,4 +459,13 @@ export class NobleTLSService implements TLSService {
     engine.updateKeys(requestPeerUpdate);
     await this.flush();
   }
+}
+
+/**
+ * Resolves in a later iteration of the event loop, once its timers and IO have run: an immediate
+ * queued from inside an immediate waits for the next check phase (one alone would run in this
+ * iteration's check phase, before any timer).
+ */
+function nextLoopIteration(): Promise<void> {
+  return new Promise((resume) => setImmediate(() => setImmediate(resume)));
 }
