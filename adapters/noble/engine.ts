@@ -39,6 +39,7 @@ import { compactCopy, TrafficState } from './traffic.js';
 import { enabledVersions } from './tls12/versions.js';
 import { ALL_TLS12_CIPHER_SUITES } from './tls12/suites.js';
 import { AwaitReplayDecision, EarlyDataReceiver, type ReplayCheck } from './early-data.js';
+import { AwaitNextTurn } from './next-turn.js';
 import {
   ALL_CIPHER_SUITES,
   DEFAULT_CERTIFICATE_SIGNATURE_SCHEMES,
@@ -136,8 +137,12 @@ export class TLSEngine {
     return new TLSEngine('client', settings, (ctx) => startClient(ctx, policy));
   }
 
-  /** A server engine; it waits for a ClientHello. */
-  static server(settings: ServerEngineSettings): TLSEngine {
+  /**
+   * A server engine; it waits for a ClientHello. With `splitServerFlight` a full TLS 1.3
+   * handshake pauses after the handshake keys (`awaitingTurn`) until `continueHandshake()`, so
+   * its caller can let the event loop run between the key exchange and the signature.
+   */
+  static server(settings: ServerEngineSettings, options: { readonly splitServerFlight?: boolean } = {}): TLSEngine {
     if (!settings.certificateChain?.length) throw new ConfigurationError('TLSEngine: a server needs a certificate chain (cert)');
     if (!settings.privateKey && !settings.signer) throw new ConfigurationError('TLSEngine: a server needs a private key (key)');
     enabledVersions(settings);
@@ -147,6 +152,7 @@ export class TLSEngine {
       groups: supportedGroups(settings),
       signatureSchemes: settings.signatureSchemes ?? DEFAULT_SIGNATURE_SCHEMES,
       certificateSignatureSchemes: settings.certificateSignatureSchemes ?? DEFAULT_CERTIFICATE_SIGNATURE_SCHEMES,
+      splitServerFlight: options.splitServerFlight ?? false,
     };
     return new TLSEngine('server', settings, () => startServer(policy));
   }
@@ -206,10 +212,10 @@ export class TLSEngine {
     if (!this.readOpenFlag) return;
     this.guard(() => {
       this.reader.feed(bytes);
-      // While an early-data decision is pending, received records wait in the reader.
-      for (let record = this.replayCheck ? undefined : this.reader.next(); record; record = this.reader.next()) {
+      // While an early-data decision or the next turn is awaited, received records wait in the reader.
+      for (let record = this.awaitingCaller ? undefined : this.reader.next(); record; record = this.reader.next()) {
         this.processRecord(record);
-        if (!this.readOpenFlag || this.replayCheck) break;
+        if (!this.readOpenFlag || this.awaitingCaller) break;
       }
       // The caller may reuse its buffer once feed returns.
       this.reader.keepUnread();
@@ -252,6 +258,26 @@ export class TLSEngine {
     this.state = this.guard(() => waiting.decide(this.context, fresh));
     this.flushHandshake();
     this.feed(new Uint8Array(0));
+  }
+
+  /** Server: true when the handshake waits for `continueHandshake()` (the flight split by `splitServerFlight`). */
+  get awaitingTurn(): boolean {
+    return this.state instanceof AwaitNextTurn;
+  }
+
+  /** Server: goes on with a handshake paused in `awaitingTurn`, then with any bytes held meanwhile. */
+  continueHandshake(): void {
+    const waiting = this.state;
+    if (!(waiting instanceof AwaitNextTurn)) throw new Error('TLSEngine: the handshake is not waiting for a turn');
+    if (this.failure) throw this.failure;
+    this.state = this.guard(() => waiting.resume(this.context));
+    this.flushHandshake();
+    this.feed(new Uint8Array(0));
+  }
+
+  /** True while the handshake waits for its caller (an anti-replay answer or the next turn): received records are held. */
+  private get awaitingCaller(): boolean {
+    return this.state instanceof AwaitReplayDecision || this.state instanceof AwaitNextTurn;
   }
 
   /** Server: bytes of 0-RTT data accepted so far (the first this many bytes read were early data). */

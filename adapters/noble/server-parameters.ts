@@ -32,6 +32,8 @@ export interface ServerPolicy {
   readonly groups: readonly NamedGroupName[];
   readonly signatureSchemes: readonly SignatureSchemeName[];
   readonly certificateSignatureSchemes: readonly SignatureSchemeName[];
+  /** Pause a full TLS 1.3 handshake after the handshake keys, before the signature (next-turn.ts). */
+  readonly splitServerFlight?: boolean;
 }
 
 /** What the first ClientHello fixed, carried into the retried one. */

@@ -62,6 +62,7 @@ import { acceptPsk, DEFAULT_PSK_MODES, type AcceptedPsk } from './psk.js';
 import { DEFAULT_TICKET_COUNT, DEFAULT_TICKET_LIFETIME_SECONDS, newSessionTicket, RESUMED_TICKET_COUNT } from './tickets.js';
 import type { ServerCredential } from './server-credentials.js';
 import { AwaitReplayDecision, earlyDataAcceptable, REPLAY_WINDOW_MS } from './early-data.js';
+import { AwaitNextTurn } from './next-turn.js';
 
 /** Keys carried from the server flight to the client's Finished. */
 interface ServerFlightKeys {
@@ -170,7 +171,6 @@ class ExpectClientHello implements HandshakeState {
     acceptEarlyData: Uint8Array | undefined,
   ): HandshakeState {
     const { suite, group } = chosen;
-    const s = this.policy.settings;
     const recordSizeLimitBody = findExtension(hello.extensions, ExtensionType.record_size_limit);
     const peerRecordSizeLimit = recordSizeLimitBody ? decodeRecordSizeLimit(recordSizeLimitBody) : undefined;
     const serverRandom = ctx.random(32);
@@ -210,6 +210,24 @@ class ExpectClientHello implements HandshakeState {
     ctx.keylog('SERVER_HANDSHAKE_TRAFFIC_SECRET', hello.random, hs.server);
     ctx.setWriteSecret(suite, hs.server);
 
+    const rest = (c: HandshakeContext) => this.sendServerAuthentication(c, hello, chosen, psk, acceptEarlyData, schedule, hs, peerRecordSizeLimit);
+    // A full handshake signs: that and the records after it may come a turn later (next-turn.ts).
+    return !psk && this.policy.splitServerFlight ? new AwaitNextTurn(rest) : rest(ctx);
+  }
+
+  /** The rest of the server flight: EncryptedExtensions, CertificateRequest, Certificate and CertificateVerify (full handshakes), Finished (sections 4.3, 4.4). */
+  private sendServerAuthentication(
+    ctx: HandshakeContext,
+    hello: ClientHello,
+    chosen: ChosenParameters,
+    psk: AcceptedPsk | undefined,
+    acceptEarlyData: Uint8Array | undefined,
+    schedule: KeySchedule,
+    hs: { readonly client: Uint8Array; readonly server: Uint8Array },
+    peerRecordSizeLimit: number | undefined,
+  ): HandshakeState {
+    const suite = chosen.suite;
+    const s = this.policy.settings;
     const earlyOffered = findExtension(hello.extensions, ExtensionType.early_data) !== undefined;
     ctx.outcome.earlyData = earlyOffered ? (acceptEarlyData ? 'accepted' : 'rejected') : 'none';
     // RFC 8449 section 4: the client's limit binds every protected record we send (from

@@ -46,6 +46,9 @@ export interface NobleServiceOptions {
   readonly editServerSettings?: (settings: ServerEngineSettings) => ServerEngineSettings;
 }
 
+/** setImmediate where it exists (Node); browsers and workers have none (there the server flight is not split). */
+const platformImmediate = (globalThis as { setImmediate?: (run: () => void) => unknown }).setImmediate;
+
 /** The noble TLS 1.3 backend for one connection. */
 export class NobleTLSService implements TLSService {
   /** The backend's name. */
@@ -107,7 +110,7 @@ export class NobleTLSService implements TLSService {
     this.replayStore = options.antiReplay ?? defaultReplayStore;
     // With 0-RTT accepted the connection is usable at once (0.5-RTT); the client's Finished is read with the data.
     const usable = () => this.engine!.handshakeComplete || this.engine!.outcome.earlyData === 'accepted';
-    await this.withTimeout(options.handshakeTimeout, () => this.handshake(TLSEngine.server(settings), usable));
+    await this.withTimeout(options.handshakeTimeout, () => this.handshake(TLSEngine.server(settings, { splitServerFlight: platformImmediate !== undefined }), usable));
     this.scheduleFlush();
   }
 
@@ -125,6 +128,18 @@ export class NobleTLSService implements TLSService {
     }
     if (this.failure) throw this.failure;
     engine.decideEarlyData(fresh);
+  }
+
+  /**
+   * On Node a full handshake's server flight is computed in two turns (next-turn.ts): the engine
+   * pauses after the key exchange and goes on in the event loop's next iteration, after its timers
+   * and IO. Nothing is written in between, so the flight still leaves in one write.
+   */
+  private async giveNextTurn(engine: TLSEngine): Promise<void> {
+    if (!engine.awaitingTurn) return;
+    await nextLoopIteration();
+    if (this.failure) throw this.failure;
+    engine.continueHandshake();
   }
 
   /** Server: bytes of accepted 0-RTT data; the first this many bytes `receiveBytes` returns were early data (RFC 8470). */
@@ -178,6 +193,7 @@ export class NobleTLSService implements TLSService {
         if (bytes.length === 0) throw new ConnectionClosedError('the peer closed the connection during the handshake');
         this.feed(bytes);
         await this.settleReplayCheck(engine);
+        await this.giveNextTurn(engine);
         if (!engine.readOpen && !done()) throw new ConnectionClosedError('the peer sent close_notify during the handshake');
         // A flight goes out at once; what follows the handshake (the client's Finished,
         // the server's tickets) may leave with the first application write of this turn.
@@ -248,7 +264,7 @@ export class NobleTLSService implements TLSService {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     // setImmediate where it exists (Node); browsers and workers have only setTimeout.
-    const nextTurn = (globalThis as { setImmediate?: (run: () => void) => unknown }).setImmediate ?? setTimeout;
+    const nextTurn = platformImmediate ?? setTimeout;
     nextTurn(() => {
       this.flushScheduled = false;
       if (this.failure || this.released || this.closedByUs || !this.outgoingHeld || !this.engine?.hasOutgoing) return;
@@ -446,4 +462,15 @@ export class NobleTLSService implements TLSService {
     engine.updateKeys(requestPeerUpdate);
     await this.flush();
   }
+}
+
+
+/**
+ * Resolves in a later iteration of Node's event loop, once its timers and IO have run: an
+ * immediate queued from inside an immediate waits for the next check phase (one alone would run
+ * in this iteration's check phase, before any timer).
+ */
+function nextLoopIteration(): Promise<void> {
+  const immediate = platformImmediate!;
+  return new Promise((resume) => immediate(() => immediate(resume)));
 }

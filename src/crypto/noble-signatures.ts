@@ -14,7 +14,7 @@ import { verifyWithKeyTable } from './ecdsa-key-tables.js';
 import type { HashName, PrivateKey, PublicKey, RandomSource, SignatureSchemeName } from './provider.js';
 import { rsaSign, rsaVerify } from './rsa-signatures.js';
 import { drawRandom } from './secure-random.js';
-import { rememberVerified, verificationId, verifiedBefore } from './verified-signatures.js';
+import { memoisedVerify } from './verified-signatures.js';
 import { curveScalarLength, eddsaLengths, parametersOf, schemeFitsKey } from './signature-schemes.js';
 
 const curves = { 'P-256': p256, 'P-384': p384, 'P-521': p521 } as const;
@@ -24,24 +24,8 @@ const hashFunctions: Readonly<Record<HashName, (data: Uint8Array) => Uint8Array>
   'SHA-512': sha512,
 };
 
-/** Verifies `signature` over `message`; false for any mismatch or malformed input, never throws. */
-export function nobleVerify(
-  scheme: SignatureSchemeName,
-  key: PublicKey,
-  message: Uint8Array,
-  signature: Uint8Array,
-): boolean {
-  try {
-    if (!(message instanceof Uint8Array) || !(signature instanceof Uint8Array)) return false;
-    const id = verificationId(scheme, key, message, signature);
-    if (id !== undefined && verifiedBefore(id)) return true;
-    const good = verifyOnce(scheme, key, message, signature);
-    if (good && id !== undefined) rememberVerified(id);
-    return good;
-  } catch {
-    return false;
-  }
-}
+/** Verifies `signature` over `message`; false for any mismatch or malformed input, never throws. Good signatures are remembered (verified-signatures.ts). */
+export const nobleVerify = memoisedVerify(verifyOnce, sha256);
 
 function verifyOnce(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean {
   try {

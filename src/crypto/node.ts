@@ -63,6 +63,7 @@ import {
 } from './provider.js';
 import { emsaPkcs1Encode, emsaPssEncode } from './rsa-signatures.js';
 import { drawRandom, pooledRandom } from './secure-random.js';
+import { memoisedVerify } from './verified-signatures.js';
 import { bitLength, curveScalarLength, hashLength, parametersOf, schemeFitsKey } from './signature-schemes.js';
 
 const nodeHashNames: Readonly<Record<HashName, string>> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
@@ -320,7 +321,7 @@ const nodeGroups: Readonly<Partial<Record<NamedGroupName, KeyExchangeGroup>>> = 
   ...nodeFfdheGroups,
 };
 
-function nodeVerify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean {
+function verifyOnce(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean {
   try {
     if (!(message instanceof Uint8Array) || !(signature instanceof Uint8Array)) return false;
     const parameters = parametersOf(scheme);
@@ -351,6 +352,9 @@ function nodeVerify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8A
     return false;
   }
 }
+
+/** OpenSSL's verification; a good signature seen before (a CA's on a recurring server certificate) is answered from the shared memo (verified-signatures.ts). */
+const nodeVerify = memoisedVerify(verifyOnce, hashes['SHA-256'].digest);
 
 /** RSA through OpenSSL's raw (blinded, fault-checked) private operation on our own encoding. */
 function rsaSign(key: PrivateKey & { kind: 'rsa' }, scheme: SignatureSchemeName, message: Uint8Array, random: RandomSource): Uint8Array {
