@@ -79,6 +79,7 @@ export class NodeTLSService implements TLSService, SessionSource {
       ...(isNodeSession(options.session) ? { session: Buffer.from(options.session) } : {}),
     } as tls.ConnectionOptions);
     this.socket = socket;
+    this.answerLeafUntilSettled(socket);
     this.lingerAfterErrors(socket, transport);
     this.sessions.watch(socket);
     const sentChain = SentChainRecorder.over(transport, socket, 'server');
@@ -239,6 +240,18 @@ export class NodeTLSService implements TLSService, SessionSource {
     this.socket?.destroy();
   }
 
+  /**
+   * Until `negotiated` is settled, the client TLSSocket answers `getPeerCertificate(true)`
+   * with the leaf alone: node:tls reads it at 'secureConnect' only for its host-name check
+   * (ours is abortIfUntrusted; with `rejectUnauthorized: false` nothing reads the answer),
+   * and the linked chain costs a trust-store lookup (see PeerChain).
+   */
+  private answerLeafUntilSettled(socket: tls.TLSSocket): void {
+    const read = socket.getPeerCertificate.bind(socket);
+    socket.getPeerCertificate = ((full?: boolean) =>
+      full === true && this.parameters === undefined && !socket.destroyed ? (this.verifiedCertificate ?? read(false)) : read(full)) as typeof socket.getPeerCertificate;
+  }
+
   /** A service negotiates once. */
   private claim(): void {
     if (this.socket) throw new ConnectionClosedError('node-tls: a service negotiates once');
@@ -326,10 +339,6 @@ export class NodeTLSService implements TLSService, SessionSource {
     this.verifiedCertificate = certificate;
     const failure = handle.verifyError() ?? checkedIdentity(verifyName, certificate, checkIdentity);
     const tooDeep = failure ? undefined : depthFailure(socket, maxDepth);
-    // node:tls reads the chain again at 'secureConnect', only for the host-name check we
-    // turned off (skipIdentityCheck): hand it the leaf we read.
-    const detailed = socket.getPeerCertificate.bind(socket);
-    socket.getPeerCertificate = ((full?: boolean) => (full === true && !socket.destroyed && this.parameters === undefined ? certificate : detailed(full))) as typeof socket.getPeerCertificate;
     if (!failure && !tooDeep) return true;
     const error = tooDeep ?? certificateError(failure as Error & { code?: string });
     const alert = alertForCertificateReason(error.reason);

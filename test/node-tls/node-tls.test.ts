@@ -90,6 +90,11 @@ test.serial('tcp: the linked chain is built only when negotiated asks for it (no
     t.is(linkedReads, 1);
     t.is(c.negotiated.peerCertificates.length, 2, 'the native path reports the linked chain');
     t.is(linkedReads, 1, 'read once');
+    const unverified = await negotiate({ rejectUnauthorized: false }, localhostECDSA, 'tcp');
+    t.teardown(() => Promise.all([unverified.c.close(), unverified.s.close()]));
+    t.is(unverified.cr.status, 'fulfilled');
+    t.is(linkedReads, 1, "rejectUnauthorized: false: node:tls's own host-name check gets the leaf alone too");
+    t.is(unverified.c.negotiated.peerCertificates.length, 2);
   } finally {
     prototype.getPeerCertificate = original;
   }
