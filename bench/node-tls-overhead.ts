@@ -16,12 +16,17 @@
  * - `+close`: closing as Connection.close() does (close_notify and FIN once PONG is in,
  *   destroy once flushed) rather than waiting for the server's close_notify first.
  *
- *   node dist/bench/node-tls-overhead.js [connections per variant, default 400]
+ * - `baseline`: with `--baseline DIR`, the backend of another build (DIR is its dist/,
+ *   e.g. a worktree of the commit before a change), so a change is A/B'd in one run.
+ *
+ *   node dist/bench/node-tls-overhead.js [connections per variant, default 400] [--baseline DIR]
  * Not part of `npm test`.
  */
 import net from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import tls from 'node:tls';
+import { pathToFileURL } from 'node:url';
 import { benchClientConfiguration, benchContainer, NODE_TLS } from './backends.js';
 import { pingPong } from './connection-rate.js';
 import { DIRECT_NODE_TLS, directPingPong } from './direct-node-tls.js';
@@ -71,8 +76,21 @@ function directOverSocket(habits: ReadonlySet<'keylog' | 'session' | 'close'>): 
     });
 }
 
+/** The backend variant of the build in `dist` (its own bench modules, server process and container). */
+async function backendOf(name: string, dist: string): Promise<Variant> {
+  const base = pathToFileURL(`${path.resolve(dist)}/bench/`).href;
+  const backends = (await import(`${base}backends.js`)) as typeof import('./backends.js');
+  const rate = (await import(`${base}connection-rate.js`)) as typeof import('./connection-rate.js');
+  const handle = (await import(`${base}server-handle.js`)) as typeof import('./server-handle.js');
+  const container = backends.benchContainer(NODE_TLS);
+  return { name, server: await handle.BenchServer.start(NODE_TLS, 'ping-pong'), connect: (port) => rate.pingPong(container, port), clientCpuMicros: 0 };
+}
+
 async function main(): Promise<void> {
-  const perVariant = Number(process.argv[2] ?? 400);
+  const args = process.argv.slice(2);
+  const baselineAt = args.indexOf('--baseline');
+  const baseline = baselineAt >= 0 ? args.splice(baselineAt, 2)[1] : undefined;
+  const perVariant = Number(args[0] ?? 400);
   const container = benchContainer(NODE_TLS);
   const direct = async (name: string, connect: (port: number) => Promise<unknown>): Promise<Variant> => ({
     name,
@@ -87,6 +105,7 @@ async function main(): Promise<void> {
     await direct('direct+socket+keylog', directOverSocket(new Set(['keylog']))),
     await direct('direct+socket+session', directOverSocket(new Set(['session']))),
     await direct('direct+socket+close', directOverSocket(new Set(['close']))),
+    ...(baseline ? [await backendOf('baseline', baseline)] : []),
   ];
   try {
     for (const variant of variants) for (let i = 0; i < 50; i++) await variant.connect(variant.server.port); // JIT, caches

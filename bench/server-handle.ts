@@ -80,6 +80,15 @@ export type ServerMessage =
 
 const serverScript = fileURLToPath(new URL('./server-process.js', import.meta.url));
 
+/**
+ * Extra Node options for the server process, space-separated, from
+ * BENCH_SERVER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the
+ * server side; NODE_OPTIONS refuses --cpu-prof).
+ */
+function extraServerArguments(): string[] {
+  return (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((argument) => argument !== '');
+}
+
 /** A running benchmark server process. */
 export class BenchServer {
   private constructor(
@@ -90,7 +99,7 @@ export class BenchServer {
 
   /** Forks a server process for `backend` in `mode` and waits until it listens. */
   static async start(backend: string, mode: ServerMode, options: { processTicketKey?: boolean; maxVersion?: 'TLSv1.2' } = {}): Promise<BenchServer> {
-    const child = fork(serverScript, [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(serverScript, [], { execArgv: ['--expose-gc', ...extraServerArguments()], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const port = await new Promise<number>((resolve, reject) => {
       const onExit = (code: number | null): void => reject(new Error(`bench server (${backend}) exited with ${code} before listening`));
       child.once('exit', onExit);

@@ -8,6 +8,7 @@
  * a transport end that reaches OpenSSL before a close_notify did is a TruncationError;
  * after a fatal alert the raw connection lingers.
  */
+import type { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import { certificateList, nameList, type ClientConfiguration, type CommonConfiguration, type ServerConfiguration } from '../../src/configuration.js';
@@ -22,6 +23,7 @@ import { transportFor, type TLSTransport } from './transport.js';
 import { checkMaxDepth, crlForOpenSSL, depthFailure } from './verification.js';
 import { contextIdentities } from './identities.js';
 import { SentChainRecorder } from './sent-chain.js';
+import { PeerChain, trustAnchors } from './peer-chain.js';
 import { ContentCache } from '../../src/content-cache.js';
 import { checkTicketOptions, isNodeSession, nodeTicketKey, SocketSessions } from './sessions.js';
 
@@ -47,8 +49,10 @@ export class NodeTLSService implements TLSService, SessionSource {
   private writeShutdown: Promise<void> | undefined;
   private parameters: NegotiatedParameters | undefined;
   private closing: Promise<void> | undefined;
-  /** The server's certificate (with its chain) as read for our verification, reused for `negotiated`. */
-  private verifiedCertificate: tls.DetailedPeerCertificate | undefined;
+  /** The server's certificate (the leaf alone) as read for our verification, reused for `negotiated`. */
+  private verifiedCertificate: tls.PeerCertificate | undefined;
+  /** The configured trust anchors, for a chain first read after close (see PeerChain). */
+  private trustAnchors: () => readonly X509Certificate[] = () => [];
   /** Set when we aborted the handshake ourselves; negotiate rejects with it. */
   private abortError: Error | undefined;
 
@@ -60,6 +64,7 @@ export class NodeTLSService implements TLSService, SessionSource {
     const verifyName = servername ?? 'localhost';
     const rejectUnauthorized = options.rejectUnauthorized ?? true;
     const secureContext = createContext(options);
+    this.trustAnchors = () => trustAnchors(secureContext, options.ca);
     const socket = tls.connect({
       socket: transport.stream,
       allowHalfOpen: true,
@@ -74,6 +79,7 @@ export class NodeTLSService implements TLSService, SessionSource {
       ...(isNodeSession(options.session) ? { session: Buffer.from(options.session) } : {}),
     } as tls.ConnectionOptions);
     this.socket = socket;
+    this.answerLeafUntilSettled(socket);
     this.lingerAfterErrors(socket, transport);
     this.sessions.watch(socket);
     const sentChain = SentChainRecorder.over(transport, socket, 'server');
@@ -117,6 +123,8 @@ export class NodeTLSService implements TLSService, SessionSource {
     try {
       checkTicketOptions(options);
       secureContext = createContext(options, nodeTicketKey(options));
+      const context = secureContext;
+      this.trustAnchors = () => trustAnchors(context, options.ca);
     } catch (error) {
       via.destroy?.();
       throw error;
@@ -232,6 +240,18 @@ export class NodeTLSService implements TLSService, SessionSource {
     this.socket?.destroy();
   }
 
+  /**
+   * Until `negotiated` is settled, the client TLSSocket answers `getPeerCertificate(true)`
+   * with the leaf alone: node:tls reads it at 'secureConnect' only for its host-name check
+   * (ours is abortIfUntrusted; with `rejectUnauthorized: false` nothing reads the answer),
+   * and the linked chain costs a trust-store lookup (see PeerChain).
+   */
+  private answerLeafUntilSettled(socket: tls.TLSSocket): void {
+    const read = socket.getPeerCertificate.bind(socket);
+    socket.getPeerCertificate = ((full?: boolean) =>
+      full === true && this.parameters === undefined && !socket.destroyed ? (this.verifiedCertificate ?? read(false)) : read(full)) as typeof socket.getPeerCertificate;
+  }
+
   /** A service negotiates once. */
   private claim(): void {
     if (this.socket) throw new ConnectionClosedError('node-tls: a service negotiates once');
@@ -311,12 +331,12 @@ export class NodeTLSService implements TLSService, SessionSource {
     checkIdentity?: ClientConfiguration['checkServerIdentity'],
   ): boolean {
     const handle = (socket as unknown as { _handle?: { verifyError(): (Error & { code?: string }) | null } })._handle;
-    const certificate = handle ? socket.getPeerCertificate(true) : undefined;
+    // The leaf alone: OpenSSL has verified the chain, and the host name needs only the leaf.
+    // The linked chain (getPeerCertificate(true)) costs a trust-store lookup per call, about
+    // as much CPU as a fifth of the whole connection; it is built when `negotiated` asks for it.
+    const certificate = handle ? socket.getPeerCertificate(false) : undefined;
     if (!handle || !certificate?.raw) return false;
     this.verifiedCertificate = certificate;
-    // node:tls reads the same chain again at 'secureConnect'; hand it the one we built.
-    const detailed = socket.getPeerCertificate.bind(socket);
-    socket.getPeerCertificate = ((full?: boolean) => (full === true && !socket.destroyed && this.parameters === undefined ? certificate : detailed(full))) as typeof socket.getPeerCertificate;
     const failure = handle.verifyError() ?? checkedIdentity(verifyName, certificate, checkIdentity);
     const tooDeep = failure ? undefined : depthFailure(socket, maxDepth);
     if (!failure && !tooDeep) return true;
@@ -356,12 +376,10 @@ export class NodeTLSService implements TLSService, SessionSource {
       mapError: mapNodeTLSError,
       endError: () => transport.endError(),
     });
-    // OpenSSL's linked chain: none from a client that was not asked for one; else from the
-    // certificate our verification read (kept, so it can be built when first read), or read
-    // now, while the TLSSocket has its handle (getPeerCertificate(true) makes an object per certificate).
-    const certificate = this.verifiedCertificate ?? (peerAsked ? socket.getPeerCertificate(true) : undefined);
-    let linked: Uint8Array[] | undefined;
-    const linkedChain = (): Uint8Array[] => (linked ??= peerChain(certificate));
+    // OpenSSL's linked chain: none from a client that was not asked for one; else read when
+    // first asked for (see PeerChain), from the leaf our verification read or read now.
+    const chain = peerAsked ? new PeerChain(socket, this.verifiedCertificate ?? socket.getPeerCertificate(false), this.trustAnchors) : undefined;
+    const linkedChain = (): Uint8Array[] => chain?.linked() ?? [];
     const sent = sentChain?.finish();
     const keyInfo = isClient ? socket.getEphemeralKeyInfo() : undefined;
     const groupName = keyInfo && 'name' in keyInfo && typeof keyInfo.name === 'string' ? keyInfo.name : undefined;
@@ -427,19 +445,6 @@ function checkedIdentity(
   if (!custom) return tls.checkServerIdentity(hostname, certificate);
   const rejection = custom(hostname, new Uint8Array(certificate.raw));
   return rejection ? Object.assign(new Error(rejection.message, { cause: rejection }), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }) : undefined;
-}
-
-/** OpenSSL's chain for the peer from `leaf` (node:tls's issuerCertificate links: sent certificates, then the trust store), DER, leaf first, until a self-issued one. */
-function peerChain(leaf: tls.DetailedPeerCertificate | undefined): Uint8Array[] {
-  const chain: Uint8Array[] = [];
-  let certificate = leaf;
-  while (certificate?.raw && chain.length < 16) {
-    chain.push(new Uint8Array(certificate.raw));
-    const issuer: tls.DetailedPeerCertificate | undefined = certificate.issuerCertificate;
-    if (!issuer || issuer === certificate || issuer.raw?.equals(certificate.raw)) break;
-    certificate = issuer;
-  }
-  return chain;
 }
 
 /** SecureContexts by configuration content: building one costs milliseconds, so connections share it. */

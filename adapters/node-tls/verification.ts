@@ -3,7 +3,7 @@
  * "X509 CRL"; node:tls then checks every certificate of the path against them, as
  * X509_V_FLAG_CRL_CHECK_ALL), and `maxDepth`, checked on the chain OpenSSL verified.
  */
-import type tls from 'node:tls';
+import tls from 'node:tls';
 import { certificateList, type CertificateInput } from '../../src/configuration.js';
 import { CertificateVerificationError, ConfigurationError } from '../../src/errors.js';
 
@@ -34,7 +34,8 @@ export function checkMaxDepth(maxDepth: number | undefined): void {
 /** The intermediates OpenSSL put between the peer's leaf and the trust anchor, from the verified chain node:tls reports. */
 function intermediateCount(socket: tls.TLSSocket): number {
   let count = 0;
-  let certificate: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  // The prototype's method: the service answers the instance's with the leaf alone until the handshake is settled.
+  let certificate: tls.DetailedPeerCertificate | undefined = tls.TLSSocket.prototype.getPeerCertificate.call(socket, true) as tls.DetailedPeerCertificate;
   const seen = new Set<tls.DetailedPeerCertificate>();
   while (certificate?.raw && !seen.has(certificate)) {
     seen.add(certificate);

@@ -83,11 +83,6 @@ export class PendingReads {
     this.serve();
   }
 
-  /** Takes every queued byte at once (an owner handing its stream to another reader). */
-  takeQueued(): Uint8Array {
-    return this.queue.take(this.queue.length);
-  }
-
   /** Stops reading for the owner: pending reads see end of stream, later ones ConnectionClosedError; queued and later bytes are dropped. */
   release(): void {
     if (this.releasedFlag) return;

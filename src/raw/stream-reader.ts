@@ -59,7 +59,6 @@ export class StreamReader {
   private readonly mapError: (error: unknown) => Error;
   private readonly endError: () => Error | undefined;
   private paused = false;
-  private touched = false;
 
   constructor(
     private readonly stream: Readable,
@@ -70,11 +69,6 @@ export class StreamReader {
     this.endError = options.endError ?? noEndError;
     readers.set(stream, this);
     for (const [event, listener] of Object.entries(listeners)) stream.on(event, listener);
-  }
-
-  /** True until a read was asked for (or the reader was released or detached). */
-  get untouched(): boolean {
-    return !this.touched && !this.reads.released;
   }
 
   /** Bytes received and not yet read. */
@@ -94,7 +88,6 @@ export class StreamReader {
 
   /** Resolves with 1..max bytes, or an empty array at end of stream. */
   receiveBytes(max: number): Promise<Uint8Array> {
-    if (!this.reads.released) this.touched = true;
     return this.reads.receive(max);
   }
 
@@ -103,21 +96,6 @@ export class StreamReader {
     if (this.reads.released) return;
     this.reads.release();
     this.resume();
-  }
-
-  /**
-   * Gives the stream back, paused and with every byte queued here put back in front of
-   * its own buffer (unshift), so a new owner reads the stream from where it began; this
-   * reader then acts as released. Only before any read was asked for.
-   */
-  detach(): void {
-    if (!this.untouched) throw new ConnectionClosedError('StreamReader.detach after reads began');
-    for (const [event, listener] of Object.entries(listeners)) this.stream.off(event, listener);
-    if (readers.get(this.stream) === this) readers.delete(this.stream);
-    this.stream.pause();
-    const queued = this.reads.takeQueued();
-    this.reads.release();
-    if (queued.length > 0) this.stream.unshift(queued);
   }
 
   /** Fails pending and later reads with `error` (unless reading already ended cleanly). */

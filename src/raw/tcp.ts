@@ -3,7 +3,9 @@
  * writev (cork, write each, uncork); reads are served from queued 'data' chunks with
  * bounded buffering; `shutdownWrite()` sends FIN and keeps reading (the socket is
  * half-open capable, so the peer's FIN never ends our write side); `close()` sends FIN
- * and stops reading.
+ * and stops reading. The reader is built on the first read (a connection whose socket is
+ * lent to node:tls never needs one); until then the socket keeps what arrives in its own
+ * buffer, and an error is caught by one shared listener that builds the reader with it.
  */
 import * as net from 'node:net';
 import { ConnectionClosedError } from '../errors.js';
@@ -17,9 +19,18 @@ export interface TCPAddress {
   readonly port: number;
 }
 
+/** The connection of each socket, for the shared early-error listener. */
+const connections = new WeakMap<net.Socket, TCPRawConnection>();
+
+/** 'error' before any reader exists (one function for every connection; the socket is `this`). */
+function onErrorBeforeReads(this: net.Socket, error: unknown): void {
+  connections.get(this)?.errorBeforeReads(error);
+}
+
 /** A RawConnection over one TCP socket. */
 export class TCPRawConnection implements RawConnection {
-  private reader: StreamReader;
+  /** Built on the first read, or when an error arrives first (see errorBeforeReads). */
+  private reader: StreamReader | undefined;
   private closing: Promise<void> | undefined;
   private writeShutdown: Promise<void> | undefined;
   /** Set while another owner does the socket's IO itself (see lendSocket). */
@@ -33,25 +44,47 @@ export class TCPRawConnection implements RawConnection {
     socket.setNoDelay(true);
     // The peer's FIN ends only its direction (RFC 8446 section 6.1 half-close): we may still write.
     socket.allowHalfOpen = true;
-    this.reader = TCPRawConnection.readerOf(socket);
+    connections.set(socket, this);
+    socket.on('error', onErrorBeforeReads);
   }
 
   private static readerOf(socket: net.Socket): StreamReader {
     return new StreamReader(socket, { mapError: tcpReadError });
   }
 
+  /** The reader, built now if no read has been asked for yet (released at once when closing). */
+  private readerNow(): StreamReader {
+    if (!this.reader) {
+      this.reader = TCPRawConnection.readerOf(this.socket);
+      if (this.closing) this.reader.release();
+    }
+    return this.reader;
+  }
+
+  /**
+   * A socket error before any read (and while not lent): builds the reader with the
+   * bytes the socket had buffered (still readable while the error is emitted), then the
+   * error, so reads see both, as they would with a reader from the start.
+   */
+  errorBeforeReads(error: unknown): void {
+    if (this.reader || this.lent) return;
+    const reader = this.readerNow();
+    for (let chunk: unknown = this.socket.read(); chunk !== null; chunk = this.socket.read()) reader.onData(chunk as Uint8Array);
+    reader.onError(error);
+  }
+
   /**
    * Lends the socket to an owner that does its IO itself (node:tls's native path, where
-   * OpenSSL reads and writes the socket in C++): our reader lets go, and bytes that had
-   * already arrived go back into the socket's own buffer, so the new owner sees the stream
-   * from its first byte. Undefined once anything was read or written through this
-   * connection, or it is closing. While lent, receiveBytes rejects; sendBytes writes
+   * OpenSSL reads and writes the socket in C++). No reader was built yet, so bytes that
+   * have already arrived are still in the socket's own buffer and the new owner sees the
+   * stream from its first byte. Undefined once anything was read or written through this
+   * connection (or an error built the reader), or it is closing. While lent, receiveBytes rejects; sendBytes writes
    * straight into the socket between the owner's writes (raw bytes, as a peer on the
    * path could), and shutdownWrite, close and destroy act on the socket.
    */
   lendSocket(): net.Socket | undefined {
-    if (this.lent || this.wrote || this.closing || this.writeShutdown || !this.reader.untouched || this.socket.destroyed) return undefined;
-    this.reader.detach();
+    if (this.lent || this.wrote || this.closing || this.writeShutdown || this.reader || this.socket.destroyed) return undefined;
+    this.socket.pause(); // not flowing: the new owner reads the socket's buffer itself
     this.lent = true;
     return this.socket;
   }
@@ -103,7 +136,7 @@ export class TCPRawConnection implements RawConnection {
   /** Resolves with 1..max bytes, or an empty array at end of stream. */
   receiveBytes(max: number): Promise<Uint8Array> {
     if (this.lent) return Promise.reject(new ConnectionClosedError('receiveBytes while the socket is lent (see lendSocket)'));
-    return this.reader.receiveBytes(max);
+    return this.readerNow().receiveBytes(max);
   }
 
   /** Sends FIN after everything written and resolves once flushed; reading goes on. Idempotent. */
@@ -114,14 +147,15 @@ export class TCPRawConnection implements RawConnection {
 
   /** Sends FIN after everything written; resolves once flushed. Later incoming data is discarded. Idempotent. */
   close(): Promise<void> {
-    this.reader.release();
+    // A lent socket's reads are its owner's; else the reader (built now if need be) discards what comes.
+    if (!this.lent) this.readerNow().release();
     this.closing ??= this.shutdownWrite();
     return this.closing;
   }
 
   /** Tears the socket down at once (RST when data is unread); idempotent. */
   destroy(): void {
-    this.reader.release();
+    this.reader?.release();
     this.closing ??= Promise.resolve();
     this.socket.destroy();
   }

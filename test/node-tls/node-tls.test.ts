@@ -5,6 +5,8 @@
  * key logging, client certificates, configuration errors.
  */
 import test from 'ava';
+import { X509Certificate } from 'node:crypto';
+import tls from 'node:tls';
 import { NodeTLSService } from '../../adapters/node-tls/index.js';
 import { rawPair } from '../../spec/harness.js';
 import { CountingRawConnection } from '../../src/raw/counting.js';
@@ -68,6 +70,54 @@ for (const suite of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CH
     await s.close();
   });
 }
+
+// Serial: it counts calls on TLSSocket.prototype, which concurrent tests would add to.
+test.serial('tcp: the linked chain is built only when negotiated asks for it (no getPeerCertificate(true) in the handshake)', async (t) => {
+  const prototype = tls.TLSSocket.prototype;
+  const original = prototype.getPeerCertificate;
+  let linkedReads = 0;
+  prototype.getPeerCertificate = function (this: tls.TLSSocket, detailed?: boolean) {
+    if (detailed === true) linkedReads++;
+    return original.call(this, detailed as true);
+  } as typeof original;
+  try {
+    const { c, s, cr, sr } = await negotiate({}, localhostECDSA, 'tcp');
+    t.teardown(() => Promise.all([c.close(), s.close()]));
+    t.is(cr.status, 'fulfilled');
+    t.is(sr.status, 'fulfilled');
+    t.is(linkedReads, 0, 'verification and the host-name check read the leaf alone');
+    t.is(c.negotiated.verifiedChain?.length, 2, 'the leaf and the CA that anchors it, read now');
+    t.is(linkedReads, 1);
+    t.is(c.negotiated.peerCertificates.length, 2, 'the native path reports the linked chain');
+    t.is(linkedReads, 1, 'read once');
+    const unverified = await negotiate({ rejectUnauthorized: false }, localhostECDSA, 'tcp');
+    t.teardown(() => Promise.all([unverified.c.close(), unverified.s.close()]));
+    t.is(unverified.cr.status, 'fulfilled');
+    t.is(linkedReads, 1, "rejectUnauthorized: false: node:tls's own host-name check gets the leaf alone too");
+    t.is(unverified.c.negotiated.peerCertificates.length, 2);
+  } finally {
+    prototype.getPeerCertificate = original;
+  }
+});
+
+test('tcp: the chain first read after close still answers: the leaf and its configured anchor', async (t) => {
+  const { c, s, cr, sr } = await negotiate({}, localhostECDSA, 'tcp');
+  t.is(cr.status, 'fulfilled');
+  t.is(sr.status, 'fulfilled');
+  await Promise.all([c.close(), s.close()]);
+  const [leaf, anchor] = c.negotiated.verifiedChain ?? [];
+  t.deepEqual(Buffer.from(leaf ?? []), new X509Certificate(localhostECDSA.cert).raw, 'the leaf the handshake kept');
+  t.deepEqual(Buffer.from(anchor ?? []), new X509Certificate(testCA).raw, 'the CA from the configuration');
+  t.is(c.negotiated.peerCertificates.length, 2, 'as the open connection would have linked it');
+  t.is(c.negotiated.protocol, 'TLSv1.3', 'the other fields answer too');
+
+  const mutual = await negotiate(clientCertificate, { ...localhostECDSA, ca: testCA, requestCert: true }, 'tcp');
+  t.is(mutual.sr.status, 'fulfilled');
+  await Promise.all([mutual.c.close(), mutual.s.close()]);
+  const [clientLeaf, clientAnchor] = mutual.s.negotiated.verifiedChain ?? [];
+  t.deepEqual(Buffer.from(clientLeaf ?? []), new X509Certificate(clientCertificate.cert).raw, "the server kept the client's leaf");
+  t.deepEqual(Buffer.from(clientAnchor ?? []), new X509Certificate(testCA).raw);
+});
 
 test('rejectUnauthorized: false accepts an untrusted server', async (t) => {
   const { c, s, cr, sr } = await negotiate({ rejectUnauthorized: false }, untrustedLocalhost);

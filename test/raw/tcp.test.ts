@@ -85,9 +85,9 @@ test('the socket pauses above the high-water mark and resumes when drained', asy
     }
     peer.end();
   })();
+  let received = (await raw.receiveBytes(1)).length; // the reader exists from the first read
   await new Promise((resolve) => setTimeout(resolve, 200));
   t.true(raw.socket.isPaused(), 'paused while nobody reads');
-  let received = 0;
   for (;;) {
     const chunk = await raw.receiveBytes(1024 * 1024);
     if (chunk.length === 0) break;
@@ -135,20 +135,68 @@ test('every connection shares the same socket listeners (an idle connection hold
   const server = await loopback();
   const a = await connectTCP({ host: '127.0.0.1', port: server.port });
   const b = await connectTCP({ host: '127.0.0.1', port: server.port });
-  for (const event of ['data', 'end', 'error', 'close']) {
-    t.true(a.socket.listenerCount(event) > 0, event);
-    t.deepEqual(a.socket.listeners(event), b.socket.listeners(event), `the same ${event} listeners`);
-  }
+  t.deepEqual(a.socket.listeners('error'), b.socket.listeners('error'), 'the same error listener before any read');
   const sa = await server.accepted();
   const sb = await server.accepted();
   sa.write('to a');
   sb.write('to b');
   t.is(Buffer.from(await a.receiveBytes(10)).toString(), 'to a');
   t.is(Buffer.from(await b.receiveBytes(10)).toString(), 'to b');
+  for (const event of ['data', 'end', 'error', 'close']) {
+    t.true(a.socket.listenerCount(event) > 0, event);
+    t.deepEqual(a.socket.listeners(event), b.socket.listeners(event), `the same ${event} listeners`);
+  }
   await a.close();
   await b.close();
   sa.destroy();
   sb.destroy();
+  server.close();
+});
+
+test('no reader before the first read: the socket only has the shared error listener, and keeps what arrives', async (t) => {
+  const server = await loopback();
+  const raw = await connectTCP({ host: '127.0.0.1', port: server.port });
+  const peer = await server.accepted();
+  peer.write('kept');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.is(raw.socket.listenerCount('data'), 0, 'no data listener yet');
+  t.is(raw.socket.listenerCount('error'), 1, 'an error before any read is still caught');
+  t.is(Buffer.from(await raw.receiveBytes(10)).toString(), 'kept');
+  raw.destroy();
+  peer.destroy();
+  server.close();
+});
+
+test('a reset before the first read still reaches reads, after the bytes that came before it', async (t) => {
+  const server = await loopback();
+  const raw = await connectTCP({ host: '127.0.0.1', port: server.port });
+  const peer = await server.accepted();
+  peer.write('before the reset');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const closed = new Promise((resolve) => raw.socket.once('close', resolve));
+  peer.resetAndDestroy();
+  await closed; // the socket is gone before anything asked to read
+  t.is(Buffer.from(await raw.receiveBytes(100)).toString(), 'before the reset');
+  const error = await t.throwsAsync(raw.receiveBytes(10), { instanceOf: ConnectionClosedError });
+  t.truthy(error?.cause, 'the socket error is kept as the cause');
+  t.is(raw.lendSocket(), undefined, 'a failed connection is not lent');
+  raw.destroy();
+  server.close();
+});
+
+test('close before the first read sends FIN, discards what arrives, and later reads reject', async (t) => {
+  const server = await loopback();
+  const raw = await connectTCP({ host: '127.0.0.1', port: server.port });
+  const peer = await server.accepted();
+  const peerEnded = new Promise((resolve) => peer.once('end', resolve));
+  peer.resume();
+  peer.write('unread');
+  await raw.close();
+  await peerEnded;
+  await t.throwsAsync(raw.receiveBytes(10), { instanceOf: ConnectionClosedError });
+  t.is(raw.lendSocket(), undefined, 'a closing connection is not lent');
+  raw.destroy();
+  peer.destroy();
   server.close();
 });
 

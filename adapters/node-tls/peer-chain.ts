@@ -1,0 +1,96 @@
+/**
+ * `PeerChain`: the peer's certificate chain as OpenSSL linked it (the certificates the
+ * peer sent, then the trust anchor from the store), built when `negotiated` first asks
+ * for it. node:tls builds it with `getPeerCertificate(true)`, whose trust-store lookup
+ * costs about a fifth of a whole connection's CPU on the client (docs/node-tls-overhead.md),
+ * so a connection that never reads its chain never pays for it. The TLSSocket answers only
+ * while it is open: a chain first read after the connection closed is rebuilt from the
+ * leaf the handshake kept and the configured trust anchors (the intermediates a peer sent
+ * are known only while the connection is open).
+ */
+import { X509Certificate } from 'node:crypto';
+import tls from 'node:tls';
+import { certificateList, type CertificateInput } from '../../src/configuration.js';
+
+/** How many certificates a linked chain may hold before we stop following issuer links. */
+const MAX_LINKED_CHAIN = 16;
+
+/** The configured trust anchors, parsed once per SecureContext (the default roots once per process). */
+const anchorsByContext = new WeakMap<tls.SecureContext, readonly X509Certificate[]>();
+let defaultAnchors: readonly X509Certificate[] | undefined;
+
+/** The trust anchors of `context`, built from its `ca` option, as X509Certificates (node:tls's default roots when it is empty). */
+export function trustAnchors(context: tls.SecureContext, ca: CertificateInput | undefined): readonly X509Certificate[] {
+  const items = certificateList(ca);
+  if (items.length === 0) return (defaultAnchors ??= parseAll(tls.rootCertificates));
+  let anchors = anchorsByContext.get(context);
+  if (!anchors) {
+    anchors = parseAll(items.flatMap(splitPem));
+    anchorsByContext.set(context, anchors);
+  }
+  return anchors;
+}
+
+/** The chain of one connection's peer. */
+export class PeerChain {
+  private chain: Uint8Array[] | undefined;
+
+  constructor(
+    private readonly socket: tls.TLSSocket,
+    /** The leaf (getPeerCertificate(false)), kept for a read after close. */
+    private readonly leaf: tls.PeerCertificate,
+    /** The trust anchors, asked for only when rebuilding after close. */
+    private readonly anchors: () => readonly X509Certificate[],
+  ) {}
+
+  /** DER, leaf first: OpenSSL's linked chain while the socket is open, else the leaf and its anchor. */
+  linked(): Uint8Array[] {
+    if (this.chain) return this.chain;
+    if (!this.leaf.raw) return (this.chain = []);
+    const open = (this.socket as unknown as { _handle?: unknown })._handle;
+    this.chain = open ? linkedFrom(this.socket.getPeerCertificate(true)) : withAnchor(this.leaf.raw, this.anchors());
+    return this.chain;
+  }
+}
+
+/** OpenSSL's chain from `leaf` (node:tls's issuerCertificate links: sent certificates, then the trust store), DER, leaf first, until a self-issued one. */
+function linkedFrom(leaf: tls.DetailedPeerCertificate | undefined): Uint8Array[] {
+  const chain: Uint8Array[] = [];
+  let certificate = leaf;
+  while (certificate?.raw && chain.length < MAX_LINKED_CHAIN) {
+    chain.push(new Uint8Array(certificate.raw));
+    const issuer: tls.DetailedPeerCertificate | undefined = certificate.issuerCertificate;
+    if (!issuer || issuer === certificate || issuer.raw?.equals(certificate.raw)) break;
+    certificate = issuer;
+  }
+  return chain;
+}
+
+/** The leaf, then the anchor among `anchors` that issued and signed it, if any. */
+function withAnchor(raw: Buffer, anchors: readonly X509Certificate[]): Uint8Array[] {
+  const chain = [new Uint8Array(raw)];
+  const leaf = new X509Certificate(raw);
+  if (leaf.checkIssued(leaf)) return chain; // self-issued: the leaf is its own anchor
+  const anchor = anchors.find((candidate) => leaf.checkIssued(candidate) && leaf.verify(candidate.publicKey));
+  if (anchor) chain.push(new Uint8Array(anchor.raw));
+  return chain;
+}
+
+/** Each PEM block of a string on its own (a `ca` string may hold several); DER passes as is. */
+function splitPem(item: string | Uint8Array): (string | Uint8Array)[] {
+  if (typeof item !== 'string') return [item];
+  return item.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
+/** The certificates that parse (a CRL or a key in the list is skipped, as OpenSSL's store would not hold it as an anchor). */
+function parseAll(items: readonly (string | Uint8Array)[]): X509Certificate[] {
+  const parsed: X509Certificate[] = [];
+  for (const item of items) {
+    try {
+      parsed.push(new X509Certificate(typeof item === 'string' ? item : Buffer.from(item.buffer, item.byteOffset, item.byteLength)));
+    } catch {
+      // not a certificate
+    }
+  }
+  return parsed;
+}
