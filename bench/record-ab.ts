@@ -1,6 +1,8 @@
 /**
  * A/B of the noble record path between builds (each a checkout with `dist/` built), the
  * builds interleaved window by window so a loaded machine hits both alike. Two measures:
+ * - `primitive`: the provider's AEAD alone, seal and open of full records (16 KiB and the
+ *   inner content type): the floor the two below are set against.
  * - `engine`: the sans-IO engine alone, no IO. Seal: `writePlaintext(64 KiB)` +
  *   `takeOutgoing()`; open: the sealed stream fed back in 64 KiB reads (records cut across
  *   reads, as TCP delivers them) and drained with `readPlaintext`. CPU per MB of each side.
@@ -31,6 +33,8 @@ interface EngineView {
 
 /** One build's measures: each returns CPU ms per MB. */
 interface Build {
+  /** The provider's AEAD alone: seal + open of full 16 KiB records (the floor of `engine`). */
+  primitive(megabytes: number): { seal: number; open: number };
   engine(megabytes: number): Promise<{ seal: number; open: number }>;
   tcp(megabytes: number): Promise<number>;
 }
@@ -58,6 +62,10 @@ async function loadBuild(root: string, backend: string, suite: string): Promise<
   const clientConfiguration = () => ({ ...backends.benchClientConfiguration({ cipherSuites: [suite] }), service: serviceFrom(container) });
   const serverConfiguration = () => ({ ...backends.benchServerConfiguration(), service: serviceFrom(container) });
   const chunk = chunkOf(CHUNK);
+  const { nodeCryptoProvider } = (await import(`${dist}/src/crypto/node.js`)) as typeof import('../src/crypto/node.js');
+  const { nobleCryptoProvider } = (await import(`${dist}/src/crypto/noble.js`)) as typeof import('../src/crypto/noble.js');
+  const provider = backend === 'noble' ? nobleCryptoProvider : nodeCryptoProvider;
+  const aeadName = ({ TLS_AES_128_GCM_SHA256: 'AES-128-GCM', TLS_AES_256_GCM_SHA384: 'AES-256-GCM', TLS_CHACHA20_POLY1305_SHA256: 'CHACHA20-POLY1305' } as const)[suite]!;
 
   /** An established engine pair over an in-memory pair, then driven by hand. */
   async function enginePair(): Promise<{ sender: EngineView; receiver: EngineView }> {
@@ -72,6 +80,27 @@ async function loadBuild(root: string, backend: string, suite: string): Promise<
   }
 
   return {
+    primitive(megabytes) {
+      const key = provider.aead(aeadName, new Uint8Array(aeadName === 'AES-128-GCM' ? 16 : 32).fill(9));
+      const inner = chunkOf(16385);
+      const header = Uint8Array.of(23, 3, 3, 0x40, 0x11);
+      const records = Math.ceil((megabytes * 1e6) / 16384);
+      let seal = 0;
+      let open = 0;
+      for (let i = 0; i < records; i++) {
+        const nonce = new Uint8Array(12);
+        new DataView(nonce.buffer).setUint32(8, i);
+        let at = process.cpuUsage();
+        const sealed = key.seal(nonce, inner, header);
+        seal += cpuMs(at);
+        at = process.cpuUsage();
+        if (key.open(nonce, sealed, header) === null) throw new Error('primitive: open failed');
+        open += cpuMs(at);
+      }
+      const mb = (records * 16384) / 1e6;
+      return { seal: seal / mb, open: open / mb };
+    },
+
     async engine(megabytes) {
       const { sender, receiver } = await enginePair();
       const calls = Math.ceil((megabytes * 1e6) / CHUNK);
@@ -158,7 +187,7 @@ async function main(): Promise<void> {
       mb: { type: 'string', default: '32' },
       backend: { type: 'string', default: 'noble+node-crypto' },
       suite: { type: 'string', default: 'TLS_AES_128_GCM_SHA256' },
-      only: { type: 'string', default: 'engine,tcp' },
+      only: { type: 'string', default: 'primitive,engine,tcp' },
       once: { type: 'boolean', default: false },
     },
   });
@@ -173,6 +202,20 @@ async function main(): Promise<void> {
   const builds = await Promise.all(roots.map((root) => loadBuild(root, values.backend!, values.suite!)));
   const only = new Set(values.only!.split(','));
   const label = `${values.backend} ${values.suite}`;
+  if (only.has('primitive')) {
+    const seal = builds.map((): number[] => []);
+    const open = builds.map((): number[] => []);
+    builds[0]!.primitive(4);
+    for (let round = 0; round < Number(values.rounds); round++) {
+      for (let i = 0; i < builds.length; i++) {
+        const r = builds[i]!.primitive(megabytes);
+        seal[i]!.push(r.seal);
+        open[i]!.push(r.open);
+      }
+    }
+    console.log(line(`${label} primitive seal`, seal));
+    console.log(line(`${label} primitive open`, open));
+  }
   if (only.has('engine')) {
     const seal = builds.map((): number[] => []);
     const open = builds.map((): number[] => []);
