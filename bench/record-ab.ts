@@ -6,17 +6,27 @@
  * - `engine`: the sans-IO engine alone, no IO. Seal: `writePlaintext(64 KiB)` +
  *   `takeOutgoing()`; open: the sealed stream fed back in 64 KiB reads (records cut across
  *   reads, as TCP delivers them) and drained with `readPlaintext`. CPU per MB of each side.
- * - `tcp`: client and server `Connection`s of one build in this process over loopback TCP,
- *   the client sending 64 KiB `sendBytes` calls, the server reading; CPU per MB of both
- *   sides together (the process's `cpuUsage`).
+ * - `service`: the noble service's whole path (Connection, service, engine, provider) without
+ *   a socket: sends into a raw connection that takes the records at once, receives the sealed
+ *   stream in 64 KiB reads; CPU per MB of each side.
+ * - `tcp`: as bench/bulk-throughput.ts, over loopback TCP: this process sends 64 KiB
+ *   `sendBytes` calls to a server process of the same build that reads them; the CPU per MB
+ *   of each process (`cpuUsage`), the sender's up to the server's DONE.
+ * - `http`: bench/http.ts's h1 keep-alive load (16 loops, in a child process) against this
+ *   build's createServer, and against node:https as the reference: server CPU ms per request.
  * Prints min and median over the windows, the second build against the first, and the load
  * average. Run: `node dist/bench/record-ab.js --builds /path/a,/path/b [--rounds 6]
  * [--mb 32] [--backend noble+node-crypto] [--suite TLS_AES_128_GCM_SHA256] [--only engine,tcp]`.
  * `--once ROOT MODE` runs one build once (for `node --cpu-prof`). Not part of `npm test`.
  */
 import { loadavg } from 'node:os';
-import { createServer, type Server, type Socket } from 'node:net';
+import { fork } from 'node:child_process';
+import https from 'node:https';
+import { createServer, type Server as NetServer } from 'node:net';
+import { Worker } from 'node:worker_threads';
+import { localhostECDSA } from '../test/fixtures/certs.js';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const CHUNK = 64 * 1024;
@@ -36,7 +46,14 @@ interface Build {
   /** The provider's AEAD alone: seal + open of full 16 KiB records (the floor of `engine`). */
   primitive(megabytes: number): { seal: number; open: number };
   engine(megabytes: number): Promise<{ seal: number; open: number }>;
-  tcp(megabytes: number): Promise<number>;
+  /** The whole noble service path without a socket: sendBytes into a raw connection that takes the bytes at once, receiveBytes from one that serves the sealed stream in 64 KiB reads. */
+  service(megabytes: number): Promise<{ seal: number; open: number }>;
+  /** Client process sends, server process receives: each side's CPU per MB. */
+  tcp(megabytes: number): Promise<{ sender: number; receiver: number }>;
+  /** HTTP/1.1 keep-alive GETs through this build's createServer (load from another process): server CPU ms per request. */
+  http(seconds: number): Promise<number>;
+  /** Ends the build's server process. */
+  stop(): void;
 }
 
 function chunkOf(bytes: number): Uint8Array {
@@ -55,17 +72,22 @@ async function loadBuild(root: string, backend: string, suite: string): Promise<
   const { Connection } = (await import(`${dist}/src/connection.js`)) as typeof import('../src/connection.js');
   const { serviceFrom } = (await import(`${dist}/src/di/container.js`)) as typeof import('../src/di/container.js');
   const { memoryPair } = (await import(`${dist}/src/raw/memory.js`)) as typeof import('../src/raw/memory.js');
-  const { connectTCP, TCPRawConnection } = (await import(`${dist}/src/raw/tcp.js`)) as typeof import('../src/raw/tcp.js');
+  const { connectTCP } = (await import(`${dist}/src/raw/tcp.js`)) as typeof import('../src/raw/tcp.js');
   const backends = (await import(`${dist}/bench/backends.js`)) as typeof import('./backends.js');
   const { receiveExactly } = (await import(`${dist}/bench/tcp-client.js`)) as typeof import('./tcp-client.js');
   const container = backends.benchContainer(backend);
   const clientConfiguration = () => ({ ...backends.benchClientConfiguration({ cipherSuites: [suite] }), service: serviceFrom(container) });
   const serverConfiguration = () => ({ ...backends.benchServerConfiguration(), service: serviceFrom(container) });
   const chunk = chunkOf(CHUNK);
+  const { createServer: createHTTPServer } = (await import(`${dist}/src/http/index.js`)) as typeof import('../src/http/index.js');
   const { nodeCryptoProvider } = (await import(`${dist}/src/crypto/node.js`)) as typeof import('../src/crypto/node.js');
   const { nobleCryptoProvider } = (await import(`${dist}/src/crypto/noble.js`)) as typeof import('../src/crypto/noble.js');
   const provider = backend === 'noble' ? nobleCryptoProvider : nodeCryptoProvider;
   const aeadName = ({ TLS_AES_128_GCM_SHA256: 'AES-128-GCM', TLS_AES_256_GCM_SHA384: 'AES-256-GCM', TLS_CHACHA20_POLY1305_SHA256: 'CHACHA20-POLY1305' } as const)[suite]!;
+
+  // The receiving side runs in its own process (as in bench/bulk-throughput.ts), with this build.
+  const serverProcess = fork(fileURLToPath(import.meta.url), ['--serve', root, '--backend', backend, '--suite', suite], { stdio: 'inherit' });
+  const serverPort = new Promise<number>((done) => serverProcess.once('message', (m: { port: number }) => done(m.port)));
 
   /** An established engine pair over an in-memory pair, then driven by hand. */
   async function enginePair(): Promise<{ sender: EngineView; receiver: EngineView }> {
@@ -135,34 +157,168 @@ async function loadBuild(root: string, backend: string, suite: string): Promise<
       return { seal: seal / mb, open: open / mb };
     },
 
+    async service(megabytes) {
+      const [clientRaw, serverRaw] = memoryPair({ name: 'record-ab' });
+      const serverReady = Connection.fromClient(serverRaw, serverConfiguration());
+      const client = await Connection.toServer(clientRaw, clientConfiguration());
+      await client.sendBytes(Uint8Array.of(1));
+      const server = await serverReady;
+      await receiveExactly(server, 1);
+      const innerOf = (c: typeof client): { raw: unknown } => (c.tlsService as unknown as { inner: { raw: unknown } }).inner;
+      // From here on each service talks to a raw connection of ours (the in-memory pair is left idle).
+      let wire: Uint8Array[] = [];
+      const idle = { close: () => Promise.resolve(), shutdownWrite: () => Promise.resolve(), destroy: () => undefined };
+      innerOf(client).raw = { ...idle, sendBytes: (data: readonly Uint8Array[]) => (wire.push(...data), Promise.resolve()), receiveBytes: () => new Promise(() => undefined) };
+      let stream = new Uint8Array(0);
+      let at = 0;
+      innerOf(server).raw = {
+        ...idle,
+        sendBytes: () => Promise.resolve(),
+        receiveBytes: (max: number) => {
+          const end = Math.min(stream.length, at + max);
+          const bytes = stream.subarray(at, end);
+          at = end;
+          return Promise.resolve(bytes);
+        },
+      };
+      const calls = Math.ceil((megabytes * 1e6) / CHUNK);
+      let seal = 0;
+      let open = 0;
+      const batch = 16; // 1 MiB sent, then received
+      for (let done = 0; done < calls; done += batch) {
+        let start = process.cpuUsage();
+        for (let i = 0; i < batch; i++) await client.sendBytes(chunk);
+        seal += cpuMs(start);
+        const rest = stream.subarray(at);
+        let length = rest.length;
+        for (const b of wire) length += b.length;
+        const next = new Uint8Array(length);
+        next.set(rest);
+        let offset = rest.length;
+        for (const b of wire) {
+          next.set(b, offset);
+          offset += b.length;
+        }
+        wire = [];
+        stream = next;
+        at = 0;
+        // Read whole 64 KiB raw reads only (the service asks for 64 KiB): what is cut off waits for the next batch.
+        const whole = stream.length - (stream.length % READ);
+        const limit = stream.subarray(0, whole);
+        const saved = stream;
+        stream = limit;
+        start = process.cpuUsage();
+        let plaintext = 0;
+        while (at < whole || (server.tlsService as unknown as { inner: { engine: EngineView } }).inner.engine.hasPlaintext) {
+          plaintext += (await server.receiveBytes(READ)).length;
+        }
+        open += cpuMs(start);
+        stream = saved;
+        if (plaintext === 0) throw new Error('service: nothing received');
+      }
+      const mb = (Math.ceil(calls / batch) * batch * CHUNK) / 1e6;
+      return { seal: seal / mb, open: open / mb };
+    },
+
     async tcp(megabytes) {
       const bytes = Math.ceil((megabytes * 1e6) / CHUNK) * CHUNK;
-      let server: Server | undefined;
-      const accepted = new Promise<Socket>((done) => {
-        server = createServer({ allowHalfOpen: true }, done);
-      });
-      await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
-      const port = (server!.address() as { port: number }).port;
-      const serverSide = accepted.then((socket) => Connection.fromClient(TCPRawConnection.fromSocket(socket), serverConfiguration()));
+      const port = await serverPort;
       const client = await Connection.toServer(await connectTCP({ host: '127.0.0.1', port }), clientConfiguration());
-      const receiver = await serverSide;
+      const header = new Uint8Array(8);
+      new DataView(header.buffer).setBigUint64(0, BigInt(bytes));
+      const measured = new Promise<number>((done) => serverProcess.once('message', (m: { cpuMs: number }) => done(m.cpuMs)));
       const start = process.cpuUsage();
-      const received = (async () => {
-        let got = 0;
-        while (got < bytes) {
-          const b = await receiver.receiveBytes(READ);
-          if (b.length === 0) throw new Error('ended early');
-          got += b.length;
-        }
-      })();
+      await client.sendBytes(header);
       for (let sent = 0; sent < bytes; sent += CHUNK) await client.sendBytes(chunk);
-      await received;
-      const ms = cpuMs(start);
-      await Promise.all([client.close(), receiver.close()]);
-      server!.close();
-      return ms / (bytes / 1e6);
+      const done = await receiveExactly(client, 4);
+      const sender = cpuMs(start);
+      if (new TextDecoder().decode(done) !== 'DONE') throw new Error('expected DONE');
+      await client.close();
+      return { sender: sender / (bytes / 1e6), receiver: (await measured) / (bytes / 1e6) };
+    },
+    http(seconds) {
+      const server = createHTTPServer({ container }, httpHandler);
+      return serverCpuPerRequest(server, seconds);
+    },
+    stop() {
+      serverProcess.kill();
     },
   };
+}
+
+/** The server process: accepts connections of build `root`; each reads an 8-byte length, then that many bytes, reports its CPU for them over IPC, answers DONE. */
+async function serve(root: string, backend: string): Promise<void> {
+  const dist = resolve(root, 'dist');
+  const { Connection } = (await import(`${dist}/src/connection.js`)) as typeof import('../src/connection.js');
+  const { serviceFrom } = (await import(`${dist}/src/di/container.js`)) as typeof import('../src/di/container.js');
+  const { TCPRawConnection } = (await import(`${dist}/src/raw/tcp.js`)) as typeof import('../src/raw/tcp.js');
+  const backends = (await import(`${dist}/bench/backends.js`)) as typeof import('./backends.js');
+  const { receiveExactly } = (await import(`${dist}/bench/tcp-client.js`)) as typeof import('./tcp-client.js');
+  const container = backends.benchContainer(backend);
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    void (async () => {
+      const connection = await Connection.fromClient(TCPRawConnection.fromSocket(socket), { ...backends.benchServerConfiguration(), service: serviceFrom(container) });
+      const header = await receiveExactly(connection, 8);
+      const start = process.cpuUsage();
+      let left = Number(new DataView(header.buffer, header.byteOffset, 8).getBigUint64(0));
+      while (left > 0) {
+        const bytes = await connection.receiveBytes(READ);
+        if (bytes.length === 0) throw new Error('ended early');
+        left -= bytes.length;
+      }
+      process.send!({ cpuMs: cpuMs(start) });
+      await connection.sendBytes(new TextEncoder().encode('DONE'));
+      await connection.receiveBytes(1).catch(() => undefined);
+      await connection.close();
+    })().catch((error: unknown) => {
+      console.error('record-ab server:', error);
+      process.exit(1);
+    });
+  });
+  server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as { port: number }).port }));
+  process.on('disconnect', () => process.exit(0));
+}
+
+const HTTP_BODY = Buffer.from('hello, world\n');
+
+/** bench/http.ts's handler: a small text response. */
+function httpHandler(_request: unknown, response: { setHeader(name: string, value: string): unknown; end(body: Buffer): unknown }): void {
+  response.setHeader('content-type', 'text/plain');
+  response.end(HTTP_BODY);
+}
+
+/** Loads `server` with bench/http.ts's h1 load (16 keep-alive loops) run in a child process; this process's CPU ms per request. */
+async function serverCpuPerRequest(server: NetServer, seconds: number): Promise<number> {
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const port = (server.address() as { port: number }).port;
+  const warmup = 1;
+  const load = fork(fileURLToPath(import.meta.url), ['--load', `https://localhost:${port}/`, String(warmup), String(seconds)], { stdio: 'inherit' });
+  await new Promise((done) => load.once('message', done)); // the load has begun
+  await new Promise((done) => setTimeout(done, warmup * 1000));
+  const start = process.cpuUsage();
+  const result = await new Promise<{ requests: number; errors: number }>((done) => load.once('message', done));
+  const ms = cpuMs(start);
+  load.kill();
+  await new Promise<void>((done) => {
+    server.close(() => done());
+    (server as NetServer & { closeAllConnections?: () => void }).closeAllConnections?.();
+    setTimeout(done, 2000).unref();
+  });
+  if (result.errors > 0 || result.requests === 0) throw new Error(`http load: ${result.requests} requests, ${result.errors} errors`);
+  return ms / result.requests;
+}
+
+/** The load process: runs bench/http.ts's load generator in a worker and reports its result. */
+function runLoad(url: string, warmupSeconds: number, seconds: number): void {
+  const worker = new Worker(new URL('./http.js', import.meta.url), { workerData: { httpLoad: { url, protocol: 'h1', concurrency: 16, warmupSeconds, seconds } } });
+  worker.once('online', () => process.send!({ started: true }));
+  worker.once('message', (result: unknown) => {
+    process.send!(result);
+  });
+  worker.once('error', (error) => {
+    console.error('record-ab load:', error);
+    process.exit(1);
+  });
 }
 
 function median(values: readonly number[]): number {
@@ -189,13 +345,25 @@ async function main(): Promise<void> {
       suite: { type: 'string', default: 'TLS_AES_128_GCM_SHA256' },
       only: { type: 'string', default: 'primitive,engine,tcp' },
       once: { type: 'boolean', default: false },
+      serve: { type: 'string' },
+      load: { type: 'boolean', default: false },
+      seconds: { type: 'string', default: '3' },
     },
   });
+  if (values.serve) return serve(values.serve, values.backend!);
+  if (values.load) {
+    const [url = '', warmup = '1', seconds = '3'] = positionals;
+    runLoad(url, Number(warmup), Number(seconds));
+    return;
+  }
   const megabytes = Number(values.mb);
   if (values.once) {
     const [root = '.', mode = 'tcp'] = positionals;
     const build = await loadBuild(root, values.backend!, values.suite!);
-    console.log(mode, mode === 'tcp' ? await build.tcp(megabytes) : await build.engine(megabytes));
+    const run = { tcp: () => build.tcp(megabytes), service: () => build.service(megabytes), engine: () => build.engine(megabytes), primitive: async () => build.primitive(megabytes) }[mode];
+    if (!run) throw new Error(`--once ROOT tcp|service|engine|primitive, not ${mode}`);
+    console.log(mode, await run());
+    build.stop();
     return;
   }
   const roots = values.builds!.split(',').filter(Boolean);
@@ -230,14 +398,45 @@ async function main(): Promise<void> {
     console.log(line(`${label} engine seal`, seal));
     console.log(line(`${label} engine open`, open));
   }
+  if (only.has('service')) {
+    const seal = builds.map((): number[] => []);
+    const open = builds.map((): number[] => []);
+    await builds[0]!.service(4);
+    for (let round = 0; round < Number(values.rounds); round++) {
+      for (let i = 0; i < builds.length; i++) {
+        const r = await builds[i]!.service(megabytes);
+        seal[i]!.push(r.seal);
+        open[i]!.push(r.open);
+      }
+    }
+    console.log(line(`${label} service send`, seal));
+    console.log(line(`${label} service receive`, open));
+  }
   if (only.has('tcp')) {
-    const total = builds.map((): number[] => []);
+    const sender = builds.map((): number[] => []);
+    const receiver = builds.map((): number[] => []);
     await builds[0]!.tcp(4);
     for (let round = 0; round < Number(values.rounds); round++) {
-      for (let i = 0; i < builds.length; i++) total[i]!.push(await builds[i]!.tcp(megabytes));
+      for (let i = 0; i < builds.length; i++) {
+        const r = await builds[i]!.tcp(megabytes);
+        sender[i]!.push(r.sender);
+        receiver[i]!.push(r.receiver);
+      }
     }
-    console.log(line(`${label} tcp send+receive`, total));
+    console.log(line(`${label} tcp sender process`, sender));
+    console.log(line(`${label} tcp receiver process`, receiver));
   }
+  if (only.has('http')) {
+    // node:https serves the same load as the reference (same handler, ECDSA P-256 leaf).
+    const perRequest = [...builds.map((): number[] => []), []] as number[][];
+    const seconds = Number(values.seconds);
+    for (let round = 0; round < Number(values.rounds); round++) {
+      for (let i = 0; i < builds.length; i++) perRequest[i]!.push(await builds[i]!.http(seconds));
+      perRequest[builds.length]!.push(await serverCpuPerRequest(https.createServer(localhostECDSA, httpHandler), seconds));
+    }
+    console.log(line(`${values.backend} h1 server CPU per request (ms; builds, then node:https)`, perRequest).replace('CPU ms/MB', ''));
+  }
+  for (const build of builds) build.stop();
 }
 
 await main();
