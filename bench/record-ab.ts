@@ -12,8 +12,7 @@
  * - `tcp`: as bench/bulk-throughput.ts, over loopback TCP: this process sends 64 KiB
  *   `sendBytes` calls to a server process of the same build that reads them; the CPU per MB
  *   of each process (`cpuUsage`), the sender's up to the server's DONE.
- * - `http`: bench/http.ts's h1 keep-alive load (16 loops, in a child process) against this
- *   build's createServer, and against node:https as the reference: server CPU ms per request.
+ * (bench/http-cpu-ab.ts does the same for HTTP: server CPU per request.)
  * Prints min and median over the windows, the second build against the first, and the load
  * average. Run: `node dist/bench/record-ab.js --builds /path/a,/path/b [--rounds 6]
  * [--mb 32] [--backend noble+node-crypto] [--suite TLS_AES_128_GCM_SHA256] [--only engine,tcp]`.
@@ -21,12 +20,10 @@
  */
 import { loadavg } from 'node:os';
 import { fork } from 'node:child_process';
-import https from 'node:https';
-import { createServer, type Server as NetServer } from 'node:net';
-import { Worker } from 'node:worker_threads';
-import { localhostECDSA } from '../test/fixtures/certs.js';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMainScript } from './main-script.js';
 import { parseArgs } from 'node:util';
 
 const CHUNK = 64 * 1024;
@@ -50,8 +47,6 @@ interface Build {
   service(megabytes: number): Promise<{ seal: number; open: number }>;
   /** Client process sends, server process receives: each side's CPU per MB. */
   tcp(megabytes: number): Promise<{ sender: number; receiver: number }>;
-  /** HTTP/1.1 keep-alive GETs through this build's createServer (load from another process): server CPU ms per request. */
-  http(seconds: number): Promise<number>;
   /** Ends the build's server process. */
   stop(): void;
 }
@@ -62,7 +57,8 @@ function chunkOf(bytes: number): Uint8Array {
   return chunk;
 }
 
-function cpuMs(since: NodeJS.CpuUsage): number {
+/** CPU milliseconds (user + system) of this process since `since`. */
+export function cpuMs(since: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(since);
   return (used.user + used.system) / 1000;
 }
@@ -79,7 +75,6 @@ async function loadBuild(root: string, backend: string, suite: string): Promise<
   const clientConfiguration = () => ({ ...backends.benchClientConfiguration({ cipherSuites: [suite] }), service: serviceFrom(container) });
   const serverConfiguration = () => ({ ...backends.benchServerConfiguration(), service: serviceFrom(container) });
   const chunk = chunkOf(CHUNK);
-  const { createServer: createHTTPServer } = (await import(`${dist}/src/http/index.js`)) as typeof import('../src/http/index.js');
   const { nodeCryptoProvider } = (await import(`${dist}/src/crypto/node.js`)) as typeof import('../src/crypto/node.js');
   const { nobleCryptoProvider } = (await import(`${dist}/src/crypto/noble.js`)) as typeof import('../src/crypto/noble.js');
   const provider = backend === 'noble' ? nobleCryptoProvider : nodeCryptoProvider;
@@ -236,10 +231,6 @@ async function loadBuild(root: string, backend: string, suite: string): Promise<
       await client.close();
       return { sender: sender / (bytes / 1e6), receiver: (await measured) / (bytes / 1e6) };
     },
-    http(seconds) {
-      const server = createHTTPServer({ container }, httpHandler);
-      return serverCpuPerRequest(server, seconds);
-    },
     stop() {
       serverProcess.kill();
     },
@@ -279,59 +270,19 @@ async function serve(root: string, backend: string): Promise<void> {
   process.on('disconnect', () => process.exit(0));
 }
 
-const HTTP_BODY = Buffer.from('hello, world\n');
-
-/** bench/http.ts's handler: a small text response. */
-function httpHandler(_request: unknown, response: { setHeader(name: string, value: string): unknown; end(body: Buffer): unknown }): void {
-  response.setHeader('content-type', 'text/plain');
-  response.end(HTTP_BODY);
-}
-
-/** Loads `server` with bench/http.ts's h1 load (16 keep-alive loops) run in a child process; this process's CPU ms per request. */
-async function serverCpuPerRequest(server: NetServer, seconds: number): Promise<number> {
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const port = (server.address() as { port: number }).port;
-  const warmup = 1;
-  const load = fork(fileURLToPath(import.meta.url), ['--load', `https://localhost:${port}/`, String(warmup), String(seconds)], { stdio: 'inherit' });
-  await new Promise((done) => load.once('message', done)); // the load has begun
-  await new Promise((done) => setTimeout(done, warmup * 1000));
-  const start = process.cpuUsage();
-  const result = await new Promise<{ requests: number; errors: number }>((done) => load.once('message', done));
-  const ms = cpuMs(start);
-  load.kill();
-  await new Promise<void>((done) => {
-    server.close(() => done());
-    (server as NetServer & { closeAllConnections?: () => void }).closeAllConnections?.();
-    setTimeout(done, 2000).unref();
-  });
-  if (result.errors > 0 || result.requests === 0) throw new Error(`http load: ${result.requests} requests, ${result.errors} errors`);
-  return ms / result.requests;
-}
-
-/** The load process: runs bench/http.ts's load generator in a worker and reports its result. */
-function runLoad(url: string, warmupSeconds: number, seconds: number): void {
-  const worker = new Worker(new URL('./http.js', import.meta.url), { workerData: { httpLoad: { url, protocol: 'h1', concurrency: 16, warmupSeconds, seconds } } });
-  worker.once('online', () => process.send!({ started: true }));
-  worker.once('message', (result: unknown) => {
-    process.send!(result);
-  });
-  worker.once('error', (error) => {
-    console.error('record-ab load:', error);
-    process.exit(1);
-  });
-}
-
-function median(values: readonly number[]): number {
+/** The middle value. */
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[sorted.length >> 1]!;
 }
 
-function line(label: string, results: readonly number[][]): string {
+/** One result line: min and median per build, the second against the first, the load average. */
+export function line(label: string, results: readonly number[][], unit = 'CPU ms/MB'): string {
   const mins = results.map((r) => Math.min(...r));
   const medians = results.map(median);
   const load = loadavg().map((l) => l.toFixed(2)).join(' ');
   const vs = results.length > 1 ? `; second vs first: min ${(mins[1]! / mins[0]!).toFixed(3)}x, median ${(medians[1]! / medians[0]!).toFixed(3)}x` : '';
-  return `${label} CPU ms/MB: min ${mins.map((m) => m.toFixed(3)).join(' / ')}, median ${medians.map((m) => m.toFixed(3)).join(' / ')}${vs}; load ${load}`;
+  return `${label} ${unit}: min ${mins.map((m) => m.toFixed(3)).join(' / ')}, median ${medians.map((m) => m.toFixed(3)).join(' / ')}${vs}; load ${load}`;
 }
 
 async function main(): Promise<void> {
@@ -346,16 +297,9 @@ async function main(): Promise<void> {
       only: { type: 'string', default: 'primitive,engine,tcp' },
       once: { type: 'boolean', default: false },
       serve: { type: 'string' },
-      load: { type: 'boolean', default: false },
-      seconds: { type: 'string', default: '3' },
     },
   });
   if (values.serve) return serve(values.serve, values.backend!);
-  if (values.load) {
-    const [url = '', warmup = '1', seconds = '3'] = positionals;
-    runLoad(url, Number(warmup), Number(seconds));
-    return;
-  }
   const megabytes = Number(values.mb);
   if (values.once) {
     const [root = '.', mode = 'tcp'] = positionals;
@@ -426,17 +370,7 @@ async function main(): Promise<void> {
     console.log(line(`${label} tcp sender process`, sender));
     console.log(line(`${label} tcp receiver process`, receiver));
   }
-  if (only.has('http')) {
-    // node:https serves the same load as the reference (same handler, ECDSA P-256 leaf).
-    const perRequest = [...builds.map((): number[] => []), []] as number[][];
-    const seconds = Number(values.seconds);
-    for (let round = 0; round < Number(values.rounds); round++) {
-      for (let i = 0; i < builds.length; i++) perRequest[i]!.push(await builds[i]!.http(seconds));
-      perRequest[builds.length]!.push(await serverCpuPerRequest(https.createServer(localhostECDSA, httpHandler), seconds));
-    }
-    console.log(line(`${values.backend} h1 server CPU per request (ms; builds, then node:https)`, perRequest).replace('CPU ms/MB', ''));
-  }
   for (const build of builds) build.stop();
 }
 
-await main();
+if (isMainScript(import.meta.url)) await main();
