@@ -8,7 +8,7 @@
  *   reads, as TCP delivers them) and drained with `readPlaintext`. CPU per MB of each side.
  * - `service`: the noble service's whole path (Connection, service, engine, provider) without
  *   a socket: sends into a raw connection that takes the records at once, receives the sealed
- *   stream in 64 KiB reads; CPU per MB of each side.
+ *   stream in 64 KiB reads, `--batch` sends at a time (default 1); CPU per MB of each side.
  * - `tcp`: as bench/bulk-throughput.ts, over loopback TCP: this process sends 64 KiB
  *   `sendBytes` calls to a server process of the same build that reads them; the CPU per MB
  *   of each process (`cpuUsage`), the sender's up to the server's DONE.
@@ -44,7 +44,7 @@ interface Build {
   primitive(megabytes: number): { seal: number; open: number };
   engine(megabytes: number): Promise<{ seal: number; open: number }>;
   /** The whole noble service path without a socket: sendBytes into a raw connection that takes the bytes at once, receiveBytes from one that serves the sealed stream in 64 KiB reads. */
-  service(megabytes: number): Promise<{ seal: number; open: number }>;
+  service(megabytes: number, batch: number): Promise<{ seal: number; open: number }>;
   /** Client process sends, server process receives: each side's CPU per MB. */
   tcp(megabytes: number): Promise<{ sender: number; receiver: number }>;
   /** Ends the build's server process. */
@@ -152,7 +152,7 @@ async function loadBuild(root: string, backend: string, suite: string): Promise<
       return { seal: seal / mb, open: open / mb };
     },
 
-    async service(megabytes) {
+    async service(megabytes, batch) {
       const [clientRaw, serverRaw] = memoryPair({ name: 'record-ab' });
       const serverReady = Connection.fromClient(serverRaw, serverConfiguration());
       const client = await Connection.toServer(clientRaw, clientConfiguration());
@@ -179,7 +179,6 @@ async function loadBuild(root: string, backend: string, suite: string): Promise<
       const calls = Math.ceil((megabytes * 1e6) / CHUNK);
       let seal = 0;
       let open = 0;
-      const batch = 16; // 1 MiB sent, then received
       for (let done = 0; done < calls; done += batch) {
         let start = process.cpuUsage();
         for (let i = 0; i < batch; i++) await client.sendBytes(chunk);
@@ -297,6 +296,8 @@ async function main(): Promise<void> {
       only: { type: 'string', default: 'primitive,engine,tcp' },
       once: { type: 'boolean', default: false },
       serve: { type: 'string' },
+      /** `service`: 64 KiB sendBytes calls made before the receiver reads them. */
+      batch: { type: 'string', default: '1' },
     },
   });
   if (values.serve) return serve(values.serve, values.backend!);
@@ -304,7 +305,7 @@ async function main(): Promise<void> {
   if (values.once) {
     const [root = '.', mode = 'tcp'] = positionals;
     const build = await loadBuild(root, values.backend!, values.suite!);
-    const run = { tcp: () => build.tcp(megabytes), service: () => build.service(megabytes), engine: () => build.engine(megabytes), primitive: async () => build.primitive(megabytes) }[mode];
+    const run = { tcp: () => build.tcp(megabytes), service: () => build.service(megabytes, Number(values.batch)), engine: () => build.engine(megabytes), primitive: async () => build.primitive(megabytes) }[mode];
     if (!run) throw new Error(`--once ROOT tcp|service|engine|primitive, not ${mode}`);
     console.log(mode, await run());
     build.stop();
@@ -345,10 +346,10 @@ async function main(): Promise<void> {
   if (only.has('service')) {
     const seal = builds.map((): number[] => []);
     const open = builds.map((): number[] => []);
-    await builds[0]!.service(4);
+    await builds[0]!.service(4, Number(values.batch));
     for (let round = 0; round < Number(values.rounds); round++) {
       for (let i = 0; i < builds.length; i++) {
-        const r = await builds[i]!.service(megabytes);
+        const r = await builds[i]!.service(megabytes, Number(values.batch));
         seal[i]!.push(r.seal);
         open[i]!.push(r.open);
       }
