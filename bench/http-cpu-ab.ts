@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { localhostECDSA } from '../test/fixtures/certs.js';
 import { isMainScript } from './main-script.js';
-import { cpuMs, line } from './record-ab.js';
+import { cpuMs, line, roundOrder } from './record-ab.js';
 
 const HTTP_BODY = Buffer.from('hello, world\n');
 
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const contenders = [...servers, () => https.createServer(localhostECDSA, httpHandler)];
   const perRequest = contenders.map((): number[] => []);
   for (let round = 0; round < Number(values.rounds); round++) {
-    for (let i = 0; i < contenders.length; i++) perRequest[i]!.push(await serverCpuPerRequest(contenders[i]!(), Number(values.seconds)));
+    for (const i of roundOrder(contenders.length, round)) perRequest[i]!.push(await serverCpuPerRequest(contenders[i]!(), Number(values.seconds)));
   }
   console.log(line(`${values.backend} h1 (builds, then node:https)`, perRequest, 'server CPU ms per request'));
 }

@@ -269,6 +269,16 @@ async function serve(root: string, backend: string): Promise<void> {
   process.on('disconnect', () => process.exit(0));
 }
 
+/**
+ * The builds' order in one round: forwards, then backwards the next round (A B, B A, ...).
+ * Run in one fixed order, the first build measured lower medians than the second even when
+ * both were the same build, so a fixed order would bias every comparison.
+ */
+export function roundOrder(count: number, round: number): number[] {
+  const order = Array.from({ length: count }, (_, i) => i);
+  return round % 2 === 0 ? order : order.reverse();
+}
+
 /** The middle value. */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -320,7 +330,7 @@ async function main(): Promise<void> {
     const open = builds.map((): number[] => []);
     builds[0]!.primitive(4);
     for (let round = 0; round < Number(values.rounds); round++) {
-      for (let i = 0; i < builds.length; i++) {
+      for (const i of roundOrder(builds.length, round)) {
         const r = builds[i]!.primitive(megabytes);
         seal[i]!.push(r.seal);
         open[i]!.push(r.open);
@@ -334,7 +344,7 @@ async function main(): Promise<void> {
     const open = builds.map((): number[] => []);
     await builds[0]!.engine(4); // warm-up
     for (let round = 0; round < Number(values.rounds); round++) {
-      for (let i = 0; i < builds.length; i++) {
+      for (const i of roundOrder(builds.length, round)) {
         const r = await builds[i]!.engine(megabytes);
         seal[i]!.push(r.seal);
         open[i]!.push(r.open);
@@ -348,7 +358,7 @@ async function main(): Promise<void> {
     const open = builds.map((): number[] => []);
     await builds[0]!.service(4, Number(values.batch));
     for (let round = 0; round < Number(values.rounds); round++) {
-      for (let i = 0; i < builds.length; i++) {
+      for (const i of roundOrder(builds.length, round)) {
         const r = await builds[i]!.service(megabytes, Number(values.batch));
         seal[i]!.push(r.seal);
         open[i]!.push(r.open);
@@ -362,7 +372,7 @@ async function main(): Promise<void> {
     const receiver = builds.map((): number[] => []);
     await builds[0]!.tcp(4);
     for (let round = 0; round < Number(values.rounds); round++) {
-      for (let i = 0; i < builds.length; i++) {
+      for (const i of roundOrder(builds.length, round)) {
         const r = await builds[i]!.tcp(megabytes);
         sender[i]!.push(r.sender);
         receiver[i]!.push(r.receiver);
