@@ -5,8 +5,9 @@
  * costs about a fifth of a whole connection's CPU on the client (docs/node-tls-overhead.md),
  * so a connection that never reads its chain never pays for it. The TLSSocket answers only
  * while it is open: a chain first read after the connection closed is rebuilt from the
- * leaf the handshake kept and the configured trust anchors (the intermediates a peer sent
- * are known only while the connection is open).
+ * leaf the handshake kept, the certificates the peer sent when they were read from the
+ * handshake (the Duplex path, sent-chain.ts) and the configured trust anchors. On the native
+ * path the intermediates a peer sent are known only while the connection is open.
  */
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
@@ -41,6 +42,8 @@ export class PeerChain {
     private readonly leaf: tls.PeerCertificate,
     /** The trust anchors, asked for only when rebuilding after close. */
     private readonly anchors: () => readonly X509Certificate[],
+    /** The certificates the peer sent (leaf first), when the handshake bytes were read (Duplex path). */
+    private readonly sent?: readonly Uint8Array[],
   ) {}
 
   /** DER, leaf first: OpenSSL's linked chain while the socket is open, else the leaf and its anchor. */
@@ -48,7 +51,7 @@ export class PeerChain {
     if (this.chain) return this.chain;
     if (!this.leaf.raw) return (this.chain = []);
     const open = (this.socket as unknown as { _handle?: unknown })._handle;
-    this.chain = open ? linkedFrom(this.socket.getPeerCertificate(true)) : withAnchor(this.leaf.raw, this.anchors());
+    this.chain = open ? linkedFrom(this.socket.getPeerCertificate(true)) : relinked(this.leaf.raw, this.sent?.slice(1) ?? [], this.anchors());
     return this.chain;
   }
 }
@@ -66,13 +69,27 @@ function linkedFrom(leaf: tls.DetailedPeerCertificate | undefined): Uint8Array[]
   return chain;
 }
 
-/** The leaf, then the anchor among `anchors` that issued and signed it, if any. */
-function withAnchor(raw: Buffer, anchors: readonly X509Certificate[]): Uint8Array[] {
+/**
+ * The chain OpenSSL links, rebuilt: the leaf, then each sent certificate that issued and
+ * signed the one before (as OpenSSL prefers the trust store, an anchor that did is taken
+ * first and ends the chain), until a self-issued certificate or no issuer is found.
+ */
+function relinked(raw: Buffer, sent: readonly Uint8Array[], anchors: readonly X509Certificate[]): Uint8Array[] {
   const chain = [new Uint8Array(raw)];
-  const leaf = new X509Certificate(raw);
-  if (leaf.checkIssued(leaf)) return chain; // self-issued: the leaf is its own anchor
-  const anchor = anchors.find((candidate) => leaf.checkIssued(candidate) && leaf.verify(candidate.publicKey));
-  if (anchor) chain.push(new Uint8Array(anchor.raw));
+  const candidates = parseAll(sent);
+  let current = new X509Certificate(raw);
+  const issued = (issuer: X509Certificate): boolean => current.checkIssued(issuer) && current.verify(issuer.publicKey);
+  while (chain.length < MAX_LINKED_CHAIN && !current.checkIssued(current)) {
+    const anchor = anchors.find(issued);
+    if (anchor) {
+      chain.push(new Uint8Array(anchor.raw));
+      break;
+    }
+    const next = candidates.findIndex(issued);
+    if (next < 0) break;
+    current = candidates.splice(next, 1)[0]!;
+    chain.push(new Uint8Array(current.raw));
+  }
   return chain;
 }
 

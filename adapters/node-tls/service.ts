@@ -378,9 +378,9 @@ export class NodeTLSService implements TLSService, SessionSource {
     });
     // OpenSSL's linked chain: none from a client that was not asked for one; else read when
     // first asked for (see PeerChain), from the leaf our verification read or read now.
-    const chain = peerAsked ? new PeerChain(socket, this.verifiedCertificate ?? socket.getPeerCertificate(false), this.trustAnchors) : undefined;
-    const linkedChain = (): Uint8Array[] => chain?.linked() ?? [];
     const sent = sentChain?.finish();
+    const chain = peerAsked ? new PeerChain(socket, this.verifiedCertificate ?? socket.getPeerCertificate(false), this.trustAnchors, sent) : undefined;
+    const linkedChain = (): Uint8Array[] => chain?.linked() ?? [];
     const keyInfo = isClient ? socket.getEphemeralKeyInfo() : undefined;
     const groupName = keyInfo && 'name' in keyInfo && typeof keyInfo.name === 'string' ? keyInfo.name : undefined;
     const sni = isClient ? servername : (socket as unknown as { servername?: unknown }).servername;

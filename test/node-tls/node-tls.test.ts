@@ -14,6 +14,7 @@ import { memoryPair } from '../../src/raw/memory.js';
 import { ConnectionClosedError } from '../../src/errors.js';
 import { CertificateVerificationError, ConfigurationError, TLSAlertError } from '../../src/errors.js';
 import type { ClientConfiguration, ServerConfiguration } from '../../src/configuration.js';
+import { createDevelopmentCA, issueCertificate } from '../../src/x509/index.js';
 import { clientCertificate, localhostECDSA, localhostEd25519, localhostRSA, testCA, untrustedLocalhost } from '../fixtures/certs.js';
 
 async function negotiate(client: ClientConfiguration, server: ServerConfiguration, transport: 'memory' | 'tcp' = 'memory') {
@@ -117,6 +118,27 @@ test('tcp: the chain first read after close still answers: the leaf and its conf
   const [clientLeaf, clientAnchor] = mutual.s.negotiated.verifiedChain ?? [];
   t.deepEqual(Buffer.from(clientLeaf ?? []), new X509Certificate(clientCertificate.cert).raw, "the server kept the client's leaf");
   t.deepEqual(Buffer.from(clientAnchor ?? []), new X509Certificate(testCA).raw);
+});
+
+test('memory: a chain first read after close is relinked through the intermediates the server sent, as OpenSSL linked it while open', async (t) => {
+  const root = createDevelopmentCA({ commonName: 'Relink Root' });
+  const intermediate = issueCertificate(root, { commonName: 'Relink Intermediate', isCA: true });
+  const leaf = issueCertificate(intermediate, { dnsNames: ['localhost'] });
+  const extra = createDevelopmentCA({ commonName: 'Relink Extra' });
+  // RFC 8446 section 4.4.2: the sent list may carry an unrelated certificate; the linked path skips it.
+  const server = { key: leaf.privateKeyPem, cert: leaf.pem + extra.pem + intermediate.pem };
+  const hex = (chain: readonly Uint8Array[] | undefined) => chain?.map((der) => Buffer.from(der).toString('hex'));
+  const open = await negotiate({ ca: root.pem }, server);
+  t.is(open.cr.status, 'fulfilled');
+  const whileOpen = hex(open.c.negotiated.verifiedChain);
+  await Promise.all([open.c.close(), open.s.close()]);
+  t.deepEqual(whileOpen, hex([leaf.der, intermediate.der, root.der]), 'OpenSSL: leaf, intermediate, anchor');
+
+  const closed = await negotiate({ ca: root.pem }, server);
+  t.is(closed.cr.status, 'fulfilled');
+  await Promise.all([closed.c.close(), closed.s.close()]);
+  t.deepEqual(hex(closed.c.negotiated.verifiedChain), whileOpen, 'rebuilt after close from the sent certificates and the anchor');
+  t.deepEqual(hex(closed.c.negotiated.peerCertificates), hex([leaf.der, extra.der, intermediate.der]), 'the chain as sent');
 });
 
 test('rejectUnauthorized: false accepts an untrusted server', async (t) => {
