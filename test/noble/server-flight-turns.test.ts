@@ -9,7 +9,11 @@ import { TLSEngine } from '../../adapters/noble/engine.js';
 import { TicketKeyRing } from '../../src/ticket-keys.js';
 import type { RandomSource } from '../../src/crypto/provider.js';
 import { concat, pump, seededRandom } from './helpers.js';
-import { testClientSettings, testServerSettings } from './fixtures.js';
+import { serverIdentity, testClientSettings, testServerSettings } from './fixtures.js';
+import { memoryPair } from '../../src/raw/memory.js';
+import { nodeCryptoProvider } from '../../src/crypto/node.js';
+import { NobleTLSService } from '../../adapters/noble/service.js';
+import { ConnectionClosedError } from '../../src/errors.js';
 
 const CONTENT_TYPE_HANDSHAKE = 22;
 const CONTENT_TYPE_CHANGE_CIPHER_SPEC = 20;
@@ -101,4 +105,19 @@ test('a resumed handshake does not pause: it has no signature to make (RFC 8446 
   t.false(server.awaitingTurn);
   pump(client, server);
   t.true(server.outcome.resumed && server.handshakeComplete);
+});
+
+test('a peer that leaves right after its ClientHello, while the server flight is split over two turns, ends the handshake with ConnectionClosedError, not a hang (RFC 8446 section 6.1)', async (t) => {
+  for (const leave of ['close', 'destroy'] as const) {
+    const [clientRaw, serverRaw] = memoryPair();
+    const server = new NobleTLSService({ provider: nodeCryptoProvider });
+    const negotiated = server.negotiateAsServer(serverRaw, serverIdentity('ecdsa'));
+    const client = TLSEngine.client(testClientSettings({}, { random: seededRandom(5) }));
+    await clientRaw.sendBytes(concat(client.takeOutgoing()));
+    // The ClientHello is read and fed in a later turn; the peer leaves before the flight's second half.
+    if (leave === 'close') await clientRaw.close();
+    else clientRaw.destroy?.();
+    const error = await t.throwsAsync(negotiated, { instanceOf: ConnectionClosedError }, leave);
+    t.truthy(error?.message, leave);
+  }
 });
