@@ -1,6 +1,6 @@
 /**
  * A/B of the noble record path between builds (each a checkout with `dist/` built), the
- * builds interleaved window by window so a loaded machine hits both alike. Two measures:
+ * builds interleaved window by window so a loaded machine hits both alike. Four measures:
  * - `primitive`: the provider's AEAD alone, seal and open of full records (16 KiB and the
  *   inner content type): the floor the two below are set against.
  * - `engine`: the sans-IO engine alone, no IO. Seal: `writePlaintext(64 KiB)` +
