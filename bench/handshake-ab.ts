@@ -2,7 +2,7 @@
  * A/B of handshake CPU between two builds (each a checkout with `dist/` built): client and
  * server in one process over an in-memory pair (`Connection`, a fresh service per connection,
  * as bench/resumption-rate.ts does), full and resumed, the builds interleaved window by
- * window so a loaded machine hits both alike. Prints client+server CPU per handshake (min and
+ * window, in alternating order (bench/ab.ts roundOrder), so a loaded machine hits both alike. Prints client+server CPU per handshake (min and
  * median over the windows) with the load average.
  *
  * Run: `node dist/bench/handshake-ab.js --builds /path/a,/path/b [--rounds 8] [--ms 1500]
@@ -11,9 +11,8 @@
  * `valgrind --tool=callgrind --callgrind-out-file=/dev/null node dist/bench/handshake-ab.js --once . resumed 25`
  * (and `... 5`); (Ir(25) - Ir(5)) / 20 is the instructions per handshake. Not part of `npm test`.
  */
-import { loadavg } from 'node:os';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { cpuMs, line, loadBuildModules, roundOrder } from './ab.js';
 
 const PING = Uint8Array.of(1);
 const PONG = Uint8Array.of(2);
@@ -25,12 +24,7 @@ type Handshake = (session: Uint8Array | undefined) => Promise<{ next: Uint8Array
 
 /** One build's handshake: its own modules, loaded from `root/dist`. */
 async function loadBuild(root: string, backend: string): Promise<Handshake> {
-  const dist = resolve(root, 'dist');
-  const { Connection } = (await import(`${dist}/src/connection.js`)) as typeof import('../src/connection.js');
-  const { serviceFrom } = (await import(`${dist}/src/di/container.js`)) as typeof import('../src/di/container.js');
-  const { memoryPair } = (await import(`${dist}/src/raw/memory.js`)) as typeof import('../src/raw/memory.js');
-  const backends = (await import(`${dist}/bench/backends.js`)) as typeof import('./backends.js');
-  const { receiveExactly } = (await import(`${dist}/bench/tcp-client.js`)) as typeof import('./tcp-client.js');
+  const { Connection, serviceFrom, memoryPair, backends, receiveExactly } = await loadBuildModules(root);
   const container = backends.benchContainer(backend);
   return async (session) => {
     const [clientRaw, serverRaw] = memoryPair({ name: 'handshake-ab' });
@@ -68,13 +62,7 @@ async function window(handshake: Handshake, kind: Kind, ms: number): Promise<num
     }
     count++;
   }
-  const used = process.cpuUsage(cpu);
-  return (used.user + used.system) / 1000 / count;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1]!;
+  return cpuMs(cpu) / count;
 }
 
 async function main(): Promise<void> {
@@ -106,16 +94,9 @@ async function main(): Promise<void> {
   for (const kind of ['full', 'resumed'] as const) {
     const results = builds.map((): number[] => []);
     for (let round = 0; round < Number(values.rounds); round++) {
-      for (let i = 0; i < builds.length; i++) results[i]!.push(await window(builds[i]!, kind, Number(values.ms)));
+      for (const i of roundOrder(builds.length, round)) results[i]!.push(await window(builds[i]!, kind, Number(values.ms)));
     }
-    const load = loadavg().map((l) => l.toFixed(2)).join(' ');
-    const mins = results.map((r) => Math.min(...r));
-    const medians = results.map(median);
-    console.log(
-      `${backend} ${kind}: client+server CPU ms per handshake, min ${mins.map((m) => m.toFixed(3)).join(' / ')}, ` +
-        `median ${medians.map((m) => m.toFixed(3)).join(' / ')}; second vs first: min ${(mins[1]! / mins[0]!).toFixed(3)}x, ` +
-        `median ${(medians[1]! / medians[0]!).toFixed(3)}x; load average ${load}`,
-    );
+    console.log(line(`${backend} ${kind}: client+server`, results, 'CPU ms per handshake'));
   }
 }
 

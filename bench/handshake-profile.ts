@@ -22,6 +22,7 @@ import tls from 'node:tls';
 import net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { quantile } from './ab.js';
 import type { Container } from 'inversify';
 import { Connection } from '../src/connection.js';
 import { serviceFrom } from '../src/di/container.js';
@@ -155,7 +156,7 @@ function serve(backend: string, slices: boolean, profileDir: string | undefined,
         resumed,
         cpuMs: (cpu.user + cpu.system) / 1000,
         maxStallMs: Math.max(0, stalls.max / 1e6 - 1),
-        sliceCpuMs: percentiles(perConnection),
+        sliceCpuMs: [quantile(perConnection, 0.5), quantile(perConnection, 0.9)],
         errors,
       };
       process.send?.(report);
@@ -178,12 +179,6 @@ function directRsaServer(onError: () => void): tls.Server {
   return server;
 }
 
-/** The median and 90th percentile of `values` (0 when empty). */
-function percentiles(values: readonly number[]): [number, number] {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return [at(0.5), at(0.9)];
-}
 
 // ---------------------------------------------------------------- client side
 

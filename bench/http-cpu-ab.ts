@@ -10,13 +10,12 @@
 import { fork } from 'node:child_process';
 import https from 'node:https';
 import type { Server as NetServer } from 'node:net';
-import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { localhostECDSA } from '../test/fixtures/certs.js';
 import { isMainScript } from './main-script.js';
-import { cpuMs, line, roundOrder } from './record-ab.js';
+import { cpuMs, line, loadBuildModules, roundOrder } from './ab.js';
 
 const HTTP_BODY = Buffer.from('hello, world\n');
 
@@ -62,9 +61,8 @@ function runLoad(url: string, warmupSeconds: number, seconds: number): void {
 
 /** A build's server: its own createServer and bench container, loaded from `root/dist`. */
 async function serverOf(root: string, backend: string): Promise<() => NetServer> {
-  const dist = resolve(root, 'dist');
+  const { backends, dist } = await loadBuildModules(root);
   const { createServer } = (await import(`${dist}/src/http/index.js`)) as typeof import('../src/http/index.js');
-  const backends = (await import(`${dist}/bench/backends.js`)) as typeof import('./backends.js');
   const container = backends.benchContainer(backend);
   return () => createServer({ container }, httpHandler);
 }

@@ -18,12 +18,11 @@
  * [--mb 32] [--backend noble+node-crypto] [--suite TLS_AES_128_GCM_SHA256] [--only engine,tcp]`.
  * `--once ROOT MODE` runs one build once (for `node --cpu-prof`). Not part of `npm test`.
  */
-import { loadavg } from 'node:os';
 import { fork } from 'node:child_process';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainScript } from './main-script.js';
+import { cpuMs, interleaved, line, loadBuildModules } from './ab.js';
 import { parseArgs } from 'node:util';
 
 const CHUNK = 64 * 1024;
@@ -57,20 +56,9 @@ function chunkOf(bytes: number): Uint8Array {
   return chunk;
 }
 
-/** CPU milliseconds (user + system) of this process since `since`. */
-export function cpuMs(since: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(since);
-  return (used.user + used.system) / 1000;
-}
-
 async function loadBuild(root: string, backend: string, suite: string): Promise<Build> {
-  const dist = resolve(root, 'dist');
-  const { Connection } = (await import(`${dist}/src/connection.js`)) as typeof import('../src/connection.js');
-  const { serviceFrom } = (await import(`${dist}/src/di/container.js`)) as typeof import('../src/di/container.js');
-  const { memoryPair } = (await import(`${dist}/src/raw/memory.js`)) as typeof import('../src/raw/memory.js');
-  const { connectTCP } = (await import(`${dist}/src/raw/tcp.js`)) as typeof import('../src/raw/tcp.js');
-  const backends = (await import(`${dist}/bench/backends.js`)) as typeof import('./backends.js');
-  const { receiveExactly } = (await import(`${dist}/bench/tcp-client.js`)) as typeof import('./tcp-client.js');
+  const { Connection, serviceFrom, memoryPair, raw, backends, receiveExactly, dist } = await loadBuildModules(root);
+  const { connectTCP } = raw;
   const container = backends.benchContainer(backend);
   const clientConfiguration = () => ({ ...backends.benchClientConfiguration({ cipherSuites: [suite] }), service: serviceFrom(container) });
   const serverConfiguration = () => ({ ...backends.benchServerConfiguration(), service: serviceFrom(container) });
@@ -238,12 +226,8 @@ async function loadBuild(root: string, backend: string, suite: string): Promise<
 
 /** The server process: accepts connections of build `root`; each reads an 8-byte length, then that many bytes, reports its CPU for them over IPC, answers DONE. */
 async function serve(root: string, backend: string): Promise<void> {
-  const dist = resolve(root, 'dist');
-  const { Connection } = (await import(`${dist}/src/connection.js`)) as typeof import('../src/connection.js');
-  const { serviceFrom } = (await import(`${dist}/src/di/container.js`)) as typeof import('../src/di/container.js');
-  const { TCPRawConnection } = (await import(`${dist}/src/raw/tcp.js`)) as typeof import('../src/raw/tcp.js');
-  const backends = (await import(`${dist}/bench/backends.js`)) as typeof import('./backends.js');
-  const { receiveExactly } = (await import(`${dist}/bench/tcp-client.js`)) as typeof import('./tcp-client.js');
+  const { Connection, serviceFrom, raw, backends, receiveExactly } = await loadBuildModules(root);
+  const { TCPRawConnection } = raw;
   const container = backends.benchContainer(backend);
   const server = createServer({ allowHalfOpen: true }, (socket) => {
     void (async () => {
@@ -269,29 +253,9 @@ async function serve(root: string, backend: string): Promise<void> {
   process.on('disconnect', () => process.exit(0));
 }
 
-/**
- * The builds' order in one round: forwards, then backwards the next round (A B, B A, ...).
- * Run in one fixed order, the first build measured lower medians than the second even when
- * both were the same build, so a fixed order would bias every comparison.
- */
-export function roundOrder(count: number, round: number): number[] {
-  const order = Array.from({ length: count }, (_, i) => i);
-  return round % 2 === 0 ? order : order.reverse();
-}
-
-/** The middle value. */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1]!;
-}
-
-/** One result line: min and median per build, the second against the first, the load average. */
-export function line(label: string, results: readonly number[][], unit = 'CPU ms/MB'): string {
-  const mins = results.map((r) => Math.min(...r));
-  const medians = results.map(median);
-  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
-  const vs = results.length > 1 ? `; second vs first: min ${(mins[1]! / mins[0]!).toFixed(3)}x, median ${(medians[1]! / medians[0]!).toFixed(3)}x` : '';
-  return `${label} ${unit}: min ${mins.map((m) => m.toFixed(3)).join(' / ')}, median ${medians.map((m) => m.toFixed(3)).join(' / ')}${vs}; load ${load}`;
+/** The two figures of a result, in the order the section names them. */
+function pair<K extends string>(result: Readonly<Record<K, number>>, a: K, b: K): readonly [number, number] {
+  return [result[a], result[b]];
 }
 
 async function main(): Promise<void> {
@@ -325,61 +289,20 @@ async function main(): Promise<void> {
   const builds = await Promise.all(roots.map((root) => loadBuild(root, values.backend!, values.suite!)));
   const only = new Set(values.only!.split(','));
   const label = `${values.backend} ${values.suite}`;
-  if (only.has('primitive')) {
-    const seal = builds.map((): number[] => []);
-    const open = builds.map((): number[] => []);
-    builds[0]!.primitive(4);
-    for (let round = 0; round < Number(values.rounds); round++) {
-      for (const i of roundOrder(builds.length, round)) {
-        const r = builds[i]!.primitive(megabytes);
-        seal[i]!.push(r.seal);
-        open[i]!.push(r.open);
-      }
-    }
-    console.log(line(`${label} primitive seal`, seal));
-    console.log(line(`${label} primitive open`, open));
-  }
-  if (only.has('engine')) {
-    const seal = builds.map((): number[] => []);
-    const open = builds.map((): number[] => []);
-    await builds[0]!.engine(4); // warm-up
-    for (let round = 0; round < Number(values.rounds); round++) {
-      for (const i of roundOrder(builds.length, round)) {
-        const r = await builds[i]!.engine(megabytes);
-        seal[i]!.push(r.seal);
-        open[i]!.push(r.open);
-      }
-    }
-    console.log(line(`${label} engine seal`, seal));
-    console.log(line(`${label} engine open`, open));
-  }
-  if (only.has('service')) {
-    const seal = builds.map((): number[] => []);
-    const open = builds.map((): number[] => []);
-    await builds[0]!.service(4, Number(values.batch));
-    for (let round = 0; round < Number(values.rounds); round++) {
-      for (const i of roundOrder(builds.length, round)) {
-        const r = await builds[i]!.service(megabytes, Number(values.batch));
-        seal[i]!.push(r.seal);
-        open[i]!.push(r.open);
-      }
-    }
-    console.log(line(`${label} service send`, seal));
-    console.log(line(`${label} service receive`, open));
-  }
-  if (only.has('tcp')) {
-    const sender = builds.map((): number[] => []);
-    const receiver = builds.map((): number[] => []);
-    await builds[0]!.tcp(4);
-    for (let round = 0; round < Number(values.rounds); round++) {
-      for (const i of roundOrder(builds.length, round)) {
-        const r = await builds[i]!.tcp(megabytes);
-        sender[i]!.push(r.sender);
-        receiver[i]!.push(r.receiver);
-      }
-    }
-    console.log(line(`${label} tcp sender process`, sender));
-    console.log(line(`${label} tcp receiver process`, receiver));
+  const rounds = Number(values.rounds);
+  const batch = Number(values.batch);
+  // Each section: its measure (4 MB for the warm-up, then `megabytes`) and the names of its two figures.
+  const sections = [
+    { name: 'primitive', figures: ['primitive seal', 'primitive open'], run: async (b: Build, mb: number) => pair(b.primitive(mb), 'seal', 'open') },
+    { name: 'engine', figures: ['engine seal', 'engine open'], run: async (b: Build, mb: number) => pair(await b.engine(mb), 'seal', 'open') },
+    { name: 'service', figures: ['service send', 'service receive'], run: async (b: Build, mb: number) => pair(await b.service(mb, batch), 'seal', 'open') },
+    { name: 'tcp', figures: ['tcp sender process', 'tcp receiver process'], run: async (b: Build, mb: number) => pair(await b.tcp(mb), 'sender', 'receiver') },
+  ] as const;
+  for (const section of sections) {
+    if (!only.has(section.name)) continue;
+    const [first, second] = await interleaved(builds.length, rounds, (i, warmup) => section.run(builds[i]!, warmup ? 4 : megabytes));
+    console.log(line(`${label} ${section.figures[0]}`, first));
+    console.log(line(`${label} ${section.figures[1]}`, second));
   }
   for (const build of builds) build.stop();
 }

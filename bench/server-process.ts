@@ -12,6 +12,7 @@ import { serviceFrom } from '../src/di/container.js';
 import { TCPRawConnection } from '../src/raw/tcp.js';
 import { benchContainer, benchServerConfiguration } from './backends.js';
 import { DIRECT_NODE_TLS, directPingPongServer, directSinkServer } from './direct-node-tls.js';
+import { quantile } from './ab.js';
 import type { MeasureKind, ParentMessage, ServerMessage, ServerMode } from './server-handle.js';
 
 const PONG = new TextEncoder().encode('PONG');
@@ -201,12 +202,6 @@ function measureStart(kind: MeasureKind): void {
   send({ type: 'measuring' });
 }
 
-/** The `q` quantile (0..1) of `values`, nearest rank; 0 for none. */
-function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
 
 function measureStop(): void {
   const current = measuring;
