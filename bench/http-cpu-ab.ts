@@ -15,15 +15,8 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { localhostECDSA } from '../test/fixtures/certs.js';
 import { isMainScript } from './main-script.js';
+import { handler } from './http-load.js';
 import { cpuMs, line, loadBuildModules, roundOrder } from './ab.js';
-
-const HTTP_BODY = Buffer.from('hello, world\n');
-
-/** bench/http.ts's handler: a small text response. */
-function httpHandler(_request: unknown, response: { setHeader(name: string, value: string): unknown; end(body: Buffer): unknown }): void {
-  response.setHeader('content-type', 'text/plain');
-  response.end(HTTP_BODY);
-}
 
 /** Loads `server` with bench/http.ts's h1 load (16 keep-alive loops) run in a child process; this process's CPU ms per request. */
 async function serverCpuPerRequest(server: NetServer, seconds: number): Promise<number> {
@@ -64,7 +57,7 @@ async function serverOf(root: string, backend: string): Promise<() => NetServer>
   const { backends, dist } = await loadBuildModules(root);
   const { createServer } = (await import(`${dist}/src/http/index.js`)) as typeof import('../src/http/index.js');
   const container = backends.benchContainer(backend);
-  return () => createServer({ container }, httpHandler);
+  return () => createServer({ container }, handler);
 }
 
 async function main(): Promise<void> {
@@ -85,7 +78,7 @@ async function main(): Promise<void> {
   }
   const servers = await Promise.all(values.builds!.split(',').filter(Boolean).map((root) => serverOf(root, values.backend!)));
   // node:https serves the same load as the reference (same handler, the ECDSA P-256 leaf).
-  const contenders = [...servers, () => https.createServer(localhostECDSA, httpHandler)];
+  const contenders = [...servers, () => https.createServer(localhostECDSA, handler)];
   const perRequest = contenders.map((): number[] => []);
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const i of roundOrder(contenders.length, round)) perRequest[i]!.push(await serverCpuPerRequest(contenders[i]!(), Number(values.seconds)));

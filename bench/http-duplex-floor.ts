@@ -17,17 +17,15 @@ import { Duplex } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { isMainScript } from './main-script.js';
+import { generateLoad, handler, type LoadResult } from './http-load.js';
 
-interface LoadOrder {
+/** What the load worker is asked to do: load the cleartext server on `port`. */
+interface FloorOrder {
   readonly port: number;
   readonly protocol: 'h1' | 'h2';
   readonly concurrency: number;
   readonly seconds: number;
 }
-
-/** The h2 client opens one session per this many request loops (as bench/http.ts). */
-const STREAMS_PER_SESSION = 4;
-const BODY = Buffer.from('hello, world\n');
 
 /** Pass-through Duplex over a socket: the shape of any non-native stream given to node:http(2). */
 class PassThroughSocket extends Duplex {
@@ -65,10 +63,6 @@ class PassThroughSocket extends Duplex {
   }
 }
 
-const handler = (_request: unknown, response: http.ServerResponse | http2.Http2ServerResponse): void => {
-  response.setHeader('content-type', 'text/plain');
-  response.end(BODY);
-};
 
 /** A cleartext server for `protocol`, fed native sockets or pass-through Duplexes. */
 function server(protocol: 'h1' | 'h2', duplex: boolean): net.Server {
@@ -101,51 +95,10 @@ interface Sample {
   readonly cpuMicrosPerRequest: number;
 }
 
-async function generateLoad(order: LoadOrder): Promise<{ requests: number; seconds: number }> {
+/** The shared load generator (bench/http-load.ts) against the cleartext server on `port`; tells the parent when counting begins. */
+function floorLoad(order: FloorOrder): Promise<LoadResult> {
   const url = `http://127.0.0.1:${order.port}/`;
-  let get: (loop: number) => Promise<void>;
-  let close: () => void;
-  if (order.protocol === 'h2') {
-    const sessions = Array.from({ length: Math.ceil(order.concurrency / STREAMS_PER_SESSION) }, () => http2.connect(url).on('error', () => undefined));
-    get = (loop) =>
-      new Promise((resolve, reject) => {
-        const stream = sessions[Math.floor(loop / STREAMS_PER_SESSION)]!.request({ ':path': '/' });
-        stream.on('data', () => undefined);
-        stream.on('end', resolve);
-        stream.on('error', reject);
-      });
-    close = () => sessions.forEach((s) => s.close());
-  } else {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: order.concurrency });
-    get = () =>
-      new Promise((resolve, reject) => {
-        http.get(url, { agent }, (response) => {
-          response.on('data', () => undefined);
-          response.on('end', resolve);
-        }).on('error', reject);
-      });
-    close = () => agent.destroy();
-  }
-  let requests = 0;
-  let counting = false;
-  let stop = false;
-  const loops = Array.from({ length: order.concurrency }, async (_, i) => {
-    while (!stop) {
-      await get(i).catch(() => undefined);
-      if (counting) requests++;
-    }
-  });
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  parentPort!.postMessage('counting');
-  counting = true;
-  const start = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, order.seconds * 1000));
-  counting = false;
-  const seconds = (performance.now() - start) / 1000;
-  stop = true;
-  await Promise.all(loops);
-  close();
-  return { requests, seconds };
+  return generateLoad({ url, protocol: order.protocol, concurrency: order.concurrency, warmupSeconds: 0.3, seconds: order.seconds }, () => parentPort!.postMessage('counting'));
 }
 
 async function sample(protocol: 'h1' | 'h2', duplex: boolean, concurrency: number, seconds: number): Promise<Sample> {
@@ -156,7 +109,7 @@ async function sample(protocol: 'h1' | 'h2', duplex: boolean, concurrency: numbe
     return await new Promise<Sample>((resolve, reject) => {
       const worker = new Worker(new URL(import.meta.url), { workerData: { floorLoad: { port, protocol, concurrency, seconds } } });
       let cpuAtStart = 0;
-      worker.on('message', (message: 'counting' | { requests: number; seconds: number }) => {
+      worker.on('message', (message: 'counting' | LoadResult) => {
         if (message === 'counting') cpuAtStart = mainThreadCpuMs();
         else resolve({ rate: message.requests / message.seconds, cpuMicrosPerRequest: ((mainThreadCpuMs() - cpuAtStart) * 1000) / message.requests });
       });
@@ -207,8 +160,8 @@ async function main(): Promise<void> {
 
 const invokedDirectly = isMainThread && isMainScript(import.meta.url);
 
-if (!isMainThread && (workerData as { floorLoad?: LoadOrder } | undefined)?.floorLoad) {
-  parentPort!.postMessage(await generateLoad((workerData as { floorLoad: LoadOrder }).floorLoad));
+if (!isMainThread && (workerData as { floorLoad?: FloorOrder } | undefined)?.floorLoad) {
+  parentPort!.postMessage(await floorLoad((workerData as { floorLoad: FloorOrder }).floorLoad));
 } else if (invokedDirectly) {
   await main();
 }

@@ -14,27 +14,12 @@ import https from 'node:https';
 import type net from 'node:net';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createServer } from '../src/http/index.js';
-import { localhostECDSA, testCA } from '../test/fixtures/certs.js';
+import { localhostECDSA } from '../test/fixtures/certs.js';
 import { benchContainer, NODE_TLS } from './backends.js';
 import { ratio, type HTTPRow, type HTTPSection } from './report.js';
 import { markdownTable } from './text-table.js';
 import { isMainScript } from './main-script.js';
-
-/** What the load worker is asked to do. */
-interface LoadOrder {
-  readonly url: string;
-  readonly protocol: 'h1' | 'h2';
-  readonly concurrency: number;
-  readonly warmupSeconds: number;
-  readonly seconds: number;
-}
-
-/** What the load worker reports. */
-interface LoadResult {
-  readonly requests: number;
-  readonly errors: number;
-  readonly seconds: number;
-}
+import { BODY, generateLoad, handler, type LoadOrder, type LoadResult } from './http-load.js';
 
 /** How long and how hard to load each server. */
 export interface HTTPPlan {
@@ -44,76 +29,6 @@ export interface HTTPPlan {
   readonly warmupSeconds: number;
   readonly seconds: number;
   readonly rounds: number;
-}
-
-/** The h2 client opens one session per this many concurrent request loops. */
-const STREAMS_PER_SESSION = 4;
-const BODY = Buffer.from('hello, world\n');
-
-const handler = (_request: unknown, response: { setHeader(name: string, value: string): unknown; end(body: Buffer): unknown }): void => {
-  response.setHeader('content-type', 'text/plain');
-  response.end(BODY);
-};
-
-/** One keep-alive GET loop's request function for `order`, and how to release the client. */
-function clientFor(order: LoadOrder): { get: (loop: number) => Promise<void>; close: () => void } {
-  if (order.protocol === 'h2') {
-    const sessions = Array.from({ length: Math.ceil(order.concurrency / STREAMS_PER_SESSION) }, () => {
-      const session = http2.connect(order.url, { ca: testCA });
-      session.on('error', () => undefined);
-      return session;
-    });
-    const get = (loop: number): Promise<void> =>
-      new Promise((resolve, reject) => {
-        const stream = sessions[Math.floor(loop / STREAMS_PER_SESSION)]!.request({ ':path': '/' });
-        let status = 0;
-        stream.on('response', (headers) => (status = Number(headers[':status'])));
-        stream.on('data', () => undefined);
-        stream.on('end', () => (status === 200 ? resolve() : reject(new Error(`status ${status}`))));
-        stream.on('error', reject);
-      });
-    return { get, close: () => sessions.forEach((s) => s.close()) };
-  }
-  const agent = new https.Agent({ keepAlive: true, maxSockets: order.concurrency, ca: testCA });
-  const get = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const request = https.get(order.url, { agent }, (response) => {
-        response.on('data', () => undefined);
-        response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`status ${response.statusCode}`))));
-      });
-      request.on('error', reject);
-    });
-  return { get, close: () => agent.destroy() };
-}
-
-/** The load generator: `concurrency` loops of sequential GETs over keep-alive connections. */
-async function generateLoad(order: LoadOrder): Promise<LoadResult> {
-  const client = clientFor(order);
-  let requests = 0;
-  let errors = 0;
-  let counting = false;
-  let stop = false;
-  const loop = async (index: number): Promise<void> => {
-    while (!stop) {
-      try {
-        await client.get(index);
-        if (counting) requests++;
-      } catch {
-        if (counting) errors++;
-      }
-    }
-  };
-  const loops = Array.from({ length: order.concurrency }, (_, i) => loop(i));
-  await new Promise((resolve) => setTimeout(resolve, order.warmupSeconds * 1000));
-  counting = true;
-  const start = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, order.seconds * 1000));
-  counting = false;
-  const seconds = (performance.now() - start) / 1000;
-  stop = true;
-  await Promise.all(loops);
-  client.close();
-  return { requests, errors, seconds };
 }
 
 /** Runs the load worker against `url` and waits for its result. */
