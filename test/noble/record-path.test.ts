@@ -12,21 +12,12 @@ import { NobleTLSService } from '../../adapters/noble/service.js';
 import { MAX_PLAINTEXT } from '../../adapters/noble/record/record-layer.js';
 import { ConnectionClosedError } from '../../src/errors.js';
 import { caPem, serverIdentity } from './fixtures.js';
+import { concat } from './helpers.js';
 
 /** Bytes 0..n-1 of a pattern no two nearby records share. */
 function pattern(n: number, seed = 0): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = ((i + seed) * 2654435761) >>> 24;
-  return out;
-}
-
-function join(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 
@@ -51,7 +42,7 @@ async function readExactly(service: NobleTLSService, n: number): Promise<Uint8Ar
     parts.push(bytes.slice());
     got += bytes.length;
   }
-  return join(parts);
+  return concat(parts);
 }
 
 test('reads of records already decrypted resolve at once, without waiting on the read chain (section 5)', async (t) => {
@@ -67,7 +58,7 @@ test('reads of records already decrypted resolve at once, without waiting on the
   await Promise.resolve();
   await Promise.resolve();
   t.truthy(second, 'a buffered record is handed out at once');
-  t.deepEqual(join([first, second!, await client.receiveBytes(data.length)]), data);
+  t.deepEqual(concat([first, second!, await client.receiveBytes(data.length)]), data);
   await Promise.all([client.close(), server.close()]);
 });
 
@@ -79,7 +70,7 @@ test('reads issued together, before any record arrives, get the stream in order 
   await server.sendBytes(data);
   const got = await Promise.all(reads);
   t.true(got.every((b) => b.length > 0));
-  const seen = join(got);
+  const seen = concat(got);
   t.deepEqual(seen, data.subarray(0, seen.length));
   t.deepEqual(await readExactly(client, data.length - seen.length), data.subarray(seen.length));
   await Promise.all([client.close(), server.close()]);
@@ -94,7 +85,7 @@ test('reads issued while buffered records remain and one read waits get everythi
   const rest = [0, 1, 2, 3].map(() => client.receiveBytes(MAX_PLAINTEXT));
   const more = [pattern(1000, 4), pattern(2000, 5)];
   for (const piece of more) await server.sendBytes(piece);
-  t.deepEqual(join([first, ...(await Promise.all(rest))]), join([data, ...more]));
+  t.deepEqual(concat([first, ...(await Promise.all(rest))]), concat([data, ...more]));
   await Promise.all([client.close(), server.close()]);
 });
 
@@ -103,7 +94,7 @@ test('sendBytes calls made without awaiting go out in call order, also while bac
   const { client, server } = await pair({ bufferLimit: 20_000 });
   const pieces = Array.from({ length: 6 }, (_, i) => pattern(i % 2 === 0 ? 64 * 1024 : 777, 10 + i));
   const writes = pieces.map((p) => client.sendBytes(p));
-  const expected = join(pieces);
+  const expected = concat(pieces);
   t.deepEqual(await readExactly(server, expected.length), expected);
   await Promise.all(writes);
   // After the queue drained, a write goes to the raw connection at once again.
