@@ -327,9 +327,12 @@ export class NobleTLSService implements TLSService {
   receiveBytes(count: number): Promise<Uint8Array> {
     // Plaintext already decrypted and no earlier read to wait for: hand it out at once (a
     // bulk reader gets three of every four records this way, without a promise chain).
-    const engine = this.engine;
-    if (this.readsInFlight === 0 && count > 0 && engine?.hasPlaintext && this.established && !this.failure && !this.released && !this.closedByUs) {
-      return Promise.resolve(engine.readPlaintext(count));
+    if (this.readsInFlight === 0 && count > 0 && this.engine?.hasPlaintext) {
+      try {
+        return Promise.resolve(this.ready('receiveBytes').readPlaintext(count));
+      } catch (e) {
+        return Promise.reject(e);
+      }
     }
     this.readsInFlight++;
     const result = this.readChain.then(() => this.receiveOnce(count));
