@@ -12,6 +12,7 @@
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import { certificateList, type CertificateInput } from '../../src/configuration.js';
+import { looksLikePem, parsePemBlocks } from '../../src/x509/pem.js';
 
 /** How many certificates a linked chain may hold before we stop following issuer links. */
 const MAX_LINKED_CHAIN = 16;
@@ -93,10 +94,15 @@ function relinked(raw: Buffer, sent: readonly Uint8Array[], anchors: readonly X5
   return chain;
 }
 
-/** Each PEM block of a string on its own (a `ca` string may hold several); DER passes as is. */
-function splitPem(item: string | Uint8Array): (string | Uint8Array)[] {
-  if (typeof item !== 'string') return [item];
-  return item.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+/** The DER of each CERTIFICATE block of a `ca` item in PEM (text or bytes; it may hold several); DER passes as is. */
+function splitPem(item: string | Uint8Array): Uint8Array[] {
+  if (typeof item !== 'string' && !looksLikePem(item)) return [item];
+  try {
+    const text = typeof item === 'string' ? item : Buffer.from(item.buffer, item.byteOffset, item.byteLength).toString('latin1');
+    return parsePemBlocks(text).flatMap((block) => (block.label === 'CERTIFICATE' ? [block.der] : []));
+  } catch {
+    return []; // malformed PEM holds no anchor
+  }
 }
 
 /** The certificates that parse (a CRL or a key in the list is skipped, as OpenSSL's store would not hold it as an anchor). */
