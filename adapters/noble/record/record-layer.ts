@@ -193,6 +193,13 @@ const RECORD_BUFFER_SIZE = HEADER_LENGTH + MAX_CIPHERTEXT;
  */
 let spareRecordBuffer: Uint8Array | undefined;
 
+/** The spare record buffer (taken: no other reader gets it until it is given back), or a new one of its size. */
+function takeRecordBuffer(): Uint8Array {
+  const buffer = spareRecordBuffer ?? new Uint8Array(RECORD_BUFFER_SIZE);
+  spareRecordBuffer = undefined;
+  return buffer;
+}
+
 /**
  * Deframes received bytes into records, decrypting once read keys are installed. Whole
  * records are read in place from the bytes fed; only what is left over (a partial record,
@@ -352,11 +359,8 @@ export class RecordReader {
       this.held.copyWithin(0, this.heldStart, this.heldEnd);
     } else {
       const wanted = Math.max(size, live, grow ? 2 * this.held.length : 0);
-      const spare = spareRecordBuffer;
       // A record's worth (more than half the largest) takes the spare, or a buffer that can become it.
-      const useSpare = spare !== undefined && wanted <= RECORD_BUFFER_SIZE && wanted > RECORD_BUFFER_SIZE / 2;
-      if (useSpare) spareRecordBuffer = undefined;
-      const next = useSpare ? spare : new Uint8Array(wanted > RECORD_BUFFER_SIZE / 2 && wanted <= RECORD_BUFFER_SIZE ? RECORD_BUFFER_SIZE : wanted);
+      const next = wanted > RECORD_BUFFER_SIZE / 2 && wanted <= RECORD_BUFFER_SIZE ? takeRecordBuffer() : new Uint8Array(wanted);
       next.set(this.held.subarray(this.heldStart, this.heldEnd));
       this.held = next;
     }
