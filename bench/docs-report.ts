@@ -14,6 +14,7 @@ import {
   cryptoPrimitivesTable,
   handshakeCostTable,
   hostileHelloTable,
+  httpFloorTable,
   httpTable,
   idleMemoryTable,
   ioCallsTable,
@@ -95,7 +96,7 @@ export function handshakeCostChart(section: HandshakeCostSection): string {
 /** The chart of HTTP requests per second: a group per server, a bar per protocol. */
 export function httpChart(section: HTTPSection): string {
   const label = (server: string): string => (server === 'node:https' || server === 'node:http2' ? 'node:https / node:http2' : server.replace(/^tlsservice /, ''));
-  const groups = [...new Set(section.rows.map((r) => label(r.server)))];
+  const groups = [...new Set(section.rows.filter((r) => !r.cleartext).map((r) => label(r.server)))];
   const value = (group: string, protocol: 'h1' | 'h2'): number | null => {
     const row = section.rows.find((r) => r.protocol === protocol && label(r.server) === group);
     return row && !row.error ? row.requestsPerSecond : null;
@@ -320,13 +321,27 @@ export function benchmarksMarkdown(report: BenchReport): string {
       "thread (its own event loop) in the bench process: node's `https.Agent` (keep-alive) for HTTP/1.1, node:http2 client",
       `sessions (4 streams in flight on each) for h2. Our \`createServer\` (src/http) on each backend against node:https and`,
       `node:http2 in the same run; servers are measured round-robin, ${h.rounds} round(s) of ${h.seconds} s after a warm-up, and each`,
-      'reports its median.',
+      'reports its median, with its server CPU per request (the bench process\'s main thread, where the servers run).',
       '',
       httpTable(h),
       '',
       '![HTTP requests per second by server and protocol](charts/http.svg)',
       '',
     );
+    if (h.floors?.length) {
+      out.push(
+        '**The floor of any TLS server written in JavaScript on node:crypto** (`bench/http-floor.ts`, issue 14 target 7): such a',
+        'server hands node:http(2) a JS Duplex, and it opens a record per read and seals one per write with one node:crypto',
+        'cipher object each (node cannot re-key one). The row "cleartext over a JS Duplex" above is node:http / h2c fed a',
+        'pass-through Duplex over the accepted socket, with no TLS, under the same load; it counts the reads and writes per',
+        'request and their sizes. The record crypto is node:crypto AES-128-GCM at those sizes through our node provider, timed in',
+        'the same process. Floor = the two together; node TLS / floor is the most requests/s any such server can reach against',
+        "node's own TLS server while the server is the bottleneck.",
+        '',
+        httpFloorTable(h),
+        '',
+      );
+    }
   }
 
   if (report.ioCalls) {

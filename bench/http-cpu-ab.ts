@@ -43,8 +43,8 @@ async function serverCpuPerRequest(server: NetServer, seconds: number): Promise<
 function runLoad(url: string, warmupSeconds: number, seconds: number): void {
   const worker = new Worker(new URL('./http.js', import.meta.url), { workerData: { httpLoad: { url, protocol: 'h1', concurrency: 16, warmupSeconds, seconds } } });
   worker.once('online', () => process.send!({ started: true }));
-  worker.once('message', (result: unknown) => {
-    process.send!(result);
+  worker.on('message', (result: unknown) => {
+    if (result !== 'counting') process.send!(result); // bench/http.ts's worker also says when its counting begins
   });
   worker.once('error', (error) => {
     console.error('record-ab load:', error);

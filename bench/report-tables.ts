@@ -257,16 +257,39 @@ export function handshakeCostTable(section: HandshakeCostSection): string {
   );
 }
 
-/** Section 9: HTTP keep-alive requests per second, h1 then h2. */
+/** Section 9: HTTP keep-alive requests per second and server CPU per request, h1 then h2. */
 export function httpTable(section: HTTPSection): string {
   const rows = section.rows.map((r) => [
     r.protocol,
     r.server,
     r.error ? '—' : formatNumber(r.requestsPerSecond),
-    formatRatio(r.vsNode),
+    r.cleartext ? '(no TLS)' : formatRatio(r.vsNode),
+    r.error || r.cpuMicrosPerRequest === undefined ? '—' : r.cpuMicrosPerRequest.toFixed(0),
     r.error ? `failed: ${r.error}` : String(r.errors),
   ]);
-  return markdownTable(['protocol', 'server', 'requests/s', 'vs node:https / node:http2', 'errors'], rows, ['left', 'left', 'right', 'right', 'right']);
+  return markdownTable(
+    ['protocol', 'server', 'requests/s', 'vs node:https / node:http2', 'server CPU µs/request', 'errors'],
+    rows,
+    ['left', 'left', 'right', 'right', 'right', 'right'],
+  );
+}
+
+/** Section 9's floor: what any JS TLS server on node:crypto pays per request, against node's own TLS server. */
+export function httpFloorTable(section: HTTPSection): string {
+  const rows = (section.floors ?? []).map((f) => [
+    f.protocol,
+    f.duplexMicros.toFixed(0),
+    `${f.readsPerRequest.toFixed(2)} × ${f.readBytes} B, ${f.openMicros.toFixed(1)} µs`,
+    `${f.writesPerRequest.toFixed(2)} × ${f.writeBytes} B, ${f.sealMicros.toFixed(1)} µs`,
+    f.floorMicros.toFixed(0),
+    f.nodeMicros.toFixed(0),
+    `${f.reachable.toFixed(2)}x`,
+  ]);
+  return markdownTable(
+    ['protocol', 'cleartext over a JS Duplex µs', 'records opened per request', 'records sealed per request', 'floor µs/request', 'node TLS server µs/request', 'node TLS / floor (most reachable)'],
+    rows,
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+  );
 }
 
 /** Every section's table with a heading, for the terminal. */
@@ -296,6 +319,7 @@ export function terminalSummary(report: BenchReport, machine: string): string {
   }
   if (report.http) {
     parts.push(`HTTP keep-alive requests/s (${report.http.concurrency} concurrent, median of ${report.http.rounds} × ${report.http.seconds} s)`, httpTable(report.http));
+    if (report.http.floors?.length) parts.push('HTTP floor of a JS TLS server on node:crypto (cleartext over a JS Duplex + node:crypto record crypto)', httpFloorTable(report.http));
   }
   if (report.notes.length > 0) parts.push(`Notes:\n${report.notes.map((n) => `- ${n}`).join('\n')}`);
   return parts.join('\n\n');

@@ -4,6 +4,7 @@
  */
 
 import type { ResumptionSection } from './resumption-rate.js';
+import type { HTTPFloor } from './http-floor.js';
 
 /** The machine a run was measured on. */
 export interface MachineDescription {
@@ -224,6 +225,10 @@ export interface HTTPRow {
   /** `node:https`, `node:http2` or `tlsservice <backend>`. */
   readonly server: string;
   readonly requestsPerSecond: number;
+  /** Server CPU µs per request (the bench process's main thread, where the servers run); absent in reports made before it was measured. */
+  readonly cpuMicrosPerRequest?: number;
+  /** Cleartext node:http / h2c over a JS Duplex: the floor's reference, not a TLS server. */
+  readonly cleartext?: boolean;
   /** Against node:https (h1) or node:http2 (h2) measured in the same run. */
   readonly vsNode: number | null;
   readonly errors: number;
@@ -237,6 +242,8 @@ export interface HTTPSection {
   readonly rounds: number;
   readonly bodyBytes: number;
   readonly rows: readonly HTTPRow[];
+  /** The floor of any JS TLS server on node:crypto, per protocol (bench/http-floor.ts); absent in older reports. */
+  readonly floors?: readonly HTTPFloor[];
 }
 
 /** A whole benchmark run. */
