@@ -20,14 +20,45 @@ const decoder = new TextDecoder();
 /** A cell gives up after this many times its planned length (warm-up included). */
 const MAX_CELL_FACTOR = 6;
 
+/**
+ * How a fresh server process is warmed before its first measurement. V8 optimises a
+ * JavaScript server's per-connection code only after running it many times: with a second
+ * of warm-up, a noble server was still compiling (232 TurboFan compilations per 1000
+ * handshakes) and used about twice the CPU per handshake it used after 20 s (43 per 1000);
+ * node:tls direct warms up too (docs/handshake-profile.md, round 4). So every server,
+ * node:tls direct included, first serves `connections` connections from `concurrency`
+ * loops, or for `seconds`, whichever ends first: the bench measures servers in the steady
+ * state a long-running server is in.
+ */
+export interface ServerWarmUp {
+  readonly connections: number;
+  readonly seconds: number;
+  readonly concurrency: number;
+}
+
+/** Runs `connectOnce` from `warmUp.concurrency` loops until `warmUp.connections` have ended or `warmUp.seconds` passed; failures show in the cells that follow. */
+export async function warmUpServer(connectOnce: () => Promise<unknown>, warmUp: ServerWarmUp): Promise<void> {
+  const until = performance.now() + warmUp.seconds * 1000;
+  let ended = 0;
+  const loop = async (): Promise<void> => {
+    while (ended < warmUp.connections && performance.now() < until) {
+      await connectOnce().catch(() => undefined);
+      ended++;
+    }
+  };
+  await Promise.all(Array.from({ length: warmUp.concurrency }, loop));
+}
+
 /** How long to measure each backend at each concurrency. */
 export interface ConnectionRatePlan {
   /** Bench backend labels to measure (see `benchBackends`). */
   readonly backends: readonly string[];
   readonly concurrencies: readonly number[];
   readonly secondsPerCell: number;
-  /** Least seconds of connections made before counting starts (JIT, caches, accept queue). */
+  /** Least seconds of connections made before counting starts in each cell (caches, accept queue). */
   readonly warmupSeconds: number;
+  /** Each server process's warm-up before its first cell. */
+  readonly serverWarmUp: ServerWarmUp;
 }
 
 /** Measures connections per second for every backend and concurrency. */
@@ -39,6 +70,9 @@ export async function measureConnectionRate(plan: ConnectionRatePlan, progress: 
   for (const backend of backends) {
     const server = await BenchServer.start(backend, 'ping-pong');
     try {
+      progress(`connection rate: ${backend}, warming the server up`);
+      const container = backend === DIRECT_NODE_TLS ? undefined : benchContainer(backend);
+      await warmUpServer(() => pingPong(container, server.port), plan.serverWarmUp);
       for (const concurrency of plan.concurrencies) {
         progress(`connection rate: ${backend} at concurrency ${concurrency} (${plan.secondsPerCell} s)`);
         raw.push(await measureCell(backend, server.port, concurrency, plan));
@@ -76,6 +110,7 @@ async function measureTls12Cells(backend: string, plan: ConnectionRatePlan, prog
   const server = await BenchServer.start(backend, 'ping-pong', TLS12_ONLY);
   try {
     const container = benchContainer(backend);
+    await warmUpServer(() => pingPong(container, server.port, TLS12_ONLY), plan.serverWarmUp);
     for (const concurrency of plan.concurrencies) {
       progress(`connection rate: ${backend} at TLS 1.2, concurrency ${concurrency} (${plan.secondsPerCell} s)`);
       const { resumed: _resumed, ...cell } = await measureRateCell(backend, concurrency, plan, () => pingPong(container, server.port, TLS12_ONLY));

@@ -113,6 +113,19 @@ export function httpChart(section: HTTPSection): string {
   });
 }
 
+/** The sentence on each server process's warm-up (sections 2, 7 and 8), when the report has it. */
+function warmUpLines(report: BenchReport, how = ''): string[] {
+  const w = report.serverWarmUp;
+  if (!w) return [];
+  return [
+    `Every server process, node:tls direct's included, first serves ${w.connections} connections${how} from ${w.concurrency} loops, or for`,
+    `${w.seconds} s, whichever ends first, before anything is counted: V8 optimises a JavaScript server\'s per-connection code only`,
+    'after running it many times, and the bench measures servers in the steady state a long-running server is in',
+    '(docs/handshake-profile.md, round 4: with a second of warm-up a noble server still compiled and used about twice',
+    'the CPU per handshake it used after 20 s).',
+  ];
+}
+
 /** The whole Markdown report. */
 export function benchmarksMarkdown(report: BenchReport): string {
   const out: string[] = [];
@@ -171,6 +184,7 @@ export function benchmarksMarkdown(report: BenchReport): string {
       'and `tls.connect` (one SecureContext per process), so the cost of our layer over node:tls itself is visible.',
       '`noble+node-crypto` is the noble engine on the node:crypto provider (full runs only).',
       'On a machine with few cores, client and server compete for CPU; the figure is the pair\'s rate, not a server\'s alone.',
+      ...warmUpLines(report),
       '',
       connectionRateTable(rate),
       '',
@@ -266,6 +280,7 @@ export function benchmarksMarkdown(report: BenchReport): string {
       'received (a ticket is used once; node:tls direct uses its `session` option and `\'session\'` event). The server',
       'seals tickets under one key for the whole process (`ticketKeys`). *Resumed share* is the part of the measured',
       `connections the server resumed. Each cell lasts at least ${resumption.secondsPerCell} s after a warm-up.`,
+      ...warmUpLines(report, ' (half full handshakes, half resumed)'),
       '',
       resumptionRateTable(resumption),
       '',
@@ -293,7 +308,7 @@ export function benchmarksMarkdown(report: BenchReport): string {
       `Measured inside the server process (\`bench/server-process.ts\`), with the client making Sandwich-style connections`,
       '(handshake, PING, PONG, close) one after another, so the server works on one handshake at a time and none of the',
       `client's work is counted. *CPU per handshake*: \`process.cpuUsage()\` (user + system) over ${cost.handshakes} connections, after a`,
-      `warm-up, divided by their number. *Longest slice per handshake*: over ${cost.blockingHandshakes} more connections a \`setImmediate\``,
+      `warm-up${report.serverWarmUp ? ' (the server warm-up of section 2, then a few at concurrency 1)' : ''}, divided by their number. *Longest slice per handshake*: over ${cost.blockingHandshakes} more connections a \`setImmediate\``,
       'chain reads the process CPU clock at every turn of the event loop; the most CPU one turn took between one accepted',
       "connection and the next is that handshake's longest synchronous slice, the longest time the server could not serve",
       'anything else (other connections wait at least that long). The table gives its median and 90th percentile over the',

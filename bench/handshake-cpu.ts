@@ -7,7 +7,7 @@
  * client's own work is not counted.
  */
 import { benchContainer, NODE_TLS } from './backends.js';
-import { pingPong } from './connection-rate.js';
+import { pingPong, warmUpServer, type ServerWarmUp } from './connection-rate.js';
 import { DIRECT_NODE_TLS } from './direct-node-tls.js';
 import { ratio, type HandshakeCostRow, type HandshakeCostSection } from './report.js';
 import { BenchServer } from './server-handle.js';
@@ -16,7 +16,9 @@ import { BenchServer } from './server-handle.js';
 export interface HandshakeCostPlan {
   /** Bench backend labels to measure (see `benchBackends`); node:tls direct joins after node-tls. */
   readonly backends: readonly string[];
-  /** Handshakes before measuring (JIT, caches). */
+  /** The server process's warm-up (at its concurrency) before anything is measured. */
+  readonly serverWarmUp: ServerWarmUp;
+  /** Handshakes at concurrency 1 after it, before measuring. */
   readonly warmup: number;
   /** Handshakes the CPU time is divided by. */
   readonly handshakes: number;
@@ -49,6 +51,7 @@ async function measureOne(backend: string, plan: HandshakeCostPlan): Promise<Omi
     const run = async (count: number): Promise<void> => {
       for (let i = 0; i < count; i++) await pingPong(container, server.port);
     };
+    await warmUpServer(() => pingPong(container, server.port), plan.serverWarmUp);
     await run(plan.warmup);
     await server.measureStart('cpu');
     await run(plan.handshakes);

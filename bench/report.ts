@@ -5,6 +5,7 @@
 
 import type { ResumptionSection } from './resumption-rate.js';
 import type { HTTPFloor } from './http-floor.js';
+import type { ServerWarmUp } from './connection-rate.js';
 
 /** The machine a run was measured on. */
 export interface MachineDescription {
@@ -257,6 +258,8 @@ export interface BenchReport {
   readonly backends: readonly string[];
   /** Caveats of this run (reduced sizes, skipped parts), shown with the tables. */
   readonly notes: readonly string[];
+  /** How each server process of sections 2, 7 and 8 was warmed before its first measurement; absent in older reports. */
+  readonly serverWarmUp?: ServerWarmUp;
   readonly ioCalls?: IOCallsSection;
   readonly connectionRate?: ConnectionRateSection;
   readonly bulkThroughput?: BulkThroughputSection;

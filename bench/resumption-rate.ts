@@ -16,7 +16,7 @@ import { serviceFrom } from '../src/di/container.js';
 import { CountingRawConnection } from '../src/raw/counting.js';
 import { memoryPair } from '../src/raw/memory.js';
 import { benchClientConfiguration, benchContainer, benchServerConfiguration, NODE_TLS, NOBLE_ON_NODE_CRYPTO } from './backends.js';
-import { measureRateCell, type ConnectionOutcome } from './connection-rate.js';
+import { measureRateCell, warmUpServer, type ConnectionOutcome, type ServerWarmUp } from './connection-rate.js';
 import { DIRECT_NODE_TLS, directPingPong, type DirectSessionState } from './direct-node-tls.js';
 import { ratio } from './report.js';
 import { BenchServer } from './server-handle.js';
@@ -29,6 +29,8 @@ export interface ResumptionPlan {
   readonly concurrencies: readonly number[];
   readonly secondsPerCell: number;
   readonly warmupSeconds: number;
+  /** Each server process's warm-up (half full handshakes, half resumed) before its first cell. */
+  readonly serverWarmUp: ServerWarmUp;
   /** The concurrency of the `--workers` rows. */
   readonly workersConcurrency: number;
 }
@@ -94,6 +96,9 @@ export async function measureResumption(plan: ResumptionPlan, progress: (line: s
   for (const backend of labels) {
     const server = await BenchServer.start(backend, 'ping-pong', { processTicketKey: true });
     try {
+      progress(`resumption: ${backend}, warming the server up`);
+      const half = { ...plan.serverWarmUp, connections: plan.serverWarmUp.connections / 2, seconds: plan.serverWarmUp.seconds / 2 };
+      for (const kind of ['full', 'resumed'] as const) await warmUpServer(connector(backend, kind, half.concurrency, server.port), half);
       for (const kind of ['full', 'resumed'] as const) {
         for (const concurrency of plan.concurrencies) {
           progress(`resumption: ${backend} ${kind} at concurrency ${concurrency} (${plan.secondsPerCell} s)`);
@@ -144,16 +149,7 @@ async function rateCell(
   port: number,
   plan: ResumptionPlan,
 ): Promise<Omit<ResumptionRateCell, 'vsNodeTLS' | 'vsFull'>> {
-  const container = backend === DIRECT_NODE_TLS ? undefined : benchContainer(backend);
-  // Workers take a session slot each in turn: concurrency slots, one per worker's connection in flight.
-  const slots = Array.from({ length: concurrency }, () => ({ session: undefined as Uint8Array | undefined, direct: {} as DirectSessionState }));
-  let next = 0;
-  const once = async (): Promise<ConnectionOutcome> => {
-    const slot = slots[next++ % slots.length]!;
-    if (!container) return directPingPong(port, kind === 'resumed' ? slot.direct : undefined);
-    return pingPong(container, port, kind === 'resumed' ? slot : undefined);
-  };
-  const cell = await measureRateCell(backend, concurrency, plan, once);
+  const cell = await measureRateCell(backend, concurrency, plan, connector(backend, kind, concurrency, port));
   return {
     backend,
     kind,
@@ -163,6 +159,18 @@ async function rateCell(
     connectionsPerSecond: cell.connectionsPerSecond,
     errors: cell.errors,
     resumedShare: cell.connections > 0 ? Math.min(1, cell.resumed / cell.connections) : null,
+  };
+}
+
+/** One connection of `kind` to the server on `port`, for `concurrency` loops: each takes a session slot in turn (one per connection in flight). */
+function connector(backend: string, kind: 'full' | 'resumed', concurrency: number, port: number): () => Promise<ConnectionOutcome> {
+  const container = backend === DIRECT_NODE_TLS ? undefined : benchContainer(backend);
+  const slots = Array.from({ length: concurrency }, () => ({ session: undefined as Uint8Array | undefined, direct: {} as DirectSessionState }));
+  let next = 0;
+  return async (): Promise<ConnectionOutcome> => {
+    const slot = slots[next++ % slots.length]!;
+    if (!container) return directPingPong(port, kind === 'resumed' ? slot.direct : undefined);
+    return pingPong(container, port, kind === 'resumed' ? slot : undefined);
   };
 }
 

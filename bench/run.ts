@@ -44,6 +44,7 @@ export type SectionName = (typeof SECTIONS)[number];
 const PLANS = {
   quick: {
     variants: false,
+    serverWarmUp: { connections: 30, seconds: 0.5, concurrency: 4 },
     rate: { concurrencies: [1, 16, 64], secondsPerCell: 0.6, warmupSeconds: 0.2 },
     bulk: { bytesPerRun: 4 * 2 ** 20, chunkBytes: 64 * 1024 },
     memory: { connections: 200, openConcurrency: 32 },
@@ -54,6 +55,7 @@ const PLANS = {
   },
   full: {
     variants: true,
+    serverWarmUp: { connections: 2000, seconds: 15, concurrency: 16 },
     rate: { concurrencies: [1, 16, 64], secondsPerCell: 5, warmupSeconds: 1 },
     bulk: { bytesPerRun: 256 * 2 ** 20, chunkBytes: 64 * 1024 },
     memory: { connections: 10_000, openConcurrency: 64 },
@@ -132,15 +134,15 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
 
   progress.line(`${machineSummary(machine)}; backends: ${backends.join(', ')}`);
   const ioCalls = await section('io', () => measureIOCalls(progress.line));
-  const connectionRate = await section('rate', () => measureConnectionRate({ ...plan.rate, backends }, progress.line));
+  const connectionRate = await section('rate', () => measureConnectionRate({ ...plan.rate, serverWarmUp: plan.serverWarmUp, backends }, progress.line));
   const bulkThroughput = await section('bulk', () => measureBulkThroughput({ ...plan.bulk, backends }, progress.line));
   const idleMemory = await section('memory', () =>
     measureIdleMemory({ backends, connections: memoryConnections, openConcurrency: plan.memory.openConcurrency }, progress.line),
   );
   const cryptoPrimitives = await section('crypto', () => measureCryptoPrimitives(plan.cryptoSeconds, progress.line));
   const hostileHello = await section('hostile', () => measureHostileHello(backends, progress.line));
-  const resumption = await section('resumption', () => measureResumption({ ...plan.resumption, backends }, progress.line));
-  const handshakeCost = await section('cpu', () => measureHandshakeCost({ ...plan.cost, backends }, progress.line));
+  const resumption = await section('resumption', () => measureResumption({ ...plan.resumption, serverWarmUp: plan.serverWarmUp, backends }, progress.line));
+  const handshakeCost = await section('cpu', () => measureHandshakeCost({ ...plan.cost, serverWarmUp: plan.serverWarmUp, backends }, progress.line));
   const httpRequests = await section('http', () => measureHTTP({ ...plan.http, backends }, progress.line));
   progress.done();
 
@@ -152,6 +154,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     machine,
     backends,
     notes,
+    serverWarmUp: plan.serverWarmUp,
     ...(ioCalls ? { ioCalls } : {}),
     ...(connectionRate ? { connectionRate } : {}),
     ...(bulkThroughput ? { bulkThroughput: cryptoPrimitives ? withPrimitiveRatios(bulkThroughput, cryptoPrimitives) : bulkThroughput } : {}),
