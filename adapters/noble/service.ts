@@ -115,6 +115,9 @@ export class NobleTLSService implements TLSService {
     // With 0-RTT accepted the connection is usable at once (0.5-RTT); the client's Finished is read with the data.
     const usable = () => this.engine!.handshakeComplete || this.engine!.outcome.earlyData === 'accepted';
     await this.withTimeout(options.handshakeTimeout, () => this.handshake(TLSEngine.server(settings, { splitServerFlight: platformImmediate !== undefined }), usable));
+    // The application's first turn on the connection is not the handshake's last (next-turn.ts);
+    // what the handshake queued (the tickets) still waits for the application's first write.
+    if (platformImmediate) await nextLoopIteration();
     this.scheduleFlush();
   }
 
