@@ -3,9 +3,10 @@
  * expected message, with the steps named as the RFC names them: readClientHello,
  * chooseParameters, sendHelloRetryRequest, sendServerHello, sendServerParameters,
  * sendServerCertificate, sendServerFinished, readClientCertificate,
- * readClientCertificateVerify, readClientFinished, sendNewSessionTickets. With
- * `splitServerFlight` the costly steps (the key exchange, the signature, the work ahead for
- * the client's Finished and the tickets) each begin in a turn of their own (next-turn.ts).
+ * readClientCertificateVerify; readClientFinished and sendNewSessionTickets are in
+ * server-finished.ts. With `splitServerFlight` the costly steps (the key exchange, the
+ * signature, the work ahead for the client's Finished and the tickets) each begin in a turn
+ * of their own (next-turn.ts).
  */
 import { TLSAlertError } from '../../src/errors.js';
 import {
@@ -22,7 +23,6 @@ import {
   encodeCertificateRequest,
   encodeCertificateVerify,
   encodeEncryptedExtensions,
-  encodeNewSessionTicket,
   encodeServerHello,
   frameHandshake,
   HandshakeType,
@@ -50,43 +50,19 @@ import {
   expectType,
   verifyPeerChain,
   acceptPeerCertificateVerify,
-  acceptExpectedFinished,
-  acceptPeerFinished,
   type HandshakeContext,
   type HandshakeState,
 } from './handshake-context.js';
 import { KeySchedule } from './key-schedule.js';
-import { TrafficState } from './traffic.js';
 
 import { startTls12Server } from './tls12/server.js';
 import { chooseServerVersion, enabledVersions } from './tls12/versions.js';
 import { chooseParameters, type ChosenParameters, type ReceivedClientHello, type RetryState, type ServerPolicy } from './server-parameters.js';
 import { acceptPsk, DEFAULT_PSK_MODES, type AcceptedPsk } from './psk.js';
-import { DEFAULT_TICKET_COUNT, DEFAULT_TICKET_LIFETIME_SECONDS, newSessionTicket, RESUMED_TICKET_COUNT } from './tickets.js';
 import type { ServerCredential } from './server-credentials.js';
 import { AwaitReplayDecision, earlyDataAcceptable, REPLAY_WINDOW_MS } from './early-data.js';
 import { AwaitNextTurn } from './next-turn.js';
-
-/** Keys carried from the server flight to the client's Finished. */
-interface ServerFlightKeys {
-  readonly schedule: KeySchedule;
-  readonly clientRandom: Uint8Array;
-  readonly clientHandshakeSecret: Uint8Array;
-  readonly clientApplicationSecret: Uint8Array;
-  readonly serverApplicationSecret: Uint8Array;
-}
-
-/**
- * The client's Finished and our tickets, worked out before the Finished arrives (RFC 8446
- * section 4.6.1: a server that did not ask for a client certificate knows the rest of the
- * transcript); the transcript already holds the Finished we expect.
- */
-interface ClientFinishedAhead {
-  /** The verify_data the client's Finished must carry. */
-  readonly verifyData: Uint8Array;
-  /** The NewSessionTickets to send once it does. */
-  readonly tickets: readonly HandshakeMessage[];
-}
+import { clientFinishedAhead, ExpectClientFinished, type ServerFlightKeys } from './server-finished.js';
 
 /** The first state of a server: awaiting ClientHello. */
 export function startServer(policy: ServerPolicy): HandshakeState {
@@ -410,85 +386,6 @@ class ExpectClientCertificateVerify implements HandshakeState {
     acceptPeerCertificateVerify(ctx, 'client', this.policy.signatureSchemes, this.publicKey, message);
     return new ExpectClientFinished(this.policy, this.keys, undefined);
   }
-}
-
-/** Awaits the client Finished (section 4.4.4), then sends tickets. */
-class ExpectClientFinished implements HandshakeState {
-  readonly name = 'ExpectClientFinished';
-  constructor(
-    private readonly policy: ServerPolicy,
-    private readonly keys: ServerFlightKeys,
-    /** The expected Finished and the tickets when worked out ahead; else they are worked out here. */
-    private readonly ahead: ClientFinishedAhead | undefined,
-  ) {}
-
-  handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
-    expectType(message, HandshakeType.finished, this.name);
-    const { schedule } = this.keys;
-    const suite = schedule.suite;
-    if (this.ahead) acceptExpectedFinished('client', suite, this.ahead.verifyData, message);
-    else acceptPeerFinished(ctx, 'client', schedule, this.keys.clientHandshakeSecret, message);
-    ctx.allowChangeCipherSpec(false);
-    ctx.setReadSecret(suite, this.keys.clientApplicationSecret);
-    const tickets = this.ahead?.tickets ?? newSessionTickets(ctx, this.policy, schedule, schedule.resumptionMasterSecret(ctx.transcript.hash()));
-    for (const ticket of tickets) ctx.send(ticket);
-    ctx.complete();
-    return new TrafficState(
-      'server',
-      suite,
-      schedule,
-      this.keys.clientApplicationSecret,
-      this.keys.serverApplicationSecret,
-      undefined, // its tickets are sent: the server keeps no resumption secret
-      undefined,
-    );
-  }
-}
-
-/**
- * Works out the client's Finished and our tickets before the Finished arrives (RFC 8446
- * section 4.6.1's note: with no client certificate the server knows the rest of the
- * transcript). Only the expected Finished enters the transcript; a client whose Finished
- * differs fails with decrypt_error and its tickets are never sent.
- */
-function clientFinishedAhead(ctx: HandshakeContext, policy: ServerPolicy, keys: ServerFlightKeys): ClientFinishedAhead {
-  const { schedule } = keys;
-  const verifyData = schedule.finishedVerifyData(keys.clientHandshakeSecret, ctx.transcript.hash());
-  ctx.transcript.add(frameHandshake(HandshakeType.finished, verifyData).raw);
-  return { verifyData, tickets: newSessionTickets(ctx, policy, schedule, schedule.resumptionMasterSecret(ctx.transcript.hash())) };
-}
-
-/**
- * NewSessionTicket (section 4.6.1): `ticketCount` tickets (at most RESUMED_TICKET_COUNT after a
- * resumption) sealed under the ticket keys (tickets.ts), or made by `issueTicket`.
- */
-function newSessionTickets(ctx: HandshakeContext, policy: ServerPolicy, schedule: KeySchedule, resumptionSecret: Uint8Array): HandshakeMessage[] {
-  const s = policy.settings;
-  const configured = s.ticketCount ?? DEFAULT_TICKET_COUNT;
-  const count = ctx.outcome.resumed ? Math.min(configured, RESUMED_TICKET_COUNT) : configured;
-  const messages: HandshakeMessage[] = [];
-  for (let i = 0; i < count; i++) {
-    const nonce = Uint8Array.of(i);
-    const ticket = s.issueTicket
-      ? s.issueTicket(i)
-      : s.ticketKeys &&
-        newSessionTicket({
-          provider: ctx.provider,
-          ring: s.ticketKeys,
-          random: ctx.random,
-          now: ctx.now(),
-          psk: schedule.resumptionPsk(resumptionSecret, nonce),
-          nonce,
-          suite: schedule.suite,
-          lifetimeSeconds: s.ticketLifetimeSeconds ?? DEFAULT_TICKET_LIFETIME_SECONDS,
-          maxEarlyData: s.maxEarlyData ?? 0,
-          serverName: ctx.outcome.serverName,
-          alpnProtocol: ctx.outcome.alpnProtocol,
-          peerCertificates: ctx.outcome.peerCertificates,
-        });
-    if (ticket) messages.push(frameHandshake(HandshakeType.new_session_ticket, encodeNewSessionTicket(ticket)));
-  }
-  return messages;
 }
 
 /** `step` now, or in the caller's next turn when the server flight is split (next-turn.ts). */
