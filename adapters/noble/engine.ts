@@ -138,9 +138,11 @@ export class TLSEngine {
   }
 
   /**
-   * A server engine; it waits for a ClientHello. With `splitServerFlight` a full TLS 1.3
-   * handshake pauses after the handshake keys (`awaitingTurn`) until `continueHandshake()`, so
-   * its caller can let the event loop run between the key exchange and the signature.
+   * A server engine; it waits for a ClientHello. With `splitServerFlight` a TLS 1.3 handshake
+   * pauses (`awaitingTurn`) before each costly step until `continueHandshake()`: before the key
+   * exchange, before the signature (full handshakes) and, once the flight is queued
+   * (`outgoingAwaited`), before working out the client's Finished and the tickets; so its caller
+   * can let the event loop run in between (next-turn.ts).
    */
   static server(settings: ServerEngineSettings, options: { readonly splitServerFlight?: boolean } = {}): TLSEngine {
     if (!settings.certificateChain?.length) throw new ConfigurationError('TLSEngine: a server needs a certificate chain (cert)');
@@ -179,7 +181,7 @@ export class TLSEngine {
   get wantsRead(): boolean {
     return this.readOpen && this.plaintext.length === 0 && this.early.buffered === 0;
   }
-  /** True when what is queued is awaited by the peer (a TLS 1.2 server's Finished) and must leave now, not with the first write. */
+  /** True when what is queued is awaited by the peer (a server's complete flight) and must leave now: before a pause, not with the first write. */
   get outgoingAwaited(): boolean {
     return this.flightAwaited && this.hasOutgoing;
   }
@@ -260,7 +262,7 @@ export class TLSEngine {
     this.feed(new Uint8Array(0));
   }
 
-  /** Server: true when the handshake waits for `continueHandshake()` (the flight split by `splitServerFlight`). */
+  /** Server: true when the handshake waits for `continueHandshake()` (a pause of `splitServerFlight`). */
   get awaitingTurn(): boolean {
     return this.state instanceof AwaitNextTurn;
   }

@@ -107,7 +107,7 @@ export interface HandshakeContext {
   setWriteProtection(protection: RecordSealer): void;
   /** Replaces the TLS 1.3 exporter with another one (TLS 1.2, RFC 5705). */
   setKeyingMaterialExporter(exporter: (label: string, context: Uint8Array | undefined, length: number) => Uint8Array): void;
-  /** Says the peer waits for what is queued now (a TLS 1.2 server's Finished): it leaves at once, not with the first write. */
+  /** Says the peer waits for what is queued now (a server's complete flight): it leaves at once, before any pause and not with the first write. */
   markFlightAwaited(): void;
   /** Lets one unprotected change_cipher_spec record through until the peer's Finished. */
   allowChangeCipherSpec(allowed: boolean): void;
@@ -234,11 +234,15 @@ export function acceptPeerFinished(
   peerHandshakeSecret: Uint8Array,
   message: HandshakeMessage,
 ): void {
-  const expected = schedule.finishedVerifyData(peerHandshakeSecret, ctx.transcript.hash());
-  if (!bytesEqual(decodeFinished(message.body, schedule.suite.hashLength), expected)) {
+  acceptExpectedFinished(peer, schedule.suite, schedule.finishedVerifyData(peerHandshakeSecret, ctx.transcript.hash()), message);
+  ctx.transcript.add(message.raw);
+}
+
+/** Checks the peer's Finished against the verify_data expected of it (section 4.4.4); decrypt_error when it differs. */
+export function acceptExpectedFinished(peer: 'server' | 'client', suite: CipherSuite, expected: Uint8Array, message: HandshakeMessage): void {
+  if (!bytesEqual(decodeFinished(message.body, suite.hashLength), expected)) {
     throw TLSAlertError.sent('decrypt_error', `${peer} Finished verify_data is wrong`);
   }
-  ctx.transcript.add(message.raw);
 }
 
 

@@ -32,7 +32,7 @@ export interface ServerPolicy {
   readonly groups: readonly NamedGroupName[];
   readonly signatureSchemes: readonly SignatureSchemeName[];
   readonly certificateSignatureSchemes: readonly SignatureSchemeName[];
-  /** Pause a full TLS 1.3 handshake after the handshake keys, before the signature (next-turn.ts). */
+  /** Begin each costly step of the TLS 1.3 server handshake in a turn of its own (next-turn.ts). */
   readonly splitServerFlight?: boolean;
 }
 

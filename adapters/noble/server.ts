@@ -3,7 +3,10 @@
  * expected message, with the steps named as the RFC names them: readClientHello,
  * chooseParameters, sendHelloRetryRequest, sendServerHello, sendServerParameters,
  * sendServerCertificate, sendServerFinished, readClientCertificate,
- * readClientCertificateVerify, readClientFinished, sendNewSessionTickets.
+ * readClientCertificateVerify; readClientFinished and sendNewSessionTickets are in
+ * server-finished.ts. With `splitServerFlight` the costly steps (the key exchange, the
+ * signature, the work ahead for the client's Finished and the tickets) each begin in a turn
+ * of their own (next-turn.ts).
  */
 import { TLSAlertError } from '../../src/errors.js';
 import {
@@ -20,7 +23,6 @@ import {
   encodeCertificateRequest,
   encodeCertificateVerify,
   encodeEncryptedExtensions,
-  encodeNewSessionTicket,
   encodeServerHello,
   frameHandshake,
   HandshakeType,
@@ -48,30 +50,19 @@ import {
   expectType,
   verifyPeerChain,
   acceptPeerCertificateVerify,
-  acceptPeerFinished,
   type HandshakeContext,
   type HandshakeState,
 } from './handshake-context.js';
 import { KeySchedule } from './key-schedule.js';
-import { TrafficState } from './traffic.js';
 
 import { startTls12Server } from './tls12/server.js';
 import { chooseServerVersion, enabledVersions } from './tls12/versions.js';
 import { chooseParameters, type ChosenParameters, type ReceivedClientHello, type RetryState, type ServerPolicy } from './server-parameters.js';
 import { acceptPsk, DEFAULT_PSK_MODES, type AcceptedPsk } from './psk.js';
-import { DEFAULT_TICKET_COUNT, DEFAULT_TICKET_LIFETIME_SECONDS, newSessionTicket, RESUMED_TICKET_COUNT } from './tickets.js';
 import type { ServerCredential } from './server-credentials.js';
 import { AwaitReplayDecision, earlyDataAcceptable, REPLAY_WINDOW_MS } from './early-data.js';
 import { AwaitNextTurn } from './next-turn.js';
-
-/** Keys carried from the server flight to the client's Finished. */
-interface ServerFlightKeys {
-  readonly schedule: KeySchedule;
-  readonly clientRandom: Uint8Array;
-  readonly clientHandshakeSecret: Uint8Array;
-  readonly clientApplicationSecret: Uint8Array;
-  readonly serverApplicationSecret: Uint8Array;
-}
+import { clientFinishedAhead, ExpectClientFinished, type ServerFlightKeys } from './server-finished.js';
 
 /** The first state of a server: awaiting ClientHello. */
 export function startServer(policy: ServerPolicy): HandshakeState {
@@ -170,6 +161,18 @@ class ExpectClientHello implements HandshakeState {
     /** Transcript-Hash(ClientHello) when 0-RTT is accepted (the client early traffic secret is derived over it). */
     acceptEarlyData: Uint8Array | undefined,
   ): HandshakeState {
+    // The key exchange begins a turn of its own.
+    return inTurn(ctx, this.policy, (c) => this.sendServerHello(c, hello, chosen, psk, acceptEarlyData));
+  }
+
+  /** The (EC)DHE answer, ServerHello and the handshake traffic keys (sections 4.1.3, 7.1). */
+  private sendServerHello(
+    ctx: HandshakeContext,
+    hello: ClientHello,
+    chosen: ChosenParameters,
+    psk: AcceptedPsk | undefined,
+    acceptEarlyData: Uint8Array | undefined,
+  ): HandshakeState {
     const { suite, group } = chosen;
     const recordSizeLimitBody = findExtension(hello.extensions, ExtensionType.record_size_limit);
     const peerRecordSizeLimit = recordSizeLimitBody ? decodeRecordSizeLimit(recordSizeLimitBody) : undefined;
@@ -211,8 +214,8 @@ class ExpectClientHello implements HandshakeState {
     ctx.setWriteSecret(suite, hs.server);
 
     const rest = (c: HandshakeContext) => this.sendServerAuthentication(c, hello, chosen, psk, acceptEarlyData, schedule, hs, peerRecordSizeLimit);
-    // A full handshake signs: that and the records after it may come a turn later (next-turn.ts).
-    return !psk && this.policy.splitServerFlight ? new AwaitNextTurn(rest) : rest(ctx);
+    // A full handshake signs: the signature begins a turn of its own (a resumption makes none).
+    return psk ? rest(ctx) : inTurn(ctx, this.policy, rest);
   }
 
   /** The rest of the server flight: EncryptedExtensions, CertificateRequest, Certificate and CertificateVerify (full handshakes), Finished (sections 4.3, 4.4). */
@@ -241,6 +244,8 @@ class ExpectClientHello implements HandshakeState {
     const finished = frameHandshake(HandshakeType.finished, schedule.finishedVerifyData(hs.server, ctx.transcript.hash()));
     ctx.transcript.add(finished.raw);
     ctx.send(finished);
+    // The flight is complete: it leaves before any turn the handshake waits for from here on.
+    ctx.markFlightAwaited();
 
     schedule.deriveMasterSecret();
     const app = schedule.applicationTrafficSecrets(ctx.transcript.hash());
@@ -261,7 +266,10 @@ class ExpectClientHello implements HandshakeState {
     ctx.setReadSecret(suite, hs.client);
     // Section 4.2.10: we do not accept 0-RTT, so records under the client's early keys are skipped.
     if (earlyOffered) ctx.skipEarlyData('undecryptable');
-    return auth === 'none' ? new ExpectClientFinished(this.policy, keys) : new ExpectClientCertificate(this.policy, keys);
+    if (auth !== 'none') return new ExpectClientCertificate(this.policy, keys);
+    // Split: the client's Finished and the tickets are worked out in a turn of their own while the flight travels.
+    if (!this.policy.splitServerFlight) return new ExpectClientFinished(this.policy, keys, undefined);
+    return new AwaitNextTurn((c) => new ExpectClientFinished(this.policy, keys, clientFinishedAhead(c, this.policy, keys)));
   }
 
   /** 0-RTT accepted (section 4.2.10): read under client_early_traffic_secret until EndOfEarlyData. */
@@ -336,7 +344,7 @@ class ExpectEndOfEarlyData implements HandshakeState {
     ctx.transcript.add(message.raw);
     ctx.endEarlyData();
     ctx.setReadSecret(this.keys.schedule.suite, this.keys.clientHandshakeSecret);
-    return new ExpectClientFinished(this.policy, this.keys);
+    return new ExpectClientFinished(this.policy, this.keys, undefined);
   }
 }
 
@@ -357,7 +365,7 @@ class ExpectClientCertificate implements HandshakeState {
       if (this.policy.settings.clientAuthentication === 'require') {
         throw TLSAlertError.sent('certificate_required', 'client sent no certificate but one is required');
       }
-      return new ExpectClientFinished(this.policy, this.keys);
+      return new ExpectClientFinished(this.policy, this.keys, undefined);
     }
     const chain = certificate.entries.map((e) => e.data);
     const verifier = this.policy.settings.verifyClient;
@@ -376,67 +384,13 @@ class ExpectClientCertificateVerify implements HandshakeState {
   handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
     expectType(message, HandshakeType.certificate_verify, this.name);
     acceptPeerCertificateVerify(ctx, 'client', this.policy.signatureSchemes, this.publicKey, message);
-    return new ExpectClientFinished(this.policy, this.keys);
+    return new ExpectClientFinished(this.policy, this.keys, undefined);
   }
 }
 
-/** Awaits the client Finished (section 4.4.4), then sends tickets. */
-class ExpectClientFinished implements HandshakeState {
-  readonly name = 'ExpectClientFinished';
-  constructor(private readonly policy: ServerPolicy, private readonly keys: ServerFlightKeys) {}
-
-  handle(ctx: HandshakeContext, message: HandshakeMessage): HandshakeState {
-    expectType(message, HandshakeType.finished, this.name);
-    const { schedule } = this.keys;
-    const suite = schedule.suite;
-    acceptPeerFinished(ctx, 'client', schedule, this.keys.clientHandshakeSecret, message);
-    ctx.allowChangeCipherSpec(false);
-    ctx.setReadSecret(suite, this.keys.clientApplicationSecret);
-    const resumption = schedule.resumptionMasterSecret(ctx.transcript.hash());
-    this.sendNewSessionTickets(ctx, resumption);
-    ctx.complete();
-    return new TrafficState(
-      'server',
-      suite,
-      schedule,
-      this.keys.clientApplicationSecret,
-      this.keys.serverApplicationSecret,
-      undefined, // its tickets are sent: the server keeps no resumption secret
-      undefined,
-    );
-  }
-
-  /**
-   * NewSessionTicket (section 4.6.1): `ticketCount` tickets (at most RESUMED_TICKET_COUNT after a
-   * resumption) sealed under the ticket keys (tickets.ts), or made by `issueTicket`.
-   */
-  private sendNewSessionTickets(ctx: HandshakeContext, resumptionSecret: Uint8Array): void {
-    const s = this.policy.settings;
-    const configured = s.ticketCount ?? DEFAULT_TICKET_COUNT;
-    const count = ctx.outcome.resumed ? Math.min(configured, RESUMED_TICKET_COUNT) : configured;
-    const { schedule } = this.keys;
-    for (let i = 0; i < count; i++) {
-      const nonce = Uint8Array.of(i);
-      const ticket = s.issueTicket
-        ? s.issueTicket(i)
-        : s.ticketKeys &&
-          newSessionTicket({
-            provider: ctx.provider,
-            ring: s.ticketKeys,
-            random: ctx.random,
-            now: ctx.now(),
-            psk: schedule.resumptionPsk(resumptionSecret, nonce),
-            nonce,
-            suite: schedule.suite,
-            lifetimeSeconds: s.ticketLifetimeSeconds ?? DEFAULT_TICKET_LIFETIME_SECONDS,
-            maxEarlyData: s.maxEarlyData ?? 0,
-            serverName: ctx.outcome.serverName,
-            alpnProtocol: ctx.outcome.alpnProtocol,
-            peerCertificates: ctx.outcome.peerCertificates,
-          });
-      if (ticket) ctx.send(frameHandshake(HandshakeType.new_session_ticket, encodeNewSessionTicket(ticket)));
-    }
-  }
+/** `step` now, or in the caller's next turn when the server flight is split (next-turn.ts). */
+function inTurn(ctx: HandshakeContext, policy: ServerPolicy, step: (ctx: HandshakeContext) => HandshakeState): HandshakeState {
+  return policy.splitServerFlight ? new AwaitNextTurn(step) : step(ctx);
 }
 
 /** The Certificate message of each chain, built once: every full handshake sends the same bytes (nothing writes to them). */

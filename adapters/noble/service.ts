@@ -115,6 +115,9 @@ export class NobleTLSService implements TLSService {
     // With 0-RTT accepted the connection is usable at once (0.5-RTT); the client's Finished is read with the data.
     const usable = () => this.engine!.handshakeComplete || this.engine!.outcome.earlyData === 'accepted';
     await this.withTimeout(options.handshakeTimeout, () => this.handshake(TLSEngine.server(settings, { splitServerFlight: platformImmediate !== undefined }), usable));
+    // The application's first turn on the connection is not the handshake's last (next-turn.ts);
+    // what the handshake queued (the tickets) still waits for the application's first write.
+    if (platformImmediate) await nextLoopIteration();
     this.scheduleFlush();
   }
 
@@ -135,15 +138,17 @@ export class NobleTLSService implements TLSService {
   }
 
   /**
-   * On Node a full handshake's server flight is computed in two turns (next-turn.ts): the engine
-   * pauses after the key exchange and goes on in the event loop's next iteration, after its timers
-   * and IO. Nothing is written in between, so the flight still leaves in one write.
+   * On Node the server handshake pauses before each costly step (next-turn.ts) and goes on in
+   * the event loop's next iteration, after its timers and IO. A complete flight leaves before
+   * the pause that follows it; nothing is written in the middle of one, so it is one write.
    */
-  private async giveNextTurn(engine: TLSEngine): Promise<void> {
-    if (!engine.awaitingTurn) return;
-    await nextLoopIteration();
-    if (this.failure) throw this.failure;
-    engine.continueHandshake();
+  private async giveNextTurns(engine: TLSEngine): Promise<void> {
+    while (engine.awaitingTurn) {
+      if (engine.outgoingAwaited) await this.flush();
+      await nextLoopIteration();
+      if (this.failure) throw this.failure;
+      engine.continueHandshake();
+    }
   }
 
   /** Server: bytes of accepted 0-RTT data; the first this many bytes `receiveBytes` returns were early data (RFC 8470). */
@@ -197,7 +202,7 @@ export class NobleTLSService implements TLSService {
         if (bytes.length === 0) throw new ConnectionClosedError('the peer closed the connection during the handshake');
         this.feed(bytes);
         await this.settleReplayCheck(engine);
-        await this.giveNextTurn(engine);
+        await this.giveNextTurns(engine);
         if (!engine.readOpen && !done()) throw new ConnectionClosedError('the peer sent close_notify during the handshake');
         // A flight goes out at once; what follows the handshake (the client's Finished,
         // the server's tickets) may leave with the first application write of this turn.
