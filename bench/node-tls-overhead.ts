@@ -13,6 +13,9 @@
  * - `+keylog`: with a 'keylog' listener (the backend's client verifies at the key-log
  *   line, to send its alert ahead of its Finished);
  * - `+session`: with a 'session' listener (OpenSSL then serializes each ticket's session);
+ * - `+snapshot`: without a 'session' listener, reading the session once at the end instead
+ *   (`getTLSTicket()`, then `getSession()` when a ticket is in), as the backend's client
+ *   keeps its newest session for `getSession()` after close;
  * - `+close`: closing as Connection.close() does (close_notify and FIN once PONG is in,
  *   destroy once flushed) rather than waiting for the server's close_notify first.
  *
@@ -41,7 +44,7 @@ interface Variant {
 }
 
 /** node:tls direct over a connected socket, with the backend's habits named in `habits`. */
-function directOverSocket(habits: ReadonlySet<'keylog' | 'session' | 'close'>): (port: number) => Promise<void> {
+function directOverSocket(habits: ReadonlySet<'keylog' | 'session' | 'snapshot' | 'close'>): (port: number) => Promise<void> {
   const configuration = benchClientConfiguration();
   const secureContext = tls.createSecureContext({ ca: configuration.ca as string });
   return (port) =>
@@ -57,6 +60,7 @@ function directOverSocket(habits: ReadonlySet<'keylog' | 'session' | 'close'>): 
         socket.once('secureConnect', () => socket.write('PING'));
         socket.on('data', (chunk: Buffer) => {
           answer += chunk.toString('latin1');
+          if (answer.length >= 4 && habits.has('snapshot') && socket.getTLSTicket() !== undefined) socket.getSession();
           if (answer.length >= 4 && habits.has('close')) {
             socket.once('finish', () => {
               socket.destroy();
@@ -104,6 +108,7 @@ async function main(): Promise<void> {
     await direct('direct+socket', directOverSocket(new Set())),
     await direct('direct+socket+keylog', directOverSocket(new Set(['keylog']))),
     await direct('direct+socket+session', directOverSocket(new Set(['session']))),
+    await direct('direct+socket+snapshot', directOverSocket(new Set(['snapshot']))),
     await direct('direct+socket+close', directOverSocket(new Set(['close']))),
     ...(baseline ? [await backendOf('baseline', baseline)] : []),
   ];
