@@ -19,7 +19,12 @@
  * - `Connection + container`: the bench's backend server (Connection.fromClient with the
  *   container's service).
  *
- *   node dist/bench/server-cpu-ladder.js [connections per variant, default 400]
+ * The variants share the process's inline caches, so each one's code runs beside the
+ * others'; `--only 1,4` (indexes into the list above) keeps only some, e.g. two for a
+ * pairwise ratio. The same code measured twice in one run has differed by up to 7% at
+ * load average 10 on 2 vCPUs: steps smaller than that need repeated runs.
+ *
+ *   node dist/bench/server-cpu-ladder.js [connections per variant, default 400] [--only 0,4]
  * Not part of `npm test`.
  */
 import { fork } from 'node:child_process';
@@ -89,6 +94,17 @@ async function readExactly(read: (count: number) => Promise<Uint8Array>, count: 
   }
 }
 
+/** The variants named by `--only i,j` (indexes into VARIANTS), else all of them. */
+function chosenVariants(args: readonly string[]): VariantName[] {
+  const at = args.indexOf('--only');
+  if (at < 0) return [...VARIANTS];
+  return (args[at + 1] ?? '').split(',').map((index) => {
+    const name = VARIANTS[Number(index)];
+    if (name === undefined) throw new Error(`--only takes indexes 0-${VARIANTS.length - 1}, not ${index}`);
+    return name;
+  });
+}
+
 /** One server of the ladder. */
 function ladderServer(name: VariantName): net.Server {
   const configuration = benchServerConfiguration();
@@ -133,6 +149,7 @@ function ladderServer(name: VariantName): net.Server {
       const reader = new StreamReader(tlsSocket);
       await readExactly((n) => reader.receiveBytes(n), 4);
       if (name === '+ handshake promise, StreamReader') {
+        reader.release(); // as the service's close does (else the reader fails on 'close', building an error)
         tlsSocket.write(PONG, () => {
           tlsSocket.once('finish', () => tlsSocket.destroy());
           tlsSocket.end();
@@ -152,9 +169,9 @@ function ladderServer(name: VariantName): net.Server {
 }
 
 /** The server process: every variant listening, CPU charged per accepted connection. */
-function serve(): void {
-  const servers = VARIANTS.map(ladderServer);
-  let charged = VARIANTS.map(() => 0);
+function serve(variants: readonly VariantName[]): void {
+  const servers = variants.map(ladderServer);
+  let charged = variants.map(() => 0);
   let current = -1;
   let counting = false;
   let mark = process.cpuUsage();
@@ -171,7 +188,7 @@ function serve(): void {
   );
   process.on('message', (message: LadderMessage) => {
     if (message.type === 'start') {
-      charged = VARIANTS.map(() => 0);
+      charged = variants.map(() => 0);
       current = -1;
       counting = true;
       mark = process.cpuUsage();
@@ -194,14 +211,16 @@ function serve(): void {
 }
 
 async function main(): Promise<void> {
-  const perVariant = Number(process.argv[2] ?? 400);
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean) });
+  const args = process.argv.slice(2);
+  const variants = chosenVariants(args);
+  const perVariant = Number(args[0]?.startsWith('--') ? 400 : (args[0] ?? 400));
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', ...args], { execArgv: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean) });
   const next = (): Promise<LadderMessage> => new Promise((resolve) => child.once('message', resolve));
   const { ports } = (await next()) as Extract<LadderMessage, { type: 'ports' }>;
   for (const port of ports) for (let i = 0; i < WARM_UP; i++) await directPingPong(port);
   child.send({ type: 'start' } satisfies LadderMessage);
   await next();
-  const clientMicros = VARIANTS.map(() => 0);
+  const clientMicros = variants.map(() => 0);
   for (let round = 0; round < perVariant; round++) {
     for (let i = 0; i < ports.length; i++) {
       const before = process.cpuUsage();
@@ -213,8 +232,8 @@ async function main(): Promise<void> {
   child.send({ type: 'stop' } satisfies LadderMessage);
   const { micros } = (await next()) as Extract<LadderMessage, { type: 'cpu' }>;
   console.log(`${perVariant} connections per variant, alternating, concurrency 1, one server process, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  console.log('server variant                        server ms/conn  (node:tls = 1)  client ms/conn');
-  VARIANTS.forEach((name, i) => {
+  console.log(`server variant                        server ms/conn  (${variants[0]} = 1)  client ms/conn`);
+  variants.forEach((name, i) => {
     const server = micros[i]! / 1000 / perVariant;
     console.log(
       `${name.padEnd(36)} ${server.toFixed(3).padStart(14)}  ${(micros[i]! / micros[0]!).toFixed(2).padStart(13)}x  ${(clientMicros[i]! / 1000 / perVariant).toFixed(3).padStart(14)}`,
@@ -222,5 +241,5 @@ async function main(): Promise<void> {
   });
 }
 
-if (process.argv.includes('--serve')) serve();
+if (process.argv.includes('--serve')) serve(chosenVariants(process.argv));
 else if (isMainScript(import.meta.url)) await main();
