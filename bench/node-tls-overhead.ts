@@ -22,7 +22,10 @@
  * - `baseline`: with `--baseline DIR`, the backend of another build (DIR is its dist/,
  *   e.g. a worktree of the commit before a change), so a change is A/B'd in one run.
  *
- *   node dist/bench/node-tls-overhead.js [connections per variant, default 400] [--baseline DIR]
+ * `--warm-up N` connections per variant before measuring (default 50): per-connection
+ * code runs unoptimized for the first thousands of connections.
+ *
+ *   node dist/bench/node-tls-overhead.js [connections per variant, default 400] [--baseline DIR] [--warm-up N]
  * Not part of `npm test`.
  */
 import net from 'node:net';
@@ -94,6 +97,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const baselineAt = args.indexOf('--baseline');
   const baseline = baselineAt >= 0 ? args.splice(baselineAt, 2)[1] : undefined;
+  const warmAt = args.indexOf('--warm-up');
+  const warmUp = warmAt >= 0 ? Number(args.splice(warmAt, 2)[1]) : 50;
   const perVariant = Number(args[0] ?? 400);
   const container = benchContainer(NODE_TLS);
   const direct = async (name: string, connect: (port: number) => Promise<unknown>): Promise<Variant> => ({
@@ -113,7 +118,7 @@ async function main(): Promise<void> {
     ...(baseline ? [await backendOf('baseline', baseline)] : []),
   ];
   try {
-    for (const variant of variants) for (let i = 0; i < 50; i++) await variant.connect(variant.server.port); // JIT, caches
+    for (const variant of variants) for (let i = 0; i < warmUp; i++) await variant.connect(variant.server.port); // JIT, caches
     for (const variant of variants) await variant.server.measureStart('cpu');
     for (let i = 0; i < perVariant; i++) {
       for (const variant of variants) {
@@ -129,7 +134,7 @@ async function main(): Promise<void> {
       rows.push({ name: variant.name, server: measured.cpuMs / perVariant, client: variant.clientCpuMicros / 1000 / perVariant });
     }
     const reference = rows.find((r) => r.name === 'direct')!;
-    console.log(`${perVariant} connections per variant, alternating, concurrency 1, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(`${perVariant} connections per variant after ${warmUp} to warm up, alternating, concurrency 1, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     console.log('variant                  server ms/conn  (direct = 1)  client ms/conn  (direct = 1)');
     for (const r of rows) {
       console.log(

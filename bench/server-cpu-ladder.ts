@@ -24,7 +24,10 @@
  * pairwise ratio. The same code measured twice in one run has differed by up to 7% at
  * load average 10 on 2 vCPUs: steps smaller than that need repeated runs.
  *
- *   node dist/bench/server-cpu-ladder.js [connections per variant, default 400] [--only 0,4]
+ * Per-connection code runs unoptimized for the first thousands of connections: with
+ * `--warm-up 2500` the ratios are those of a warm server (default 60 connections each).
+ *
+ *   node dist/bench/server-cpu-ladder.js [connections per variant, default 400] [--only 0,4] [--warm-up N]
  * Not part of `npm test`.
  */
 import { fork } from 'node:child_process';
@@ -44,7 +47,7 @@ import { isMainScript } from './main-script.js';
 
 const PONG = new TextEncoder().encode('PONG');
 
-/** Connections per variant before measuring (JIT, caches). */
+/** Connections per variant before measuring (JIT, caches), unless `--warm-up N` says otherwise. */
 const WARM_UP = 60;
 
 /** The variants, in ladder order. */
@@ -214,10 +217,12 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const variants = chosenVariants(args);
   const perVariant = Number(args[0]?.startsWith('--') ? 400 : (args[0] ?? 400));
+  const warmAt = args.indexOf('--warm-up');
+  const warmUp = warmAt >= 0 ? Number(args[warmAt + 1]) : WARM_UP;
   const child = fork(fileURLToPath(import.meta.url), ['--serve', ...args], { execArgv: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean) });
   const next = (): Promise<LadderMessage> => new Promise((resolve) => child.once('message', resolve));
   const { ports } = (await next()) as Extract<LadderMessage, { type: 'ports' }>;
-  for (const port of ports) for (let i = 0; i < WARM_UP; i++) await directPingPong(port);
+  for (const port of ports) for (let i = 0; i < warmUp; i++) await directPingPong(port);
   child.send({ type: 'start' } satisfies LadderMessage);
   await next();
   const clientMicros = variants.map(() => 0);
@@ -231,7 +236,7 @@ async function main(): Promise<void> {
   }
   child.send({ type: 'stop' } satisfies LadderMessage);
   const { micros } = (await next()) as Extract<LadderMessage, { type: 'cpu' }>;
-  console.log(`${perVariant} connections per variant, alternating, concurrency 1, one server process, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`${perVariant} connections per variant after ${warmUp} each to warm up, alternating, concurrency 1, one server process, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`server variant                        server ms/conn  (${variants[0]} = 1)  client ms/conn`);
   variants.forEach((name, i) => {
     const server = micros[i]! / 1000 / perVariant;
