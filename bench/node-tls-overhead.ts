@@ -13,13 +13,19 @@
  * - `+keylog`: with a 'keylog' listener (the backend's client verifies at the key-log
  *   line, to send its alert ahead of its Finished);
  * - `+session`: with a 'session' listener (OpenSSL then serializes each ticket's session);
+ * - `+snapshot`: without a 'session' listener, reading the session once at the end instead
+ *   (`getTLSTicket()`, then `getSession()` when a ticket is in), as the backend's client
+ *   keeps its newest session for `getSession()` after close;
  * - `+close`: closing as Connection.close() does (close_notify and FIN once PONG is in,
  *   destroy once flushed) rather than waiting for the server's close_notify first.
  *
  * - `baseline`: with `--baseline DIR`, the backend of another build (DIR is its dist/,
  *   e.g. a worktree of the commit before a change), so a change is A/B'd in one run.
  *
- *   node dist/bench/node-tls-overhead.js [connections per variant, default 400] [--baseline DIR]
+ * `--warm-up N` connections per variant before measuring (default 50): per-connection
+ * code runs unoptimized for the first thousands of connections.
+ *
+ *   node dist/bench/node-tls-overhead.js [connections per variant, default 400] [--baseline DIR] [--warm-up N]
  * Not part of `npm test`.
  */
 import net from 'node:net';
@@ -41,7 +47,7 @@ interface Variant {
 }
 
 /** node:tls direct over a connected socket, with the backend's habits named in `habits`. */
-function directOverSocket(habits: ReadonlySet<'keylog' | 'session' | 'close'>): (port: number) => Promise<void> {
+function directOverSocket(habits: ReadonlySet<'keylog' | 'session' | 'snapshot' | 'close'>): (port: number) => Promise<void> {
   const configuration = benchClientConfiguration();
   const secureContext = tls.createSecureContext({ ca: configuration.ca as string });
   return (port) =>
@@ -57,6 +63,7 @@ function directOverSocket(habits: ReadonlySet<'keylog' | 'session' | 'close'>): 
         socket.once('secureConnect', () => socket.write('PING'));
         socket.on('data', (chunk: Buffer) => {
           answer += chunk.toString('latin1');
+          if (answer.length >= 4 && habits.has('snapshot') && socket.getTLSTicket() !== undefined) socket.getSession();
           if (answer.length >= 4 && habits.has('close')) {
             socket.once('finish', () => {
               socket.destroy();
@@ -90,6 +97,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const baselineAt = args.indexOf('--baseline');
   const baseline = baselineAt >= 0 ? args.splice(baselineAt, 2)[1] : undefined;
+  const warmAt = args.indexOf('--warm-up');
+  const warmUp = warmAt >= 0 ? Number(args.splice(warmAt, 2)[1]) : 50;
   const perVariant = Number(args[0] ?? 400);
   const container = benchContainer(NODE_TLS);
   const direct = async (name: string, connect: (port: number) => Promise<unknown>): Promise<Variant> => ({
@@ -104,11 +113,12 @@ async function main(): Promise<void> {
     await direct('direct+socket', directOverSocket(new Set())),
     await direct('direct+socket+keylog', directOverSocket(new Set(['keylog']))),
     await direct('direct+socket+session', directOverSocket(new Set(['session']))),
+    await direct('direct+socket+snapshot', directOverSocket(new Set(['snapshot']))),
     await direct('direct+socket+close', directOverSocket(new Set(['close']))),
     ...(baseline ? [await backendOf('baseline', baseline)] : []),
   ];
   try {
-    for (const variant of variants) for (let i = 0; i < 50; i++) await variant.connect(variant.server.port); // JIT, caches
+    for (const variant of variants) for (let i = 0; i < warmUp; i++) await variant.connect(variant.server.port); // JIT, caches
     for (const variant of variants) await variant.server.measureStart('cpu');
     for (let i = 0; i < perVariant; i++) {
       for (const variant of variants) {
@@ -124,7 +134,7 @@ async function main(): Promise<void> {
       rows.push({ name: variant.name, server: measured.cpuMs / perVariant, client: variant.clientCpuMicros / 1000 / perVariant });
     }
     const reference = rows.find((r) => r.name === 'direct')!;
-    console.log(`${perVariant} connections per variant, alternating, concurrency 1, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(`${perVariant} connections per variant after ${warmUp} to warm up, alternating, concurrency 1, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     console.log('variant                  server ms/conn  (direct = 1)  client ms/conn  (direct = 1)');
     for (const r of rows) {
       console.log(
