@@ -10,7 +10,7 @@
  * (its few calls are counted with the server's); over TCP it runs in a child process.
  *
  * Run: `node dist/bench/server-replay.js [--rounds 6] [--ms 2000] [--concurrency 1] [--breakdown] [--cpu-prof DIR]`
- * (`--cpu-prof`: a V8 CPU profile of each transport's window in the last round).
+ * (`--cpu-prof`: a V8 CPU profile of each transport's window in the last round; `--only memory|tcp`: one transport).
  * Not part of `npm test`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -152,6 +152,7 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: '1' },
       breakdown: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
+      only: { type: 'string' },
       client: { type: 'string' },
     },
   });
@@ -174,6 +175,8 @@ async function main(): Promise<void> {
     { name: 'in-memory pair', run: () => replayFor(ms, concurrency, () => Promise.resolve(inMemory()), recording) },
     { name: 'loopback TCP', run: () => askClient(child, ms, concurrency) },
   ];
+  // `--only memory|tcp`: one transport (e.g. under `perf record`, which cannot tell windows apart).
+  if (values.only) transports.splice(values.only === 'tcp' ? 0 : 1, 1);
   // Warm-up: the same number of connections on each.
   for (const transport of transports) await transport.run();
   const results = transports.map((): number[] => []);
