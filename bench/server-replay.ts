@@ -10,7 +10,8 @@
  * (its few calls are counted with the server's); over TCP it runs in a child process.
  *
  * Run: `node dist/bench/server-replay.js [--rounds 6] [--ms 2000] [--concurrency 1] [--breakdown] [--cpu-prof DIR]`
- * (`--cpu-prof`: a V8 CPU profile of each transport's window in the last round; `--only memory|tcp`: one transport).
+ * (`--cpu-prof`: a V8 CPU profile of each transport's window in the last round; `--only memory|tcp`: one transport;
+ * `--pause MS`: a third transport, in memory with the client pausing MS before each send, so the server idles as over TCP).
  * Not part of `npm test`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -19,6 +20,7 @@ import inspector from 'node:inspector';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { NobleTLSService } from '../adapters/noble/service.js';
 import { Connection } from '../src/connection.js';
@@ -99,9 +101,11 @@ async function record(): Promise<Recording> {
 }
 
 /** Replays a recording over `raw`: each chunk once the server has sent as much as it had then; then reads to the end. */
-async function replay(raw: RawConnection, recording: Recording): Promise<void> {
+async function replay(raw: RawConnection, recording: Recording, pauseMs = 0): Promise<void> {
   let received = 0;
   for (const chunk of recording.chunks) {
+    // The server idles meanwhile, as it does while a client across a socket computes its answer.
+    if (pauseMs > 0) await sleep(pauseMs);
     while (received < chunk.after) {
       const bytes = await raw.receiveBytes(65536);
       if (bytes.length === 0) throw new Error('the server ended the connection early');
@@ -114,12 +118,12 @@ async function replay(raw: RawConnection, recording: Recording): Promise<void> {
 }
 
 /** Replays connections, `concurrency` at a time, for `ms`; resolves with how many completed. */
-async function replayFor(ms: number, concurrency: number, connect: () => Promise<RawConnection>, recording: Recording): Promise<number> {
+async function replayFor(ms: number, concurrency: number, connect: () => Promise<RawConnection>, recording: Recording, pauseMs = 0): Promise<number> {
   const stopAt = performance.now() + ms;
   let done = 0;
   const worker = async (): Promise<void> => {
     while (performance.now() < stopAt) {
-      await replay(await connect(), recording);
+      await replay(await connect(), recording, pauseMs);
       done++;
     }
   };
@@ -153,6 +157,7 @@ async function main(): Promise<void> {
       breakdown: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       only: { type: 'string' },
+      pause: { type: 'string' },
       client: { type: 'string' },
     },
   });
@@ -171,12 +176,14 @@ async function main(): Promise<void> {
   await new Promise((resolve) => child.once('message', resolve));
   const ms = Number(values.ms);
   const concurrency = Number(values.concurrency);
+  const pauseMs = Number(values.pause ?? 0);
   const transports = [
     { name: 'in-memory pair', run: () => replayFor(ms, concurrency, () => Promise.resolve(inMemory()), recording) },
     { name: 'loopback TCP', run: () => askClient(child, ms, concurrency) },
+    ...(pauseMs > 0 ? [{ name: `in-memory pair, ${pauseMs} ms pauses`, run: () => replayFor(ms, concurrency, () => Promise.resolve(inMemory()), recording, pauseMs) }] : []),
   ];
   // `--only memory|tcp`: one transport (e.g. under `perf record`, which cannot tell windows apart).
-  if (values.only) transports.splice(values.only === 'tcp' ? 0 : 1, 1);
+  if (values.only) transports.splice(0, transports.length, ...transports.filter((t) => (values.only === 'tcp') === t.name.includes('TCP')));
   // Warm-up: the same number of connections on each.
   for (const transport of transports) await transport.run();
   const results = transports.map((): number[] => []);

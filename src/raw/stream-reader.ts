@@ -52,9 +52,6 @@ const listeners = {
   },
 } as const;
 
-/** The listeners as (event, listener) pairs, listed once for every reader. */
-const listenerEntries = Object.entries(listeners);
-
 /** Pull-style reads over a push-style Readable, with bounded buffering. */
 export class StreamReader {
   private readonly reads = new PendingReads(() => this.maybeResume());
@@ -71,7 +68,7 @@ export class StreamReader {
     this.mapError = options.mapError ?? defaultMapError;
     this.endError = options.endError ?? noEndError;
     readers.set(stream, this);
-    for (const [event, listener] of listenerEntries) stream.on(event, listener);
+    for (const [event, listener] of Object.entries(listeners)) stream.on(event, listener);
   }
 
   /** Bytes received and not yet read. */
