@@ -16,7 +16,7 @@ import { BenchServer } from './server-handle.js';
 export interface HandshakeCostPlan {
   /** Bench backend labels to measure (see `benchBackends`); node:tls direct joins after node-tls. */
   readonly backends: readonly string[];
-  /** Handshakes before measuring (JIT, caches). */
+  /** Handshakes before measuring (JIT, caches: a noble server still gets cheaper per handshake for its first ~2000, docs/handshake-profile.md round 4). */
   readonly warmup: number;
   /** Handshakes the CPU time is divided by. */
   readonly handshakes: number;

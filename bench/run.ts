@@ -59,7 +59,7 @@ const PLANS = {
     memory: { connections: 10_000, openConcurrency: 64 },
     cryptoSeconds: 1,
     resumption: { concurrencies: [1, 16], secondsPerCell: 4, warmupSeconds: 1, workersConcurrency: 32 },
-    cost: { warmup: 30, handshakes: 200, blockingHandshakes: 100 },
+    cost: { warmup: 2000, handshakes: 200, blockingHandshakes: 100 },
     http: { concurrency: 16, warmupSeconds: 1, seconds: 3, rounds: 3 },
   },
 } as const;
