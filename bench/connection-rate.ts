@@ -25,7 +25,7 @@ const MAX_CELL_FACTOR = 6;
  * JavaScript server's per-connection code only after running it many times: with a second
  * of warm-up, a noble server was still compiling (232 TurboFan compilations per 1000
  * handshakes) and used about twice the CPU per handshake it used after 20 s (43 per 1000);
- * node:tls direct warms up too (docs/handshake-profile.md, round 4). So every server,
+ * node:tls direct warms up too (docs/handshake-profile.md, round 4, tcpgap). So every server,
  * node:tls direct included, first serves `connections` connections from `concurrency`
  * loops, or for `seconds`, whichever ends first: the bench measures servers in the steady
  * state a long-running server is in.

@@ -121,7 +121,7 @@ function warmUpLines(report: BenchReport, how = ''): string[] {
     `Every server process, node:tls direct's included, first serves ${w.connections} connections${how} from ${w.concurrency} loops, or for`,
     `${w.seconds} s, whichever ends first, before anything is counted: V8 optimises a JavaScript server\'s per-connection code only`,
     'after running it many times, and the bench measures servers in the steady state a long-running server is in',
-    '(docs/handshake-profile.md, round 4: with a second of warm-up a noble server still compiled and used about twice',
+    '(docs/handshake-profile.md, round 4, tcpgap: with a second of warm-up a noble server still compiled and used about twice',
     'the CPU per handshake it used after 20 s).',
   ];
 }
