@@ -13,9 +13,9 @@
  * The conditions and the transfer alternate window by window, in a changing order, so the
  * load of the shared machine hits all alike. Prints min and median per figure and the load
  * average. Run: `node dist/bench/tcp-aead-share.js [--suite TLS_AES_128_GCM_SHA256]
- * [--mb 16] [--rounds 4]`. Not part of `npm test`.
+ * [--mb 16] [--rounds 4] [--pin]`. Not part of `npm test`.
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -265,6 +265,11 @@ async function aeadLoop(aeadName: AeadName, megabytes: number, between: Between)
   return { seal, open, involuntarySwitches, gcMs: (gc.ms - gcStart.ms) / mb, majorGcs: (gc.majors - gcStart.majors) / mb };
 }
 
+/** Sets a process's CPU affinity (taskset, from util-linux; every thread of it). */
+function pinToCpu(pid: number, cpu: number): void {
+  execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+
 const AEAD_OF: Readonly<Record<string, AeadName>> = {
   TLS_AES_128_GCM_SHA256: 'AES-128-GCM',
   TLS_AES_256_GCM_SHA384: 'AES-256-GCM',
@@ -282,6 +287,8 @@ async function main(): Promise<void> {
       mb: { type: 'string', default: '16' },
       rounds: { type: 'string', default: '4' },
       serve: { type: 'boolean', default: false },
+      /** Pin this process (the sender, and the loops) to CPU 0 and the receiver to CPU 1. */
+      pin: { type: 'boolean', default: false },
     },
   });
   if (values.serve) return serve();
@@ -293,6 +300,10 @@ async function main(): Promise<void> {
   const receiver = fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: 'inherit' });
   try {
     const port = await new Promise<number>((done) => receiver.once('message', (m: { port: number }) => done(m.port)));
+    if (values.pin) {
+      pinToCpu(process.pid, 0);
+      pinToCpu(receiver.pid!, 1);
+    }
     const loops: Record<string, { seal: number[]; open: number[]; switches: number[]; gcMs: number[]; majorGcs: number[] }> = {};
     for (const name of Object.keys(CONDITIONS)) loops[name] = { seal: [], open: [], switches: [], gcMs: [], majorGcs: [] };
     const transfers: { sender: ProcessShare; receiver: ProcessShare }[] = [];
@@ -318,7 +329,7 @@ async function main(): Promise<void> {
       }
     }
     const load = loadavg().map((l) => l.toFixed(2)).join(' ');
-    console.log(`pure noble ${suite}, ${megabytes} MB per window, ${rounds} rounds; CPU ms per MB; load ${load}`);
+    console.log(`pure noble ${suite}, ${megabytes} MB per window, ${rounds} rounds${values.pin ? ', sender on CPU 0, receiver on CPU 1' : ''}; CPU ms per MB; load ${load}`);
     for (const [name, { seal, open, switches, gcMs, majorGcs }] of Object.entries(loops)) {
       console.log(
         `${name.padEnd(10)} AEAD ${summary('seal', seal)}; ${summary('open', open)}; ${summary('seal + open', seal.map((s, i) => s + open[i]!))}; ` +
