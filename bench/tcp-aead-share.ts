@@ -10,7 +10,8 @@
  *   each 64 KiB write into the kernel and out again (do the copies evict noble's tables?);
  * - `loop+sleep`: a 1 ms sleep after every four records, as a pipeline process waits for
  *   its peer (does leaving the CPU and being woken, maybe on the other core, cost?).
- * The conditions and the transfer alternate window by window, in a changing order, so the
+ * A plaintext transfer over the same socket path (no TLS) shows what the socket and
+ * `Connection` cost alone. The conditions and the transfers alternate window by window, in a changing order, so the
  * load of the shared machine hits all alike. Prints min and median per figure and the load
  * average. Run: `node dist/bench/tcp-aead-share.js [--suite TLS_AES_128_GCM_SHA256]
  * [--mb 16] [--rounds 4] [--pin]`. Not part of `npm test`.
@@ -22,6 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { NobleTLSService } from '../adapters/noble/service.js';
+import { PlaintextService } from '../adapters/plaintext/service.js';
+import type { TLSService } from '../src/tls-service.js';
 import { Connection } from '../src/connection.js';
 import { nobleCryptoProvider } from '../src/crypto/noble.js';
 import type { AeadKey, AeadName, CryptoProvider } from '../src/crypto/provider.js';
@@ -171,13 +174,27 @@ function chunkOf(bytes: number): Uint8Array {
   return chunk;
 }
 
-/** The receiving process: reads an 8-byte length and that many bytes, reports its share over IPC, answers DONE. */
+/** The service of each end: noble on the timed provider, or plaintext (the socket path alone, for reference). */
+function serviceOf(plaintext: boolean): TLSService {
+  return plaintext ? new PlaintextService() : new NobleTLSService({ provider: timedProvider });
+}
+
+/**
+ * The receiving process: on each of two ports (noble, plaintext) reads an 8-byte length and
+ * that many bytes, reports its share over IPC, answers DONE.
+ */
 function serve(): void {
+  const ports = [listen(false), listen(true)];
+  void Promise.all(ports).then(([noble, plaintext]) => process.send!({ ports: { noble, plaintext } }));
+  process.on('disconnect', () => process.exit(0));
+}
+
+function listen(plaintext: boolean): Promise<number> {
   const server = createServer({ allowHalfOpen: true }, (socket) => {
     void (async () => {
       const raw = new CountingRawConnection(TCPRawConnection.fromSocket(socket));
       const chunks = countChunks(socket);
-      const connection = await Connection.fromClient(raw, { ...benchServerConfiguration(), service: new NobleTLSService({ provider: timedProvider }) });
+      const connection = await Connection.fromClient(raw, { ...benchServerConfiguration(), service: serviceOf(plaintext) });
       const header = await receiveExactly(connection, 8);
       const length = Number(new DataView(header.buffer, header.byteOffset, 8).getBigUint64(0));
       const start = snapshot(raw, chunks);
@@ -196,15 +213,21 @@ function serve(): void {
       process.exit(1);
     });
   });
-  server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as { port: number }).port }));
-  process.on('disconnect', () => process.exit(0));
+  return new Promise((done) => server.listen(0, '127.0.0.1', () => done((server.address() as { port: number }).port)));
 }
 
-/** One transfer of `megabytes` to the receiving process: both processes' shares. */
-async function transfer(port: number, receiver: ReturnType<typeof fork>, suite: string, megabytes: number): Promise<{ sender: ProcessShare; receiver: ProcessShare }> {
+/** Where the receiving process listens. */
+interface ReceiverPorts {
+  readonly noble: number;
+  readonly plaintext: number;
+}
+
+/** One transfer of `megabytes` to the receiving process (noble, or plaintext): both processes' shares. */
+async function transfer(ports: ReceiverPorts, plaintext: boolean, receiver: ReturnType<typeof fork>, suite: string, megabytes: number): Promise<{ sender: ProcessShare; receiver: ProcessShare }> {
+  const port = plaintext ? ports.plaintext : ports.noble;
   const raw = new CountingRawConnection(await connectTCP({ host: '127.0.0.1', port }));
   const chunks = countChunks((raw.inner as TCPRawConnection).socket);
-  const client = await Connection.toServer(raw, { ...benchClientConfiguration({ cipherSuites: [suite] }), service: new NobleTLSService({ provider: timedProvider }) });
+  const client = await Connection.toServer(raw, { ...benchClientConfiguration({ cipherSuites: [suite] }), service: serviceOf(plaintext) });
   const bytes = Math.ceil((megabytes * 1e6) / CHUNK) * CHUNK;
   const header = new Uint8Array(8);
   new DataView(header.buffer).setBigUint64(0, BigInt(bytes));
@@ -239,7 +262,7 @@ const CONDITIONS: Readonly<Record<string, Between>> = {
 };
 
 /** Seals and opens `megabytes` of full records with one key, `between` after every four: AEAD CPU ms per MB of each. */
-async function aeadLoop(aeadName: AeadName, megabytes: number, between: Between): Promise<{ seal: number; open: number; involuntarySwitches: number; gcMs: number; majorGcs: number }> {
+async function aeadLoop(aeadName: AeadName, megabytes: number, between: Between): Promise<{ seal: number; open: number; involuntarySwitches: number; gcMs: number; majorGcs: number; minorGcs: number }> {
   const key = timedProvider.aead(aeadName, new Uint8Array(aeadName === 'AES-128-GCM' ? 16 : 32).fill(9));
   const inner = chunkOf(INNER_BYTES);
   const header = Uint8Array.of(23, 3, 3, 0x40, 0x11);
@@ -262,7 +285,7 @@ async function aeadLoop(aeadName: AeadName, megabytes: number, between: Between)
   const seal = (clock.sealMs - start.sealMs) / mb;
   const open = (clock.openMs - start.openMs) / mb;
   await settled();
-  return { seal, open, involuntarySwitches, gcMs: (gc.ms - gcStart.ms) / mb, majorGcs: (gc.majors - gcStart.majors) / mb };
+  return { seal, open, involuntarySwitches, gcMs: (gc.ms - gcStart.ms) / mb, majorGcs: (gc.majors - gcStart.majors) / mb, minorGcs: (gc.minors - gcStart.minors) / mb };
 }
 
 /** Sets a process's CPU affinity (taskset, from util-linux; every thread of it). */
@@ -299,29 +322,33 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const receiver = fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: 'inherit' });
   try {
-    const port = await new Promise<number>((done) => receiver.once('message', (m: { port: number }) => done(m.port)));
+    const ports = await new Promise<ReceiverPorts>((done) => receiver.once('message', (m: { ports: ReceiverPorts }) => done(m.ports)));
     if (values.pin) {
       pinToCpu(process.pid, 0);
       pinToCpu(receiver.pid!, 1);
     }
-    const loops: Record<string, { seal: number[]; open: number[]; switches: number[]; gcMs: number[]; majorGcs: number[] }> = {};
-    for (const name of Object.keys(CONDITIONS)) loops[name] = { seal: [], open: [], switches: [], gcMs: [], majorGcs: [] };
+    const loops: Record<string, { seal: number[]; open: number[]; switches: number[]; gcMs: number[]; majorGcs: number[]; minorGcs: number[] }> = {};
+    for (const name of Object.keys(CONDITIONS)) loops[name] = { seal: [], open: [], switches: [], gcMs: [], majorGcs: [], minorGcs: [] };
     const transfers: { sender: ProcessShare; receiver: ProcessShare }[] = [];
-    const steps = [...Object.keys(CONDITIONS), 'tcp'];
+    const plaintextTransfers: { sender: ProcessShare; receiver: ProcessShare }[] = [];
+    const steps = [...Object.keys(CONDITIONS), 'tcp', 'tcp plaintext'];
     // Warm-up: every step once at 4 MB.
     for (const step of steps) {
-      if (step === 'tcp') await transfer(port, receiver, suite, 4);
+      if (step.startsWith('tcp')) await transfer(ports, step === 'tcp plaintext', receiver, suite, 4);
       else await aeadLoop(aeadName, 4, CONDITIONS[step]!);
     }
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? steps : [...steps].reverse();
       for (const step of order) {
         if (step === 'tcp') {
-          transfers.push(await transfer(port, receiver, suite, megabytes));
+          transfers.push(await transfer(ports, false, receiver, suite, megabytes));
+        } else if (step === 'tcp plaintext') {
+          plaintextTransfers.push(await transfer(ports, true, receiver, suite, megabytes));
         } else {
-          const { seal, open, involuntarySwitches, gcMs, majorGcs } = await aeadLoop(aeadName, megabytes, CONDITIONS[step]!);
+          const { seal, open, involuntarySwitches, gcMs, majorGcs, minorGcs } = await aeadLoop(aeadName, megabytes, CONDITIONS[step]!);
           loops[step]!.gcMs.push(gcMs);
           loops[step]!.majorGcs.push(majorGcs);
+          loops[step]!.minorGcs.push(minorGcs);
           loops[step]!.seal.push(seal);
           loops[step]!.open.push(open);
           loops[step]!.switches.push(involuntarySwitches);
@@ -330,17 +357,22 @@ async function main(): Promise<void> {
     }
     const load = loadavg().map((l) => l.toFixed(2)).join(' ');
     console.log(`pure noble ${suite}, ${megabytes} MB per window, ${rounds} rounds${values.pin ? ', sender on CPU 0, receiver on CPU 1' : ''}; CPU ms per MB; load ${load}`);
-    for (const [name, { seal, open, switches, gcMs, majorGcs }] of Object.entries(loops)) {
+    for (const [name, { seal, open, switches, gcMs, majorGcs, minorGcs }] of Object.entries(loops)) {
       console.log(
         `${name.padEnd(10)} AEAD ${summary('seal', seal)}; ${summary('open', open)}; ${summary('seal + open', seal.map((s, i) => s + open[i]!))}; ` +
-          `${summary('GC', gcMs)}; per MB: ${summary('full GCs', majorGcs, 2)}, ${summary('involuntary switches', switches)}`,
+          `${summary('GC', gcMs)}; per MB: ${summary('full GCs', majorGcs, 2)}, ${summary('scavenges', minorGcs, 2)}, ${summary('involuntary switches', switches)}`,
       );
     }
-    for (const side of ['sender', 'receiver'] as const) {
-      const shares = transfers.map((t) => t[side]);
+    for (const [label, side, list] of [
+      ['tcp', 'sender', transfers],
+      ['tcp', 'receiver', transfers],
+      ['plaintext', 'sender', plaintextTransfers],
+      ['plaintext', 'receiver', plaintextTransfers],
+    ] as const) {
+      const shares = list.map((t) => t[side]);
       const of = (key: keyof ProcessShare): number[] => shares.map((s) => s[key]);
       console.log(
-        `tcp ${side.padEnd(8)} ${summary('process', of('totalMs'))} (${summary('user', of('userMs'))}, ${summary('sys', of('systemMs'))}); ` +
+        `${label} ${side.padEnd(8)} ${summary('process', of('totalMs'))} (${summary('user', of('userMs'))}, ${summary('sys', of('systemMs'))}); ` +
           `${summary('AEAD calls', of('aeadMs'))}; ${summary('rest', shares.map((s) => s.totalMs - s.aeadMs))}; ${summary('GC', of('gcMs'))} (${summary('full', of('majorGcMs'))}); ` +
           `per MB: ${summary('full GCs', of('majorGcs'), 2)}, ${summary('scavenges', of('minorGcs'), 2)}, ${summary('raw calls', of('rawCalls'))}, ${summary('socket chunks', of('socketChunks'))}, ` +
           `${summary('voluntary switches', of('voluntarySwitches'))}, ${summary('involuntary', of('involuntarySwitches'))}`,
