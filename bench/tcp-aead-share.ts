@@ -14,7 +14,7 @@
  * `Connection` cost alone. The conditions and the transfers alternate window by window, in a changing order, so the
  * load of the shared machine hits all alike. Prints min and median per figure and the load
  * average. Run: `node dist/bench/tcp-aead-share.js [--suite TLS_AES_128_GCM_SHA256]
- * [--mb 16] [--rounds 4] [--pin]`. Not part of `npm test`.
+ * [--mb 16] [--rounds 4] [--pin] [--chunk 64]`. Not part of `npm test`.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
@@ -35,7 +35,8 @@ import { benchClientConfiguration, benchServerConfiguration } from './backends.j
 import { isMainScript } from './main-script.js';
 import { receiveExactly } from './tcp-client.js';
 
-const CHUNK = 64 * 1024;
+/** The bench's `sendBytes` size, as in bench/bulk-throughput.ts (`--chunk` KiB changes it). */
+let chunkBytes = 64 * 1024;
 const READ = 64 * 1024;
 /** A full TLS 1.3 record's inner plaintext: 16 KiB of data and the content type byte. */
 const INNER_BYTES = 16385;
@@ -228,15 +229,15 @@ async function transfer(ports: ReceiverPorts, plaintext: boolean, receiver: Retu
   const raw = new CountingRawConnection(await connectTCP({ host: '127.0.0.1', port }));
   const chunks = countChunks((raw.inner as TCPRawConnection).socket);
   const client = await Connection.toServer(raw, { ...benchClientConfiguration({ cipherSuites: [suite] }), service: serviceOf(plaintext) });
-  const bytes = Math.ceil((megabytes * 1e6) / CHUNK) * CHUNK;
+  const bytes = Math.ceil((megabytes * 1e6) / chunkBytes) * chunkBytes;
   const header = new Uint8Array(8);
   new DataView(header.buffer).setBigUint64(0, BigInt(bytes));
   const received = new Promise<ProcessShare>((done) => receiver.once('message', (m: { share: ProcessShare }) => done(m.share)));
-  const chunk = chunkOf(CHUNK);
+  const chunk = chunkOf(chunkBytes);
   await client.sendBytes(header);
   await settled();
   const start = snapshot(raw, chunks);
-  for (let sent = 0; sent < bytes; sent += CHUNK) await client.sendBytes(chunk);
+  for (let sent = 0; sent < bytes; sent += chunkBytes) await client.sendBytes(chunk);
   const done = await receiveExactly(client, 4);
   await settled();
   const sender = shareSince(start, raw, chunks, bytes / 1e6);
@@ -249,8 +250,8 @@ async function transfer(ports: ReceiverPorts, plaintext: boolean, receiver: Retu
 type Between = () => void;
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
-const copyFrom = new Uint8Array(CHUNK).fill(1);
-const copyTo = new Uint8Array(CHUNK);
+const copyFrom = new Uint8Array(64 * 1024).fill(1);
+const copyTo = new Uint8Array(64 * 1024);
 
 const CONDITIONS: Readonly<Record<string, Between>> = {
   loop: () => undefined,
@@ -312,8 +313,10 @@ async function main(): Promise<void> {
       serve: { type: 'boolean', default: false },
       /** Pin this process (the sender, and the loops) to CPU 0 and the receiver to CPU 1. */
       pin: { type: 'boolean', default: false },
+      chunk: { type: 'string', default: '64' },
     },
   });
+  chunkBytes = Number(values.chunk) * 1024;
   if (values.serve) return serve();
   const suite = values.suite!;
   const aeadName = AEAD_OF[suite];
@@ -356,7 +359,7 @@ async function main(): Promise<void> {
       }
     }
     const load = loadavg().map((l) => l.toFixed(2)).join(' ');
-    console.log(`pure noble ${suite}, ${megabytes} MB per window, ${rounds} rounds${values.pin ? ', sender on CPU 0, receiver on CPU 1' : ''}; CPU ms per MB; load ${load}`);
+    console.log(`pure noble ${suite}, ${megabytes} MB per window, ${rounds} rounds, ${values.chunk} KiB sendBytes${values.pin ? ', sender on CPU 0, receiver on CPU 1' : ''}; CPU ms per MB; load ${load}`);
     for (const [name, { seal, open, switches, gcMs, majorGcs, minorGcs }] of Object.entries(loops)) {
       console.log(
         `${name.padEnd(10)} AEAD ${summary('seal', seal)}; ${summary('open', open)}; ${summary('seal + open', seal.map((s, i) => s + open[i]!))}; ` +
