@@ -3,11 +3,17 @@
  * fixed amount one way (client to server, in 64 KiB sendBytes calls) to a server in its
  * own process; the clock runs from the first byte sent to the server's DONE. node:tls
  * used directly runs the same transfer as a reference beside node-tls. Both processes'
- * CPU per MB is recorded too: on a shared machine it moves less than the wall clock, and
- * it is what `withPrimitiveRatios` sets against the AEAD's own seal + open cost.
+ * CPU per MB is recorded too: on a shared machine it moves less than the wall clock. For
+ * the noble engine the sending process also measures its provider's AEAD alone (seal +
+ * open of full records, bench/aead-cpu.ts) right before and right after the transfer, and
+ * the row sets that against the transfer's CPU (`vsPrimitive`).
  */
+import { nobleCryptoProvider } from '../src/crypto/noble.js';
+import { nodeCryptoProvider } from '../src/crypto/node.js';
+import type { AeadName, CryptoProvider } from '../src/crypto/provider.js';
+import { measureAeadCpu } from './aead-cpu.js';
 import { isTLS, NOBLE_ON_NODE_CRYPTO, NODE_TLS, PLAINTEXT, benchContainer } from './backends.js';
-import { ratio, type BulkThroughputRow, type BulkThroughputSection, type CryptoPrimitivesSection } from './report.js';
+import { ratio, type BulkThroughputRow, type BulkThroughputSection } from './report.js';
 import { DIRECT_NODE_TLS, directBulk } from './direct-node-tls.js';
 import { BenchServer } from './server-handle.js';
 import { connectToBenchServer, receiveExactly, secondsSince } from './tcp-client.js';
@@ -52,38 +58,18 @@ export async function measureBulkThroughput(plan: BulkThroughputPlan, progress: 
   return { bytesPerRun: plan.bytesPerRun, chunkBytes: plan.chunkBytes, rows };
 }
 
-/** The crypto provider (as named in section 5) each noble backend label runs on. */
-const PROVIDER_OF: Readonly<Record<string, string>> = { noble: 'noble', [NOBLE_ON_NODE_CRYPTO]: 'node' };
-/** The AEAD (as named in section 5) of each TLS 1.3 suite. */
-const AEAD_OF: Readonly<Record<string, string>> = {
+/** The crypto provider each noble backend label runs on. */
+const PROVIDER_OF: Readonly<Record<string, CryptoProvider>> = { noble: nobleCryptoProvider, [NOBLE_ON_NODE_CRYPTO]: nodeCryptoProvider };
+/** The AEAD of each TLS 1.3 suite. */
+const AEAD_OF: Readonly<Record<string, AeadName>> = {
   TLS_AES_128_GCM_SHA256: 'AES-128-GCM',
   TLS_AES_256_GCM_SHA384: 'AES-256-GCM',
   TLS_CHACHA20_POLY1305_SHA256: 'CHACHA20-POLY1305',
 };
 
-/**
- * Adds `vsPrimitive` to the noble rows: the provider's seal + open CPU per MB of 16 KiB
- * records (section 5's "seal 16 KiB" and "open 16 KiB" rows) over the client's plus the
- * server's CPU per MB of the transfer. Like with like: every byte of the transfer is sealed
- * once (client) and opened once (server), and both processes' CPU is counted, whereas the
- * wall-clock MB/s of two processes on a shared machine against one side's primitive rate
- * compares a two-process pipeline with a one-process loop.
- */
-export function withPrimitiveRatios(bulk: BulkThroughputSection, crypto: CryptoPrimitivesSection): BulkThroughputSection {
-  const msPerMB = (provider: string, operation: string): number | undefined => {
-    const row = crypto.rows.find((r) => r.provider === provider && r.operation === operation && !r.error && r.value > 0);
-    return row ? 1000 / row.value : undefined;
-  };
-  const rows = bulk.rows.map((row) => {
-    const provider = PROVIDER_OF[row.backend];
-    const aead = AEAD_OF[row.cipherSuite];
-    if (!provider || !aead || row.error || row.clientCpuMsPerMB === undefined || row.serverCpuMsPerMB === undefined) return row;
-    const seal = msPerMB(provider, `${aead} seal 16 KiB`);
-    const open = msPerMB(provider, `${aead} open 16 KiB`);
-    if (seal === undefined || open === undefined) return row;
-    return { ...row, vsPrimitive: ratio(seal + open, row.clientCpuMsPerMB + row.serverCpuMsPerMB) };
-  });
-  return { ...bulk, rows };
+/** How much of the AEAD alone the sender measures before and after a transfer (MB, each): an eighth of the transfer, 1 to 16. */
+function primitiveMegabytes(plan: BulkThroughputPlan): number {
+  return Math.min(16, Math.max(1, plan.bytesPerRun / 1e6 / 8));
 }
 
 /** The chunk every run sends: distinct random-looking contents, reused across calls (the server only counts). */
@@ -95,8 +81,18 @@ function benchChunk(bytes: number): Uint8Array {
 
 type MeasuredRow = Omit<BulkThroughputRow, 'vsPlaintext' | 'vsNodeTLS'>;
 
-/** One transfer, with the CPU both processes spent on it (from the server's measure-start to measure-stop). */
+/**
+ * One transfer, with the CPU both processes spent on it (from the server's measure-start to
+ * measure-stop); for the noble engine also its AEAD alone, before and after, and the share.
+ */
 async function measureOne(backend: string, suite: string, server: BenchServer, plan: BulkThroughputPlan): Promise<MeasuredRow> {
+  const provider = PROVIDER_OF[backend];
+  const aead = AEAD_OF[suite];
+  const primitive = (): number => {
+    const { sealMsPerMB, openMsPerMB } = measureAeadCpu(provider!, aead!, primitiveMegabytes(plan));
+    return sealMsPerMB + openMsPerMB;
+  };
+  const before = provider && aead ? primitive() : undefined;
   let client: NodeJS.CpuUsage | undefined;
   const row = await transferOne(backend, suite, server.port, plan, async () => {
     await server.measureStart('cpu');
@@ -107,7 +103,12 @@ async function measureOne(backend: string, suite: string, server: BenchServer, p
   const serverCpu = await server.measureStop();
   if (row.error) return row;
   const megabytes = plan.bytesPerRun / 1e6;
-  return { ...row, clientCpuMsPerMB: (clientCpu.user + clientCpu.system) / 1000 / megabytes, serverCpuMsPerMB: serverCpu.cpuMs / megabytes };
+  const clientCpuMsPerMB = (clientCpu.user + clientCpu.system) / 1000 / megabytes;
+  const serverCpuMsPerMB = serverCpu.cpuMs / megabytes;
+  const measured = { ...row, clientCpuMsPerMB, serverCpuMsPerMB };
+  if (before === undefined) return measured;
+  const primitiveCpuMsPerMB = (before + primitive()) / 2;
+  return { ...measured, primitiveCpuMsPerMB, vsPrimitive: ratio(primitiveCpuMsPerMB, clientCpuMsPerMB + serverCpuMsPerMB) };
 }
 
 /** Runs one transfer; `started` runs once the connection is up, right before the first byte is sent. */

@@ -97,6 +97,7 @@ export function bulkThroughputTable(section: BulkThroughputSection): string {
     formatRatio(r.vsNodeTLS),
     r.error || r.clientCpuMsPerMB === undefined ? '—' : r.clientCpuMsPerMB.toFixed(2),
     r.error || r.serverCpuMsPerMB === undefined ? '—' : r.serverCpuMsPerMB.toFixed(2),
+    r.error || r.primitiveCpuMsPerMB === undefined ? '—' : r.primitiveCpuMsPerMB.toFixed(2),
     formatRatio(r.vsPrimitive ?? null),
     r.error ? '—' : `${r.seconds.toFixed(2)} s`,
     r.error ? `not measured: ${r.error}` : '',
@@ -110,12 +111,13 @@ export function bulkThroughputTable(section: BulkThroughputSection): string {
       'vs node-tls',
       'client CPU ms/MB',
       'server CPU ms/MB',
+      'primitive CPU ms/MB',
       'AEAD share (vs primitive)',
       `time for ${formatMiB(section.bytesPerRun)}`,
       'note',
     ],
     rows,
-    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
   );
 }
 

@@ -123,9 +123,14 @@ export interface BulkThroughputRow {
   /** CPU milliseconds per MB of the receiving process (the bench server) during the transfer. */
   readonly serverCpuMsPerMB?: number;
   /**
-   * For the noble engine: the AEAD's own cost against the transfer's, like with like: the
-   * provider's seal + open CPU per MB of 16 KiB records (section 5) over the client's plus
-   * the server's CPU per MB here. 1.0x means the transfer costs nothing beyond the AEAD.
+   * For the noble engine: its provider's AEAD alone, seal + open CPU ms per MB of full
+   * records, measured in the sending process right before and after the transfer (the mean).
+   */
+  readonly primitiveCpuMsPerMB?: number;
+  /**
+   * For the noble engine: the AEAD's own cost against the transfer's, like with like:
+   * `primitiveCpuMsPerMB` over the client's plus the server's CPU per MB here, all on the
+   * CPU clock and at the same time. 1.0x means the transfer costs nothing beyond the AEAD.
    */
   readonly vsPrimitive?: number | null;
   readonly error?: string;

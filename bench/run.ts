@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchBackends } from './backends.js';
-import { measureBulkThroughput, withPrimitiveRatios } from './bulk-throughput.js';
+import { measureBulkThroughput } from './bulk-throughput.js';
 import { measureConnectionRate } from './connection-rate.js';
 import { measureCryptoPrimitives } from './crypto-primitives.js';
 import { writeDocs } from './docs-report.js';
@@ -157,7 +157,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     serverWarmUp: plan.serverWarmUp,
     ...(ioCalls ? { ioCalls } : {}),
     ...(connectionRate ? { connectionRate } : {}),
-    ...(bulkThroughput ? { bulkThroughput: cryptoPrimitives ? withPrimitiveRatios(bulkThroughput, cryptoPrimitives) : bulkThroughput } : {}),
+    ...(bulkThroughput ? { bulkThroughput } : {}),
     ...(idleMemory ? { idleMemory } : {}),
     ...(cryptoPrimitives ? { cryptoPrimitives } : {}),
     ...(hostileHello ? { hostileHello } : {}),
