@@ -143,6 +143,26 @@ const aeadOptions = { authTagLength: aeadTagLength } as const;
 const NODE_AEAD_JOIN_BELOW = 1024;
 
 /**
+ * A buffer for bytes that live only until they are written or consumed (a join of small
+ * parts for the cipher, a last ciphertext piece with its tag): node's pooled
+ * `Buffer.allocUnsafe`, seen as a plain Uint8Array. On V8 a `new Uint8Array` over 64 bytes
+ * gets a backing store of its own, about 1.5 µs here against 0.4 µs from the pool, and small
+ * records make one or two each. Every byte is written before it is read.
+ */
+function transientBytes(length: number): Uint8Array {
+  return asUint8Array(Buffer.allocUnsafe(length));
+}
+
+/** `parts[from..to)` joined into one transient buffer. */
+function joinTransient(parts: readonly Uint8Array[], from: number, to: number): Uint8Array {
+  let length = 0;
+  for (let i = from; i < to; i++) length += parts[i]!.length;
+  const joined = transientBytes(length);
+  for (let i = from, at = 0; i < to; at += parts[i]!.length, i++) joined.set(parts[i]!, at);
+  return joined;
+}
+
+/**
  * An AEAD bound to a copy of its key; each record only creates the cipher for its nonce
  * (node has no rekeying API). A framed seal hands on the cipher's output buffers as they are
  * (node cannot encrypt into a buffer of ours), so the plaintext is read once and the
@@ -183,7 +203,7 @@ class NodeAeadKey implements AeadKey {
       let piece = parts[i]!;
       if (piece.length < NODE_AEAD_JOIN_BELOW) {
         while (next < parts.length && parts[next]!.length < NODE_AEAD_JOIN_BELOW) next++;
-        if (next > i + 1) piece = concatBytes(...parts.slice(i, next));
+        if (next > i + 1) piece = joinTransient(parts, i, next);
       }
       i = next;
       if (piece.length === 0) continue;
@@ -198,7 +218,7 @@ class NodeAeadKey implements AeadKey {
     if (last === undefined) {
       out.push(asUint8Array(tag));
     } else if (last.length < NODE_AEAD_JOIN_BELOW) {
-      const end = new Uint8Array(last.length + aeadTagLength);
+      const end = transientBytes(last.length + aeadTagLength);
       end.set(last);
       end.set(tag, last.length);
       out.push(end);
