@@ -40,6 +40,9 @@ export async function measureBulkThroughput(plan: BulkThroughputPlan, progress: 
       const suites: readonly string[] = isTLS(backend) ? TLS13_SUITES : ['none'];
       for (const suite of suites) {
         progress(`bulk throughput: ${backend} ${suite} (${(plan.bytesPerRun / 2 ** 20).toFixed(0)} MiB)`);
+        // A transfer of an eighth first, not counted: the server process is fresh, and a JavaScript
+        // server's (and its AEAD's) code is still being compiled in its first (connection-rate.ts, ServerWarmUp).
+        await transferOne(backend, suite, server.port, { ...plan, bytesPerRun: warmUpBytes(plan) }, async () => undefined);
         measured.push(await measureOne(backend, suite, server, plan));
       }
     } finally {
@@ -70,6 +73,11 @@ const AEAD_OF: Readonly<Record<string, AeadName>> = {
 /** How much of the AEAD alone the sender measures before and after a transfer (MB, each): an eighth of the transfer, 1 to 16. */
 function primitiveMegabytes(plan: BulkThroughputPlan): number {
   return Math.min(16, Math.max(1, plan.bytesPerRun / 1e6 / 8));
+}
+
+/** The uncounted warm-up transfer before each measured one: an eighth of it, whole chunks. */
+function warmUpBytes(plan: BulkThroughputPlan): number {
+  return Math.max(plan.chunkBytes, Math.floor(plan.bytesPerRun / 8 / plan.chunkBytes) * plan.chunkBytes);
 }
 
 /** The chunk every run sends: distinct random-looking contents, reused across calls (the server only counts). */
