@@ -7,6 +7,7 @@
  * per instruction moves with the load by up to 2-3x within minutes).
  */
 import type { AeadName, CryptoProvider } from '../src/crypto/provider.js';
+import { concatBytes } from '../src/raw-connection.js';
 
 /** A full record's inner plaintext: 2^14 bytes of data and the content type byte (RFC 8446 section 5.2). */
 const INNER_BYTES = 16385;
@@ -39,7 +40,7 @@ export function measureAeadCpu(provider: CryptoProvider, aead: AeadName, megabyt
     key.sealFramed(nonce, HEADER, [inner], out);
     let used = process.cpuUsage(at);
     sealMicros += used.user + used.system;
-    const sealed = joined(out.splice(0));
+    const sealed = concatBytes(out.splice(0));
     at = process.cpuUsage();
     const opened = key.open(nonce, sealed.subarray(HEADER.length), HEADER);
     used = process.cpuUsage(at);
@@ -48,18 +49,4 @@ export function measureAeadCpu(provider: CryptoProvider, aead: AeadName, megabyt
   }
   const mb = (records * (INNER_BYTES - 1)) / 1e6;
   return { sealMsPerMB: sealMicros / 1000 / mb, openMsPerMB: openMicros / 1000 / mb };
-}
-
-/** The parts as one array (node:crypto's sealFramed hands on several buffers, noble's one). */
-function joined(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const whole = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    whole.set(part, at);
-    at += part.length;
-  }
-  return whole;
 }

@@ -10,7 +10,8 @@
  */
 import { nobleCryptoProvider } from '../src/crypto/noble.js';
 import { nodeCryptoProvider } from '../src/crypto/node.js';
-import type { AeadName, CryptoProvider } from '../src/crypto/provider.js';
+import type { CryptoProvider } from '../src/crypto/provider.js';
+import { cipherSuiteByName } from '../adapters/noble/suites.js';
 import { measureAeadCpu } from './aead-cpu.js';
 import { isTLS, NOBLE_ON_NODE_CRYPTO, NODE_TLS, PLAINTEXT, benchContainer } from './backends.js';
 import { ratio, type BulkThroughputRow, type BulkThroughputSection } from './report.js';
@@ -63,12 +64,6 @@ export async function measureBulkThroughput(plan: BulkThroughputPlan, progress: 
 
 /** The crypto provider each noble backend label runs on. */
 const PROVIDER_OF: Readonly<Record<string, CryptoProvider>> = { noble: nobleCryptoProvider, [NOBLE_ON_NODE_CRYPTO]: nodeCryptoProvider };
-/** The AEAD of each TLS 1.3 suite. */
-const AEAD_OF: Readonly<Record<string, AeadName>> = {
-  TLS_AES_128_GCM_SHA256: 'AES-128-GCM',
-  TLS_AES_256_GCM_SHA384: 'AES-256-GCM',
-  TLS_CHACHA20_POLY1305_SHA256: 'CHACHA20-POLY1305',
-};
 
 /** How much of the AEAD alone the sender measures before and after a transfer (MB, each): an eighth of the transfer, 1 to 16. */
 function primitiveMegabytes(plan: BulkThroughputPlan): number {
@@ -95,7 +90,7 @@ type MeasuredRow = Omit<BulkThroughputRow, 'vsPlaintext' | 'vsNodeTLS'>;
  */
 async function measureOne(backend: string, suite: string, server: BenchServer, plan: BulkThroughputPlan): Promise<MeasuredRow> {
   const provider = PROVIDER_OF[backend];
-  const aead = AEAD_OF[suite];
+  const aead = cipherSuiteByName(suite)?.aead;
   const primitive = (): number => {
     const { sealMsPerMB, openMsPerMB } = measureAeadCpu(provider!, aead!, primitiveMegabytes(plan));
     return sealMsPerMB + openMsPerMB;

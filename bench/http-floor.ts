@@ -9,7 +9,7 @@
  *   per record: node cannot re-key one): `recordCryptoMicros`.
  * Their sum is the floor; node's own TLS server's CPU per request over it is the most
  * requests/s such a server can reach against node's when the server is the bottleneck.
- * Used by bench/http.ts (section 9) and bench/http-duplex-floor.ts. Not part of `npm test`.
+ * Used by bench/http.ts (section 9). Not part of `npm test`.
  */
 import http from 'node:http';
 import http2 from 'node:http2';
@@ -17,6 +17,7 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { Duplex } from 'node:stream';
 import { nodeCryptoProvider } from '../src/crypto/node.js';
+import { median } from './ab.js';
 import { handler } from './http-load.js';
 
 /** Reads and writes a pass-through Duplex saw: each read is at least one record to open, each write one to seal. */
@@ -167,6 +168,17 @@ export interface HTTPFloor {
   readonly nodeMicros: number;
   /** nodeMicros / floorMicros: the most requests/s a JS TLS server on node:crypto can reach against node's (target 7 asks 1.2x). */
   readonly reachable: number;
+}
+
+/** The median over samples of each count per request (each sample: the Duplex's traffic over its counted window and the requests served in it). */
+export function perRequestMedian(samples: readonly { readonly traffic: TrafficCount; readonly requests: number }[]): TrafficCount {
+  const per = (pick: (t: TrafficCount) => number): number => median(samples.map((s) => pick(s.traffic) / s.requests));
+  return Object.assign(new TrafficCount(), {
+    reads: per((t) => t.reads),
+    bytesRead: per((t) => t.bytesRead),
+    writes: per((t) => t.writes),
+    bytesWritten: per((t) => t.bytesWritten),
+  });
 }
 
 /** Works out the floor from per-request figures measured in the same run. */

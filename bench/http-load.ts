@@ -1,5 +1,5 @@
 /**
- * The HTTP load generator the HTTP benches share (bench/http.ts, http-duplex-floor.ts,
+ * The HTTP load generator the HTTP benches share (bench/http.ts,
  * http-cpu-ab.ts) and the small response they serve: `concurrency` loops of sequential
  * GETs over keep-alive connections, node's Agent for HTTP/1.1 (https: or http: by the
  * URL) and node:http2 sessions with several streams in flight for h2 (h2c for http:).

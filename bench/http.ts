@@ -20,7 +20,8 @@ import { createServer } from '../src/http/index.js';
 import { localhostECDSA } from '../test/fixtures/certs.js';
 import { benchContainer, NODE_TLS } from './backends.js';
 import { ratio, type HTTPRow, type HTTPSection } from './report.js';
-import { duplexServer, httpFloor, mainThreadCpuMs, TrafficCount, type HTTPFloor } from './http-floor.js';
+import { duplexServer, httpFloor, mainThreadCpuMs, perRequestMedian, TrafficCount, type HTTPFloor } from './http-floor.js';
+import { median } from './ab.js';
 import { markdownTable } from './text-table.js';
 import { httpFloorTable } from './report-tables.js';
 import { isMainScript } from './main-script.js';
@@ -130,7 +131,6 @@ export async function measureHTTP(plan: HTTPPlan, progress: (line: string) => vo
       }
     }
   }
-  const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
   const measured = all.map((contender) => {
     const list = samples.get(key(contender)) ?? [];
     const failure = failures.get(key(contender));
@@ -152,13 +152,7 @@ export async function measureHTTP(plan: HTTPPlan, progress: (line: string) => vo
     const node = nodeRow(protocol);
     const duplexRow = measured.find((r) => r.protocol === protocol && r.server === DUPLEX_FLOOR && !r.error);
     if (!node || !duplexRow || duplex.length === 0) continue;
-    const per = (pick: (t: TrafficCount) => number): number => median(duplex.map((s) => pick(s.traffic!) / s.requests));
-    const perRequest = Object.assign(new TrafficCount(), {
-      reads: per((t) => t.reads),
-      bytesRead: per((t) => t.bytesRead),
-      writes: per((t) => t.writes),
-      bytesWritten: per((t) => t.bytesWritten),
-    });
+    const perRequest = perRequestMedian(duplex.map((s) => ({ traffic: s.traffic!, requests: s.requests })));
     floors.push(httpFloor(protocol, duplexRow.cpuMicrosPerRequest, perRequest, node.cpuMicrosPerRequest));
   }
   return { concurrency: plan.concurrency, seconds: plan.seconds, rounds: plan.rounds, bodyBytes: BODY.length, rows, floors };

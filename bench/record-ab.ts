@@ -21,6 +21,8 @@
 import { fork } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { cipherSuiteByName } from '../adapters/noble/suites.js';
+import { concatBytes } from '../src/raw-connection.js';
 import { isMainScript } from './main-script.js';
 import { cpuMs, interleaved, line, loadBuildModules } from './ab.js';
 import { parseArgs } from 'node:util';
@@ -66,7 +68,8 @@ async function loadBuild(root: string, backend: string, suite: string): Promise<
   const { nodeCryptoProvider } = (await import(`${dist}/src/crypto/node.js`)) as typeof import('../src/crypto/node.js');
   const { nobleCryptoProvider } = (await import(`${dist}/src/crypto/noble.js`)) as typeof import('../src/crypto/noble.js');
   const provider = backend === 'noble' ? nobleCryptoProvider : nodeCryptoProvider;
-  const aeadName = ({ TLS_AES_128_GCM_SHA256: 'AES-128-GCM', TLS_AES_256_GCM_SHA384: 'AES-256-GCM', TLS_CHACHA20_POLY1305_SHA256: 'CHACHA20-POLY1305' } as const)[suite]!;
+  const aeadName = cipherSuiteByName(suite)?.aead;
+  if (!aeadName) throw new Error(`unknown TLS 1.3 suite ${suite}`);
 
   // The receiving side runs in its own process (as in bench/bulk-throughput.ts), with this build.
   const serverProcess = fork(fileURLToPath(import.meta.url), ['--serve', root, '--backend', backend, '--suite', suite], { stdio: 'inherit' });
@@ -118,15 +121,7 @@ async function loadBuild(root: string, backend: string, suite: string): Promise<
         const records = sender.takeOutgoing();
         seal += cpuMs(at);
         // The wire stream, not measured: what is left of the last read and these records.
-        let length = pending.length;
-        for (const r of records) length += r.length;
-        const stream = new Uint8Array(length);
-        stream.set(pending);
-        let offset = pending.length;
-        for (const r of records) {
-          stream.set(r, offset);
-          offset += r.length;
-        }
+        const stream = concatBytes([pending, ...records]);
         const whole = stream.length - (stream.length % READ);
         at = process.cpuUsage();
         for (let start = 0; start < whole; start += READ) {
@@ -152,7 +147,7 @@ async function loadBuild(root: string, backend: string, suite: string): Promise<
       let wire: Uint8Array[] = [];
       const idle = { close: () => Promise.resolve(), shutdownWrite: () => Promise.resolve(), destroy: () => undefined };
       innerOf(client).raw = { ...idle, sendBytes: (data: readonly Uint8Array[]) => (wire.push(...data), Promise.resolve()), receiveBytes: () => new Promise(() => undefined) };
-      let stream = new Uint8Array(0);
+      let stream: Uint8Array = new Uint8Array(0);
       let at = 0;
       innerOf(server).raw = {
         ...idle,
@@ -172,17 +167,8 @@ async function loadBuild(root: string, backend: string, suite: string): Promise<
         for (let i = 0; i < batch; i++) await client.sendBytes(chunk);
         seal += cpuMs(start);
         const rest = stream.subarray(at);
-        let length = rest.length;
-        for (const b of wire) length += b.length;
-        const next = new Uint8Array(length);
-        next.set(rest);
-        let offset = rest.length;
-        for (const b of wire) {
-          next.set(b, offset);
-          offset += b.length;
-        }
+        stream = concatBytes([rest, ...wire]);
         wire = [];
-        stream = next;
         at = 0;
         // Read whole 64 KiB raw reads only (the service asks for 64 KiB): what is cut off waits for the next batch.
         const whole = stream.length - (stream.length % READ);

@@ -26,6 +26,7 @@ import { NobleTLSService } from '../adapters/noble/service.js';
 import { PlaintextService } from '../adapters/plaintext/service.js';
 import type { TLSService } from '../src/tls-service.js';
 import { Connection } from '../src/connection.js';
+import { cipherSuiteByName } from '../adapters/noble/suites.js';
 import { nobleCryptoProvider } from '../src/crypto/noble.js';
 import type { AeadKey, AeadName, CryptoProvider } from '../src/crypto/provider.js';
 import { CountingRawConnection } from '../src/raw/counting.js';
@@ -294,11 +295,6 @@ function pinToCpu(pid: number, cpu: number): void {
   execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', String(cpu), String(pid)], { stdio: 'ignore' });
 }
 
-const AEAD_OF: Readonly<Record<string, AeadName>> = {
-  TLS_AES_128_GCM_SHA256: 'AES-128-GCM',
-  TLS_AES_256_GCM_SHA384: 'AES-256-GCM',
-  TLS_CHACHA20_POLY1305_SHA256: 'CHACHA20-POLY1305',
-};
 
 function summary(label: string, values: readonly number[], digits = 1): string {
   return `${label} min ${Math.min(...values).toFixed(digits)} median ${median(values).toFixed(digits)}`;
@@ -319,7 +315,7 @@ async function main(): Promise<void> {
   chunkBytes = Number(values.chunk) * 1024;
   if (values.serve) return serve();
   const suite = values.suite!;
-  const aeadName = AEAD_OF[suite];
+  const aeadName = cipherSuiteByName(suite)?.aead;
   if (!aeadName) throw new Error(`unknown suite ${suite}`);
   const megabytes = Number(values.mb);
   const rounds = Number(values.rounds);
