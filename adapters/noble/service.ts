@@ -341,14 +341,10 @@ export class NobleTLSService implements TLSService {
     }
     this.readsInFlight++;
     const result = this.readChain.then(() => this.receiveOnce(count));
-    this.readChain = result.then(
-      () => {
-        this.readsInFlight--;
-      },
-      () => {
-        this.readsInFlight--;
-      },
-    );
+    const settled = (): void => {
+      this.readsInFlight--;
+    };
+    this.readChain = result.then(settled, settled);
     return result;
   }
 
